@@ -1,0 +1,107 @@
+/**
+ * Raw read throughput of the GCS source over loopback, to choose its default concurrency.
+ *
+ *   npx node bench/gcs-throughput.ts [--objects 1000] [--size 1000000] [--concurrency 8,16,32,64] [--gzip]
+ *                                    [--validation crc32c|md5|false]
+ *
+ * Writes the objects to a temporary bucket directory, serves it with the test server in a child process (so
+ * client and server do not share one core), reads every object once to warm the page cache and the server's
+ * hash cache, then reads them all at each concurrency and prints MB/s. Loopback has no latency worth the name,
+ * so these figures show the client's CPU ceiling; against real GCS, latency makes higher concurrency pay more.
+ */
+import { fork } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { createGcsSource } from '../src/source/gcs-source.ts';
+import type { BucketSource } from '../src/source/source.ts';
+import { startGcsTestServer, writeObject } from '../test/support/gcs-test-server.ts';
+
+const BUCKET = 'bench-bucket';
+
+if (process.argv[2] === 'serve') {
+  // Child: serve the directory and tell the parent where.
+  const server = await startGcsTestServer({ root: process.argv[3]!, bucket: BUCKET });
+  process.send?.({ url: server.url });
+  process.on('disconnect', () => void server.close().then(() => process.exit(0)));
+} else {
+  await main();
+}
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: {
+      objects: { type: 'string', default: '1000' },
+      size: { type: 'string', default: '1000000' },
+      concurrency: { type: 'string', default: '8,16,32,64' },
+      gzip: { type: 'boolean', default: false },
+      validation: { type: 'string', default: 'crc32c' },
+    },
+  });
+  const count = Number(values.objects);
+  const size = Number(values.size);
+  const levels = values.concurrency.split(',').map(Number);
+  const validation = values.validation === 'false' ? false : values.validation;
+  if (validation !== false && validation !== 'crc32c' && validation !== 'md5') {
+    throw new Error(`--validation must be crc32c, md5 or false, got "${values.validation}"`);
+  }
+  if (!Number.isInteger(count) || count < 1 || !Number.isInteger(size) || size < 1 || levels.some((n) => !Number.isInteger(n) || n < 1)) {
+    throw new Error('--objects, --size and --concurrency must be positive whole numbers (concurrency: comma-separated)');
+  }
+
+  const base = await mkdtemp(join(tmpdir(), 'gcs-throughput-'));
+  const root = join(base, 'bucket');
+  const child = fork(fileURLToPath(import.meta.url), ['serve', root], { execArgv: process.execArgv });
+  try {
+    const names: string[] = [];
+    process.stdout.write(`writing ${count} objects of ${size} bytes${values.gzip ? ' (gzip-encoded)' : ''}… `);
+    for (let i = 0; i < count; i++) {
+      const name = `logs/bench-job/${1000 + i}/artifacts/junit_e2e.xml`;
+      // Random bytes do not compress: gzip objects then cost gunzip CPU without shrinking, a worst case.
+      await writeObject(root, name, randomBytes(size), values.gzip ? { contentEncoding: 'gzip' } : {});
+      names.push(name);
+    }
+    console.log('done');
+    const url = await new Promise<string>((resolve, reject) => {
+      child.once('message', (message) => resolve((message as { url: string }).url));
+      child.once('exit', (code) => reject(new Error(`server process exited early with code ${code}`)));
+    });
+
+    const run = async (concurrency: number): Promise<{ seconds: number; bytes: number; cpuSeconds: number }> => {
+      const source = createGcsSource({ bucket: BUCKET, endpoint: url, concurrency, validation });
+      const cpu = process.cpuUsage();
+      const started = performance.now();
+      const sizes = await Promise.all(names.map((name) => drain(source, name)));
+      const seconds = (performance.now() - started) / 1000;
+      const used = process.cpuUsage(cpu);
+      await source.close?.();
+      return { seconds, bytes: sizes.reduce((a, b) => a + b, 0), cpuSeconds: (used.user + used.system) / 1e6 };
+    };
+
+    await run(16); // warm-up: page cache, server hash cache, JIT
+    console.log(`validation: ${validation}`);
+    console.log('concurrency  seconds   MB/s  objects/s  client CPU');
+    for (const concurrency of levels) {
+      const { seconds, bytes, cpuSeconds } = await run(concurrency);
+      if (bytes !== count * size) throw new Error(`read ${bytes} bytes, expected ${count * size}: the source returned wrong data`);
+      console.log(
+        `${String(concurrency).padStart(11)}  ${seconds.toFixed(2).padStart(7)}  ${(bytes / 1e6 / seconds).toFixed(0).padStart(5)}  ${(count / seconds)
+          .toFixed(0)
+          .padStart(9)}  ${((cpuSeconds / seconds) * 100).toFixed(0).padStart(9)} %`,
+      );
+    }
+  } finally {
+    child.disconnect();
+    await new Promise((resolve) => child.once('exit', resolve));
+    await rm(base, { recursive: true, force: true });
+  }
+}
+
+async function drain(source: BucketSource, name: string): Promise<number> {
+  let bytes = 0;
+  for await (const chunk of await source.read(name)) bytes += chunk.byteLength;
+  return bytes;
+}

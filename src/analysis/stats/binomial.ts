@@ -1,0 +1,89 @@
+/**
+ * Exact binomial distribution function, accurate in both tails.
+ *
+ * Terms are summed from the requested point away from the mode, so each sum consists of
+ * decreasing positive terms (no cancellation, no truncation of tiny tails, unlike
+ * simple-statistics' binomialDistribution); the side holding the mode is taken as a complement,
+ * which is then at least about ½.
+ */
+
+import { logChoose } from './log-gamma.ts';
+
+const NEGLIGIBLE = 1e-18;
+
+function checkArguments(name: string, n: number, p: number): void {
+  if (!Number.isInteger(n) || n < 0) {
+    throw new RangeError(`${name}: n must be a non-negative integer number of trials, got ${n}.`);
+  }
+  if (!(p >= 0 && p <= 1)) {
+    throw new RangeError(`${name}: p must be a probability in [0, 1], got ${p}.`);
+  }
+}
+
+/** ln P(X = k) for X ~ Binomial(n, p), 0 < p < 1. */
+function logPmf(k: number, n: number, p: number): number {
+  return logChoose(n, k) + k * Math.log(p) + (n - k) * Math.log1p(-p);
+}
+
+/** Σ_{x=0..k} P(X = x), for k below the mode. */
+function lowerTail(k: number, n: number, p: number): number {
+  const odds = (1 - p) / p;
+  let term = 1;
+  let sum = 1;
+  for (let x = k; x > 0; x--) {
+    term *= (x / (n - x + 1)) * odds; // P(x − 1) / P(x)
+    sum += term;
+    if (term < sum * NEGLIGIBLE) break;
+  }
+  return Math.exp(logPmf(k, n, p)) * sum;
+}
+
+/** Σ_{x=k..n} P(X = x), for k above the mode. */
+function upperTail(k: number, n: number, p: number): number {
+  const odds = p / (1 - p);
+  let term = 1;
+  let sum = 1;
+  for (let x = k; x < n; x++) {
+    term *= ((n - x) / (x + 1)) * odds; // P(x + 1) / P(x)
+    sum += term;
+    if (term < sum * NEGLIGIBLE) break;
+  }
+  return Math.exp(logPmf(k, n, p)) * sum;
+}
+
+function clamp01(x: number): number {
+  return x < 0 ? 0 : x > 1 ? 1 : x;
+}
+
+/**
+ * P(X ≤ k) for X ~ Binomial(n, p). Non-integer k is floored, as in SciPy.
+ * @throws RangeError when n is not a non-negative integer or p is outside [0, 1].
+ */
+export function binomialCdf(k: number, n: number, p: number): number {
+  checkArguments('binomialCdf', n, p);
+  if (Number.isNaN(k)) throw new RangeError('binomialCdf: k must be a number, got NaN.');
+  const x = Math.floor(k);
+  if (x < 0) return 0;
+  if (x >= n) return 1;
+  if (p === 0) return 1;
+  if (p === 1) return 0;
+  const mode = Math.floor((n + 1) * p);
+  return clamp01(x < mode ? lowerTail(x, n, p) : 1 - upperTail(x + 1, n, p));
+}
+
+/**
+ * P(X > k) = 1 − P(X ≤ k) for X ~ Binomial(n, p), computed directly so small upper tails keep their
+ * relative accuracy.
+ * @throws RangeError when n is not a non-negative integer or p is outside [0, 1].
+ */
+export function binomialSf(k: number, n: number, p: number): number {
+  checkArguments('binomialSf', n, p);
+  if (Number.isNaN(k)) throw new RangeError('binomialSf: k must be a number, got NaN.');
+  const x = Math.floor(k);
+  if (x < 0) return 1;
+  if (x >= n) return 0;
+  if (p === 0) return 0;
+  if (p === 1) return 1;
+  const mode = Math.floor((n + 1) * p);
+  return clamp01(x + 1 > mode ? upperTail(x + 1, n, p) : 1 - lowerTail(x, n, p));
+}

@@ -1,0 +1,22 @@
+/** Where things go: the project's own folders by default, or under --out. */
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const PROJECT_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+
+export interface OutputPaths {
+  snapshots: string;
+  archive: string;
+  site: string;
+  cache: string;
+}
+
+export function outputPaths(out: string | undefined, cache: string | undefined): OutputPaths {
+  const base = out ? path.resolve(out) : undefined;
+  return {
+    snapshots: base ? path.join(base, 'snapshots') : path.join(PROJECT_ROOT, 'data', 'snapshots'),
+    archive: base ? path.join(base, 'archive') : path.join(PROJECT_ROOT, 'data', 'archive'),
+    site: base ? path.join(base, 'site') : path.join(PROJECT_ROOT, 'dist'),
+    cache: cache ? path.resolve(cache) : base ? path.join(base, 'cache') : path.join(PROJECT_ROOT, '.cache', 'ratchet'),
+  };
+}

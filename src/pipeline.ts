@@ -1,0 +1,107 @@
+/**
+ * The stages as functions the CLI (and tests) call: fetch → analyze → build. Each takes resolved
+ * settings and returns what it produced, so a failure in one never touches the others' output.
+ */
+import { spawn } from 'node:child_process';
+import { mkdir } from 'node:fs/promises';
+import path from 'node:path';
+import type { RatchetConfig } from './config/config-schema.ts';
+import { parseWindow } from './config/duration.ts';
+import type { BucketSource } from './source/source.ts';
+import { fetchRuns, type FetchProgress } from './ingest/fetch-runs.ts';
+import { RunCache, sourceKey, type FetchReport } from './ingest/run-cache.ts';
+import type { JobSelection } from './ingest/discover.ts';
+import { analyze } from './analysis/analyze.ts';
+import type { Snapshot } from './snapshot/schema.ts';
+import { writeSnapshot } from './snapshot/snapshot-store.ts';
+import { PROJECT_ROOT, type OutputPaths } from './cli/paths.ts';
+
+export interface StageSettings {
+  config: RatchetConfig;
+  source: BucketSource;
+  paths: OutputPaths;
+  asOf: Date;
+}
+
+export function selectionFrom(config: RatchetConfig): JobSelection {
+  return {
+    include: config.jobs.include.map((r) => new RegExp(r)),
+    exclude: config.jobs.exclude.map((r) => new RegExp(r)),
+    kinds: config.jobs.kinds,
+    prefixes: config.jobs.prefixes,
+  };
+}
+
+export function lookbackStart(config: RatchetConfig, asOf: Date): Date {
+  return new Date(asOf.getTime() - parseWindow(config.windows.current) - parseWindow(config.windows.previous));
+}
+
+export function openCache(settings: Pick<StageSettings, 'source' | 'paths'>): RunCache {
+  return new RunCache(settings.paths.cache, sourceKey(settings.source.description, settings.source.bucket));
+}
+
+export async function fetchStage(settings: StageSettings, options: { concurrency?: number; onProgress?: (p: FetchProgress) => void; deadline?: number } = {}): Promise<FetchReport> {
+  const cache = openCache(settings);
+  const start = lookbackStart(settings.config, settings.asOf);
+  const previous = await cache.readFetchReport();
+  const report = await fetchRuns({
+    // Edges hold only while the window does not reach further back than it did last time.
+    ...(previous?.edges && previous.source === settings.source.description && Date.parse(previous.lookbackStart) <= start.getTime() ? { previousEdges: previous.edges } : {}),
+    source: settings.source,
+    cache,
+    selection: selectionFrom(settings.config),
+    lookbackStart: start,
+    ...(options.concurrency ? { concurrency: options.concurrency } : {}),
+    ...(options.onProgress ? { onProgress: options.onProgress } : {}),
+    ...(options.deadline ? { deadline: options.deadline } : {}),
+  });
+  // Retention: nothing older than the longest look-back is kept.
+  await cache.prune(start);
+  return report;
+}
+
+export async function analyzeStage(settings: StageSettings): Promise<{ snapshot: Snapshot; file: string }> {
+  const cache = openCache(settings);
+  const report = await cache.readFetchReport();
+  const snapshot = await analyze({
+    runs: cache.records(),
+    asOf: settings.asOf,
+    windows: { currentMs: parseWindow(settings.config.windows.current), previousMs: parseWindow(settings.config.windows.previous) },
+    thresholds: settings.config.thresholds,
+    source: settings.source.description.startsWith('gs://') ? settings.source.description : path.basename(settings.source.description),
+    bucket: settings.source.bucket,
+    discoveryProblems: report?.discoveryProblems ?? [],
+    runsFromCache: report?.stats.runsFromCache ?? 0,
+  });
+  const file = await writeSnapshot(settings.paths.snapshots, snapshot);
+  return { snapshot, file };
+}
+
+export interface BuildOptions {
+  base?: string;
+  site?: string;
+  quiet?: boolean;
+}
+
+/** Build the static site from the snapshots with Astro, in a child process (Astro owns its Vite). */
+export async function buildStage(paths: OutputPaths, options: BuildOptions = {}): Promise<void> {
+  await mkdir(paths.site, { recursive: true });
+  const astroBin = path.join(PROJECT_ROOT, 'node_modules', 'astro', 'bin', 'astro.mjs');
+  const env = {
+    ...process.env,
+    ASTRO_TELEMETRY_DISABLED: '1',
+    RATCHET_SNAPSHOTS_DIR: paths.snapshots,
+    RATCHET_ARCHIVE_DIR: paths.archive,
+    RATCHET_SITE_DIR: paths.site,
+    ...(options.base ? { RATCHET_BASE: options.base } : {}),
+    ...(options.site ? { RATCHET_SITE: options.site } : {}),
+  };
+  await new Promise<void>((resolve, reject) => {
+    const child = spawn(process.execPath, [astroBin, 'build', '--silent'], { cwd: PROJECT_ROOT, env, stdio: options.quiet ? ['ignore', 'pipe', 'pipe'] : 'inherit' });
+    let output = '';
+    child.stdout?.on('data', (d: Buffer) => (output += d.toString()));
+    child.stderr?.on('data', (d: Buffer) => (output += d.toString()));
+    child.on('error', reject);
+    child.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`astro build failed with exit code ${code}${output ? `:\n${output.slice(-4000)}` : ''}`))));
+  });
+}

@@ -1,0 +1,76 @@
+/**
+ * Presentation-only views of a snapshot: ordering and selections the pages share. Nothing here
+ * recomputes statistics; the analysis owns those and the site only picks and sorts.
+ */
+import type { JobSummary, Snapshot, TestSummary } from '../../snapshot/schema.ts';
+
+/** A snapshot that read no runs says nothing about health, so the site must not show it as good. */
+export function hasData(snapshot: Snapshot): boolean {
+  return snapshot.coverage.runsRead > 0;
+}
+
+const SEVERITY: Record<JobSummary['status'], number> = { failing: 0, degraded: 1, stale: 2, passing: 3 };
+
+/** Worst first: failing, degraded, stale, passing; then lowest pass rate; then name. */
+export function jobsByConcern(jobs: readonly JobSummary[]): JobSummary[] {
+  return [...jobs].sort((a, b) =>
+    SEVERITY[a.status] - SEVERITY[b.status]
+    || (a.current.passRate ?? 2) - (b.current.passRate ?? 2)
+    || a.name.localeCompare(b.name));
+}
+
+export const TOP_TESTS = 10;
+
+/** Tests with the most failures in the current window. */
+export function topFailingTests(snapshot: Snapshot, limit = TOP_TESTS): TestSummary[] {
+  return snapshot.tests
+    .filter((t) => t.current.failures > 0)
+    .sort((a, b) => b.current.failures - a.current.failures
+      || (a.current.passRate ?? 2) - (b.current.passRate ?? 2)
+      || a.name.localeCompare(b.name))
+    .slice(0, limit);
+}
+
+/** Tests with the most flakes (failed, then passed on retry) in the current window. */
+export function topFlakyTests(snapshot: Snapshot, limit = TOP_TESTS): TestSummary[] {
+  return snapshot.tests
+    .filter((t) => t.current.flakes > 0)
+    .sort((a, b) => b.current.flakes - a.current.flakes
+      || (b.current.flakeRate ?? 0) - (a.current.flakeRate ?? 0)
+      || a.name.localeCompare(b.name))
+    .slice(0, limit);
+}
+
+/** Problems of one run, to flag incomplete runs on job pages. */
+export function problemsForRun(snapshot: Snapshot, job: string, buildId: string): number {
+  return snapshot.dataQuality.problems.filter((p) => p.job === job && p.buildId === buildId).length;
+}
+
+/** Snapshot ids around `id` in a newest-first list, for "older / newer" navigation. */
+export function neighbours(ids: readonly string[], id: string): { newer?: string; older?: string } {
+  const i = ids.indexOf(id);
+  if (i < 0) return {};
+  const out: { newer?: string; older?: string } = {};
+  if (i > 0) out.newer = ids[i - 1];
+  if (i < ids.length - 1) out.older = ids[i + 1];
+  return out;
+}
+
+export interface TestInJob {
+  test: TestSummary;
+  failures: number;
+  flakes: number;
+  runs: number;
+}
+
+/** Tests that failed or flaked in one job's current window, most failures first. */
+export function testsInJob(snapshot: Snapshot, job: string, limit = 25): TestInJob[] {
+  const out: TestInJob[] = [];
+  for (const test of snapshot.tests) {
+    const row = test.byJob.find((b) => b.key === job);
+    if (row && row.current.failures + row.current.flakes > 0) {
+      out.push({ test, failures: row.current.failures, flakes: row.current.flakes, runs: row.current.runs });
+    }
+  }
+  return out.sort((a, b) => b.failures - a.failures || b.flakes - a.flakes || a.test.name.localeCompare(b.test.name)).slice(0, limit);
+}

@@ -1,0 +1,448 @@
+/**
+ * A BucketSource over Google Cloud Storage, through @google-cloud/storage.
+ *
+ * Decisions (details next to the code):
+ * - Retries: ours only (retry.ts). The client's retry-request layer is switched off, so an attempt is exactly one
+ *   HTTP request, onRetry sees every failure, and deadlines and timeouts apply to the whole operation.
+ * - Per-request timeout: ours too. The client's `timeout` is ignored by its node-fetch 3 transport.
+ * - Reads: objects are buffered in memory up to `bufferLimitBytes` (8 MiB), so a failure anywhere in a small
+ *   object is retried from scratch without the caller noticing. A larger object is handed to the caller as a
+ *   stream once the first 8 MiB are in; a failure after that surfaces as SourceError('fetch') and the caller must
+ *   read the object again (bytes already yielded cannot be taken back).
+ * - gzip: the client asks for gzip (Accept-Encoding), so GCS sends gzip-encoded objects as stored; the client
+ *   checks the crc32c of the stored bytes and then gunzips (decompress: true). Validation stays on: it is what
+ *   catches a body cut short in a way the transport did not notice.
+ * - Auth: anonymous unless Application Default Credentials exist (see resolveAuth). A custom endpoint
+ *   (option or STORAGE_EMULATOR_HOST) is always anonymous unless auth: 'adc' is given.
+ */
+import { EventEmitter } from 'node:events';
+import { existsSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+import type { Readable } from 'node:stream';
+import { Storage, type Bucket, type StorageOptions } from '@google-cloud/storage';
+import { PassThroughClient } from 'google-auth-library';
+import pLimit from 'p-limit';
+import { SourceError, type BucketSource, type ListOptions, type ListPage, type ObjectInfo } from './source.ts';
+import {
+  AttemptTimeoutError,
+  RetryGiveUpError,
+  describeError,
+  httpStatusOf,
+  withRetry,
+  type RetryOptions,
+  type RetryReason,
+} from './retry.ts';
+
+type DecoratedRequest = ReturnType<Storage['interceptors'][number]['request']>;
+
+export type GcsAuthMode = 'auto' | 'anonymous' | 'adc';
+
+export interface GcsRetryInfo {
+  operation: 'list' | 'read';
+  /** Object name or listing prefix, relative to the source root. */
+  object: string;
+  /** The attempt that failed, 1-based. */
+  attempt: number;
+  delayMs: number;
+  reason: RetryReason;
+  /** One line describing the failure. */
+  message: string;
+}
+
+export interface GcsSourceOptions {
+  bucket: string;
+  /** Root inside the bucket: names given to and returned by the source are relative to it. */
+  prefix?: string;
+  /** API endpoint such as http://127.0.0.1:4443. Default: STORAGE_EMULATOR_HOST when set, else Google's. */
+  endpoint?: string;
+  /** 'auto' (default): ADC when credentials are configured, else anonymous. */
+  auth?: GcsAuthMode;
+  /** Requests in flight at once. Default 32. */
+  concurrency?: number;
+  /** Time limit of one request: until the response is complete (buffered reads, listings) or between chunks. Default 30 s. */
+  requestTimeoutMs?: number;
+  /** Further attempts after a retryable failure. Default 5. */
+  retries?: number;
+  /** First backoff cap; doubles per retry up to maxDelayMs. Defaults 250 ms and 10 s. */
+  baseDelayMs?: number;
+  maxDelayMs?: number;
+  /** Epoch ms: no request starts after it; operations still running fail with SourceError('timeout'). */
+  deadline?: number;
+  /** Objects up to this size (decoded bytes) are read into memory and retried whole. Default 8 MiB. */
+  bufferLimitBytes?: number;
+  /**
+   * Checksum of downloaded bytes against the object's: 'crc32c' (default; every object has one), 'md5' (hashed
+   * natively, about twice the throughput on a slow CPU, but composite objects have no MD5 and then fail to
+   * read), or false (rely on Content-Length and gzip framing alone).
+   */
+  validation?: 'crc32c' | 'md5' | false;
+  onRetry?(info: GcsRetryInfo): void;
+  /** Jitter source, for deterministic tests. */
+  random?: () => number;
+}
+
+const DEFAULTS = {
+  concurrency: 32,
+  requestTimeoutMs: 30_000,
+  retries: 5,
+  baseDelayMs: 250,
+  maxDelayMs: 10_000,
+  bufferLimitBytes: 8 * 1024 * 1024,
+};
+
+// Only the fields we map: on real GCS a full object resource is ~1 KB of JSON, listings of 1,000 objects shrink
+// by about 90 %.
+const LIST_FIELDS = 'items(name,size,updated,contentEncoding),prefixes,nextPageToken';
+
+/** gs://bucket[/prefix] → { bucket, prefix }; prefix is '' or ends with '/'. Throws on anything else. */
+export function parseGsUrl(url: string): { bucket: string; prefix: string } {
+  const example = 'expected gs://<bucket>[/<prefix>], e.g. gs://test-platform-results/logs/';
+  if (typeof url !== 'string' || !url.startsWith('gs://')) {
+    throw new Error(`"${String(url)}" is not a gs:// URL: ${example}`);
+  }
+  const rest = url.slice('gs://'.length);
+  if (/[\s?#\\]/.test(rest)) {
+    throw new Error(`"${url}" contains whitespace, '?', '#' or '\\', which a gs:// URL cannot hold: ${example}`);
+  }
+  const slash = rest.indexOf('/');
+  const bucket = slash < 0 ? rest : rest.slice(0, slash);
+  let prefix = slash < 0 ? '' : rest.slice(slash + 1);
+  const bucketProblem = checkBucketName(bucket);
+  if (bucketProblem) throw new Error(`"${url}": bucket name "${bucket}" ${bucketProblem}; ${example}`);
+  if (prefix.startsWith('/') || prefix.includes('//')) {
+    throw new Error(`"${url}": the prefix "${prefix}" has an empty path segment ('//'); remove the extra '/'`);
+  }
+  if (prefix.split('/').some((segment) => segment === '.' || segment === '..')) {
+    throw new Error(`"${url}": '.' and '..' are not path operators in GCS; write the prefix out in full`);
+  }
+  if (prefix !== '' && !prefix.endsWith('/')) prefix += '/';
+  return { bucket, prefix };
+}
+
+function checkBucketName(bucket: string): string | undefined {
+  if (bucket === '') return 'is empty';
+  const dotted = bucket.includes('.');
+  if (bucket.length < 3 || bucket.length > (dotted ? 222 : 63)) return `must be 3 to ${dotted ? 222 : 63} characters long`;
+  if (!/^[a-z0-9][a-z0-9._-]*[a-z0-9]$/.test(bucket)) {
+    return 'may hold only lower-case letters, digits, "-", "_" and ".", and must start and end with a letter or digit';
+  }
+  if (dotted && bucket.split('.').some((part) => part.length === 0 || part.length > 63)) {
+    return 'has an empty or over-long (> 63 characters) dot-separated part';
+  }
+  if (/^\d+\.\d+\.\d+\.\d+$/.test(bucket)) return 'looks like an IP address, which GCS does not allow';
+  return undefined;
+}
+
+/** Why an object name is unusable, or undefined when it is fine. GCS' own limits plus no path tricks. */
+function checkObjectName(name: string, allowEmpty: boolean): string | undefined {
+  if (typeof name !== 'string') return 'is not a string';
+  if (name === '') return allowEmpty ? undefined : 'is empty';
+  if (name.startsWith('/')) return "starts with '/' (names are bucket-relative)";
+  if (/[\r\n\0]/.test(name)) return 'contains a line break or NUL';
+  if (Buffer.byteLength(name) > 1024) return 'is longer than 1,024 bytes';
+  if (name.split('/').some((segment) => segment === '.' || segment === '..')) return "has a '.' or '..' segment";
+  return undefined;
+}
+
+/**
+ * Where ADC would come from without asking the network: the GOOGLE_APPLICATION_CREDENTIALS file or gcloud's
+ * well-known file. Credentials from the GCE metadata server are not detected here (probing it means network
+ * traffic and seconds of timeout off GCP); on GCP pass auth: 'adc'.
+ */
+export function hasApplicationDefaultCredentials(env: NodeJS.ProcessEnv = process.env, home: string = homedir()): boolean {
+  if (env.GOOGLE_APPLICATION_CREDENTIALS) return true;
+  const configDir =
+    env.CLOUDSDK_CONFIG ?? (process.platform === 'win32' && env.APPDATA ? join(env.APPDATA, 'gcloud') : join(home, '.config', 'gcloud'));
+  return existsSync(join(configDir, 'application_default_credentials.json'));
+}
+
+/** Endpoint as a URL with scheme and no trailing '/': emulators are plain HTTP when no scheme is given. */
+function normaliseEndpoint(endpoint: string, origin: string): string {
+  const trimmed = endpoint.trim().replace(/\/+$/, '');
+  const withScheme = /^[a-z][a-z0-9+.-]*:\/\//i.test(trimmed) ? trimmed : `http://${trimmed}`;
+  let url: URL;
+  try {
+    url = new URL(withScheme);
+  } catch {
+    throw new Error(`${origin} "${endpoint}" is not a valid URL; expected e.g. http://127.0.0.1:4443`);
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+    throw new Error(`${origin} "${endpoint}" must use http or https, not ${url.protocol}`);
+  }
+  return withScheme;
+}
+
+function positive(value: number | undefined, fallback: number, what: string, allowZero = false): number {
+  if (value === undefined) return fallback;
+  if (!Number.isFinite(value) || value < 0 || (!allowZero && value === 0)) {
+    throw new RangeError(`createGcsSource: ${what} must be a ${allowZero ? 'non-negative' : 'positive'} number, got ${value}`);
+  }
+  return value;
+}
+
+export function createGcsSource(options: GcsSourceOptions): BucketSource {
+  const bucketProblem = checkBucketName(options.bucket);
+  if (bucketProblem) throw new Error(`createGcsSource: bucket name "${options.bucket}" ${bucketProblem}`);
+  let root = options.prefix ?? '';
+  if (root !== '') {
+    const problem = checkObjectName(root, false);
+    if (problem) throw new Error(`createGcsSource: prefix "${root}" ${problem}`);
+    if (!root.endsWith('/')) root += '/';
+  }
+  const concurrency = positive(options.concurrency, DEFAULTS.concurrency, 'concurrency');
+  const requestTimeoutMs = positive(options.requestTimeoutMs, DEFAULTS.requestTimeoutMs, 'requestTimeoutMs');
+  const retries = positive(options.retries, DEFAULTS.retries, 'retries', true);
+  const validation = options.validation ?? 'crc32c';
+  const bufferLimitBytes = positive(options.bufferLimitBytes, DEFAULTS.bufferLimitBytes, 'bufferLimitBytes', true);
+  if (!Number.isInteger(retries)) throw new RangeError(`createGcsSource: retries must be a whole number, got ${retries}`);
+
+  const emulatorHost = process.env.STORAGE_EMULATOR_HOST;
+  const endpoint =
+    options.endpoint !== undefined
+      ? normaliseEndpoint(options.endpoint, 'endpoint')
+      : emulatorHost
+        ? normaliseEndpoint(emulatorHost, 'STORAGE_EMULATOR_HOST')
+        : undefined;
+  const authMode = options.auth ?? 'auto';
+  const anonymous = authMode === 'anonymous' || (authMode === 'auto' && (endpoint !== undefined || !hasApplicationDefaultCredentials()));
+
+  const storageOptions: StorageOptions = {
+    // autoRetry: false is the switch that matters: the constructor treats maxRetries: 0 as "unset" and puts
+    // back its default of 3, which would multiply every one of our attempts by four.
+    retryOptions: { autoRetry: false, maxRetries: 0 },
+  };
+  if (endpoint !== undefined) storageOptions.apiEndpoint = endpoint;
+  // A PassThroughClient adds no Authorization header and never looks for credentials: without it the client
+  // searches for ADC on every request, probes the GCE metadata server, and only then falls back to anonymous.
+  if (anonymous) storageOptions.authClient = new PassThroughClient();
+  // With a custom endpoint the client skips authentication entirely unless told otherwise.
+  if (endpoint !== undefined && authMode === 'adc') storageOptions.useAuthWithCustomEndpoint = true;
+  const storage = new Storage(storageOptions);
+  if (endpoint !== undefined && emulatorHost !== undefined) {
+    // When STORAGE_EMULATOR_HOST is set the client sends JSON API calls to it verbatim, ignoring apiEndpoint,
+    // and breaks on a value without scheme ("localhost:4443"). Pin the base URL to what we resolved: an
+    // explicit endpoint wins, and the emulator keeps its /b/... path style.
+    storage.baseUrl = options.endpoint !== undefined ? `${endpoint}/storage/v1` : endpoint;
+  }
+  // The client pools sockets in one shared keep-alive agent and, whenever a download fails, destroys that
+  // whole agent (a node-fetch 2 leak workaround): every other download in flight dies with it, so one fault
+  // among 32 parallel reads would cause up to 31 more. Without `forever` the transport uses Node's global
+  // agent (keep-alive by default since Node 19) and the client has no agent of its own to destroy.
+  storage.interceptors.push({ request: (reqOpts) => ({ ...reqOpts, forever: false }) as DecoratedRequest });
+  const bucket: Bucket = storage.bucket(options.bucket);
+
+  const description = `gs://${options.bucket}${root ? `/${root}` : ''}${endpoint ? ` (via ${endpoint})` : ''}`;
+  const limit = pLimit(concurrency);
+
+  const retryOptions = (operation: 'list' | 'read', object: string): RetryOptions => ({
+    retries,
+    baseDelayMs: options.baseDelayMs ?? DEFAULTS.baseDelayMs,
+    maxDelayMs: options.maxDelayMs ?? DEFAULTS.maxDelayMs,
+    attemptTimeoutMs: requestTimeoutMs,
+    ...(options.deadline !== undefined ? { deadline: options.deadline } : {}),
+    ...(options.random ? { random: options.random } : {}),
+    onRetry: (info) =>
+      options.onRetry?.({
+        operation,
+        object,
+        attempt: info.attempt,
+        delayMs: info.delayMs,
+        reason: info.reason,
+        message: describeError(info.error),
+      }),
+  });
+
+  const location = (name: string): string => `gs://${options.bucket}/${root}${name}`;
+
+  async function list(prefix: string, listOptions: ListOptions = {}): Promise<ListPage> {
+    const problem = checkObjectName(prefix, true);
+    if (problem) throw new SourceError('invalid-name', prefix, `listing prefix ${problem}`);
+    const query: Record<string, unknown> = { prefix: root + prefix, autoPaginate: false, fields: LIST_FIELDS };
+    if (listOptions.delimiter !== undefined) query.delimiter = listOptions.delimiter;
+    if (listOptions.pageToken !== undefined) query.pageToken = listOptions.pageToken;
+    if (listOptions.maxResults !== undefined) query.maxResults = listOptions.maxResults;
+    if (listOptions.startOffset !== undefined) query.startOffset = root + listOptions.startOffset;
+
+    let response: RawListResponse;
+    try {
+      response = await limit(() =>
+        withRetry(async () => {
+          // getFiles resolves [files, nextQuery, apiResponse]; the prefixes exist only in apiResponse, and with
+          // `fields` set the "files" are raw JSON anyway, so we read everything from apiResponse.
+          const result = (await bucket.getFiles(query)) as unknown as [unknown, unknown, RawListResponse | undefined];
+          return result[2] ?? {};
+        }, retryOptions('list', prefix)),
+      );
+    } catch (error) {
+      throw toSourceError(error, prefix, 'list', location(prefix));
+    }
+
+    const objects: ObjectInfo[] = [];
+    for (const item of response.items ?? []) {
+      if (typeof item.name !== 'string' || !item.name.startsWith(root)) continue;
+      const info: ObjectInfo = { name: item.name.slice(root.length), size: Number(item.size ?? 0) };
+      if (item.updated) info.updated = item.updated;
+      if (item.contentEncoding) info.contentEncoding = item.contentEncoding;
+      objects.push(info);
+    }
+    const prefixes = (response.prefixes ?? []).filter((p) => p.startsWith(root)).map((p) => p.slice(root.length));
+    const page: ListPage = { objects, prefixes };
+    if (response.nextPageToken) page.nextPageToken = response.nextPageToken;
+    return page;
+  }
+
+  async function read(name: string): Promise<AsyncIterable<Uint8Array>> {
+    const problem = checkObjectName(name, false);
+    if (problem) throw new SourceError('invalid-name', name, `object name ${problem}`);
+    const file = bucket.file(root + name);
+
+    let head: ReadHead;
+    try {
+      head = await limit(() =>
+        withRetry(({ signal }) => readHead(file.createReadStream({ decompress: true, validation }), signal, bufferLimitBytes), retryOptions('read', name)),
+      );
+    } catch (error) {
+      throw toSourceError(error, name, 'read', location(name));
+    }
+    if (head.rest === undefined) return fromChunks(head.chunks);
+    return streamRest(head.chunks, head.rest, name, location(name), requestTimeoutMs, options.deadline);
+  }
+
+  return {
+    description,
+    bucket: options.bucket,
+    list,
+    read,
+    async close() {
+      // Sockets live in Node's global agent (see the interceptor above); idle ones are unref'd and do not
+      // keep the process alive. Queued requests that have not started are dropped.
+      limit.clearQueue();
+    },
+  };
+}
+
+interface RawListResponse {
+  items?: { name?: string; size?: string | number; updated?: string; contentEncoding?: string }[];
+  prefixes?: string[];
+  nextPageToken?: string;
+}
+
+interface ReadHead {
+  chunks: Uint8Array[];
+  /** Set when the object is larger than the buffer limit: the live stream, positioned after `chunks`. */
+  rest?: { stream: Readable; iterator: AsyncIterator<Uint8Array> };
+}
+
+/**
+ * One read attempt: buffer the object, or its first `limitBytes` when it is larger. Any failure here loses
+ * nothing the caller has seen, so withRetry can simply start again.
+ */
+async function readHead(stream: Readable, signal: AbortSignal, limitBytes: number): Promise<ReadHead> {
+  const abort = (): void => {
+    stream.destroy(signal.reason instanceof Error ? signal.reason : new AttemptTimeoutError(0));
+  };
+  signal.addEventListener('abort', abort, { once: true });
+  stream.once('response', (response: unknown) => {
+    // The response is the transport's body stream, which the client's layers (node-fetch, teeny-request,
+    // retry-request, file.createReadStream) each hook with error/close listeners: on larger downloads and on
+    // error responses they pass Node's default of 10 and print a misleading "possible memory leak" warning.
+    if (response instanceof EventEmitter) response.setMaxListeners(Math.max(response.getMaxListeners(), 32));
+  });
+  const iterator = stream[Symbol.asyncIterator]() as AsyncIterator<Uint8Array>;
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  try {
+    for (;;) {
+      const next = await iterator.next();
+      if (next.done) return { chunks };
+      chunks.push(next.value);
+      size += next.value.byteLength;
+      if (size > limitBytes) return { chunks, rest: { stream, iterator } };
+    }
+  } catch (error) {
+    stream.destroy();
+    throw error;
+  } finally {
+    signal.removeEventListener('abort', abort);
+  }
+}
+
+async function* fromChunks(chunks: Uint8Array[]): AsyncGenerator<Uint8Array> {
+  // Drop each chunk once handed out, so a consumer that streams does not keep the whole object alive.
+  while (chunks.length > 0) yield chunks.shift()!;
+}
+
+async function* streamRest(
+  chunks: Uint8Array[],
+  rest: NonNullable<ReadHead['rest']>,
+  name: string,
+  where: string,
+  idleTimeoutMs: number,
+  deadline: number | undefined,
+): AsyncGenerator<Uint8Array> {
+  let delivered = 0;
+  try {
+    while (chunks.length > 0) {
+      const chunk = chunks.shift()!;
+      delivered += chunk.byteLength;
+      yield chunk;
+    }
+    for (;;) {
+      // The timer runs only while we wait for the network, not while the consumer holds a chunk.
+      let limitMs = idleTimeoutMs;
+      if (deadline !== undefined) limitMs = Math.min(limitMs, deadline - Date.now());
+      if (limitMs <= 0) throw new SourceError('timeout', name, `${where}: the overall deadline passed while streaming; read it again with more time`);
+      let timer: NodeJS.Timeout | undefined;
+      const next = await Promise.race([
+        rest.iterator.next(),
+        new Promise<never>((_, reject) => {
+          timer = setTimeout(() => reject(new AttemptTimeoutError(Math.round(limitMs))), limitMs);
+        }),
+      ]).finally(() => clearTimeout(timer));
+      if (next.done) return;
+      delivered += next.value.byteLength;
+      yield next.value;
+    }
+  } catch (error) {
+    if (error instanceof SourceError) throw error;
+    const kind = error instanceof AttemptTimeoutError ? 'timeout' : 'fetch';
+    throw new SourceError(
+      kind,
+      name,
+      `${where} failed after ${delivered} bytes had been delivered (${describeError(error)}); the partial data is unusable, read the object again from the start`,
+      { cause: error },
+    );
+  } finally {
+    // Also runs when the consumer stops early (break/return): release the connection.
+    rest.stream.destroy();
+  }
+}
+
+function toSourceError(error: unknown, object: string, operation: 'list' | 'read', where: string): SourceError {
+  if (error instanceof SourceError) return error;
+  const verb = operation === 'list' ? 'listing' : 'reading';
+  const last = error instanceof RetryGiveUpError ? error.cause : error;
+  const status = httpStatusOf(last);
+  if (status === 404) {
+    const what =
+      operation === 'list'
+        ? `${where}: the bucket does not exist (HTTP 404); check the bucket name`
+        : `${where}: no such object (HTTP 404); check the name, or whether the job has uploaded it yet`;
+    return new SourceError('not-found', object, what, { cause: error });
+  }
+  if (status === 401 || status === 403) {
+    return new SourceError(
+      'fetch',
+      object,
+      `${verb} ${where} was refused (HTTP ${status}): the bucket is not public or the credentials lack access; set GOOGLE_APPLICATION_CREDENTIALS or run "gcloud auth application-default login"`,
+      { cause: error },
+    );
+  }
+  if (error instanceof RetryGiveUpError) {
+    const kind = error.reason === 'deadline' || error.lastReason === 'timeout' ? 'timeout' : 'fetch';
+    const advice = error.reason === 'deadline' ? 'allow more time or fewer objects' : 'the service or network is unhealthy; try again later or raise retries';
+    return new SourceError(kind, object, `${verb} ${where} ${error.message}; ${advice}`, { cause: error });
+  }
+  return new SourceError('fetch', object, `${verb} ${where} failed: ${describeError(error)}`, { cause: error });
+}

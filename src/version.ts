@@ -1,0 +1,2 @@
+/** Ratchet's version, written into every snapshot. Kept in step with package.json by a test. */
+export const VERSION = '0.1.0';
