@@ -2,12 +2,13 @@
  * Raw read throughput of the GCS source over loopback, to choose its default concurrency.
  *
  *   npx node bench/gcs-throughput.ts [--objects 1000] [--size 1000000] [--concurrency 8,16,32,64] [--gzip]
- *                                    [--validation crc32c|md5|false]
+ *                                    [--validation crc32c|md5|false] [--latency 0] [--rounds 3]
  *
  * Writes the objects to a temporary bucket directory, serves it with the test server in a child process (so
  * client and server do not share one core), reads every object once to warm the page cache and the server's
  * hash cache, then reads them all at each concurrency and prints MB/s. Loopback has no latency worth the name,
- * so these figures show the client's CPU ceiling; against real GCS, latency makes higher concurrency pay more.
+ * so these figures show the client's CPU ceiling; --latency holds every response back to mimic a remote GCS, where
+ * higher concurrency pays more.
  */
 import { fork } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -24,7 +25,13 @@ const BUCKET = 'bench-bucket';
 
 if (process.argv[2] === 'serve') {
   // Child: serve the directory and tell the parent where.
-  const server = await startGcsTestServer({ root: process.argv[3]!, bucket: BUCKET });
+  // Optional first-byte latency, to mimic a remote GCS: every response is held back this long.
+  const latencyMs = Number(process.argv[4] ?? 0);
+  const server = await startGcsTestServer({
+    root: process.argv[3]!,
+    bucket: BUCKET,
+    ...(latencyMs > 0 ? { faults: () => ({ kind: 'slow' as const, delayMs: latencyMs }) } : {}),
+  });
   process.send?.({ url: server.url });
   process.on('disconnect', () => void server.close().then(() => process.exit(0)));
 } else {
@@ -39,22 +46,27 @@ async function main(): Promise<void> {
       concurrency: { type: 'string', default: '8,16,32,64' },
       gzip: { type: 'boolean', default: false },
       validation: { type: 'string', default: 'crc32c' },
+      rounds: { type: 'string', default: '3' },
+      latency: { type: 'string', default: '0' },
     },
   });
   const count = Number(values.objects);
   const size = Number(values.size);
   const levels = values.concurrency.split(',').map(Number);
+  const rounds = Number(values.rounds);
+  const latencyMs = Number(values.latency);
+  if (!Number.isFinite(latencyMs) || latencyMs < 0) throw new Error(`--latency must be a number of milliseconds >= 0, got "${values.latency}"`);
   const validation = values.validation === 'false' ? false : values.validation;
   if (validation !== false && validation !== 'crc32c' && validation !== 'md5') {
     throw new Error(`--validation must be crc32c, md5 or false, got "${values.validation}"`);
   }
-  if (!Number.isInteger(count) || count < 1 || !Number.isInteger(size) || size < 1 || levels.some((n) => !Number.isInteger(n) || n < 1)) {
-    throw new Error('--objects, --size and --concurrency must be positive whole numbers (concurrency: comma-separated)');
+  if (!Number.isInteger(count) || count < 1 || !Number.isInteger(size) || size < 1 || levels.some((n) => !Number.isInteger(n) || n < 1) || !Number.isInteger(rounds) || rounds < 1) {
+    throw new Error('--objects, --size, --rounds and --concurrency must be positive whole numbers (concurrency: comma-separated)');
   }
 
   const base = await mkdtemp(join(tmpdir(), 'gcs-throughput-'));
   const root = join(base, 'bucket');
-  const child = fork(fileURLToPath(import.meta.url), ['serve', root], { execArgv: process.execArgv });
+  const child = fork(fileURLToPath(import.meta.url), ['serve', root, String(latencyMs)], { execArgv: process.execArgv });
   try {
     const names: string[] = [];
     process.stdout.write(`writing ${count} objects of ${size} bytes${values.gzip ? ' (gzip-encoded)' : ''}… `);
@@ -82,11 +94,21 @@ async function main(): Promise<void> {
     };
 
     await run(16); // warm-up: page cache, server hash cache, JIT
-    console.log(`validation: ${validation}`);
+    console.log(`validation: ${validation}, first-byte latency: ${latencyMs} ms`);
+    console.log(`median of ${rounds} rounds; levels interleaved so load from elsewhere on the machine hits all alike`);
     console.log('concurrency  seconds   MB/s  objects/s  client CPU');
+    const results = new Map<number, { seconds: number; cpuSeconds: number }[]>(levels.map((level) => [level, []]));
+    for (let round = 0; round < rounds; round++) {
+      for (const concurrency of levels) {
+        const result = await run(concurrency);
+        if (result.bytes !== count * size) throw new Error(`read ${result.bytes} bytes, expected ${count * size}: the source returned wrong data`);
+        results.get(concurrency)!.push(result);
+      }
+    }
+    const bytes = count * size;
     for (const concurrency of levels) {
-      const { seconds, bytes, cpuSeconds } = await run(concurrency);
-      if (bytes !== count * size) throw new Error(`read ${bytes} bytes, expected ${count * size}: the source returned wrong data`);
+      const sorted = results.get(concurrency)!.sort((a, b) => a.seconds - b.seconds);
+      const { seconds, cpuSeconds } = sorted[Math.floor(sorted.length / 2)]!;
       console.log(
         `${String(concurrency).padStart(11)}  ${seconds.toFixed(2).padStart(7)}  ${(bytes / 1e6 / seconds).toFixed(0).padStart(5)}  ${(count / seconds)
           .toFixed(0)

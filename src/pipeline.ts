@@ -2,8 +2,6 @@
  * The stages as functions the CLI (and tests) call: fetch → analyze → build. Each takes resolved
  * settings and returns what it produced, so a failure in one never touches the others' output.
  */
-import { spawn } from 'node:child_process';
-import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import type { RatchetConfig } from './config/config-schema.ts';
 import { parseWindow } from './config/duration.ts';
@@ -14,7 +12,8 @@ import type { JobSelection } from './ingest/discover.ts';
 import { analyze } from './analysis/analyze.ts';
 import type { Snapshot } from './snapshot/schema.ts';
 import { writeSnapshot } from './snapshot/snapshot-store.ts';
-import { PROJECT_ROOT, type OutputPaths } from './cli/paths.ts';
+import type { OutputPaths } from './cli/paths.ts';
+import { buildSite } from './site-build/build-site.ts';
 
 export interface StageSettings {
   config: RatchetConfig;
@@ -77,31 +76,9 @@ export async function analyzeStage(settings: StageSettings): Promise<{ snapshot:
   return { snapshot, file };
 }
 
-export interface BuildOptions {
-  base?: string;
-  site?: string;
-  quiet?: boolean;
-}
+export type { BuildOptions } from './site-build/build-site.ts';
 
-/** Build the static site from the snapshots with Astro, in a child process (Astro owns its Vite). */
-export async function buildStage(paths: OutputPaths, options: BuildOptions = {}): Promise<void> {
-  await mkdir(paths.site, { recursive: true });
-  const astroBin = path.join(PROJECT_ROOT, 'node_modules', 'astro', 'bin', 'astro.mjs');
-  const env = {
-    ...process.env,
-    ASTRO_TELEMETRY_DISABLED: '1',
-    RATCHET_SNAPSHOTS_DIR: paths.snapshots,
-    RATCHET_ARCHIVE_DIR: paths.archive,
-    RATCHET_SITE_DIR: paths.site,
-    ...(options.base ? { RATCHET_BASE: options.base } : {}),
-    ...(options.site ? { RATCHET_SITE: options.site } : {}),
-  };
-  await new Promise<void>((resolve, reject) => {
-    const child = spawn(process.execPath, [astroBin, 'build', '--silent'], { cwd: PROJECT_ROOT, env, stdio: options.quiet ? ['ignore', 'pipe', 'pipe'] : 'inherit' });
-    let output = '';
-    child.stdout?.on('data', (d: Buffer) => (output += d.toString()));
-    child.stderr?.on('data', (d: Buffer) => (output += d.toString()));
-    child.on('error', reject);
-    child.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`astro build failed with exit code ${code}${output ? `:\n${output.slice(-4000)}` : ''}`))));
-  });
+/** Build the static site from the snapshots (see src/site-build/build-site.ts). */
+export async function buildStage(paths: OutputPaths, options: import('./site-build/build-site.ts').BuildOptions = {}): Promise<void> {
+  await buildSite(paths, options);
 }

@@ -327,6 +327,20 @@ describe('names and options', () => {
     expect(() => createGcsSource({ bucket: BUCKET, endpoint: 'ftp://host' })).toThrow(/must use http or https/);
   });
 
+  it('prefers an explicit endpoint over STORAGE_EMULATOR_HOST', async () => {
+    // Port 9 on loopback (discard): nothing listens there, so a request sent to it would fail.
+    vi.stubEnv('STORAGE_EMULATOR_HOST', 'http://127.0.0.1:9');
+    expect(await readText(source(), 'reads/started.json')).toBe(contents.get('reads/started.json')!.toString());
+    expect(server.stats.pathStyles.api).toBe(1);
+  });
+
+  it('refuses new calls after close()', async () => {
+    const from = source();
+    await from.close?.();
+    const error = await rejection(Promise.resolve().then(() => from.read('reads/started.json')));
+    expect(error.message).toMatch(/was closed/);
+  });
+
   it('describes itself as a gs:// URL', () => {
     expect(createGcsSource({ bucket: BUCKET, auth: 'anonymous' }).description).toBe(`gs://${BUCKET}`);
     expect(source().description).toBe(`gs://${BUCKET} (via ${server.url})`);

@@ -11,7 +11,6 @@ import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, readdir, readFile, rm, stat } from 'node:fs/promises';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -79,7 +78,10 @@ function fileFor(urlPath: string): string | undefined {
 const pageUrl = (...segments: string[]): string => `${BASE}${segments.map(encodeURIComponent).join('/')}${segments.length ? '/' : ''}`;
 
 beforeAll(async () => {
-  tmp = await mkdtemp(path.join(os.tmpdir(), 'ratchet-site-'));
+  // Inside the project on purpose: for an out dir outside the working directory Astro writes its
+  // prerender chunks to the shared <root>/.astro/.prerender/, where a concurrent build would clash.
+  await mkdir(path.join(ROOT, '.astro'), { recursive: true });
+  tmp = await mkdtemp(path.join(ROOT, '.astro', 'test-site-'));
   outDir = path.join(tmp, 'site');
   snapshots = await readSnapshots(FIXTURES);
   const started = performance.now();
@@ -87,8 +89,10 @@ beforeAll(async () => {
   buildMs = performance.now() - started;
   htmlFiles = (await walk(outDir)).filter((f) => f.endsWith('.html'));
   for (const file of htmlFiles) {
-    const rel = path.relative(outDir, path.dirname(file)).split(path.sep).filter(Boolean);
-    pages.set(pageUrl(...rel), await readFile(file, 'utf8'));
+    const rel = path.relative(outDir, file).split(path.sep);
+    // Directory format: <path>/index.html is served as <path>/; anything else (404.html) by its name.
+    const url = rel.at(-1) === 'index.html' ? pageUrl(...rel.slice(0, -1)) : `${BASE}${rel.join('/')}`;
+    pages.set(url, await readFile(file, 'utf8'));
   }
 });
 
@@ -98,7 +102,7 @@ afterAll(async () => {
 
 describe('site build', () => {
   it('renders every page the snapshots call for', () => {
-    const expected = [pageUrl(), pageUrl('latest'), pageUrl('snapshots')];
+    const expected = [pageUrl(), pageUrl('latest'), pageUrl('snapshots'), `${BASE}404.html`];
     for (const s of snapshots) {
       expected.push(pageUrl('snapshots', s.id), pageUrl('snapshots', s.id, 'jobs'), pageUrl('snapshots', s.id, 'data-quality'));
       for (const job of s.jobs) expected.push(pageUrl('snapshots', s.id, 'jobs', job.name));
@@ -257,16 +261,22 @@ describe.skipIf(!existsSync(CHROMIUM))('site in a browser', () => {
         ['snapshots', pageUrl('snapshots')],
       ];
       if (empty) targets.push(['no-data', pageUrl('snapshots', empty.id)]);
+      // Charts live on job and test pages; the rest only matter for screenshots.
+      const visit = shots ? targets : targets.filter(([name]) => ['home', 'job', 'test'].includes(name));
 
       const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
       const problems: string[] = [];
       page.on('console', (msg) => { if (msg.type() === 'error' || msg.type() === 'warning') problems.push(`${msg.type()}: ${msg.text()}`); });
       page.on('pageerror', (err) => problems.push(`pageerror: ${err.message}`));
       page.on('dialog', (d) => { problems.push(`dialog: ${d.message()}`); void d.dismiss(); });
-      page.on('requestfailed', (r) => problems.push(`request failed: ${r.url()}`));
+      page.on('requestfailed', (r) => {
+        // Moving on to the next page cancels a late favicon fetch (ERR_ABORTED); missing files show up as 404s below.
+        const reason = r.failure()?.errorText ?? '';
+        if (!reason.includes('ERR_ABORTED')) problems.push(`request failed: ${r.url()} ${reason}`);
+      });
       page.on('response', (r) => { if (r.status() >= 400) problems.push(`${r.status()}: ${r.url()}`); });
 
-      for (const [name, url] of targets) {
+      for (const [name, url] of visit) {
         // Module scripts run before 'load'; the chart wait below covers drawing.
         await page.goto(`${origin}${url}`, { waitUntil: 'load' });
         if (name === 'job' || name === 'test') {

@@ -62,14 +62,14 @@ async function resolveCommon(options: CommonOptions): Promise<Resolved> {
   return { loaded, paths: outputPaths(out, cache), asOf };
 }
 
-function stageSettings(options: CommonOptions, resolved: Resolved, deadline?: number): StageSettings {
+async function stageSettings(options: CommonOptions, resolved: Resolved, deadline?: number): Promise<StageSettings> {
   const spec = options.source ?? resolved.loaded.config.source;
   if (!spec) throw new UsageError('no source: pass --source <dir | gs://bucket[/prefix]> or set "source" in the config');
   const baseDir = options.source ? process.cwd() : resolved.loaded.baseDir;
   const gcs = resolved.loaded.config.gcs;
   const concurrency = parseConcurrency(options.concurrency) ?? gcs.concurrency;
   const endpoint = options.gcsEndpoint ?? gcs.endpoint;
-  const source = openSource(spec, baseDir, {
+  const source = await openSource(spec, baseDir, {
     ...(endpoint ? { gcsEndpoint: endpoint } : {}),
     ...(concurrency ? { concurrency } : {}),
     ...(gcs.requestTimeoutMs ? { requestTimeoutMs: gcs.requestTimeoutMs } : {}),
@@ -91,7 +91,7 @@ const log = (quiet: boolean | undefined, line: string): void => {
 };
 
 async function runFetch(options: CommonOptions, resolved: Resolved): Promise<{ settings: StageSettings; report: FetchReport }> {
-  const settings = stageSettings(options, resolved);
+  const settings = await stageSettings(options, resolved);
   const progress = createProgressReporter(process.stderr, options.quiet);
   try {
     const report = await fetchStage(settings, {
@@ -113,7 +113,7 @@ async function runFetch(options: CommonOptions, resolved: Resolved): Promise<{ s
 }
 
 async function runAnalyze(options: CommonOptions, resolved: Resolved, settings?: StageSettings): Promise<void> {
-  const s = settings ?? stageSettings(options, resolved);
+  const s = settings ?? (await stageSettings(options, resolved));
   const { snapshot, file } = await analyzeStage(s);
   const h = snapshot.headline;
   process.stdout.write(

@@ -23,6 +23,63 @@ const windowLength = z.union([z.string(), z.number()]).superRefine((value, ctx) 
 
 const fraction = z.number().min(0).max(1);
 
+const points = z.number().min(0).max(100);
+
+/**
+ * Regression detection. Both modes run on every snapshot; `mode` only says which one the site shows
+ * first. See docs/statistics.md, "Test regressions: compatible and ratchet modes".
+ */
+export const regressionsConfigSchema = z.strictObject({
+  mode: z.enum(['ratchet', 'compatible']).default('ratchet').describe('The verdicts the site shows first; both are always computed.'),
+  groupBy: z.enum(['variant', 'job']).default('variant').describe('Cells are test × variant group (runs of equal variants pooled, as sippy does) or test × job.'),
+  basis: windowLength.optional().describe('Length of the basis window, ending where the current window starts (sippy uses 30d). Default: windows.previous.'),
+  flakeAsFailure: z.boolean().default(false).describe('Count a flake (failed, then passed in the same run) as a failure instead of a pass.'),
+  minFailures: z.number().int().min(0).default(3).describe('A cell needs at least this many sample failures to be flagged (sippy: 3).'),
+  extremeDrop: points.default(15).describe('A drop in working rate above this many points is "extreme" (sippy: 15).'),
+  newTestPassRate: points.default(95).describe('Tests without basis runs are flagged below this working rate, in percent (sippy: 95); 0 turns the rule off.'),
+  newTestMinRuns: z.number().int().min(1).default(6).describe('Sample runs a new test needs before the new-test rule applies (sippy: 6).'),
+  compatible: z.strictObject({
+    confidence: points.default(95).describe('Regressed iff the one-sided Fisher p < 1 − confidence/100.'),
+    pityFactor: points.default(5).describe('The drop must exceed this many points before Fisher is consulted.'),
+    openConfidence: points.default(90).describe('Confidence for a regression already open in the previous snapshot (hysteresis).'),
+    openPityFactor: points.default(3).describe('Pity factor for a regression already open in the previous snapshot.'),
+  }).prefault({}),
+  ratchet: z.strictObject({
+    fdr: fraction.default(0.05).describe('Benjamini–Hochberg false discovery rate q across every cell of the report.'),
+    minDrop: points.default(5).describe('Smallest drop in working rate, in points, worth flagging.'),
+    openFdr: fraction.default(0.1).describe('An open regression stays open while its q-value is at most this…'),
+    openP: fraction.default(0.05).describe('…or its unadjusted p-value is at most this (and the drop is at least openMinDrop).'),
+    openMinDrop: points.default(3).describe('Smallest drop, in points, that keeps an open regression open.'),
+  }).prefault({}),
+  keepResolvedDays: z.number().min(0).default(5).describe('Days a resolved regression stays listed (sippy: 5).'),
+  maxFailedRuns: z.number().int().min(0).max(100).default(10).describe('Failed sample runs listed with each regression as evidence.'),
+  aggregated: z.strictObject({
+    minRuns: z.number().int().min(2).default(6).describe('Runs of one job on one payload tag needed to analyse them as an aggregated set (the aggregator fails sets under 6).'),
+    fdr: fraction.default(0.05).describe('q for the exact Fisher test beside the aggregator, adjusted across the tests of one set.'),
+  }).prefault({}),
+});
+
+/** Backends the job-run-aggregator leaves out of its disruption checks (ci-tools analyzer_disruption.go). */
+export const AGGREGATOR_EXCLUDED_BACKENDS = [
+  '-network-liveness',
+  '-localhost-',
+  '-internal-lb-',
+  'host-to-',
+  'pod-to-',
+  '^(kube|openshift)-api-http[12]-external-lb',
+];
+
+export const disruptionConfigSchema = z.strictObject({
+  historicalBasis: z.string().min(1).optional().describe(
+    "A JSON file in origin's historical-percentile format (allowedbackenddisruption/query_results.json); where a record matches a backend and variant group it is the basis instead of the basis window.",
+  ),
+  exclude: z.array(regex).default(() => [...AGGREGATOR_EXCLUDED_BACKENDS]).describe('Backend-name regexes that are summarised but never checked (default: the aggregator\'s exclusions).'),
+  minSampleRuns: z.number().int().min(1).default(3).describe('Current-window runs a backend × variant needs before it is checked.'),
+  minBasisRuns: z.number().int().min(2).default(10).describe('Basis runs (or historical JobRuns) needed before it is checked.'),
+  fdr: fraction.default(0.05).describe('Benjamini–Hochberg q across every checked backend × variant.'),
+  minIncreaseSeconds: z.number().min(0).default(1).describe('Smallest rise of P75 or P95, in seconds, worth flagging.'),
+});
+
 export const configSchema = z.strictObject({
   $schema: z.string().optional(),
   source: z.string().min(1).optional().describe('A directory laid out like a Prow bucket, or gs://bucket[/prefix].'),
@@ -45,6 +102,8 @@ export const configSchema = z.strictObject({
     flatDelta: z.number().min(0).default(2).describe('|delta| in points shown as flat.'),
     minTestRuns: z.number().int().min(1).default(1).describe('Tests with fewer current runs are not listed as failing or flaky.'),
   }).default({ passing: 0.8, failing: 0.5, flatDelta: 2, minTestRuns: 1 }),
+  regressions: regressionsConfigSchema.prefault({}),
+  disruption: disruptionConfigSchema.prefault({}),
   gcs: z.strictObject({
     endpoint: z.string().url().optional(),
     concurrency: z.number().int().min(1).max(512).optional(),
@@ -55,6 +114,8 @@ export const configSchema = z.strictObject({
 
 export type RatchetConfigInput = z.input<typeof configSchema>;
 export type RatchetConfig = z.output<typeof configSchema>;
+export type RegressionsConfig = z.output<typeof regressionsConfigSchema>;
+export type DisruptionConfig = z.output<typeof disruptionConfigSchema>;
 
 /** For ratchet.config.ts files: `export default defineConfig({...})` with type checking. */
 export function defineConfig(config: RatchetConfigInput): RatchetConfigInput {

@@ -60,10 +60,10 @@ const originKept = new Set<string>([
 ]);
 writeLines('origin-test-names.excerpt.txt', originAll.filter((n) => originKept.has(n)));
 
-// Kubernetes test names as openshift-tests names them: every 24th parallel, every 5th serial.
+// Kubernetes test names as openshift-tests names them: every 26th parallel, every 5th serial.
 const kubeAll = lines('openshift/kubernetes/openshift-hack/e2e/annotate/generated/test-names.txt');
 const kubeKept = new Set<string>([
-  ...everyNth(kubeAll.filter((n) => isParallel(n) && !isDisabled(n)), 24),
+  ...everyNth(kubeAll.filter((n) => isParallel(n) && !isDisabled(n)), 26),
   ...everyNth(kubeAll.filter((n) => isSerial(n) && !isDisabled(n)), 5),
 ]);
 writeLines('kubernetes-test-names.excerpt.txt', kubeAll.filter((n) => kubeKept.has(n)));

@@ -89,23 +89,20 @@ export function sortedMap<T>(entries: Iterable<readonly [string, T]>): Record<st
   return out;
 }
 
+const XML_ESCAPES: Record<string, string> = {
+  '"': '&#34;',
+  "'": '&#39;',
+  '&': '&amp;',
+  '<': '&lt;',
+  '>': '&gt;',
+  '\t': '&#x9;',
+  '\n': '&#xA;',
+  '\r': '&#xD;',
+};
+
 /** encoding/xml EscapeText: what Go's JUnit writers (openshift-tests, ci-operator) produce. */
 export function xmlEscape(text: string): string {
-  let out = '';
-  for (const c of text) {
-    switch (c) {
-      case '"': out += '&#34;'; break;
-      case "'": out += '&#39;'; break;
-      case '&': out += '&amp;'; break;
-      case '<': out += '&lt;'; break;
-      case '>': out += '&gt;'; break;
-      case '\t': out += '&#x9;'; break;
-      case '\n': out += '&#xA;'; break;
-      case '\r': out += '&#xD;'; break;
-      default: out += c;
-    }
-  }
-  return out;
+  return text.replace(/["'&<>\t\n\r]/g, (c) => XML_ESCAPES[c] as string);
 }
 
 /** A float the way Go's %v / strconv 'g' shortest form prints it for our small, rounded values. */

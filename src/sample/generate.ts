@@ -124,8 +124,8 @@ function buildManifest(plan: SamplePlan, rendered: ReadonlyArray<{ run: RunPlan;
 
   const testJobs = PLANTED.testRegression.jobs.map((job) => {
     const ran = rendered.filter((x) => x.run.job.name === job && x.out.plantedTest !== undefined);
-    const before = ran.filter((x) => x.run.startMs < testSince);
-    const after = ran.filter((x) => x.run.startMs >= testSince);
+    const before = ran.filter((x) => x.run.podStartMs < testSince);
+    const after = ran.filter((x) => x.run.podStartMs >= testSince);
     const failed = (list: typeof ran) => list.filter((x) => x.out.plantedTest === 'fail');
     return {
       job,
@@ -136,8 +136,8 @@ function buildManifest(plan: SamplePlan, rendered: ReadonlyArray<{ run: RunPlan;
   });
 
   const disrupted = rendered.filter((x) => x.out.plantedBackendSeconds !== undefined);
-  const dBefore = disrupted.filter((x) => x.run.startMs < disruptionSince).map((x) => x.out.plantedBackendSeconds as number);
-  const dAfterRuns = disrupted.filter((x) => x.run.startMs >= disruptionSince);
+  const dBefore = disrupted.filter((x) => x.run.podStartMs < disruptionSince).map((x) => x.out.plantedBackendSeconds as number);
+  const dAfterRuns = disrupted.filter((x) => x.run.podStartMs >= disruptionSince);
   const dAfter = dAfterRuns.map((x) => x.out.plantedBackendSeconds as number);
 
   const byFate = (fate: RunPlan['fate']) => plan.runs.filter((r) => r.fate === fate);

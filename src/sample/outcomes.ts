@@ -5,7 +5,6 @@
  */
 import { hash32, rngFor } from './prng.ts';
 import type { Rng } from './prng.ts';
-import { isoSeconds } from './format.ts';
 
 export interface TestProfile {
   /** Chance a run has a hard failure (failed, and failed again on retry). */
@@ -195,9 +194,4 @@ const SKIP_REASONS = [
 
 export function skipText(name: string): string {
   return `skip [${sourceLocation(name)}]: ${SKIP_REASONS[hash32(name, 3) % SKIP_REASONS.length]}`;
-}
-
-/** A timestamp for failure texts that has to be a full RFC 3339 time. */
-export function rfc3339(ms: number): string {
-  return isoSeconds(ms);
 }

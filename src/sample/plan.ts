@@ -5,7 +5,7 @@
  * Cadence follows the release controller: every job of a payload stream starts together, a few
  * minutes after the payload is created, once per payload. Gaps, start delays and durations are
  * drawn from the real 4.22 nightly runs in raw/bquxjob_65df743f_19de556b6a3.json (ci payloads come
- * 1.25 times as often as nightlies; per-job duration factors in jobs.ts).
+ * a little more often than nightlies (gaps x 0.9); per-job duration factors in jobs.ts).
  */
 import { loadCatalog } from './catalog.ts';
 import type { Catalog } from './catalog.ts';
@@ -104,7 +104,7 @@ export interface SamplePlan {
 
 function payloadTimes(cat: Catalog, seed: number, stream: 'nightly' | 'ci', fromMs: number, untilMs: number): number[] {
   const r = rngFor(seed, 'payloads', stream);
-  const scale = stream === 'ci' ? 0.8 : 1;
+  const scale = stream === 'ci' ? 0.9 : 1;
   const out: number[] = [];
   let t = fromMs + r.float(0.05, 0.9) * r.pick(cat.payloadGapsMs) * scale;
   while (t < untilMs) {
@@ -125,8 +125,12 @@ function stableFromTag(startMs: number, windowStartMs: number): string {
 
 function newRun(job: JobDef, key: string, startMs: number, cat: Catalog, seed: number): RunPlan {
   const r = rngFor(seed, 'timing', key);
-  const pendingMs = startMs + r.int(1, 50) * 1000;
-  const fullDurationMs = Math.round(r.pick(cat.durationsMs) * job.durationFactor * r.float(0.96, 1.06));
+  // Millisecond precision, as in real ids: runs of one payload are scheduled in the same second.
+  const pendingMs = startMs + r.int(1000, 50_999);
+  // The real list has two retried outliers (3 h, 4.5 h); scaled up for upgrade jobs they would
+  // outlast any job timeout, so the base is clipped at 2.6 h and the result at 6 h.
+  const base = Math.min(r.pick(cat.durationsMs), 2.6 * HOUR);
+  const fullDurationMs = Math.min(6 * HOUR - r.int(0, 900) * 1000, Math.round(base * job.durationFactor * r.float(0.96, 1.06)));
   return {
     job,
     key,
@@ -258,7 +262,7 @@ function plantScenarios(runs: RunPlan[], seed: number, startMs: number, endMs: n
   const at = (days: number) => startMs + days * DAY;
   const testSince = endMs - PLANTED.testRegression.sinceDaysBeforeEnd * DAY;
   const disruptionSince = endMs - PLANTED.disruptionRegression.sinceDaysBeforeEnd * DAY;
-  const inDisruptionWindow = (r: RunPlan) => r.job.name === PLANTED.disruptionRegression.job && r.startMs >= disruptionSince;
+  const inDisruptionWindow = (r: RunPlan) => r.job.name === PLANTED.disruptionRegression.job && r.podStartMs >= disruptionSince;
 
   nearestNormal(runs, PLANTED.truncatedJunit.job, at(PLANTED.truncatedJunit.daysAfterStart)).fate = 'truncated-junit';
   nearestNormal(runs, PLANTED.runWithoutFinished.job, at(PLANTED.runWithoutFinished.daysAfterStart)).fate = 'died';
@@ -288,9 +292,9 @@ function plantScenarios(runs: RunPlan[], seed: number, startMs: number, endMs: n
   // The regressed test: ~1 % failures before, exactly round(60 %) of the runs that ran it after.
   for (const jobName of PLANTED.testRegression.jobs) {
     const ran = runs.filter((r) => r.job.name === jobName && r.fate === 'normal');
-    const after = ran.filter((r) => r.startMs >= testSince);
+    const after = ran.filter((r) => r.podStartMs >= testSince);
     for (const run of ran) {
-      if (run.startMs < testSince) {
+      if (run.podStartMs < testSince) {
         run.plantedTest = rngFor(seed, 'planted-test', run.key).chance(PLANTED.testRegression.baselineFailRate) ? 'fail' : 'pass';
       }
     }

@@ -10,8 +10,9 @@
  *   stream once the first 8 MiB are in; a failure after that surfaces as SourceError('fetch') and the caller must
  *   read the object again (bytes already yielded cannot be taken back).
  * - gzip: the client asks for gzip (Accept-Encoding), so GCS sends gzip-encoded objects as stored; the client
- *   checks the crc32c of the stored bytes and then gunzips (decompress: true). Validation stays on: it is what
- *   catches a body cut short in a way the transport did not notice.
+ *   checks the crc32c of the stored bytes and then gunzips (decompress: true). Validation stays on by default
+ *   (we never use range reads, the one case where the client cannot validate): it catches a body cut short or
+ *   corrupted in a way the transport did not notice. It costs CPU (a JS crc32c); see `validation`.
  * - Auth: anonymous unless Application Default Credentials exist (see resolveAuth). A custom endpoint
  *   (option or STORAGE_EMULATOR_HOST) is always anonymous unless auth: 'adc' is given.
  */
@@ -23,6 +24,7 @@ import type { Readable } from 'node:stream';
 import { Storage, type Bucket, type StorageOptions } from '@google-cloud/storage';
 import { PassThroughClient } from 'google-auth-library';
 import pLimit from 'p-limit';
+import { isSafeObjectName } from '../util/safe-name.ts';
 import { SourceError, type BucketSource, type ListOptions, type ListPage, type ObjectInfo } from './source.ts';
 import {
   AttemptTimeoutError,
@@ -134,15 +136,15 @@ function checkBucketName(bucket: string): string | undefined {
   return undefined;
 }
 
-/** Why an object name is unusable, or undefined when it is fine. GCS' own limits plus no path tricks. */
+/**
+ * Why an object name is unusable, or undefined when it is fine. The rule is the one the local source applies
+ * (util/safe-name.ts), so both sources accept exactly the same names.
+ */
 function checkObjectName(name: string, allowEmpty: boolean): string | undefined {
   if (typeof name !== 'string') return 'is not a string';
   if (name === '') return allowEmpty ? undefined : 'is empty';
-  if (name.startsWith('/')) return "starts with '/' (names are bucket-relative)";
-  if (/[\r\n\0]/.test(name)) return 'contains a line break or NUL';
-  if (Buffer.byteLength(name) > 1024) return 'is longer than 1,024 bytes';
-  if (name.split('/').some((segment) => segment === '.' || segment === '..')) return "has a '.' or '..' segment";
-  return undefined;
+  if (isSafeObjectName(name)) return undefined;
+  return "is not a safe object name: it must be bucket-relative (no leading '/'), at most 1,024 characters, without '.', '..' or empty segments, backslashes or control characters";
 }
 
 /**
@@ -193,6 +195,8 @@ export function createGcsSource(options: GcsSourceOptions): BucketSource {
   const concurrency = positive(options.concurrency, DEFAULTS.concurrency, 'concurrency');
   const requestTimeoutMs = positive(options.requestTimeoutMs, DEFAULTS.requestTimeoutMs, 'requestTimeoutMs');
   const retries = positive(options.retries, DEFAULTS.retries, 'retries', true);
+  const baseDelayMs = positive(options.baseDelayMs, DEFAULTS.baseDelayMs, 'baseDelayMs', true);
+  const maxDelayMs = positive(options.maxDelayMs, DEFAULTS.maxDelayMs, 'maxDelayMs', true);
   const validation = options.validation ?? 'crc32c';
   const bufferLimitBytes = positive(options.bufferLimitBytes, DEFAULTS.bufferLimitBytes, 'bufferLimitBytes', true);
   if (!Number.isInteger(retries)) throw new RangeError(`createGcsSource: retries must be a whole number, got ${retries}`);
@@ -213,8 +217,9 @@ export function createGcsSource(options: GcsSourceOptions): BucketSource {
     retryOptions: { autoRetry: false, maxRetries: 0 },
   };
   if (endpoint !== undefined) storageOptions.apiEndpoint = endpoint;
-  // A PassThroughClient adds no Authorization header and never looks for credentials: without it the client
-  // searches for ADC on every request, probes the GCE metadata server, and only then falls back to anonymous.
+  // A PassThroughClient adds no Authorization header and never looks for credentials. Without it the client
+  // looks for ADC before each request, pings the GCE metadata server over the network (seconds of timeout off
+  // GCP), and only sends the request anonymously once that has failed.
   if (anonymous) storageOptions.authClient = new PassThroughClient();
   // With a custom endpoint the client skips authentication entirely unless told otherwise.
   if (endpoint !== undefined && authMode === 'adc') storageOptions.useAuthWithCustomEndpoint = true;
@@ -234,11 +239,15 @@ export function createGcsSource(options: GcsSourceOptions): BucketSource {
 
   const description = `gs://${options.bucket}${root ? `/${root}` : ''}${endpoint ? ` (via ${endpoint})` : ''}`;
   const limit = pLimit(concurrency);
+  let closed = false;
+  const checkOpen = (object: string): void => {
+    if (closed) throw new SourceError('fetch', object, `${description} was closed; create a new source to read more`);
+  };
 
   const retryOptions = (operation: 'list' | 'read', object: string): RetryOptions => ({
     retries,
-    baseDelayMs: options.baseDelayMs ?? DEFAULTS.baseDelayMs,
-    maxDelayMs: options.maxDelayMs ?? DEFAULTS.maxDelayMs,
+    baseDelayMs,
+    maxDelayMs,
     attemptTimeoutMs: requestTimeoutMs,
     ...(options.deadline !== undefined ? { deadline: options.deadline } : {}),
     ...(options.random ? { random: options.random } : {}),
@@ -256,6 +265,7 @@ export function createGcsSource(options: GcsSourceOptions): BucketSource {
   const location = (name: string): string => `gs://${options.bucket}/${root}${name}`;
 
   async function list(prefix: string, listOptions: ListOptions = {}): Promise<ListPage> {
+    checkOpen(prefix);
     const problem = checkObjectName(prefix, true);
     if (problem) throw new SourceError('invalid-name', prefix, `listing prefix ${problem}`);
     const query: Record<string, unknown> = { prefix: root + prefix, autoPaginate: false, fields: LIST_FIELDS };
@@ -293,6 +303,7 @@ export function createGcsSource(options: GcsSourceOptions): BucketSource {
   }
 
   async function read(name: string): Promise<AsyncIterable<Uint8Array>> {
+    checkOpen(name);
     const problem = checkObjectName(name, false);
     if (problem) throw new SourceError('invalid-name', name, `object name ${problem}`);
     const file = bucket.file(root + name);
@@ -315,9 +326,10 @@ export function createGcsSource(options: GcsSourceOptions): BucketSource {
     list,
     read,
     async close() {
-      // Sockets live in Node's global agent (see the interceptor above); idle ones are unref'd and do not
-      // keep the process alive. Queued requests that have not started are dropped.
-      limit.clearQueue();
+      // New calls are refused; calls already made run to completion, so nobody awaits a promise that never
+      // settles. Sockets live in Node's global agent (see the interceptor above); idle ones are unref'd and do
+      // not keep the process alive.
+      closed = true;
     },
   };
 }

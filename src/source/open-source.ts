@@ -2,7 +2,7 @@
 import path from 'node:path';
 import type { BucketSource } from './source.ts';
 import { createLocalSource } from './local-source.ts';
-import { createGcsSource, parseGsUrl } from './gcs-source.ts';
+import { UsageError } from '../util/errors.ts';
 
 export interface SourceOptions {
   gcsEndpoint?: string;
@@ -12,9 +12,17 @@ export interface SourceOptions {
   deadline?: number;
 }
 
-export function openSource(spec: string, baseDir: string, options: SourceOptions = {}): BucketSource {
+export async function openSource(spec: string, baseDir: string, options: SourceOptions = {}): Promise<BucketSource> {
   if (spec.startsWith('gs://')) {
-    const { bucket, prefix } = parseGsUrl(spec);
+    // Loaded on demand: the GCS client is large, and local runs never need it.
+    const { createGcsSource, parseGsUrl } = await import('./gcs-source.ts');
+    let parsed: { bucket: string; prefix: string };
+    try {
+      parsed = parseGsUrl(spec);
+    } catch (error) {
+      throw new UsageError(`--source ${(error as Error).message}`);
+    }
+    const { bucket, prefix } = parsed;
     return createGcsSource({
       bucket,
       ...(prefix ? { prefix } : {}),

@@ -5,6 +5,7 @@ export { erfc, normalCdf, normalQuantile, normalSf } from './normal.ts';
 export { fisherExact, fisherGreater, fisherLess, TWO_SIDED_RELATIVE_TOLERANCE } from './fisher.ts';
 export type { FisherResult } from './fisher.ts';
 export { wilsonInterval } from './wilson.ts';
+export { newcombeInterval } from './newcombe.ts';
 export { binomialCdf, binomialSf } from './binomial.ts';
 export { describe, percentile } from './percentile.ts';
 export type { Description } from './percentile.ts';
