@@ -39,7 +39,7 @@ export function createProgressReporter(stream: NodeJS.WriteStream = process.stde
       },
     };
   }
-  let last = 0;
+  let last = Date.now();
   return {
     update(p) {
       const now = Date.now();

@@ -88,6 +88,8 @@ export const testCountsSchema = z.object({
   workingRate: d(z.number().nullable(), '(passes + flakes) / runs.'),
   flakeRate: d(z.number().nullable(), 'flakes / runs.'),
   interval: d(intervalSchema.nullable(), 'Wilson interval of the working rate.'),
+  passInterval: d(intervalSchema.nullable().optional(), 'Wilson interval of the pass rate.'),
+  flakeInterval: d(intervalSchema.nullable().optional(), 'Wilson interval of the flake rate.'),
 });
 
 export const testDaySchema = z.object({
@@ -152,6 +154,225 @@ export const dataQualitySchema = z.object({
   problems: d(z.array(problemSchema), 'Every object that failed to fetch or parse, with its reason.'),
 });
 
+// ---- Variant groups -----------------------------------------------------------------------------
+
+export const variantGroupSchema = z.object({
+  variantKey: d(z.string(), 'The group: runs whose variants give this key (see jobs[].variantKey). Runs are grouped by their own variants, so one job can feed two groups.'),
+  variants: variantsSchema,
+  jobs: d(z.array(z.string()), 'Jobs with runs in the group, sorted.'),
+  status: jobStatusSchema,
+  current: jobCountsSchema,
+  previous: jobCountsSchema,
+  delta: d(z.number().nullable(), 'current − previous pass rate in percentage points; null when either is unknown.'),
+  trend: d(z.enum(['up', 'down', 'flat', 'unknown']), 'flat when |delta| ≤ thresholds.flatDelta points.'),
+});
+
+// ---- Regressions ---------------------------------------------------------------------------------
+
+const isoTime = (text: string) => d(z.string(), text);
+
+export const regressionModeSchema = d(z.enum(['ratchet', 'compatible']),
+  'ratchet: Fisher p-values with Benjamini–Hochberg control of the false discovery rate across the report; compatible: sippy Component Readiness rules (p < 0.05 per cell). See docs/statistics.md.');
+
+export const regressionStatusSchema = d(z.enum(['new', 'open', 'resolved']),
+  'new: first regressed in this snapshot; open: regressed here and in the previous snapshot; resolved: regressed before, not any more (listed for regressions.settings.keepResolvedDays days after resolvedAt).');
+
+const lifecycleFields = {
+  id: d(z.string(), 'Stable id: a hash of mode, kind, subject (test id, job or backend) and group. The same regression keeps its id from snapshot to snapshot. Used in URLs.'),
+  mode: regressionModeSchema,
+  status: regressionStatusSchema,
+  severity: d(z.enum(['extreme', 'significant']), 'extreme: a drop of more than regressions.settings.extremeDrop points (sippy: 15), a new test far below the required rate, or disruption whose sample median is above the basis P95.'),
+  firstSeen: isoTime('asOf of the first snapshot of this episode that flagged it.'),
+  lastSeen: isoTime('asOf of the latest snapshot that flagged it (this one unless resolved).'),
+  resolvedAt: d(z.string().nullable(), 'asOf of the first snapshot that no longer flagged it; null while new or open.'),
+  heldByHysteresis: d(z.boolean(), 'Flagged only because it was already open and open regressions face looser thresholds (so it does not flap).'),
+  evidenceAsOf: isoTime('asOf of the analysis the numbers below come from: this snapshot, or for a resolved regression whose cell has no sample runs any more, the last one that had them.'),
+  reason: d(z.string(), 'One or two sentences a reader can show as is: the rates, the test, the thresholds and the decision.'),
+};
+
+export const evidenceRunSchema = z.object({
+  job: z.string(),
+  buildId: z.string(),
+  url: d(z.string(), 'Link to the run in Prow (Spyglass).'),
+  status: z.enum(['fail', 'flake']),
+  started: z.string().nullable(),
+});
+
+export const testRegressionSchema = z.object({
+  ...lifecycleFields,
+  kind: z.literal('test'),
+  rule: d(z.enum(['drop', 'new-test']), 'drop: sample against basis; new-test: no basis runs, sample against regressions.settings.newTestPassRate.'),
+  testId: d(z.string(), 'tests[].id of the test (the test is listed in tests only if it failed or flaked in either window).'),
+  suite: z.string(),
+  name: z.string(),
+  groupBy: d(z.enum(['variant', 'job']), 'What group is.'),
+  group: d(z.string(), 'The cell: a variant key (groupBy variant) or a job name (groupBy job).'),
+  variants: d(variantsSchema, 'Variants of the group (of its newest sample run).'),
+  jobs: d(z.array(z.string()), 'Jobs whose sample runs ran the test in this cell, sorted.'),
+  sample: d(testCountsSchema, 'Counts in the current window (the sample).'),
+  basis: d(testCountsSchema.nullable(), 'Counts in the basis window; null when the test never ran there (rule new-test).'),
+  p: d(z.number().nullable(), 'One-sided p-value: Fisher exact on [[sample failures, sample working], [basis failures, basis working]] for a drop; exact binomial against the required rate for a new test in ratchet mode. null when no test was needed (compatible mode stops earlier: too few failures, within pity).'),
+  q: d(z.number().nullable(), 'Benjamini–Hochberg adjusted p-value across every cell in the tested family of the report (ratchet mode only); null in compatible mode or when the cell could not reach significance with its counts.'),
+  drop: d(z.number(), 'Basis working rate − sample working rate, in percentage points (for new-test: required rate − sample rate).'),
+  dropInterval: d(z.tuple([z.number(), z.number()]), '95 % interval of drop in points: Newcombe hybrid score interval (Wilson-based) for a drop, Wilson interval against the required rate for a new test.'),
+  failedRuns: d(z.array(evidenceRunSchema), 'Newest failed (and, with flakeAsFailure, flaked) sample runs in this cell, at most regressions.settings.maxFailedRuns.'),
+});
+
+export const jobRegressionSchema = z.object({
+  ...lifecycleFields,
+  kind: z.literal('job'),
+  job: z.string(),
+  variantKey: z.string(),
+  sample: d(jobCountsSchema, 'The job in the current window.'),
+  basis: d(jobCountsSchema, 'The job in the basis window.'),
+  p: d(z.number().nullable(), 'One-sided Fisher p on [[sample failed, sample succeeded], [basis failed, basis succeeded]] (failed = failure + error).'),
+  q: d(z.number().nullable(), 'Benjamini–Hochberg q across the jobs of the report; null when the job could not reach significance with its counts.'),
+  drop: d(z.number(), 'Basis pass rate − sample pass rate, in percentage points.'),
+  dropInterval: d(z.tuple([z.number(), z.number()]), '95 % Newcombe interval of drop, in points.'),
+});
+
+export const disruptionStatsSchema = z.object({
+  runs: d(z.number().int(), 'Runs that measured the backend.'),
+  mean: d(z.number(), 'Mean seconds per run.'),
+  sd: d(z.number().nullable(), 'Sample standard deviation (n − 1); null below two runs.'),
+  p50: z.number(),
+  p75: z.number(),
+  p95: z.number(),
+  p99: d(z.number(), 'Type-7 percentiles of seconds per run (linear interpolation, as BigQuery PERCENTILE_CONT).'),
+  max: z.number(),
+  shareAboveZero: d(z.number(), 'Share of runs with any disruption (0..1).'),
+});
+
+export const historicalDisruptionSchema = z.object({
+  file: d(z.string(), 'The file the record came from (disruption.historicalBasis).'),
+  jobRuns: z.number().int(),
+  p50: z.number(),
+  p75: z.number(),
+  p95: z.number(),
+  p99: z.number(),
+  release: z.string(),
+  fromRelease: z.string(),
+  masterNodesUpdated: z.string().nullable(),
+}).describe("A record of origin's historical disruption percentiles used as the basis.");
+
+export const disruptionCheckSchema = z.object({
+  name: d(z.string(), 'mean (mean + 5σ with the single-run mulligan), P70 / P85 (the aggregator\'s "should not be worse" checks with 3 s / 7 s grace), or P75 / P95 against a historical record.'),
+  verdict: z.enum(['pass', 'fail']),
+  reason: z.string(),
+  threshold: d(z.number(), 'Seconds: the most the sample mean may reach (mean check) or the historical percentile value.'),
+});
+
+export const disruptionTestSchema = z.object({
+  method: d(z.enum(['mann-whitney', 'exceedance']), 'mann-whitney: one-sided Mann–Whitney U of sample against basis-window seconds; exceedance: exact binomial test of the share of sample runs above the historical P75 and P95 (Bonferroni, ×2).'),
+  p: z.number(),
+  u: d(z.number().nullable(), 'Mann–Whitney U of the sample (pairs sample > basis, ties ½).'),
+});
+
+export const disruptionCellSchema = z.object({
+  backend: z.string(),
+  variantKey: z.string(),
+  variants: variantsSchema,
+  jobs: d(z.array(z.string()), 'Jobs with runs in this cell, sorted.'),
+  current: d(disruptionStatsSchema.nullable(), 'Seconds per run in the current window (the sample).'),
+  basis: d(disruptionStatsSchema.nullable(), 'Seconds per run in the basis window (null without runs there).'),
+  basisKind: d(z.enum(['window', 'historical', 'none']), 'Where the basis of the checks came from: the basis window, a historical record, or none (too few runs: not checked).'),
+  historical: historicalDisruptionSchema.nullable(),
+  excluded: d(z.boolean(), 'Backend matched disruption.exclude (by default the aggregator\'s own exclusions): summarised, never checked.'),
+  checks: d(z.array(disruptionCheckSchema), "The job-run-aggregator's checks on the sample; empty when not checked."),
+  test: d(disruptionTestSchema.nullable(), 'The significance test of ratchet mode.'),
+  q: d(z.number().nullable(), 'Benjamini–Hochberg q across every tested backend × variant.'),
+  increase: d(z.object({ p75: z.number(), p95: z.number() }).nullable(), 'Sample − basis P75 and P95, seconds.'),
+  ratchet: d(z.enum(['regressed', 'ok', 'not-checked']), 'Ratchet verdict: q ≤ disruption.fdr and P75 or P95 up by at least disruption.minIncreaseSeconds.'),
+  compatible: d(z.enum(['regressed', 'ok', 'not-checked']), 'Aggregator verdict: regressed when any of its checks fails.'),
+});
+
+export const disruptionRegressionSchema = z.object({
+  ...lifecycleFields,
+  kind: z.literal('disruption'),
+  backend: z.string(),
+  variantKey: z.string(),
+  current: disruptionStatsSchema.nullable(),
+  basis: disruptionStatsSchema.nullable(),
+  historical: historicalDisruptionSchema.nullable(),
+  p: z.number().nullable(),
+  q: z.number().nullable(),
+  failedChecks: d(z.array(z.string()), 'Names of the aggregator checks that failed.'),
+});
+
+const modeCounts = z.object({
+  new: z.number().int(),
+  open: z.number().int(),
+  resolved: z.number().int(),
+  extreme: d(z.number().int(), 'New or open regressions that are extreme.'),
+});
+
+export const regressionSettingsSchema = z.object({
+  defaultMode: d(regressionModeSchema, 'The mode the site shows first (config regressions.mode).'),
+  groupBy: z.enum(['variant', 'job']),
+  sampleWindow: windowSchema,
+  basisWindow: d(windowSchema, 'The basis window of regressions and disruption (the previous window unless regressions.basis is set).'),
+  flakeAsFailure: z.boolean(),
+  minFailures: z.number().int(),
+  extremeDrop: z.number(),
+  newTestPassRate: z.number(),
+  newTestMinRuns: z.number().int(),
+  compatible: z.object({ confidence: z.number(), pityFactor: z.number(), openConfidence: z.number(), openPityFactor: z.number() }),
+  ratchet: z.object({ fdr: z.number(), minDrop: z.number(), openFdr: z.number(), openP: z.number(), openMinDrop: z.number() }),
+  keepResolvedDays: z.number(),
+  previousSnapshot: d(z.string().nullable(), 'id of the snapshot whose open regressions were carried over (hysteresis, firstSeen); null for the first snapshot.'),
+}).describe('The settings every verdict below was made with.');
+
+export const regressionsSchema = z.object({
+  settings: regressionSettingsSchema,
+  summary: z.object({
+    testCells: d(z.number().int(), 'Test × group cells with sample runs.'),
+    testCellsTested: d(z.number().int(), 'Cells in the Benjamini–Hochberg family (m): cells whose counts could reach significance.'),
+    jobsTested: z.number().int(),
+    disruptionCellsTested: z.number().int(),
+    ratchet: modeCounts,
+    compatible: modeCounts,
+  }),
+  tests: d(z.array(testRegressionSchema), 'Test regressions of both modes (filter on mode), sorted: ratchet first, then new, open, resolved; extreme first; smallest q or p first.'),
+  jobs: d(z.array(jobRegressionSchema), 'Job pass-rate regressions (ratchet mode).'),
+  disruption: d(z.array(disruptionRegressionSchema), 'Disruption regressions of both modes.'),
+});
+
+export const aggregatedTestSchema = z.object({
+  testId: z.string(),
+  suite: z.string(),
+  name: z.string(),
+  attempts: d(z.number().int(), 'Runs of the set with a pass or a failure of the test.'),
+  passes: d(z.number().int(), 'Runs with a pass (a flake is a pass).'),
+  failures: z.number().int(),
+  skips: z.number().int(),
+  history: d(z.object({ runs: z.number().int(), working: z.number().int(), workingPercent: z.number() }).nullable(),
+    'The same job\'s other runs in the look-back window (sample and basis), excluding this payload; null without history (the aggregator then assumes 70 %).'),
+  aggregator: z.object({
+    verdict: z.enum(['pass', 'fail']),
+    rule: z.enum(['did-not-run', 'probably-intended-skip', 'not-enough-runs', 'no-passes', 'too-few-passes', 'enough-passes']),
+    reason: z.string(),
+    required: d(z.number().int().nullable(), 'Passes required after the pity factor.'),
+    tableRequired: d(z.number().int().nullable(), 'The required-passes table value before the pity factor.'),
+    workingPercent: d(z.number().int().nullable(), 'Historical working percentage used for the table (truncated).'),
+  }),
+  fisher: d(z.object({
+    p: z.number(),
+    q: z.number(),
+    verdict: z.enum(['pass', 'fail']),
+  }).nullable(), 'One-sided Fisher exact test of the set against the history counts, with Benjamini–Hochberg q across the tests of this set; fail when q ≤ regressions.aggregated.fdr. null without history or attempts.'),
+});
+
+export const aggregatedSetSchema = z.object({
+  job: z.string(),
+  payloadTag: z.string(),
+  variantKey: z.string(),
+  runs: d(z.array(z.object({ buildId: z.string(), url: z.string(), result: runRefSchema.shape.result, started: z.string().nullable() })), 'The runs of the set, oldest first.'),
+  testsChecked: d(z.number().int(), 'Tests attempted in at least one run of the set.'),
+  failedAggregator: d(z.number().int(), 'Tests the aggregator\'s required-passes check fails.'),
+  failedFisher: d(z.number().int(), 'Tests the Fisher test fails.'),
+  tests: d(z.array(aggregatedTestSchema), 'Tests with at least one failure or a failing verdict, failing ones first.'),
+}).describe('Several runs of one job on one payload tag in the current window, judged like the job-run-aggregator does.');
+
 export const snapshotSchema = z.object({
   schemaVersion: z.literal(SNAPSHOT_SCHEMA_VERSION),
   id: d(z.string(), 'Snapshot id derived from asOf, e.g. 2026-11-28T0600Z. Also its URL segment.'),
@@ -176,6 +397,10 @@ export const snapshotSchema = z.object({
   jobs: z.array(jobSummarySchema),
   tests: d(z.array(testSummarySchema), 'Every test that failed or flaked in either window (tests that always passed are only counted).'),
   dataQuality: dataQualitySchema,
+  variantGroups: d(z.array(variantGroupSchema).optional(), 'Pass rates per variant group (runs of equal variants across jobs), sorted by key.'),
+  regressions: d(regressionsSchema.optional(), 'Test, job and disruption regressions in both modes, with their evidence and lifecycle.'),
+  disruption: d(z.array(disruptionCellSchema).optional(), 'Disruption per backend × variant group: current and basis distributions, the aggregator\'s checks and the ratchet test. Sorted by backend, then variant key.'),
+  aggregated: d(z.array(aggregatedSetSchema).optional(), 'Aggregated runs: sets of at least regressions.aggregated.minRuns runs of one job on one payload tag in the current window.'),
 });
 
 export type Snapshot = z.infer<typeof snapshotSchema>;
@@ -191,3 +416,16 @@ export type FailureGroup = z.infer<typeof failureGroupSchema>;
 export type Problem = z.infer<typeof problemSchema>;
 export type Coverage = z.infer<typeof coverageSchema>;
 export type DataQuality = z.infer<typeof dataQualitySchema>;
+export type VariantGroup = z.infer<typeof variantGroupSchema>;
+export type Regressions = z.infer<typeof regressionsSchema>;
+export type RegressionSettings = z.infer<typeof regressionSettingsSchema>;
+export type TestRegression = z.infer<typeof testRegressionSchema>;
+export type JobRegression = z.infer<typeof jobRegressionSchema>;
+export type DisruptionRegression = z.infer<typeof disruptionRegressionSchema>;
+export type DisruptionCell = z.infer<typeof disruptionCellSchema>;
+export type DisruptionStats = z.infer<typeof disruptionStatsSchema>;
+export type DisruptionCheck = z.infer<typeof disruptionCheckSchema>;
+export type HistoricalDisruption = z.infer<typeof historicalDisruptionSchema>;
+export type AggregatedSet = z.infer<typeof aggregatedSetSchema>;
+export type AggregatedTest = z.infer<typeof aggregatedTestSchema>;
+export type EvidenceRun = z.infer<typeof evidenceRunSchema>;

@@ -1,0 +1,54 @@
+/**
+ * Time slots of the analysis. Summaries compare the current window with the previous one;
+ * regressions compare it with the basis window, which ends at the same instant but may be longer
+ * or shorter. Counting into three disjoint slots serves both without counting anything twice:
+ *
+ *   slot 0  current                              [asOf − current, asOf)
+ *   slot 1  in both previous and basis           [start − min(previous, basis), start)
+ *   slot 2  in the longer of the two only        [start − max, start − min)   (empty when equal)
+ */
+import type { Window, Windows } from './windows.ts';
+
+export type Slot = 0 | 1 | 2;
+
+export interface Slots {
+  current: Window;
+  previous: Window;
+  basis: Window;
+  /** Where slot 1 starts (slot 2 is everything before it down to lookbackStart). */
+  sharedStart: number;
+  lookbackStart: number;
+  /** Which window slot 2 belongs to; null when previous and basis are the same length. */
+  restBelongsTo: 'previous' | 'basis' | null;
+}
+
+export function slotsFor(windows: Windows, basisMs: number): Slots {
+  const start = windows.current.start;
+  const previousMs = windows.previous.end - windows.previous.start;
+  const basis = { start: start - basisMs, end: start };
+  return {
+    current: windows.current,
+    previous: windows.previous,
+    basis,
+    sharedStart: start - Math.min(previousMs, basisMs),
+    lookbackStart: start - Math.max(previousMs, basisMs),
+    restBelongsTo: previousMs === basisMs ? null : previousMs > basisMs ? 'previous' : 'basis',
+  };
+}
+
+/** The slot of a run counted at `time`, or -1 outside the look-back. */
+export function slotOf(time: number, slots: Slots): Slot | -1 {
+  if (time >= slots.current.end || time < slots.lookbackStart) return -1;
+  if (time >= slots.current.start) return 0;
+  return time >= slots.sharedStart ? 1 : 2;
+}
+
+/** Whether slot counts belong to the previous window (job and test summaries). */
+export function inPrevious(slot: Slot, slots: Slots): boolean {
+  return slot === 1 || (slot === 2 && slots.restBelongsTo === 'previous');
+}
+
+/** Whether slot counts belong to the basis window (regressions, disruption). */
+export function inBasis(slot: Slot, slots: Slots): boolean {
+  return slot === 1 || (slot === 2 && slots.restBelongsTo === 'basis');
+}
