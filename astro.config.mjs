@@ -13,10 +13,14 @@ function normaliseBase(raw) {
 // every link built by src/site/lib/links.ts. The site's base comes from RATCHET_BASE only.
 delete process.env.BASE_URL;
 
+// RATCHET_SITE_SRC builds the site from another copy of its code (the archive test changes the code
+// between two builds that way, without touching the working tree other builds are reading).
+const srcDir = process.env.RATCHET_SITE_SRC || './src/site';
+
 export default defineConfig({
-  srcDir: './src/site',
-  // Kept inside src/site so the site's static files (favicon) sit with the rest of the site's code.
-  publicDir: './src/site/public',
+  srcDir,
+  // Kept inside the site's source so its static files (favicon) sit with the rest of the site's code.
+  publicDir: `${srcDir}/public`,
   outDir: process.env.RATCHET_SITE_DIR || './dist',
   site: process.env.RATCHET_SITE || 'https://example.github.io',
   base: normaliseBase(process.env.RATCHET_BASE),

@@ -2,6 +2,7 @@
  * The stages as functions the CLI (and tests) call: fetch → analyze → build. Each takes resolved
  * settings and returns what it produced, so a failure in one never touches the others' output.
  */
+import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { RatchetConfig } from './config/config-schema.ts';
 import { parseWindow } from './config/duration.ts';
@@ -10,8 +11,11 @@ import { fetchRuns, type FetchProgress } from './ingest/fetch-runs.ts';
 import { RunCache, sourceKey, type FetchReport } from './ingest/run-cache.ts';
 import type { JobSelection } from './ingest/discover.ts';
 import { analyze } from './analysis/analyze.ts';
-import type { Snapshot } from './snapshot/schema.ts';
-import { writeSnapshot } from './snapshot/snapshot-store.ts';
+import type { Problem, Snapshot } from './snapshot/schema.ts';
+import { listSnapshotIds, readSnapshot, snapshotFile, writeSnapshot } from './snapshot/snapshot-store.ts';
+import { snapshotIdFor } from './snapshot/snapshot-id.ts';
+import { parseHistoricalDisruption, type HistoricalRecord } from './analysis/disruption-history.ts';
+import { UsageError } from './util/errors.ts';
 import type { OutputPaths } from './cli/paths.ts';
 import { buildSite } from './site-build/build-site.ts';
 
@@ -20,6 +24,8 @@ export interface StageSettings {
   source: BucketSource;
   paths: OutputPaths;
   asOf: Date;
+  /** Relative paths in the config (disruption.historicalBasis) resolve against this; default the working directory. */
+  baseDir?: string;
 }
 
 export function selectionFrom(config: RatchetConfig): JobSelection {
@@ -32,7 +38,9 @@ export function selectionFrom(config: RatchetConfig): JobSelection {
 }
 
 export function lookbackStart(config: RatchetConfig, asOf: Date): Date {
-  return new Date(asOf.getTime() - parseWindow(config.windows.current) - parseWindow(config.windows.previous));
+  // The regression basis window may reach further back than the previous window.
+  const back = Math.max(parseWindow(config.windows.previous), config.regressions.basis === undefined ? 0 : parseWindow(config.regressions.basis));
+  return new Date(asOf.getTime() - parseWindow(config.windows.current) - back);
 }
 
 export function openCache(settings: Pick<StageSettings, 'source' | 'paths'>): RunCache {
@@ -62,18 +70,61 @@ export async function fetchStage(settings: StageSettings, options: { concurrency
 export async function analyzeStage(settings: StageSettings): Promise<{ snapshot: Snapshot; file: string }> {
   const cache = openCache(settings);
   const report = await cache.readFetchReport();
+  const { config } = settings;
+  const problems: Problem[] = [...(report?.discoveryProblems ?? [])];
+  const previous = await previousSnapshot(settings.paths.snapshots, settings.asOf, problems);
+  const historyFile = config.disruption.historicalBasis;
   const snapshot = await analyze({
     runs: cache.records(),
     asOf: settings.asOf,
-    windows: { currentMs: parseWindow(settings.config.windows.current), previousMs: parseWindow(settings.config.windows.previous) },
-    thresholds: settings.config.thresholds,
+    windows: {
+      currentMs: parseWindow(config.windows.current),
+      previousMs: parseWindow(config.windows.previous),
+      ...(config.regressions.basis === undefined ? {} : { basisMs: parseWindow(config.regressions.basis) }),
+    },
+    thresholds: config.thresholds,
+    regressions: config.regressions,
+    disruption: config.disruption,
+    ...(historyFile ? { disruptionHistory: { records: await readDisruptionHistory(path.resolve(settings.baseDir ?? process.cwd(), historyFile)), file: historyFile } } : {}),
+    previous,
     source: settings.source.description.startsWith('gs://') ? settings.source.description : path.basename(settings.source.description),
     bucket: settings.source.bucket,
-    discoveryProblems: report?.discoveryProblems ?? [],
+    discoveryProblems: problems,
     runsFromCache: report?.stats.runsFromCache ?? 0,
   });
   const file = await writeSnapshot(settings.paths.snapshots, snapshot);
   return { snapshot, file };
+}
+
+/**
+ * The newest snapshot before `asOf`: its open regressions get hysteresis and keep their firstSeen.
+ * One that cannot be read is reported as a data problem and the next older one is tried.
+ */
+async function previousSnapshot(dir: string, asOf: Date, problems: Problem[]): Promise<Snapshot | null> {
+  const id = snapshotIdFor(asOf);
+  const older = (await listSnapshotIds(dir)).filter((other) => other < id).reverse();
+  for (const other of older) {
+    try {
+      return await readSnapshot(snapshotFile(dir, other));
+    } catch (error) {
+      problems.push({ object: `snapshots/${other}/snapshot.json`, kind: 'parse', reason: `${(error as Error).message}; regressions are compared with an older snapshot instead` });
+    }
+  }
+  return null;
+}
+
+async function readDisruptionHistory(file: string): Promise<HistoricalRecord[]> {
+  let json: unknown;
+  try {
+    json = JSON.parse(await readFile(file, 'utf8'));
+  } catch (error) {
+    throw new UsageError(`disruption.historicalBasis ${file} could not be read: ${(error as Error).message}; point it at origin's query_results.json or remove the setting`);
+  }
+  try {
+    return parseHistoricalDisruption(json, file);
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
 }
 
 export type { BuildOptions } from './site-build/build-site.ts';

@@ -9,11 +9,16 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { isChartSpec, jobDailyChart, testDailyChart } from '../src/site/lib/charts.ts';
 import { delta, duration, interval, percent, utcDateTime } from '../src/site/lib/format.ts';
-import { externalUrl, makeHref } from '../src/site/lib/links.ts';
-import { hasData, jobsByConcern, neighbours, topFailingTests, topFlakyTests } from '../src/site/lib/report.ts';
+import { compareInput, diffSnapshots, isCompareInput } from '../src/site/lib/diff.ts';
+import { externalUrl, makeFileHref, makeHref } from '../src/site/lib/links.ts';
+import { activeRegressions, bugMarkdown, byConcern, mdText, pValue } from '../src/site/lib/regressions.ts';
+import { hasData, jobsByConcern, jobsNeedingAttention, topFailingTests, topFlakyTests } from '../src/site/lib/report.ts';
 import {
-  loadSnapshotsToRender, readSnapshotFile, readSnapshots, renderIdsFromEnv, SnapshotLoadError,
+  clearLoaderCache, loadCatalog, loadSnapshotsToRender, loadSummaries, readSnapshotFile, readSnapshots, renderIdsFromEnv, SnapshotLoadError,
 } from '../src/site/lib/snapshots.ts';
+import { parseSummary, summarise } from '../src/site/lib/summary.ts';
+import { showable } from '../src/site/lib/text.ts';
+import { searchTokens } from '../src/site-build/search-index.ts';
 import { snapshotSchema } from '../src/snapshot/schema.ts';
 import type { Snapshot } from '../src/snapshot/schema.ts';
 
@@ -39,12 +44,13 @@ async function writeSnapshot(dir: string, id: string, body: unknown): Promise<st
 }
 
 describe('snapshot loader', () => {
-  const saved = { dir: process.env.RATCHET_SNAPSHOTS_DIR, ids: process.env.RATCHET_RENDER_IDS };
+  const saved = { dir: process.env.RATCHET_SNAPSHOTS_DIR, ids: process.env.RATCHET_RENDER_IDS, archive: process.env.RATCHET_ARCHIVE_DIR };
   afterEach(() => {
-    for (const [key, value] of [['RATCHET_SNAPSHOTS_DIR', saved.dir], ['RATCHET_RENDER_IDS', saved.ids]] as const) {
+    for (const [key, value] of [['RATCHET_SNAPSHOTS_DIR', saved.dir], ['RATCHET_RENDER_IDS', saved.ids], ['RATCHET_ARCHIVE_DIR', saved.archive]] as const) {
       if (value === undefined) delete process.env[key];
       else process.env[key] = value;
     }
+    clearLoaderCache();
   });
 
   it('reads the example snapshots, validated, newest first, ignoring non-snapshot entries', async () => {
@@ -95,9 +101,39 @@ describe('snapshot loader', () => {
     process.env.RATCHET_RENDER_IDS = '2026-11-27T0600Z,2030-01-01T0000Z';
     await expect(loadSnapshotsToRender()).rejects.toThrow(/2030-01-01T0000Z/);
   });
+
+  it('reads published snapshots from the archive, and their summaries without the whole snapshot', async () => {
+    // A pruned snapshots directory holding only the newest; the archive holds an older one.
+    const dir = path.join(tmp, 'pruned');
+    await writeSnapshot(dir, LATEST, JSON.parse(await readFile(path.join(FIXTURES, LATEST, 'snapshot.json'), 'utf8')));
+    const archive = path.join(tmp, 'archive');
+    const older = '2026-11-27T0600Z';
+    const entry = path.join(archive, 'snapshots', older);
+    await mkdir(path.join(entry, 'pages'), { recursive: true });
+    const olderSnapshot = JSON.parse(await readFile(path.join(FIXTURES, older, 'snapshot.json'), 'utf8'));
+    await writeFile(path.join(entry, 'snapshot.json'), JSON.stringify(olderSnapshot));
+    const stored = { ...summarise(snapshotSchema.parse(olderSnapshot), undefined), source: 'read from the archive' };
+    await writeFile(path.join(entry, 'pages', 'summary.json'), JSON.stringify(stored));
+    await writeFile(path.join(entry, 'manifest.json'), JSON.stringify({ format: 1, id: older, base: '/', site: 'x', renderedBy: 't', files: {}, assets: [] }));
+    process.env.RATCHET_SNAPSHOTS_DIR = dir;
+    process.env.RATCHET_ARCHIVE_DIR = archive;
+    expect((await loadCatalog()).ids).toEqual([LATEST, older]);
+    const summaries = await loadSummaries();
+    expect(summaries.map((x) => x.id)).toEqual([LATEST, older]);
+    expect(summaries[0]!.previous).toBe(older);
+    expect(summaries[1]!.source).toBe('read from the archive');
+    process.env.RATCHET_RENDER_IDS = '';
+    expect(await loadSnapshotsToRender()).toEqual([]);
+  });
 });
 
 describe('links', () => {
+  it('builds file URLs (JSON, the feed) without a trailing slash', () => {
+    expect(makeFileHref('/ratchet/')('snapshots', LATEST, 'jobs', 'a b', 'job.json')).toBe(`/ratchet/snapshots/${LATEST}/jobs/a%20b/job.json`);
+    expect(makeFileHref('/')('feed.xml')).toBe('/feed.xml');
+    expect(() => makeFileHref('/')()).toThrow(/empty path segment/);
+  });
+
   it('prefixes the base, encodes each segment and ends with a slash', () => {
     const href = makeHref('/ratchet/');
     expect(href()).toBe('/ratchet/');
@@ -158,10 +194,8 @@ describe('report views', () => {
     expect(topFlakyTests(latest, 2)).toHaveLength(2);
   });
 
-  it('finds older and newer neighbours in a newest-first list', () => {
-    expect(neighbours(['c', 'b', 'a'], 'b')).toEqual({ newer: 'c', older: 'a' });
-    expect(neighbours(['c', 'b', 'a'], 'c')).toEqual({ older: 'b' });
-    expect(neighbours(['c'], 'x')).toEqual({});
+  it('puts jobs that need attention first and leaves passing ones to the jobs page', () => {
+    expect(jobsNeedingAttention(latest.jobs).map((j) => j.status)).toEqual(['failing', 'degraded', 'stale']);
   });
 
   it('builds chart data with gaps for days without finished runs, and a matching table', () => {
@@ -169,11 +203,81 @@ describe('report views', () => {
       { date: '2026-11-02', runs: 2, success: 0, failure: 0, passRate: null },
       { date: '2026-11-01', runs: 4, success: 3, failure: 1, passRate: 0.75 },
     ]);
-    expect(chart.spec).toEqual({ labels: ['2026-11-01', '2026-11-02'], series: [{ label: 'Pass rate', slot: 0, values: [75, null] }] });
+    expect(chart.spec).toEqual({ kind: 'line', unit: 'percent', labels: ['2026-11-01', '2026-11-02'], series: [{ label: 'Pass rate', slot: 0, values: [75, null] }] });
     expect(chart.table.rows).toEqual([['2026-11-01', '4', '3', '1', '75.0%'], ['2026-11-02', '2', '0', '0', '—']]);
     expect(isChartSpec(chart.spec)).toBe(true);
     expect(isChartSpec({ labels: ['x'], series: [{ label: 'y', slot: 0, values: ['1'] }] })).toBe(false);
     const tests = testDailyChart([{ date: '2026-11-01', runs: 4, passes: 2, failures: 1, flakes: 1 }]);
     expect(tests.spec.series.map((s) => s.values)).toEqual([[50], [75]]);
+  });
+});
+
+describe('text from the data', () => {
+  it('shows control characters and bidi overrides as visible symbols, keeping tabs and newlines', () => {
+    expect(showable('a\u0000b\u001b[31mc\u0007\td\ne\u007f')).toBe('a␀b␛[31mc␇\td\ne␡');
+    expect(showable('x\u202eexe.png')).toBe('x⟨U+202E⟩exe.png');
+    expect(showable('plain')).toBe('plain');
+  });
+
+  it('indexes every hyphenated piece of a name for search', () => {
+    const tokens = searchTokens('pull-ci-openshift-origin-main-e2e-aws-1234').split(' ');
+    for (const piece of ['e2e-aws-1234', 'aws-1234', 'origin-main-e2e-aws-1234', 'pull-ci-openshift-origin-main-e2e-aws-1234', 'e2e', '1234']) expect(tokens).toContain(piece);
+    expect(searchTokens('[sig-network] Services work')).toContain('sig-network');
+  });
+});
+
+describe('regressions', () => {
+  it('orders new before open before resolved, extreme first, smallest q first', () => {
+    const list = byConcern(latest.regressions!.tests.filter((r) => r.mode === 'ratchet'));
+    const rank = { new: 0, open: 1, resolved: 2 };
+    expect(list.map((r) => rank[r.status])).toEqual([...list.map((r) => rank[r.status])].sort());
+    expect(activeRegressions(latest).every((r) => r.status !== 'resolved' && r.mode === 'ratchet')).toBe(true);
+  });
+
+  it('writes p and q values readably', () => {
+    expect(pValue(0.00048726)).toBe('4.9e-4');
+    expect(pValue(0.0034108)).toBe('0.0034');
+    expect(pValue(0.5)).toBe('0.5');
+    expect(pValue(null)).toBe('—');
+  });
+
+  it('assembles Markdown for a bug in which data cannot become a link or HTML', () => {
+    expect(mdText('[x](javascript:alert(1)) <b>*y*</b>')).toBe('\\[x\\]\\(javascript:alert\\(1\\)\\) \\<b\\>\\*y\\*\\</b\\>');
+    const r = latest.regressions!.tests.find((x) => x.mode === 'ratchet' && x.status === 'open')!;
+    const md = bugMarkdown(r, latest, 'https://example.github.io/ratchet/snapshots/x/regressions/#r-1');
+    expect(md).toContain('Report: https://example.github.io/ratchet/snapshots/x/regressions/#r-1');
+    expect(md).toContain(`Drop: ${r.drop.toFixed(1)} points`);
+    expect(md.split('\n').filter((l) => l.startsWith('- [')).length).toBe(Math.min(10, r.failedRuns.length));
+  });
+
+  it('records the regressions that appeared or were resolved in each snapshot summary', () => {
+    const summary = summarise(latest, '2026-11-27T0600Z');
+    expect(parseSummary(JSON.parse(JSON.stringify(summary)))).toEqual(summary);
+    // The 28th: the hostile test's regression appeared, the upgrade test's was resolved (ratchet mode).
+    expect(summary.changes.map((c) => c.change).sort()).toEqual(['new', 'resolved']);
+    expect(summary.changes.every((c) => c.mode === 'ratchet')).toBe(true);
+    expect(summary.changes.find((c) => c.change === 'resolved')!.title).toContain('Cluster completes upgrade');
+  });
+});
+
+describe('diff', () => {
+  it('finds pass-rate changes, new, resolved and still-open regressions, and disruption changes between two snapshots', async () => {
+    const [, previous] = await readSnapshots(FIXTURES);
+    const from = compareInput(previous!);
+    const to = compareInput(latest);
+    expect(isCompareInput(JSON.parse(JSON.stringify(to)))).toBe(true);
+    expect(isCompareInput({ ...to, jobs: [{ name: 1 }] })).toBe(false);
+    const diff = diffSnapshots(from, to);
+    expect(diff.jobsCompared).toBe(latest.jobs.filter((j) => j.current.passRate !== null && previous!.jobs.find((p) => p.name === j.name)?.current.passRate != null).length);
+    const magnitudes = diff.jobChanges.map((c) => Math.abs(c.delta!));
+    expect(magnitudes).toEqual([...magnitudes].sort((a, b) => b - a));
+    expect(diff.regressions!.appeared.map((r) => r.title).join()).toContain('<script>');
+    expect(diff.regressions!.resolved.map((r) => r.title)).toContain('[sig-cluster-lifecycle] Cluster completes upgrade');
+    expect(diff.regressions!.stillOpen.length).toBeGreaterThan(0);
+    expect(diff.disruptionChanges![0]!.backend).toBe('kube-api-new-connections');
+    // Comparing a snapshot with itself finds nothing.
+    const same = diffSnapshots(to, to);
+    expect(same.jobChanges).toEqual([]);
+    expect(same.regressions!.appeared).toEqual([]);
   });
 });

@@ -1,21 +1,43 @@
 /**
- * The analysis stage: run records in, one snapshot out. Pure: the same records, as-of and config
- * give the same snapshot, byte for byte.
+ * The analysis stage: run records in, one snapshot out. Pure: the same records, as-of, config and
+ * previous snapshot give the same snapshot, byte for byte.
  */
+import type { DisruptionConfig, RegressionsConfig } from '../config/config-schema.ts';
+import { disruptionConfigSchema, regressionsConfigSchema } from '../config/config-schema.ts';
 import type { RunRecord } from '../ingest/run-record.ts';
-import type { Problem, Snapshot } from '../snapshot/schema.ts';
+import { variantKey } from '../ingest/variants.ts';
+import type { JobCounts, Problem, Snapshot } from '../snapshot/schema.ts';
 import { SNAPSHOT_SCHEMA_VERSION } from '../snapshot/schema.ts';
 import { snapshotIdFor } from '../snapshot/snapshot-id.ts';
-import { JobAccumulator, type JobThresholds } from './job-summary.ts';
+import { finishCounts, JobAccumulator, type JobThresholds } from './job-summary.ts';
 import { TestAccumulator } from './test-summary.ts';
-import { runTime, windowOf, windowsFor } from './windows.ts';
+import { VariantGroupAccumulator } from './variant-groups.ts';
+import { DisruptionAccumulator, analyzeDisruption } from './disruption.ts';
+import { HistoricalIndex, type HistoricalRecord } from './disruption-history.ts';
+import { analyzeAggregated } from './aggregated.ts';
+import { jobRegressions, testRegressions, type JobWindows } from './test-regressions.ts';
+import { inBasis, inPrevious, slotOf, slotsFor } from './slots.ts';
+import { runTime, windowsFor } from './windows.ts';
 import { VERSION } from '../version.ts';
 
 export interface AnalysisInput {
   runs: Iterable<RunRecord> | AsyncIterable<RunRecord>;
   asOf: Date;
-  windows: { currentMs: number; previousMs: number };
+  windows: {
+    currentMs: number;
+    previousMs: number;
+    /** Basis window of regressions and disruption; default previousMs. */
+    basisMs?: number;
+  };
   thresholds: JobThresholds & { minTestRuns: number };
+  /** The config's `regressions` section; defaults when omitted. */
+  regressions?: RegressionsConfig;
+  /** The config's `disruption` section; defaults when omitted. */
+  disruption?: DisruptionConfig;
+  /** origin's historical disruption percentiles (parseHistoricalDisruption) and the name of their file. */
+  disruptionHistory?: { records: readonly HistoricalRecord[]; file: string };
+  /** The newest snapshot before asOf: open regressions get hysteresis and keep their firstSeen. */
+  previous?: Snapshot | null;
   source: string;
   bucket: string;
   /** Problems found outside any run (listing failures, odd folders). */
@@ -24,10 +46,21 @@ export interface AnalysisInput {
   runsFromCache?: number;
 }
 
+type Counts = Omit<JobCounts, 'passRate' | 'interval'>;
+const emptyCounts = (): Counts => ({ runs: 0, success: 0, failure: 0, aborted: 0, error: 0, pending: 0 });
+
 export async function analyze(input: AnalysisInput): Promise<Snapshot> {
+  const regressionSettings = input.regressions ?? regressionsConfigSchema.parse({});
+  const disruptionSettings = input.disruption ?? disruptionConfigSchema.parse({});
   const windows = windowsFor(input.asOf, input.windows.currentMs, input.windows.previousMs);
+  const slots = slotsFor(windows, input.windows.basisMs ?? input.windows.previousMs);
+  const asOf = input.asOf.toISOString();
+  const previous = input.previous && input.previous.asOf < asOf ? input.previous : null;
   const jobs = new JobAccumulator(windows, input.bucket);
-  const tests = new TestAccumulator(windows, input.bucket);
+  const tests = new TestAccumulator(slots, input.bucket);
+  const groups = new VariantGroupAccumulator();
+  const disruption = new DisruptionAccumulator();
+  const jobWindows = new Map<string, { sample: Counts; basis: Counts }>();
   const problems: Problem[] = [...(input.discoveryProblems ?? [])];
   let runsRead = 0;
   let runsPending = 0;
@@ -41,7 +74,8 @@ export async function analyze(input: AnalysisInput): Promise<Snapshot> {
       problems.push({ job: run.job, buildId: run.buildId, object: run.path, kind: 'missing', reason: 'the run has no start or end time, so it belongs to no window; not counted' });
       continue;
     }
-    if (!windowOf(time, windows)) continue;
+    const slot = slotOf(time, slots);
+    if (slot === -1) continue;
     runsRead++;
     if (!run.final) runsPending++;
     if (!run.complete) runsIncomplete++;
@@ -49,8 +83,21 @@ export async function analyze(input: AnalysisInput): Promise<Snapshot> {
     if (Number.isFinite(end) && end <= windows.current.end && (newestRunEnd === null || end > newestRunEnd)) newestRunEnd = end;
     if (oldestRunStart === null || time < oldestRunStart) oldestRunStart = time;
     for (const p of run.problems) problems.push({ job: run.job, buildId: run.buildId, ...p });
-    jobs.add(run);
-    tests.add(run);
+    const key = variantKey(run.variants);
+    const window = slot === 0 ? 'current' : inPrevious(slot, slots) ? 'previous' : undefined;
+    if (window) {
+      jobs.add(run);
+      groups.add(run, key, window, time);
+    }
+    tests.add(run, slot, time);
+    disruption.add(run, key, slot, time);
+    if (slot === 0 || inBasis(slot, slots)) {
+      let w = jobWindows.get(run.job);
+      if (!w) jobWindows.set(run.job, (w = { sample: emptyCounts(), basis: emptyCounts() }));
+      const c = slot === 0 ? w.sample : w.basis;
+      c.runs++;
+      c[run.result]++;
+    }
   }
 
   const jobSummaries = jobs.summaries(input.thresholds);
@@ -59,6 +106,34 @@ export async function analyze(input: AnalysisInput): Promise<Snapshot> {
   const byKind: Record<string, number> = {};
   for (const p of problems) byKind[p.kind] = (byKind[p.kind] ?? 0) + 1;
 
+  const testResult = testRegressions(tests, regressionSettings, previous, asOf);
+  const keyOfJob = new Map(jobSummaries.map((j) => [j.name, j.variantKey]));
+  const jobCells: JobWindows[] = [...jobWindows.entries()]
+    .sort(([a], [b]) => cmp(a, b))
+    .map(([name, w]) => ({ name, variantKey: keyOfJob.get(name) ?? '', sample: finishCounts(w.sample), basis: finishCounts(w.basis) }));
+  const jobResult = jobRegressions(jobCells, regressionSettings, previous, asOf);
+  const disruptionResult = analyzeDisruption({
+    accumulator: disruption,
+    slots,
+    settings: disruptionSettings,
+    ...(input.disruptionHistory ? { history: { index: new HistoricalIndex(input.disruptionHistory.records), file: input.disruptionHistory.file } } : {}),
+    open: { fdr: regressionSettings.ratchet.openFdr, p: regressionSettings.ratchet.openP },
+    previous,
+    asOf,
+    keepResolvedDays: regressionSettings.keepResolvedDays,
+  });
+  const aggregated = analyzeAggregated(tests, regressionSettings.aggregated);
+
+  const modeCounts = (mode: 'ratchet' | 'compatible'): { new: number; open: number; resolved: number; extreme: number } => {
+    const all = [...testResult.regressions, ...jobResult.regressions, ...disruptionResult.regressions].filter((r) => r.mode === mode);
+    return {
+      new: all.filter((r) => r.status === 'new').length,
+      open: all.filter((r) => r.status === 'open').length,
+      resolved: all.filter((r) => r.status === 'resolved').length,
+      extreme: all.filter((r) => r.status !== 'resolved' && r.severity === 'extreme').length,
+    };
+  };
+
   let success = 0;
   let decided = 0;
   for (const j of jobSummaries) {
@@ -66,10 +141,11 @@ export async function analyze(input: AnalysisInput): Promise<Snapshot> {
     decided += j.current.success + j.current.failure + j.current.error;
   }
   const iso = (t: number): string => new Date(t).toISOString();
+  const { aggregated: _aggregated, basis: _basis, ...ruleSettings } = regressionSettings;
   return {
     schemaVersion: SNAPSHOT_SCHEMA_VERSION,
     id: snapshotIdFor(input.asOf),
-    asOf: input.asOf.toISOString(),
+    asOf,
     generator: { name: 'ratchet', version: VERSION },
     source: input.source,
     bucket: input.bucket,
@@ -96,13 +172,44 @@ export async function analyze(input: AnalysisInput): Promise<Snapshot> {
       jobsStale: jobSummaries.filter((j) => j.status === 'stale').length,
       runs: jobSummaries.reduce((n, j) => n + j.current.runs, 0),
       passRate: decided ? success / decided : null,
-      tests: tests.testCount('current'),
+      tests: tests.currentTestCount(),
       failingTests: testSummaries.filter((t) => t.current.failures > 0).length,
       flakyTests: testSummaries.filter((t) => t.current.flakes > 0).length,
     },
     jobs: jobSummaries,
     tests: testSummaries,
     dataQuality: { problemCount: problems.length, byKind, problems },
+    variantGroups: groups.summaries(input.thresholds),
+    regressions: {
+      settings: {
+        defaultMode: ruleSettings.mode,
+        groupBy: ruleSettings.groupBy,
+        sampleWindow: { start: iso(slots.current.start), end: iso(slots.current.end) },
+        basisWindow: { start: iso(slots.basis.start), end: iso(slots.basis.end) },
+        flakeAsFailure: ruleSettings.flakeAsFailure,
+        minFailures: ruleSettings.minFailures,
+        extremeDrop: ruleSettings.extremeDrop,
+        newTestPassRate: ruleSettings.newTestPassRate,
+        newTestMinRuns: ruleSettings.newTestMinRuns,
+        compatible: { ...ruleSettings.compatible },
+        ratchet: { ...ruleSettings.ratchet },
+        keepResolvedDays: ruleSettings.keepResolvedDays,
+        previousSnapshot: previous?.id ?? null,
+      },
+      summary: {
+        testCells: testResult.cells,
+        testCellsTested: testResult.tested,
+        jobsTested: jobResult.tested,
+        disruptionCellsTested: disruptionResult.tested,
+        ratchet: modeCounts('ratchet'),
+        compatible: modeCounts('compatible'),
+      },
+      tests: testResult.regressions,
+      jobs: jobResult.regressions,
+      disruption: disruptionResult.regressions,
+    },
+    disruption: disruptionResult.cells,
+    aggregated,
   };
 }
 

@@ -78,30 +78,19 @@ export function minimumFisherP(sampleRuns: number, basisRuns: number, totalFailu
   return fisherGreater(a, sampleRuns - a, totalFailures - a, basisRuns - totalFailures + a);
 }
 
-/**
- * Tarone's device for discrete tests, as Gilbert (2005) applies it to the false discovery rate: a
- * cell whose counts could not give a small p-value whatever the split is no use in the family and
- * only dilutes it. With K the smallest number such that at most K cells could reach p ≤ q/K, the
- * family is those cells. Membership depends on the margins only, which the null distribution is
- * conditioned on, so Benjamini–Hochberg on the family keeps its guarantee.
- * Returns the p-value threshold a cell's minimum must reach to be in the family.
- */
-export function taroneThreshold(minimumPs: ArrayLike<number>, q: number): number {
-  const sorted = Float64Array.from(minimumPs).sort();
-  // M(K) = cells with minimum ≤ q/K falls as K grows; find the first K with M(K) ≤ K.
-  let count = sorted.length;
-  for (let k = 1; k <= sorted.length; k++) {
-    const t = q / k;
-    while (count > 0 && sorted[count - 1]! > t) count--;
-    if (count <= k) return t;
-  }
-  return q / Math.max(1, sorted.length);
+export interface EvaluateOptions {
+  /** How the reasons name the rate ("Working rate" for tests, "Pass rate" for jobs). */
+  rateLabel?: string;
 }
 
-export function evaluateCells(cells: readonly RegressionCell[], rules: RegressionRules): Evaluation {
+export function evaluateCells(cells: readonly RegressionCell[], rules: RegressionRules, options: EvaluateOptions = {}): Evaluation {
+  const label = options.rateLabel ?? 'Working rate';
   const r = rules.ratchet;
   const required = rules.newTestPassRate / 100;
-  // Pass 1: the minimum p each cell could reach (margins only).
+  // Pass 1: the smallest p each cell could reach with its margins. A cell that could not reach
+  // p ≤ q whatever the split can never be flagged, and counting it in m would only raise the bar
+  // for the others; leaving it out depends on the margins alone, which the exact test conditions
+  // on, so the false discovery rate guarantee holds (Tarone's device for discrete tests).
   const minimum = new Float64Array(cells.length).fill(1);
   for (let i = 0; i < cells.length; i++) {
     const c = cells[i]!;
@@ -113,14 +102,13 @@ export function evaluateCells(cells: readonly RegressionCell[], rules: Regressio
       minimum[i] = binomialCdf(0, c.sample.runs, required);
     }
   }
-  const threshold = taroneThreshold(minimum, r.fdr);
   // Pass 2: p-values for the family, and for open regressions (hysteresis needs their p).
   const p = new Float64Array(cells.length).fill(NaN);
   const familyP = new Array<number>(cells.length).fill(NaN);
   let tested = 0;
   for (let i = 0; i < cells.length; i++) {
     const c = cells[i]!;
-    const member = minimum[i]! <= threshold;
+    const member = minimum[i]! <= r.fdr;
     if (!member && !c.openRatchet) continue;
     if (c.sample.runs === 0) continue;
     if (c.basis.runs > 0) {
@@ -140,20 +128,20 @@ export function evaluateCells(cells: readonly RegressionCell[], rules: Regressio
   for (let i = 0; i < cells.length; i++) {
     const c = cells[i]!;
     if (c.sample.runs === 0) continue;
-    const ratchet = ratchetVerdict(c, rules, p[i]!, q[i]!);
-    const compatible = compatibleVerdict(c, rules);
+    const ratchet = ratchetVerdict(c, rules, p[i]!, q[i]!, label);
+    const compatible = compatibleVerdict(c, rules, label);
     if (ratchet || compatible) verdicts[i] = { ...(ratchet ? { ratchet } : {}), ...(compatible ? { compatible } : {}) };
   }
   return { verdicts, tested };
 }
 
-function ratchetVerdict(c: RegressionCell, rules: RegressionRules, p: number, q: number): Verdict | undefined {
+function ratchetVerdict(c: RegressionCell, rules: RegressionRules, p: number, q: number, label: string): Verdict | undefined {
   const r = rules.ratchet;
   const inFamily = !Number.isNaN(q);
   const hasP = !Number.isNaN(p);
   const failures = c.sample.runs - c.sample.working;
   if (!c.openRatchet && !(inFamily && q <= r.fdr)) return undefined; // the common case, cheaply
-  const effect = dropOf(c, rules);
+  const effect = dropOf(c, rules, label);
   if (!effect) return undefined;
   const enoughFailures = failures >= rules.minFailures;
   const strict = inFamily && q <= r.fdr && enoughFailures && effect.drop >= r.minDrop;
@@ -192,7 +180,7 @@ function unmet(inFamily: boolean, q: number, p: number, enoughFailures: boolean,
   return parts.join(', ');
 }
 
-function compatibleVerdict(c: RegressionCell, rules: RegressionRules): Verdict | undefined {
+function compatibleVerdict(c: RegressionCell, rules: RegressionRules, label: string): Verdict | undefined {
   const k = rules.compatible;
   const confidence = c.openCompatible ? k.openConfidence : k.confidence;
   const pity = c.openCompatible ? k.openPityFactor : k.pityFactor;
@@ -210,7 +198,7 @@ function compatibleVerdict(c: RegressionCell, rules: RegressionRules): Verdict |
       if (!(basisRate - sampleRate > pityFactor / 100)) return { regressed: false, p: null, why: `the drop is within the pity factor of ${pityFactor} points` };
       const pv = fisherGreater(failures, c.sample.working, c.basis.runs - c.basis.working, c.basis.working);
       const ok = pv < 1 - conf / 100;
-      return { regressed: ok, p: pv, why: ok ? `p < ${round(1 - conf / 100, 4)} (confidence ${conf}) with a drop above ${pityFactor} points: regressed` : `p ≥ ${round(1 - conf / 100, 4)} (confidence ${conf})` };
+      return { regressed: ok, p: pv, why: ok ? `regressed: p < ${round(1 - conf / 100, 4)} (confidence ${conf}) with a drop above ${pityFactor} points` : `not significant: p ≥ ${round(1 - conf / 100, 4)} (confidence ${conf})` };
     };
     const result = decide(confidence, pity);
     regressed = result.regressed;
@@ -224,7 +212,7 @@ function compatibleVerdict(c: RegressionCell, rules: RegressionRules): Verdict |
     regressed = enoughRuns && sampleRate * 100 < required && c.sampleHardFailures >= rules.minFailures;
     strictRegressed = regressed;
     why = regressed
-      ? `a new test below the required ${required} % with at least ${rules.minFailures} failures: regressed`
+      ? `regressed: a new test below the required ${required} % with at least ${rules.minFailures} failures`
       : !enoughRuns
         ? `fewer than ${rules.newTestMinRuns} sample runs`
         : sampleRate * 100 >= required
@@ -232,7 +220,7 @@ function compatibleVerdict(c: RegressionCell, rules: RegressionRules): Verdict |
           : `fewer than ${rules.minFailures} failures`;
   }
   if (!regressed && !c.openCompatible) return undefined;
-  const effect = dropOf(c, rules)!;
+  const effect = dropOf(c, rules, label)!;
   // sippy's severity: a drop above 15 points, or a new test below required − (100 − required).
   const extreme = effect.rule === 'drop' ? effect.drop > rules.extremeDrop : sampleRate * 100 < rules.newTestPassRate - (100 - rules.newTestPassRate);
   const prefix = c.openCompatible && regressed && !strictRegressed ? 'Already open, so confidence and pity are relaxed: ' : c.openCompatible && !regressed ? 'Not regressed any more: ' : '';
@@ -245,7 +233,7 @@ function compatibleVerdict(c: RegressionCell, rules: RegressionRules): Verdict |
     drop: effect.drop,
     dropInterval: effect.interval,
     heldByHysteresis: regressed && !strictRegressed,
-    reason: `${effect.text}${p === null ? '' : `; one-sided Fisher p = ${fmtP(p)}`}. ${prefix}${capitalise(why)}.`,
+    reason: `${effect.text}${p === null ? '' : `; one-sided Fisher p = ${fmtP(p)}`}. ${prefix}${prefix ? why : capitalise(why)}.`,
   };
 }
 
@@ -257,7 +245,7 @@ interface Effect {
   text: string;
 }
 
-function dropOf(c: RegressionCell, rules: RegressionRules): Effect | undefined {
+function dropOf(c: RegressionCell, rules: RegressionRules, label: string): Effect | undefined {
   const s = c.sample;
   const sampleRate = s.working / s.runs;
   if (c.basis.runs > 0) {
@@ -270,7 +258,7 @@ function dropOf(c: RegressionCell, rules: RegressionRules): Effect | undefined {
       drop: round(drop, 4),
       interval: [round(lo * 100, 4), round(hi * 100, 4)],
       extreme: drop > rules.extremeDrop,
-      text: `Working rate ${pct(basisRate)} (${b.working} of ${b.runs} basis runs) → ${pct(sampleRate)} (${s.working} of ${s.runs} sample runs)`,
+      text: `${label} ${pct(basisRate)} (${b.working} of ${b.runs} basis runs) → ${pct(sampleRate)} (${s.working} of ${s.runs} sample runs)`,
     };
   }
   if (rules.newTestPassRate === 0) return undefined;
@@ -281,7 +269,7 @@ function dropOf(c: RegressionCell, rules: RegressionRules): Effect | undefined {
     drop: round(required - sampleRate * 100, 4),
     interval: [round(required - hi * 100, 4), round(required - lo * 100, 4)],
     extreme: sampleRate * 100 < required - (100 - required),
-    text: `New test (no basis runs): working rate ${pct(sampleRate)} (${s.working} of ${s.runs} sample runs), ${required} % required`,
+    text: `New test (no basis runs): ${label.toLowerCase()} ${pct(sampleRate)} (${s.working} of ${s.runs} sample runs), ${required} % required`,
   };
 }
 

@@ -1,14 +1,19 @@
 /**
- * Per-test counts per window, by job, by variant and by day, with failure messages grouped by their
- * normalised text. Every test is counted; the snapshot lists those that failed or flaked.
+ * Per-test counts per slot, by lane (job × variant key) and by day, with failure messages grouped by
+ * their normalised text. Every test is counted; the snapshot lists those that failed or flaked.
+ *
+ * Built for millions of results: test names are interned to integer ids once, and counts live in
+ * one typed array of cells, a cell being one test in one lane with 3 slots × (pass, fail, flake).
+ * Per-job, per-variant and regression-cell figures are sums of lane cells, made at the end.
  */
 import { createHash } from 'node:crypto';
-import type { RunRecord, TestResult } from '../ingest/run-record.ts';
+import { compareBuildIds, type RunRecord, type Variants } from '../ingest/run-record.ts';
 import type { FailureGroup, TestBreakdown, TestCounts, TestDay, TestSummary } from '../snapshot/schema.ts';
 import { variantKey } from '../ingest/variants.ts';
 import { wilsonInterval } from './stats/index.ts';
 import { normalizeFailureText } from './failure-text.ts';
-import { daysBetween, runTime, utcDay, windowOf, type WindowName, type Windows } from './windows.ts';
+import { daysBetween } from './windows.ts';
+import { inBasis, inPrevious, type Slot, type Slots } from './slots.ts';
 import { prowRunUrl } from '../util/prow-links.ts';
 
 export interface RawCounts {
@@ -22,136 +27,360 @@ const MAX_GROUP_RUNS = 20;
 const MAX_GROUPS = 20;
 const MAX_FAILED_RUNS = 50;
 const MAX_EXAMPLE = 4000;
+const DAY_MS = 86_400_000;
+/** Ints per cell: 3 slots × (pass, fail, flake). */
+const CELL = 9;
 
-interface Pair {
-  current: RawCounts;
-  previous: RawCounts;
-}
-
-interface FailedRun {
+export interface FailedRun {
   job: string;
   buildId: string;
   url: string;
   status: 'fail' | 'flake';
   time: number;
+  started: string | null;
+  lane: number;
+  slot: Slot;
 }
 
-interface TestAcc {
-  suite: string;
-  name: string;
-  totals: Pair;
-  byJob: Map<string, Pair>;
-  byVariant: Map<string, Pair>;
-  days: Map<string, RawCounts>;
-  groups: Map<string, { example: string; count: number; runs: FailedRun[] }>;
-  failedRuns: FailedRun[];
+interface TestFailures {
+  groups: Map<string, { example: string; exampleRun: FailedRun; count: number; runs: FailedRun[] }>;
+  runs: FailedRun[];
+}
+
+/** A run of the current window with a payload tag, kept compactly for aggregated-run analysis. */
+export interface PayloadRun {
+  job: string;
+  payloadTag: string;
+  variantKey: string;
+  buildId: string;
+  url: string;
+  result: RunRecord['result'];
+  started: string | null;
+  /** Test ids and status codes (0 pass, 1 fail, 2 flake, 3 skip), one entry per result. */
+  tests: Int32Array;
+  statuses: Uint8Array;
+}
+
+/** Sums of lane cells for one test in one regression group. */
+export interface GroupCell {
+  test: number;
+  group: string;
+  lanes: number[];
+  sample: RawCounts;
+  basis: RawCounts;
 }
 
 export function testId(suite: string, name: string): string {
   return createHash('sha256').update(`${suite}\u0000${name}`).digest('hex').slice(0, 16);
 }
 
-function bump(counts: RawCounts, status: TestResult['status']): void {
-  if (status === 'pass') counts.passes++;
-  else if (status === 'fail') counts.failures++;
-  else if (status === 'flake') counts.flakes++;
-}
-
 export class TestAccumulator {
-  readonly #tests = new Map<string, TestAcc>();
-  readonly #windows: Windows;
+  readonly suites: string[] = [];
+  readonly names: string[] = [];
+  readonly laneJob: string[] = [];
+  readonly laneKey: string[] = [];
+  /** Variants of the newest current-window run of each lane (else its newest run). */
+  readonly laneVariants: Variants[] = [];
+  readonly payloadRuns: PayloadRun[] = [];
+  readonly #laneTime: number[] = [];
+  readonly #laneCurrent: boolean[] = [];
+  readonly #bySuite = new Map<string, Map<string, number>>();
+  readonly #lanes = new Map<string, number>();
+  /** Per lane: cell index + 1 of each test id (0 = no cell yet). */
+  readonly #laneCellOf: Int32Array[] = [];
+  /**
+   * Per lane: the test ids of its last run, by position. Runs of one job list their tests in much
+   * the same order, so comparing a name with the interned one at the same position is usually
+   * enough, and much cheaper than hashing a fresh string.
+   */
+  readonly #laneOrder: Int32Array[] = [];
+  #counts = new Int32Array(CELL * 4096);
+  #cellTest = new Int32Array(4096);
+  #cellLane = new Int32Array(4096);
+  #cells = 0;
+  readonly #testCells: number[][] = [];
+  readonly #days: Array<Int32Array | undefined> = [];
+  readonly #failures: Array<TestFailures | undefined> = [];
+  readonly #slots: Slots;
   readonly #bucket: string;
+  readonly #dates: string[];
+  readonly #firstDay: number;
 
-  constructor(windows: Windows, bucket: string) {
-    this.#windows = windows;
+  constructor(slots: Slots, bucket: string) {
+    this.#slots = slots;
     this.#bucket = bucket;
+    this.#dates = daysBetween(slots.previous.start, slots.current.end);
+    const s = new Date(slots.previous.start);
+    this.#firstDay = Date.UTC(s.getUTCFullYear(), s.getUTCMonth(), s.getUTCDate());
   }
 
-  add(run: RunRecord): void {
-    const time = runTime(run);
-    if (time === undefined) return;
-    const window = windowOf(time, this.#windows);
-    if (!window) return;
-    const vkey = variantKey(run.variants);
-    const day = utcDay(time);
+  get testTotal(): number {
+    return this.names.length;
+  }
+
+  #intern(suite: string, name: string): number {
+    let names = this.#bySuite.get(suite);
+    if (!names) this.#bySuite.set(suite, (names = new Map()));
+    let id = names.get(name);
+    if (id === undefined) {
+      id = this.names.length;
+      this.suites.push(suite);
+      this.names.push(name);
+      this.#testCells.push([]);
+      this.#days.push(undefined);
+      this.#failures.push(undefined);
+      names.set(name, id);
+    }
+    return id;
+  }
+
+  #lane(run: RunRecord, key: string, time: number, slot: Slot): number {
+    const laneKey = `${run.job}\u0000${key}`;
+    let lane = this.#lanes.get(laneKey);
+    if (lane === undefined) {
+      lane = this.laneJob.length;
+      this.#lanes.set(laneKey, lane);
+      this.laneJob.push(run.job);
+      this.laneKey.push(key);
+      this.laneVariants.push(run.variants);
+      this.#laneTime.push(time);
+      this.#laneCurrent.push(slot === 0);
+      this.#laneCellOf.push(new Int32Array(this.names.length + 1024));
+      this.#laneOrder.push(new Int32Array(0));
+    } else if ((slot === 0 && !this.#laneCurrent[lane]) || ((slot === 0) === this.#laneCurrent[lane] && time > this.#laneTime[lane]!)) {
+      this.laneVariants[lane] = run.variants;
+      this.#laneTime[lane] = time;
+      this.#laneCurrent[lane] = slot === 0;
+    }
+    return lane;
+  }
+
+  #newCell(test: number, lane: number): number {
+    const cell = this.#cells++;
+    if (cell >= this.#cellTest.length) {
+      const grow = (a: Int32Array<ArrayBuffer>, size: number): Int32Array<ArrayBuffer> => {
+        const b = new Int32Array(size);
+        b.set(a);
+        return b;
+      };
+      this.#cellTest = grow(this.#cellTest, this.#cellTest.length * 2);
+      this.#cellLane = grow(this.#cellLane, this.#cellLane.length * 2);
+      this.#counts = grow(this.#counts, this.#counts.length * 2);
+    }
+    this.#cellTest[cell] = test;
+    this.#cellLane[cell] = lane;
+    this.#testCells[test]!.push(cell);
+    return cell;
+  }
+
+  /** Count one run in `slot`; `time` is the instant it is counted at (windows.ts runTime). */
+  add(run: RunRecord, slot: Slot, time: number): void {
+    const key = variantKey(run.variants);
+    const lane = this.#lane(run, key, time, slot);
+    const shown = slot === 0 || inPrevious(slot, this.#slots);
+    const day = shown ? Math.floor((time - this.#firstDay) / DAY_MS) : -1;
+    const dayOk = day >= 0 && day < this.#dates.length;
+    const tests = run.tests;
+    const payload = slot === 0 && run.payloadTag && run.result !== 'pending';
+    const payloadTests = payload ? new Int32Array(tests.length) : undefined;
+    const payloadStatuses = payload ? new Uint8Array(tests.length) : undefined;
     let url: string | undefined;
-    for (const test of run.tests) {
-      if (test.status === 'skip') continue;
-      const key = `${test.suite}\u0000${test.name}`;
-      let acc = this.#tests.get(key);
-      if (!acc) {
-        acc = { suite: test.suite, name: test.name, totals: pair(), byJob: new Map(), byVariant: new Map(), days: new Map(), groups: new Map(), failedRuns: [] };
-        this.#tests.set(key, acc);
+    let cellOf = this.#laneCellOf[lane]!;
+    let counts = this.#counts;
+    const lastOrder = this.#laneOrder[lane]!;
+    const order = new Int32Array(tests.length);
+    const names = this.names;
+    const suites = this.suites;
+    for (let i = 0; i < tests.length; i++) {
+      const test = tests[i]!;
+      const guess = i < lastOrder.length ? lastOrder[i]! : -1;
+      const id = guess >= 0 && names[guess] === test.name && suites[guess] === test.suite ? guess : this.#intern(test.suite, test.name);
+      order[i] = id;
+      const status = test.status;
+      const code = status === 'pass' ? 0 : status === 'fail' ? 1 : status === 'flake' ? 2 : 3;
+      if (payloadTests) {
+        payloadTests[i] = id;
+        payloadStatuses![i] = code;
       }
-      bump(acc.totals[window], test.status);
-      bump(getPair(acc.byJob, run.job)[window], test.status);
-      bump(getPair(acc.byVariant, vkey)[window], test.status);
-      let d = acc.days.get(day);
-      if (!d) acc.days.set(day, (d = zero()));
-      bump(d, test.status);
-      if (test.status === 'fail' || test.status === 'flake') {
+      if (code === 3) continue;
+      if (id >= cellOf.length) {
+        const bigger = new Int32Array(Math.max(id + 1, cellOf.length * 2));
+        bigger.set(cellOf);
+        this.#laneCellOf[lane] = cellOf = bigger;
+      }
+      let cell = cellOf[id]! - 1;
+      if (cell < 0) {
+        cell = this.#newCell(id, lane);
+        cellOf[id] = cell + 1;
+        counts = this.#counts; // #newCell may have grown it
+      }
+      counts[cell * CELL + slot * 3 + code]!++;
+      if (dayOk) {
+        let days = this.#days[id];
+        if (!days) this.#days[id] = days = new Int32Array(this.#dates.length * 3);
+        days[day * 3 + code]!++;
+      }
+      if (code !== 0 && shown) {
         url ??= prowRunUrl(this.#bucket, run.path);
-        const failed: FailedRun = { job: run.job, buildId: run.buildId, url, status: test.status, time };
-        acc.failedRuns.push(failed);
-        if (test.message) this.#group(acc, test.message, failed);
+        const failed: FailedRun = { job: run.job, buildId: run.buildId, url, status: test.status as 'fail' | 'flake', time, started: run.started, lane, slot };
+        let f = this.#failures[id];
+        if (!f) this.#failures[id] = f = { groups: new Map(), runs: [] };
+        f.runs.push(failed);
+        if (test.message) group(f, test.message, failed);
       }
     }
-  }
-
-  #group(acc: TestAcc, message: string, run: FailedRun): void {
-    const text = normalizeFailureText(message);
-    let group = acc.groups.get(text);
-    if (!group) {
-      group = { example: message.slice(0, MAX_EXAMPLE), count: 0, runs: [] };
-      acc.groups.set(text, group);
+    this.#laneOrder[lane] = order;
+    if (payloadTests) {
+      this.payloadRuns.push({
+        job: run.job,
+        payloadTag: run.payloadTag!,
+        variantKey: key,
+        buildId: run.buildId,
+        url: url ?? prowRunUrl(this.#bucket, run.path),
+        result: run.result,
+        started: run.started,
+        tests: payloadTests,
+        statuses: payloadStatuses!,
+      });
     }
-    group.count++;
-    group.runs.push(run);
-    if (group.runs.length > MAX_GROUP_RUNS * 2) group.runs = newestFirst(group.runs).slice(0, MAX_GROUP_RUNS);
   }
 
-  /** Distinct tests with at least one run in the window. */
-  testCount(window: WindowName): number {
+  /** Counts of a cell in one slot. */
+  #slotCounts(cell: number, slot: Slot, into: RawCounts): void {
+    const base = cell * CELL + slot * 3;
+    into.passes += this.#counts[base]!;
+    into.failures += this.#counts[base + 1]!;
+    into.flakes += this.#counts[base + 2]!;
+  }
+
+  /** Current- and previous-window counts of one cell. */
+  #pair(cell: number, into: { current: RawCounts; previous: RawCounts }): void {
+    this.#slotCounts(cell, 0, into.current);
+    this.#slotCounts(cell, 1, into.previous);
+    if (this.#slots.restBelongsTo === 'previous') this.#slotCounts(cell, 2, into.previous);
+  }
+
+  /** Distinct tests with at least one run in the current window. */
+  currentTestCount(): number {
     let n = 0;
-    for (const acc of this.#tests.values()) if (runsOf(acc.totals[window]) > 0) n++;
+    for (let t = 0; t < this.names.length; t++) {
+      for (const cell of this.#testCells[t]!) {
+        const base = cell * CELL;
+        if (this.#counts[base]! + this.#counts[base + 1]! + this.#counts[base + 2]! > 0) {
+          n++;
+          break;
+        }
+      }
+    }
     return n;
   }
 
   summaries(options: { minRuns: number }): TestSummary[] {
-    const days = daysBetween(this.#windows.previous.start, this.#windows.current.end);
     const out: TestSummary[] = [];
-    for (const acc of this.#tests.values()) {
-      const { current, previous } = acc.totals;
+    for (let t = 0; t < this.names.length; t++) {
+      const totals = { current: zero(), previous: zero() };
+      for (const cell of this.#testCells[t]!) this.#pair(cell, totals);
+      const { current, previous } = totals;
       const troubled = current.failures + current.flakes + previous.failures + previous.flakes > 0;
       if (!troubled || runsOf(current) + runsOf(previous) < options.minRuns) continue;
+      const byJob = new Map<string, { current: RawCounts; previous: RawCounts }>();
+      const byVariant = new Map<string, { current: RawCounts; previous: RawCounts }>();
+      for (const cell of this.#testCells[t]!) {
+        const lane = this.#cellLane[cell]!;
+        this.#pair(cell, getPair(byJob, this.laneJob[lane]!));
+        this.#pair(cell, getPair(byVariant, this.laneKey[lane]!));
+      }
+      const days = this.#days[t];
+      const failures = this.#failures[t];
       out.push({
-        id: testId(acc.suite, acc.name),
-        suite: acc.suite,
-        name: acc.name,
+        id: testId(this.suites[t]!, this.names[t]!),
+        suite: this.suites[t]!,
+        name: this.names[t]!,
         current: finishTestCounts(current),
         previous: finishTestCounts(previous),
         delta: delta(current, previous),
-        byJob: breakdown(acc.byJob),
-        byVariant: breakdown(acc.byVariant),
-        byDay: days.map((date): TestDay => ({ date, runs: runsOf(acc.days.get(date) ?? zero()), ...(acc.days.get(date) ?? zero()) })),
-        failureGroups: [...acc.groups.entries()]
-          .map(([text, g]): FailureGroup => ({ text, example: g.example, count: g.count, runs: newestFirst(g.runs).slice(0, MAX_GROUP_RUNS).map(ref) }))
-          .sort((a, b) => b.count - a.count || (a.text < b.text ? -1 : 1))
-          .slice(0, MAX_GROUPS),
-        failedRuns: newestFirst(acc.failedRuns).slice(0, MAX_FAILED_RUNS).map((r) => ({ ...ref(r), status: r.status })),
+        byJob: breakdown(byJob),
+        byVariant: breakdown(byVariant),
+        byDay: this.#dates.map((date, i): TestDay => {
+          const passes = days ? days[i * 3]! : 0;
+          const fails = days ? days[i * 3 + 1]! : 0;
+          const flakes = days ? days[i * 3 + 2]! : 0;
+          return { date, runs: passes + fails + flakes, passes, failures: fails, flakes };
+        }),
+        failureGroups: failures
+          ? [...failures.groups.entries()]
+              .map(([text, g]): FailureGroup => ({ text, example: g.example, count: g.count, runs: newestFirst(g.runs).slice(0, MAX_GROUP_RUNS).map(ref) }))
+              .sort((a, b) => b.count - a.count || (a.text < b.text ? -1 : 1))
+              .slice(0, MAX_GROUPS)
+          : [],
+        failedRuns: failures ? newestFirst(failures.runs).slice(0, MAX_FAILED_RUNS).map((r) => ({ ...ref(r), status: r.status })) : [],
       });
     }
-    return out.sort((a, b) => b.current.failures - a.current.failures || b.current.flakes - a.current.flakes || (a.name < b.name ? -1 : 1));
+    return out.sort(
+      (a, b) => b.current.failures - a.current.failures || b.current.flakes - a.current.flakes || cmp(a.name, b.name) || cmp(a.suite, b.suite),
+    );
+  }
+
+  /** Sample (slot 0) and basis counts of every test × group with sample runs, grouped by variant key or job. */
+  groupCells(groupBy: 'variant' | 'job'): GroupCell[] {
+    const out: GroupCell[] = [];
+    const groupOf = groupBy === 'variant' ? this.laneKey : this.laneJob;
+    const slots = this.#slots;
+    for (let t = 0; t < this.names.length; t++) {
+      const groups = new Map<string, GroupCell>();
+      for (const cell of this.#testCells[t]!) {
+        const lane = this.#cellLane[cell]!;
+        const key = groupOf[lane]!;
+        let g = groups.get(key);
+        if (!g) groups.set(key, (g = { test: t, group: key, lanes: [], sample: zero(), basis: zero() }));
+        g.lanes.push(lane);
+        this.#slotCounts(cell, 0, g.sample);
+        this.#slotCounts(cell, 1, g.basis);
+        if (inBasis(2, slots)) this.#slotCounts(cell, 2, g.basis);
+      }
+      for (const g of groups.values()) if (runsOf(g.sample) > 0) out.push(g);
+    }
+    return out;
+  }
+
+  /** Runs and working runs (pass or flake) of a test in all slots of the lanes of one job. */
+  jobHistory(test: number, job: string): { runs: number; working: number } {
+    let runs = 0;
+    let working = 0;
+    for (const cell of this.#testCells[test]!) {
+      if (this.laneJob[this.#cellLane[cell]!] !== job) continue;
+      for (let slot = 0; slot < 3; slot++) {
+        const base = cell * CELL + slot * 3;
+        runs += this.#counts[base]! + this.#counts[base + 1]! + this.#counts[base + 2]!;
+        working += this.#counts[base]! + this.#counts[base + 2]!;
+      }
+    }
+    return { runs, working };
+  }
+
+  /** Failed (and flaked) runs of a test in the current and previous windows. */
+  failedRuns(test: number): readonly FailedRun[] {
+    return this.#failures[test]?.runs ?? [];
   }
 }
 
-function pair(): Pair {
-  return { current: zero(), previous: zero() };
+function group(f: TestFailures, message: string, run: FailedRun): void {
+  const text = normalizeFailureText(message);
+  let g = f.groups.get(text);
+  if (!g) f.groups.set(text, (g = { example: message.slice(0, MAX_EXAMPLE), exampleRun: run, count: 0, runs: [] }));
+  // The newest run's message is the example, whatever order the runs arrive in.
+  else if (run.time > g.exampleRun.time || (run.time === g.exampleRun.time && compareBuildIds(run.buildId, g.exampleRun.buildId) > 0)) {
+    g.example = message.slice(0, MAX_EXAMPLE);
+    g.exampleRun = run;
+  }
+  g.count++;
+  g.runs.push(run);
+  if (g.runs.length > MAX_GROUP_RUNS * 2) g.runs = newestFirst(g.runs).slice(0, MAX_GROUP_RUNS);
 }
 
-function getPair(map: Map<string, Pair>, key: string): Pair {
+function getPair(map: Map<string, { current: RawCounts; previous: RawCounts }>, key: string): { current: RawCounts; previous: RawCounts } {
   let p = map.get(key);
-  if (!p) map.set(key, (p = pair()));
+  if (!p) map.set(key, (p = { current: zero(), previous: zero() }));
   return p;
 }
 
@@ -168,6 +397,8 @@ export function finishTestCounts(c: RawCounts): TestCounts {
     workingRate: runs ? (c.passes + c.flakes) / runs : null,
     flakeRate: runs ? c.flakes / runs : null,
     interval: runs ? wilsonInterval(c.passes + c.flakes, runs) : null,
+    passInterval: runs ? wilsonInterval(c.passes, runs) : null,
+    flakeInterval: runs ? wilsonInterval(c.flakes, runs) : null,
   };
 }
 
@@ -178,16 +409,20 @@ function delta(current: RawCounts, previous: RawCounts): number | null {
   return Math.round(((current.passes + current.flakes) / a - (previous.passes + previous.flakes) / b) * 10_000) / 100;
 }
 
-function breakdown(map: Map<string, Pair>): TestBreakdown[] {
+function breakdown(map: Map<string, { current: RawCounts; previous: RawCounts }>): TestBreakdown[] {
   return [...map.entries()]
-    .sort(([a], [b]) => (a < b ? -1 : 1))
+    .sort(([a], [b]) => cmp(a, b))
     .map(([key, p]) => ({ key, current: finishTestCounts(p.current), previous: finishTestCounts(p.previous), delta: delta(p.current, p.previous) }));
 }
 
-function newestFirst(runs: FailedRun[]): FailedRun[] {
-  return [...runs].sort((a, b) => b.time - a.time || (a.buildId < b.buildId ? 1 : -1));
+export function newestFirst(runs: readonly FailedRun[]): FailedRun[] {
+  return [...runs].sort((a, b) => b.time - a.time || compareBuildIds(b.buildId, a.buildId));
 }
 
 function ref(r: FailedRun): { job: string; buildId: string; url: string } {
   return { job: r.job, buildId: r.buildId, url: r.url };
+}
+
+function cmp(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
 }

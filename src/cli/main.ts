@@ -76,7 +76,7 @@ async function stageSettings(options: CommonOptions, resolved: Resolved, deadlin
     ...(gcs.retries !== undefined ? { retries: gcs.retries } : {}),
     ...(deadline ? { deadline } : {}),
   });
-  return { config: resolved.loaded.config, source, paths: resolved.paths, asOf: resolved.asOf };
+  return { config: resolved.loaded.config, source, paths: resolved.paths, asOf: resolved.asOf, baseDir: resolved.loaded.baseDir };
 }
 
 function parseConcurrency(value: string | undefined): number | undefined {

@@ -36,8 +36,11 @@ export function jobSelected(job: string, selection: JobSelection): boolean {
   return !selection.exclude.some((re) => re.test(job));
 }
 
-/** Job folders under logs/ and pr-logs/directory/, filtered by the selection. Unsafe names become problems. */
-export async function discoverJobs(source: BucketSource, selection: JobSelection, problems: DataProblem[]): Promise<DiscoveredJob[]> {
+/**
+ * Job folders under logs/ and pr-logs/directory/, filtered by the selection. Unsafe names become problems, and so
+ * does a listing that fails after the source's retries: the jobs under it are then missing from this fetch.
+ */
+export async function discoverJobs(source: BucketSource, selection: JobSelection, problems: DataProblem[], options: { pageSize?: number } = {}): Promise<DiscoveredJob[]> {
   const jobs: DiscoveredJob[] = [];
   const wantLogs = selection.kinds.includes('periodic') || selection.kinds.includes('postsubmit');
   const wantPr = selection.kinds.includes('presubmit') || selection.kinds.includes('batch');
@@ -48,28 +51,64 @@ export async function discoverJobs(source: BucketSource, selection: JobSelection
     const prefixes = selection.prefixes.length > 0 ? selection.prefixes.map((p) => base + p) : [base];
     const seen = new Set<string>();
     for (const prefix of prefixes) {
-      for await (const page of listAll(source, prefix, { delimiter: '/' })) {
-        for (const sub of page.prefixes) {
-          const job = sub.slice(base.length, -1);
-          if (seen.has(job)) continue;
-          seen.add(job);
-          if (!isSafeSegment(job)) {
-            problems.push({ object: sub, kind: 'unsafe-name', reason: `job folder name ${JSON.stringify(job.slice(0, 120))} is not a safe name; skipped` });
-            continue;
+      try {
+        const listing = { delimiter: '/', ...(options.pageSize !== undefined ? { maxResults: options.pageSize } : {}) };
+        for await (const page of listAll(source, prefix, listing)) {
+          for (const sub of page.prefixes) {
+            const job = sub.slice(base.length, -1);
+            if (seen.has(job)) continue;
+            seen.add(job);
+            if (!isSafeSegment(job)) {
+              problems.push({ object: sub, kind: 'unsafe-name', reason: `job folder name ${JSON.stringify(job.slice(0, 120))} is not a safe name; skipped` });
+              continue;
+            }
+            if (jobSelected(job, selection)) jobs.push({ job, area });
           }
-          if (jobSelected(job, selection)) jobs.push({ job, area });
         }
+      } catch (error) {
+        problems.push({ object: prefix, kind: 'fetch', reason: `listing jobs failed: ${(error as Error).message}; jobs under ${prefix} are missing from this fetch` });
       }
     }
   }
   return jobs.sort((a, b) => (a.job < b.job ? -1 : a.job > b.job ? 1 : a.area < b.area ? -1 : 1));
 }
 
+export interface BuildListOptions {
+  /** Entries per listing page (GCS allows up to 1,000, its default). */
+  pageSize?: number;
+  /**
+   * A build id known to be older than everything wanted (the previous fetch's window edge). When it lets us, the
+   * listing starts at it (GCS startOffset) instead of walking every older build; see listingStart(). Builds at or
+   * below it may still be returned: callers filter.
+   */
+  after?: string;
+}
+
+/**
+ * Where a build listing may start so that no build newer than `after` is skipped, or undefined to list everything.
+ * GCS lists names in byte order, which matches numeric order only among ids of equal length: a newer id with more
+ * digits ("10000" after "9999") sorts before an older one. Prow's build ids are 64-bit snowflakes of 19 digits
+ * (a signed 64-bit number has at most 19), so after a 19-digit id every newer id has 19 digits and sorts after
+ * it. Shorter ids (sequential numbering, as old Jenkins-era jobs have) could still grow a digit: no offset.
+ */
+export function listingStart(base: string, after: string | undefined): string | undefined {
+  return after !== undefined && /^[1-9]\d{18}$/.test(after) ? base + after : undefined;
+}
+
+function listOptions(base: string, options: BuildListOptions): { delimiter: string; maxResults?: number; startOffset?: string } {
+  const startOffset = listingStart(base, options.after);
+  return {
+    delimiter: '/',
+    ...(options.pageSize !== undefined ? { maxResults: options.pageSize } : {}),
+    ...(startOffset !== undefined ? { startOffset } : {}),
+  };
+}
+
 /** Build folders of a periodic/postsubmit job, newest first. Non-numeric entries are reported, not read. */
-export async function listLogBuilds(source: BucketSource, job: string, problems: DataProblem[]): Promise<RunLocation[]> {
+export async function listLogBuilds(source: BucketSource, job: string, problems: DataProblem[], options: BuildListOptions = {}): Promise<RunLocation[]> {
   const base = `logs/${job}/`;
   const runs: RunLocation[] = [];
-  for await (const page of listAll(source, base, { delimiter: '/' })) {
+  for await (const page of listAll(source, base, listOptions(base, options))) {
     for (const sub of page.prefixes) {
       const id = sub.slice(base.length, -1);
       if (isBuildId(id)) runs.push({ job, buildId: id, path: sub, kindHint: 'periodic' });
@@ -84,10 +123,15 @@ export async function listLogBuilds(source: BucketSource, job: string, problems:
 }
 
 /** Presubmit runs of a job through pr-logs/directory/<job>/<build>.txt pointers, newest first. */
-export async function listPresubmitBuilds(source: BucketSource, job: string, problems: DataProblem[]): Promise<Array<{ buildId: string; pointer: string }>> {
+export async function listPresubmitBuilds(
+  source: BucketSource,
+  job: string,
+  problems: DataProblem[],
+  options: BuildListOptions = {},
+): Promise<Array<{ buildId: string; pointer: string }>> {
   const base = `pr-logs/directory/${job}/`;
   const builds: Array<{ buildId: string; pointer: string }> = [];
-  for await (const page of listAll(source, base, { delimiter: '/' })) {
+  for await (const page of listAll(source, base, listOptions(base, options))) {
     for (const object of page.objects) {
       const leaf = object.name.slice(base.length);
       if (leaf === 'latest-build.txt') continue;

@@ -2,27 +2,46 @@
  * The fetch stage: discover jobs and builds, read every run in the look-back window (concurrently,
  * newest first, stopping each job at the window's edge), and keep the normalised records in the run
  * cache. A final, complete run already in the cache is never read again; an unfinished run is
- * re-checked with one listing and re-read only when its folder changed.
+ * re-checked with one listing and re-read only when its folder changed; an incomplete run (an object
+ * failed after retries) is read again. Past the overall deadline no new run is started, and every
+ * build left unread is listed as a problem.
  */
-import { createHash } from 'node:crypto';
+import { availableParallelism } from 'node:os';
 import pLimit from 'p-limit';
 import type { BucketSource } from '../source/source.ts';
-import { listAll } from '../source/source.ts';
-import type { DataProblem, RunRecord } from './run-record.ts';
+import type { DataProblem } from './run-record.ts';
 import { compareBuildIds } from './run-record.ts';
-import type { FetchReport, FetchStats, RunCache } from './run-cache.ts';
+import type { FetchReport, FetchStats, RunCache, RunSummary } from './run-cache.ts';
 import { discoverJobs, listLogBuilds, listPresubmitBuilds, resolvePresubmitPointer, type JobSelection, type RunLocation } from './discover.ts';
-import { ingestRun } from './ingest-run.ts';
+import { loadRun, type LoadedRun } from './load-run.ts';
+import { IngestPool } from './ingest-pool.ts';
+
+export { fingerprintRun } from './load-run.ts';
+
+/**
+ * Runs read at once. On loopback (bench/ingest.ts) throughput is flat from 8 up, since parsing is then the limit;
+ * against a remote GCS each run waits on a few sequential round trips, so more runs in flight hide that latency.
+ * The GCS source separately caps requests in flight (32).
+ */
+export const DEFAULT_FETCH_CONCURRENCY = 16;
 
 export interface FetchProgress {
   phase: 'discover' | 'fetch' | 'done';
   jobs: number;
+  /** Jobs whose build listing finished (or failed). */
+  jobsListed: number;
+  /** Runs queued for reading so far (grows while jobs are listed and walked). */
   runsFound: number;
   runsDone: number;
   runsFromCache: number;
   runsFetched: number;
+  /** Runs read with an object that still failed after retries (stored incomplete, read again next time). */
   runsFailed: number;
+  /** Runs not read because the overall deadline passed. */
+  runsSkipped: number;
   bytesRead: number;
+  /** Epoch ms when the fetch started, for rates and ETA. */
+  startedAt: number;
 }
 
 export interface FetchOptions {
@@ -31,9 +50,17 @@ export interface FetchOptions {
   selection: JobSelection;
   /** Runs that started before this are outside every window. */
   lookbackStart: Date;
+  /** Runs read at once (default DEFAULT_FETCH_CONCURRENCY). */
   concurrency?: number;
+  /**
+   * Worker threads that load runs; 0 loads them on this thread. Default: one per core (at most 4) when the source
+   * has a spec and there are two cores or more, else 0. See defaultWorkers().
+   */
+  workers?: number;
+  /** Entries per listing page (default: the source's, 1,000 on GCS). */
+  listPageSize?: number;
   onProgress?: (progress: FetchProgress) => void;
-  /** Give up starting new work after this instant (epoch ms); what was read is kept. */
+  /** Start no new run after this instant (epoch ms); what was read is kept, what was not is listed. */
   deadline?: number;
   /**
    * Per job, the newest build id already known to have started before the look-back window (from the
@@ -42,47 +69,78 @@ export interface FetchOptions {
   previousEdges?: Record<string, string>;
 }
 
-interface Loaded {
-  record: RunRecord;
-  how: 'cache' | 'fetched' | 'rechecked';
+/** Why a queued run produced no record. */
+type Unread = { skipped: 'deadline' } | { skipped: 'error' };
+
+/**
+ * Parsing JUnit is CPU-bound, so a thread per core; more than 4 gains little against the network and costs a
+ * source (connections, client) per thread. A source without a spec cannot be opened in a worker.
+ */
+export function defaultWorkers(source: BucketSource, cores: number = availableParallelism()): number {
+  return source.spec !== undefined && cores >= 2 ? Math.min(cores, 4) : 0;
 }
 
 export async function fetchRuns(options: FetchOptions): Promise<FetchReport> {
   const { source, cache, selection } = options;
-  const concurrency = options.concurrency ?? 16;
+  const concurrency = options.concurrency ?? DEFAULT_FETCH_CONCURRENCY;
+  if (!Number.isInteger(concurrency) || concurrency < 1) throw new RangeError(`fetchRuns: concurrency must be a whole number >= 1, got ${concurrency}`);
   const limit = pLimit(concurrency);
   const listLimit = pLimit(Math.max(2, Math.min(8, concurrency)));
   const cutoff = options.lookbackStart.getTime();
+  const deadline = options.deadline;
+  const pastDeadline = (): boolean => deadline !== undefined && Date.now() > deadline;
+  const listOptions = options.listPageSize !== undefined ? { pageSize: options.listPageSize } : {};
   const discoveryProblems: FetchReport['discoveryProblems'] = [];
-  const progress: FetchProgress = { phase: 'discover', jobs: 0, runsFound: 0, runsDone: 0, runsFromCache: 0, runsFetched: 0, runsFailed: 0, bytesRead: 0 };
+  const progress: FetchProgress = {
+    phase: 'discover',
+    jobs: 0,
+    jobsListed: 0,
+    runsFound: 0,
+    runsDone: 0,
+    runsFromCache: 0,
+    runsFetched: 0,
+    runsFailed: 0,
+    runsSkipped: 0,
+    bytesRead: 0,
+    startedAt: Date.now(),
+  };
   const report = (): void => options.onProgress?.({ ...progress });
-  const stats: FetchStats = { jobs: 0, runsFound: 0, runsFromCache: 0, runsFetched: 0, runsPending: 0, runsIncomplete: 0, objectsRead: 0, objectsFailed: 0, bytesRead: 0 };
-  const inWindow: RunRecord[] = [];
+  const stats: FetchStats = {
+    jobs: 0,
+    runsFound: 0,
+    runsFromCache: 0,
+    runsFetched: 0,
+    runsPending: 0,
+    runsIncomplete: 0,
+    runsSkipped: 0,
+    objectsRead: 0,
+    objectsFailed: 0,
+    bytesRead: 0,
+  };
+  const inWindow: RunSummary[] = [];
   const edges: Record<string, string> = {};
 
   const problems: DataProblem[] = [];
-  const jobs = await discoverJobs(source, selection, problems);
+  const jobs = await discoverJobs(source, selection, problems, listOptions);
   discoveryProblems.push(...problems);
   progress.jobs = stats.jobs = new Set(jobs.map((j) => j.job)).size;
   report();
   progress.phase = 'fetch';
 
-  const loadRun = async (location: RunLocation): Promise<Loaded> => {
-    const cached = await cache.get(location.job, location.buildId);
-    if (cached && cached.final && cached.complete) return { record: cached, how: 'cache' };
-    if (cached && cached.complete && cached.fingerprint) {
-      // Unfinished last time: one listing tells whether anything was added since.
-      const fingerprint = await fingerprintRun(source, location.path).catch(() => undefined);
-      if (fingerprint === cached.fingerprint) return { record: cached, how: 'rechecked' };
-    }
-    const record = await ingestRun(source, location);
-    if (!record.final && record.complete) record.fingerprint = await fingerprintRun(source, location.path).catch(() => undefined);
-    await cache.put(record);
-    return { record, how: 'fetched' };
+  const workers = options.workers ?? defaultWorkers(source);
+  if (!Number.isInteger(workers) || workers < 0) throw new RangeError(`fetchRuns: workers must be a whole number >= 0, got ${workers}`);
+  if (workers > 0 && source.spec === undefined) throw new RangeError(`fetchRuns: ${source.description} cannot be opened in a worker thread (it has no spec); pass workers: 0`);
+  const pool = workers > 0 ? new IngestPool({ spec: source.spec!, cacheDir: cache.dir }, workers) : undefined;
+  const load = async (location: RunLocation): Promise<LoadedRun> => {
+    if (!pool) return loadRun(source, cache, location);
+    // The cheap common case stays here: a fetch that finds everything cached never starts a worker.
+    const cached = await cache.getSummary(location.job, location.buildId);
+    if (cached && cached.final && cached.complete) return { summary: cached, how: 'cache' };
+    return pool.load(location);
   };
 
-  const account = (loaded: Loaded): void => {
-    const { record } = loaded;
+  const account = (loaded: LoadedRun): void => {
+    const record = loaded.summary;
     progress.runsDone++;
     if (loaded.how === 'fetched') {
       progress.runsFetched++;
@@ -100,74 +158,116 @@ export async function fetchRuns(options: FetchOptions): Promise<FetchReport> {
 
   const walkJob = async (job: string, area: 'logs' | 'pr-logs'): Promise<void> => {
     const jobProblems: DataProblem[] = [];
-    let candidates: Array<() => Promise<RunLocation>>;
+    let candidates: Array<{ buildId: string; resolve: () => Promise<RunLocation> }>;
     const edgeKey = `${area}/${job}`;
+    const folder = area === 'logs' ? `logs/${job}/` : `pr-logs/directory/${job}/`;
     const knownEdge = options.previousEdges?.[edgeKey];
     const insideEdge = (buildId: string): boolean => knownEdge === undefined || compareBuildIds(buildId, knownEdge) > 0;
     const noteEdge = (buildId: string): void => {
       if (edges[edgeKey] === undefined || compareBuildIds(buildId, edges[edgeKey]!) > 0) edges[edgeKey] = buildId;
     };
     if (knownEdge !== undefined) noteEdge(knownEdge);
+    const listing = { ...listOptions, ...(knownEdge !== undefined ? { after: knownEdge } : {}) };
     try {
-      if (area === 'logs') {
-        const builds = await listLimit(() => listLogBuilds(source, job, jobProblems));
-        candidates = builds.filter((b) => insideEdge(b.buildId)).map((b) => async () => b);
-      } else {
-        const pointers = await listLimit(() => listPresubmitBuilds(source, job, jobProblems));
-        candidates = pointers.filter((p) => insideEdge(p.buildId)).map((p) => () => resolvePresubmitPointer(source, job, p.buildId, p.pointer));
-      }
+      candidates = await listLimit(async () => {
+        if (pastDeadline()) throw new Error('not listed: the overall deadline had passed; the next fetch lists it');
+        if (area === 'logs') {
+          const builds = await listLogBuilds(source, job, jobProblems, listing);
+          return builds.filter((b) => insideEdge(b.buildId)).map((b) => ({ buildId: b.buildId, resolve: async () => b }));
+        }
+        const pointers = await listPresubmitBuilds(source, job, jobProblems, listing);
+        return pointers
+          .filter((p) => insideEdge(p.buildId))
+          .map((p) => ({ buildId: p.buildId, resolve: () => resolvePresubmitPointer(source, job, p.buildId, p.pointer) }));
+      });
     } catch (error) {
-      discoveryProblems.push({ job, object: area === 'logs' ? `logs/${job}/` : `pr-logs/directory/${job}/`, kind: 'fetch', reason: `listing failed: ${(error as Error).message}` });
+      discoveryProblems.push({ job, object: folder, kind: 'fetch', reason: `listing failed: ${(error as Error).message}` });
       return;
+    } finally {
+      progress.jobsListed++;
     }
     for (const p of jobProblems) discoveryProblems.push({ ...p, job });
+
+    const notRead = (count: number, why: string): void => {
+      progress.runsSkipped += count;
+      stats.runsSkipped += count;
+      discoveryProblems.push({ job, object: folder, kind: 'fetch', reason: `${why}: ${count} build(s) not read; the next fetch reads them` });
+    };
+
     // Newest first, a batch at a time: once a batch reaches back past the window, older builds are not read.
     const batch = Math.max(2, Math.min(concurrency, 32));
     for (let i = 0; i < candidates.length; i += batch) {
-      if (options.deadline !== undefined && Date.now() > options.deadline) {
-        discoveryProblems.push({ job, object: `${area}/${job}/`, kind: 'fetch', reason: `overall deadline reached: ${candidates.length - i} older build(s) not checked` });
+      if (pastDeadline()) {
+        notRead(candidates.length - i, 'overall deadline reached');
         return;
       }
-      progress.runsFound += Math.min(batch, candidates.length - i);
+      const slice = candidates.slice(i, i + batch);
+      progress.runsFound += slice.length;
+      report();
       const results = await Promise.all(
-        candidates.slice(i, i + batch).map((resolve) =>
-          limit(async (): Promise<Loaded | undefined> => {
+        slice.map((candidate) =>
+          limit(async (): Promise<LoadedRun | Unread> => {
+            // Queued before the deadline but not started by then: leave it for the next fetch.
+            if (pastDeadline()) return { skipped: 'deadline' };
             let location: RunLocation;
             try {
-              location = await resolve();
+              location = await candidate.resolve();
             } catch (error) {
-              discoveryProblems.push({ job, object: `pr-logs/directory/${job}/`, kind: 'parse', reason: `presubmit pointer ${(error as Error).message}` });
-              return undefined;
+              discoveryProblems.push({ job, object: folder, kind: 'parse', reason: `presubmit pointer ${(error as Error).message}` });
+              progress.runsDone++;
+              return { skipped: 'error' };
             }
-            const loaded = await loadRun(location);
-            account(loaded);
-            return loaded;
+            try {
+              const loaded = await load(location);
+              account(loaded);
+              return loaded;
+            } catch (error) {
+              // Not a bad object (those become problems on the record) but a failure around it, such as the cache
+              // refusing a write: the run is listed and the fetch goes on.
+              discoveryProblems.push({ job, object: location.path, kind: 'fetch', reason: `run not read: ${(error as Error).message}` });
+              progress.runsDone++;
+              progress.runsFailed++;
+              report();
+              return { skipped: 'error' };
+            }
           }),
         ),
       );
       let reachedEdge = false;
+      let skipped = 0;
       for (const loaded of results) {
-        if (!loaded) continue;
-        const started = loaded.record.started ? Date.parse(loaded.record.started) : NaN;
-        if (Number.isFinite(started) && started < cutoff) {
-          reachedEdge = true;
-          noteEdge(loaded.record.buildId);
+        if ('skipped' in loaded) {
+          if (loaded.skipped === 'deadline') skipped++;
           continue;
         }
-        inWindow.push(loaded.record);
+        const started = loaded.summary.started ? Date.parse(loaded.summary.started) : NaN;
+        if (Number.isFinite(started) && started < cutoff) {
+          reachedEdge = true;
+          noteEdge(loaded.summary.buildId);
+          continue;
+        }
+        inWindow.push(loaded.summary);
+      }
+      if (skipped > 0) {
+        notRead(skipped + candidates.length - Math.min(candidates.length, i + batch), 'overall deadline reached');
+        return;
       }
       if (reachedEdge) return;
     }
   };
 
-  await Promise.all(jobs.map((j) => walkJob(j.job, j.area)));
+  try {
+    await Promise.all(jobs.map((j) => walkJob(j.job, j.area)));
+  } finally {
+    await pool?.close();
+  }
 
-  inWindow.sort((a, b) => (a.job < b.job ? -1 : a.job > b.job ? 1 : a.buildId.length - b.buildId.length || (a.buildId < b.buildId ? -1 : 1)));
+  inWindow.sort((a, b) => (a.job < b.job ? -1 : a.job > b.job ? 1 : compareBuildIds(a.buildId, b.buildId)));
   stats.runsFound = inWindow.length;
   for (const record of inWindow) {
     if (!record.final) stats.runsPending++;
     if (!record.complete) stats.runsIncomplete++;
-    stats.objectsFailed += record.problems.filter((p) => p.kind === 'fetch').length;
+    stats.objectsFailed += record.fetchProblems;
   }
   progress.phase = 'done';
   report();
@@ -181,13 +281,7 @@ export async function fetchRuns(options: FetchOptions): Promise<FetchReport> {
     stats,
     edges,
   };
+  if (deadline !== undefined) fetchReport.deadline = new Date(deadline).toISOString();
   await cache.writeFetchReport(fetchReport);
   return fetchReport;
-}
-
-/** Names and sizes of everything in the run folder, hashed. */
-export async function fingerprintRun(source: BucketSource, path: string): Promise<string> {
-  const hash = createHash('sha256');
-  for await (const page of listAll(source, path)) for (const o of page.objects) hash.update(`${o.name}\u0000${o.size}\n`);
-  return hash.digest('hex').slice(0, 16);
 }

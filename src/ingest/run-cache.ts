@@ -1,16 +1,55 @@
 /**
- * On-disk cache of normalised run records, one JSON file per run:
+ * On-disk cache of normalised run records, one file per run:
  *   <cacheDir>/<sourceKey>/runs/<job>/<buildId>.json
  * A final, complete record is never fetched again. Writes go to a temporary file first and are
  * renamed into place, so a crash or kill never leaves a half-written record behind.
+ *
+ * A file is the record as JSON with one extra key first, `summary` (a RunSummary). Deciding whether
+ * a run needs fetching (every run, every fetch) and retention then read the file's first few hundred
+ * bytes instead of parsing a record that holds thousands of tests. Files without it are still read.
  */
 import { createHash } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
-import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdir, open, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { DataProblem, RunRecord } from './run-record.ts';
 import { RUN_RECORD_VERSION } from './run-record.ts';
 import { assertSafeSegment, resolveInside } from '../util/safe-name.ts';
+
+/** What fetching needs to know about a cached run, without its tests. */
+export interface RunSummary {
+  recordVersion: typeof RUN_RECORD_VERSION;
+  job: string;
+  buildId: string;
+  started: string | null;
+  final: boolean;
+  complete: boolean;
+  fingerprint?: string;
+  objectsRead: number;
+  bytesRead: number;
+  /** Problems of kind 'fetch' (objects that failed to download). */
+  fetchProblems: number;
+}
+
+export function summarize(record: RunRecord): RunSummary {
+  const summary: RunSummary = {
+    recordVersion: record.recordVersion,
+    job: record.job,
+    buildId: record.buildId,
+    started: record.started,
+    final: record.final,
+    complete: record.complete,
+    objectsRead: record.objectsRead,
+    bytesRead: record.bytesRead,
+    fetchProblems: record.problems.filter((p) => p.kind === 'fetch').length,
+  };
+  if (record.fingerprint !== undefined) summary.fingerprint = record.fingerprint;
+  return summary;
+}
+
+/** The summary is far shorter than this (job names are at most 255 characters). */
+const SUMMARY_READ_BYTES = 4096;
+const SUMMARY_START = '{"summary":{';
 
 export interface FetchReport {
   source: string;
@@ -22,6 +61,8 @@ export interface FetchReport {
   stats: FetchStats;
   /** Per "<area>/<job>", the newest build id known to be older than the look-back window. */
   edges: Record<string, string>;
+  /** The overall deadline the fetch ran under, if any (ISO 8601). */
+  deadline?: string;
 }
 
 export interface FetchStats {
@@ -31,6 +72,8 @@ export interface FetchStats {
   runsFetched: number;
   runsPending: number;
   runsIncomplete: number;
+  /** Builds left unread because the overall deadline passed (listed in discoveryProblems). */
+  runsSkipped: number;
   objectsRead: number;
   objectsFailed: number;
   bytesRead: number;
@@ -62,11 +105,42 @@ export class RunCache {
       return undefined;
     }
     try {
-      const record = JSON.parse(text) as RunRecord;
+      const record = JSON.parse(text) as RunRecord & { summary?: unknown };
+      delete record.summary;
       return record.recordVersion === RUN_RECORD_VERSION ? record : undefined;
     } catch {
       return undefined; // a damaged cache entry is simply fetched again
     }
+  }
+
+  /** The summary of a cached run, reading only the start of its file; undefined when absent or unusable. */
+  async getSummary(job: string, buildId: string): Promise<RunSummary | undefined> {
+    let head: string;
+    try {
+      const handle = await open(this.#file(job, buildId), 'r');
+      try {
+        const buffer = Buffer.alloc(SUMMARY_READ_BYTES);
+        const { bytesRead } = await handle.read(buffer, 0, buffer.length, 0);
+        head = buffer.toString('utf8', 0, bytesRead);
+      } finally {
+        await handle.close();
+      }
+    } catch {
+      return undefined;
+    }
+    // The summary holds no nested object and no string with '}' (names are safe segments, ids digits), so its
+    // first '}' closes it. Anything else (an older file, damage) falls back to reading the whole record.
+    const end = head.startsWith(SUMMARY_START) ? head.indexOf('}', SUMMARY_START.length) : -1;
+    if (end >= 0) {
+      try {
+        const summary = JSON.parse(head.slice(SUMMARY_START.length - 1, end + 1)) as RunSummary;
+        if (summary.recordVersion === RUN_RECORD_VERSION && summary.job === job && summary.buildId === buildId) return summary;
+      } catch {
+        // fall through
+      }
+    }
+    const record = await this.get(job, buildId);
+    return record ? summarize(record) : undefined;
   }
 
   /** A cached record that never needs fetching again. */
@@ -75,9 +149,12 @@ export class RunCache {
     return record && record.final && record.complete ? record : undefined;
   }
 
-  async put(record: RunRecord): Promise<void> {
+  /** Store a record (atomically); returns its summary. */
+  async put(record: RunRecord): Promise<RunSummary> {
     const file = this.#file(record.job, record.buildId);
-    await writeAtomic(file, JSON.stringify(record));
+    const summary = summarize(record);
+    await writeAtomic(file, JSON.stringify({ summary, ...record }));
+    return summary;
   }
 
   async writeFetchReport(report: FetchReport): Promise<void> {
@@ -94,6 +171,13 @@ export class RunCache {
 
   /** Every cached record, job by job (for analysis). */
   async *records(): AsyncGenerator<RunRecord> {
+    for await (const { job, buildId } of this.#entries()) {
+      const record = await this.get(job, buildId);
+      if (record) yield record;
+    }
+  }
+
+  async *#entries(): AsyncGenerator<{ job: string; buildId: string }> {
     const runsDir = path.join(this.dir, 'runs');
     let jobs: string[];
     try {
@@ -102,21 +186,24 @@ export class RunCache {
       return;
     }
     for (const job of jobs) {
-      const files = (await readdir(path.join(runsDir, job))).filter((f) => f.endsWith('.json')).sort();
-      for (const file of files) {
-        const record = await this.get(job, file.slice(0, -5));
-        if (record) yield record;
+      let files: string[];
+      try {
+        files = (await readdir(path.join(runsDir, job))).filter((f) => f.endsWith('.json')).sort();
+      } catch {
+        continue; // not a directory
       }
+      for (const file of files) yield { job, buildId: file.slice(0, -5) };
     }
   }
 
-  /** Remove records of runs that started before `cutoff` (retention = the longest window). */
+  /** Remove records of runs that started before `cutoff` (retention = the longest window). Reads summaries only. */
   async prune(cutoff: Date): Promise<number> {
     let removed = 0;
-    for await (const record of this.records()) {
-      const started = record.started ? Date.parse(record.started) : NaN;
+    for await (const { job, buildId } of this.#entries()) {
+      const summary = await this.getSummary(job, buildId);
+      const started = summary?.started ? Date.parse(summary.started) : NaN;
       if (Number.isFinite(started) && started < cutoff.getTime()) {
-        await rm(this.#file(record.job, record.buildId), { force: true });
+        await rm(this.#file(job, buildId), { force: true });
         removed++;
       }
     }

@@ -1,7 +1,7 @@
 /**
  * One-off maintenance script: re-creates src/sample/raw/ from the shared real-data directory.
  *
- *   npx node src/sample/extract-raw.ts [/work/shared/real-data]
+ *   npx node src/sample/extract-raw.ts [path to shared/real-data; default ../shared/real-data beside the project]
  *
  * The generator never reads the shared directory itself: it reads only the copies in raw/, so the
  * sample can be regenerated anywhere. Each excerpt rule lives here (and is described in
@@ -14,7 +14,7 @@ import { PERIODIC_JOB_SOURCES } from './jobs.ts';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const rawDir = join(here, 'raw');
-const realData = process.argv[2] ?? '/work/shared/real-data';
+const realData = process.argv[2] ?? join(here, '..', '..', '..', 'shared', 'real-data');
 
 function lines(path: string): string[] {
   return readFileSync(join(realData, path), 'utf8').split('\n').filter((l) => l.length > 0);

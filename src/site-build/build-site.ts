@@ -1,36 +1,238 @@
 /**
- * Builds the static site from the snapshots with Astro, in a child process (Astro owns its Vite).
+ * Builds the published site from the snapshots and the archive, so that a build costs one snapshot's
+ * pages however long the history, and a published snapshot's pages never change:
+ *
+ * 1. Snapshots with a complete archive entry are not rendered again; the others (usually just the new
+ *    one) are rendered by Astro, in a child process, into a staging directory (RATCHET_RENDER_IDS).
+ *    The same build renders the pages that move: home, /latest/, the lists, compare, search, the feed.
+ * 2. Each new snapshot's tree (/snapshots/<id>/**, pages and JSON) goes into the archive with the
+ *    hashed assets it loads (archive.ts).
+ * 3. The site is assembled next to the output directory from the moving pages, every archived
+ *    snapshot (hard links: no copying of the history) and every archived asset; pagefind indexes the
+ *    latest snapshot's jobs and tests; then it replaces the old site with two renames, so a failed
+ *    build leaves the last published site as it was.
+ *
+ * Astro writes temporary chunks to <outDir>/.prerender/ when the output directory is inside the
+ * working directory, and to a shared <root>/.astro/.prerender/ otherwise; staging therefore lives in
+ * its own directory under <project>/.astro/, which keeps simultaneous builds (tests run in parallel)
+ * apart.
  */
 import { spawn } from 'node:child_process';
-import { mkdir } from 'node:fs/promises';
+import { randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { copyFile, link, mkdir, mkdtemp, readdir, rename, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { PROJECT_ROOT, type OutputPaths } from '../cli/paths.ts';
+import { VERSION } from '../version.ts';
+import { listSnapshotIds } from '../snapshot/snapshot-store.ts';
+import { DirectoryArchive, listFiles } from './archive.ts';
+import { writeSearchIndex } from './search-index.ts';
 
 export interface BuildOptions {
   base?: string;
   site?: string;
   quiet?: boolean;
+  /** Another copy of src/site to build from (RATCHET_SITE_SRC); inside the project, so its imports resolve. */
+  siteSrc?: string;
 }
 
-/** Build the static site from the snapshots with Astro, in a child process (Astro owns its Vite). */
-export async function buildSite(paths: OutputPaths, options: BuildOptions = {}): Promise<void> {
-  await mkdir(paths.site, { recursive: true });
+export interface BuildReport {
+  /** Snapshots rendered by this build (and added to the archive), newest first. */
+  rendered: string[];
+  /** Snapshots published from the archive as they were. */
+  reused: string[];
+  /** Files in the published site. */
+  files: number;
+  /** Bytes in the published site. */
+  bytes: number;
+  /** Records in the search index. */
+  searchRecords: number;
+  /** Files Astro wrote in this build: per snapshot tree (only the rendered ones), and the moving pages and assets. */
+  staged: { snapshots: Record<string, number>; moving: number };
+  ms: { astro: number; archive: number; assemble: number; search: number; total: number };
+}
+
+export const DEFAULT_SITE = 'https://example.github.io';
+
+/** '/ratchet' → '/ratchet/'; '' → '/': the form astro.config.mjs uses. */
+export function normaliseBase(raw: string | undefined): string {
+  const trimmed = (raw ?? '').trim().replace(/^\/+|\/+$/g, '');
+  return trimmed === '' ? '/' : `/${trimmed}/`;
+}
+
+export class BuildError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'BuildError';
+  }
+}
+
+/** The environment for Astro: ours, without a test runner's Vite variables that would leak into the build. */
+function astroEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = {};
+  const vitestOwn = new Set(['NODE_ENV', 'MODE', 'DEV', 'PROD', 'SSR', 'BASE_URL']);
+  for (const [k, v] of Object.entries(process.env)) {
+    if (!k.startsWith('VITEST') && !k.startsWith('RATCHET_') && !vitestOwn.has(k)) env[k] = v;
+  }
+  return { ...env, NODE_ENV: 'production', ASTRO_TELEMETRY_DISABLED: '1', ...extra };
+}
+
+async function runAstro(env: NodeJS.ProcessEnv, quiet: boolean): Promise<void> {
   const astroBin = path.join(PROJECT_ROOT, 'node_modules', 'astro', 'bin', 'astro.mjs');
-  const env = {
-    ...process.env,
-    ASTRO_TELEMETRY_DISABLED: '1',
-    RATCHET_SNAPSHOTS_DIR: paths.snapshots,
-    RATCHET_ARCHIVE_DIR: paths.archive,
-    RATCHET_SITE_DIR: paths.site,
-    ...(options.base ? { RATCHET_BASE: options.base } : {}),
-    ...(options.site ? { RATCHET_SITE: options.site } : {}),
-  };
   await new Promise<void>((resolve, reject) => {
-    const child = spawn(process.execPath, [astroBin, 'build', '--silent'], { cwd: PROJECT_ROOT, env, stdio: options.quiet ? ['ignore', 'pipe', 'pipe'] : 'inherit' });
+    const child = spawn(process.execPath, [astroBin, 'build', '--silent'], { cwd: PROJECT_ROOT, env, stdio: quiet ? ['ignore', 'pipe', 'pipe'] : 'inherit' });
     let output = '';
     child.stdout?.on('data', (d: Buffer) => (output += d.toString()));
     child.stderr?.on('data', (d: Buffer) => (output += d.toString()));
     child.on('error', reject);
-    child.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`astro build failed with exit code ${code}${output ? `:\n${output.slice(-4000)}` : ''}`))));
+    child.on('exit', (code) => (code === 0
+      ? resolve()
+      : reject(new BuildError(`astro build failed with exit code ${code}; the published site was left as it was${output ? `:\n${output.slice(-4000)}` : ''}`))));
   });
 }
+
+/** Hard-link every file of `from` into `to` (copy across file systems). */
+async function linkTree(from: string, to: string): Promise<number> {
+  let n = 0;
+  for (const rel of await listFiles(from)) {
+    const target = path.join(to, rel);
+    await mkdir(path.dirname(target), { recursive: true });
+    try {
+      await link(path.join(from, rel), target);
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code !== 'EXDEV' && code !== 'EPERM' && code !== 'EMLINK') throw err;
+      await copyFile(path.join(from, rel), target);
+    }
+    n++;
+  }
+  return n;
+}
+
+/** Move (or copy, across file systems) one file or directory. */
+async function move(from: string, to: string): Promise<void> {
+  await mkdir(path.dirname(to), { recursive: true });
+  try {
+    await rename(from, to);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'EXDEV') throw err;
+    const info = await stat(from);
+    if (info.isDirectory()) await linkTree(from, to); // linkTree falls back to copying across devices
+    else await copyFile(from, to);
+  }
+}
+
+async function siteSize(dir: string): Promise<{ files: number; bytes: number }> {
+  let bytes = 0;
+  const files = await listFiles(dir);
+  for (const f of files) bytes += (await stat(path.join(dir, f))).size;
+  return { files: files.length, bytes };
+}
+
+/** Replace `site` with `fresh` by renames; the old site stays in place until the new one is ready. */
+async function swapInto(fresh: string, site: string): Promise<void> {
+  const old = `${site}.old-${randomBytes(4).toString('hex')}`;
+  const hadOld = existsSync(site);
+  if (hadOld) await rename(site, old);
+  try {
+    await rename(fresh, site);
+  } catch (err) {
+    if (hadOld) await rename(old, site);
+    throw err;
+  }
+  if (hadOld) await rm(old, { recursive: true, force: true });
+}
+
+export async function buildSite(paths: OutputPaths, options: BuildOptions = {}): Promise<BuildReport> {
+  const started = performance.now();
+  const base = normaliseBase(options.base);
+  const site = options.site ?? DEFAULT_SITE;
+  const archive = new DirectoryArchive(paths.archive);
+
+  const archived = await archive.ids();
+  for (const id of archived) {
+    const manifest = (await archive.manifest(id))!;
+    if (manifest.base !== base) {
+      throw new BuildError(`the archive ${paths.archive} holds snapshot ${id} rendered for base path "${manifest.base}", but this build uses "${base}": `
+        + `its links would break. Build with --base ${manifest.base}, or give this site its own archive (another --out).`);
+    }
+  }
+  const own = (await listSnapshotIds(paths.snapshots)).reverse();
+  const missing = own.filter((id) => !archived.includes(id));
+
+  const stagingParent = path.join(PROJECT_ROOT, '.astro');
+  await mkdir(stagingParent, { recursive: true });
+  const staging = await mkdtemp(path.join(stagingParent, 'staging-'));
+  const out = path.join(staging, 'site');
+  await mkdir(path.dirname(paths.site), { recursive: true });
+  const assembly = await mkdtemp(path.join(path.dirname(paths.site), `.${path.basename(paths.site)}.building-`));
+  const ms = { astro: 0, archive: 0, assemble: 0, search: 0, total: 0 };
+  try {
+    let t = performance.now();
+    await runAstro(astroEnv({
+      RATCHET_SNAPSHOTS_DIR: paths.snapshots,
+      RATCHET_ARCHIVE_DIR: paths.archive,
+      RATCHET_SITE_DIR: out,
+      RATCHET_RENDER_IDS: missing.join(','),
+      RATCHET_BASE: base,
+      RATCHET_SITE: site,
+      ...(options.siteSrc ? { RATCHET_SITE_SRC: path.resolve(options.siteSrc) } : {}),
+    }), options.quiet ?? false);
+    ms.astro = performance.now() - t;
+    const staged = { snapshots: {} as Record<string, number>, moving: 0 };
+    for (const f of await listFiles(out)) {
+      if (f.startsWith('.prerender/')) continue;
+      const m = /^snapshots\/([^/]+)\/./.exec(f);
+      if (m) staged.snapshots[m[1]!] = (staged.snapshots[m[1]!] ?? 0) + 1;
+      else staged.moving++;
+    }
+
+    t = performance.now();
+    for (const id of missing) {
+      const pagesDir = path.join(out, 'snapshots', id);
+      if (!existsSync(path.join(pagesDir, 'index.html'))) throw new BuildError(`astro rendered no page for snapshot ${id} in ${pagesDir}; nothing was archived or published`);
+      await archive.add({
+        id, pagesDir, snapshotFile: path.join(paths.snapshots, id, 'snapshot.json'), stagingRoot: out, base, site, renderedBy: VERSION,
+      });
+    }
+    ms.archive = performance.now() - t;
+
+    t = performance.now();
+    // The moving pages: everything staging rendered except per-snapshot trees (taken from the archive,
+    // so a snapshot rendered just now is published from exactly the bytes that were archived).
+    for (const entry of await readdir(out)) {
+      if (entry === '.prerender') continue;
+      if (entry === 'snapshots') {
+        for (const inner of await readdir(path.join(out, 'snapshots'))) {
+          if (!missing.includes(inner)) await move(path.join(out, 'snapshots', inner), path.join(assembly, 'snapshots', inner));
+        }
+        continue;
+      }
+      await move(path.join(out, entry), path.join(assembly, entry));
+    }
+    const published = await archive.ids();
+    for (const id of published) await linkTree(archive.pagesDir(id), path.join(assembly, 'snapshots', id));
+    // Every asset ever archived: old pages keep loading the scripts and styles they were built with.
+    for (const asset of await archive.assets()) {
+      const target = path.join(assembly, asset);
+      if (!existsSync(target)) {
+        await mkdir(path.dirname(target), { recursive: true });
+        await link(path.join(archive.assetsDir, asset), target).catch(() => copyFile(path.join(archive.assetsDir, asset), target));
+      }
+    }
+    ms.assemble = performance.now() - t;
+
+    t = performance.now();
+    const searchRecords = published[0] ? await writeSearchIndex({ archive, latestId: published[0], base, out: path.join(assembly, 'pagefind') }) : 0;
+    ms.search = performance.now() - t;
+
+    const size = await siteSize(assembly);
+    await swapInto(assembly, paths.site);
+    ms.total = performance.now() - started;
+    return { rendered: missing, reused: published.filter((id) => !missing.includes(id)), files: size.files, bytes: size.bytes, searchRecords, staged, ms };
+  } finally {
+    await rm(staging, { recursive: true, force: true });
+    await rm(assembly, { recursive: true, force: true });
+  }
+}
+

@@ -263,7 +263,7 @@ export const disruptionCheckSchema = z.object({
 });
 
 export const disruptionTestSchema = z.object({
-  method: d(z.enum(['mann-whitney', 'exceedance']), 'mann-whitney: one-sided Mann–Whitney U of sample against basis-window seconds; exceedance: exact binomial test of the share of sample runs above the historical P75 and P95 (Bonferroni, ×2).'),
+  method: d(z.enum(['mann-whitney', 'exceedance']), 'mann-whitney: one-sided Mann–Whitney U of sample against basis-window seconds (exact permutation p-value with ties when p < 0.25 and the samples are small, else the tie-corrected normal approximation); exceedance: exact binomial test of the share of sample runs above the historical P75 and P95 (Bonferroni, ×2).'),
   p: z.number(),
   u: d(z.number().nullable(), 'Mann–Whitney U of the sample (pairs sample > basis, ties ½).'),
 });

@@ -12,7 +12,8 @@
  * - gzip: the client asks for gzip (Accept-Encoding), so GCS sends gzip-encoded objects as stored; the client
  *   checks the crc32c of the stored bytes and then gunzips (decompress: true). Validation stays on by default
  *   (we never use range reads, the one case where the client cannot validate): it catches a body cut short or
- *   corrupted in a way the transport did not notice. It costs CPU (a JS crc32c); see `validation`.
+ *   corrupted in a way the transport did not notice. Our own crc32c (crc32c.ts, about 9x the client's) keeps its
+ *   CPU cost small; see `validation`.
  * - Auth: anonymous unless Application Default Credentials exist (see resolveAuth). A custom endpoint
  *   (option or STORAGE_EMULATOR_HOST) is always anonymous unless auth: 'adc' is given.
  */
@@ -25,6 +26,7 @@ import { Storage, type Bucket, type StorageOptions } from '@google-cloud/storage
 import { PassThroughClient } from 'google-auth-library';
 import pLimit from 'p-limit';
 import { isSafeObjectName } from '../util/safe-name.ts';
+import { FastCrc32c } from './crc32c.ts';
 import { SourceError, type BucketSource, type ListOptions, type ListPage, type ObjectInfo } from './source.ts';
 import {
   AttemptTimeoutError,
@@ -215,6 +217,8 @@ export function createGcsSource(options: GcsSourceOptions): BucketSource {
     // autoRetry: false is the switch that matters: the constructor treats maxRetries: 0 as "unset" and puts
     // back its default of 3, which would multiply every one of our attempts by four.
     retryOptions: { autoRetry: false, maxRetries: 0 },
+    // The client's own crc32c reads byte by byte (~55 MB/s, slower than parsing what it checks).
+    crc32cGenerator: () => new FastCrc32c(),
   };
   if (endpoint !== undefined) storageOptions.apiEndpoint = endpoint;
   // A PassThroughClient adds no Authorization header and never looks for credentials. Without it the client
@@ -320,9 +324,12 @@ export function createGcsSource(options: GcsSourceOptions): BucketSource {
     return streamRest(head.chunks, head.rest, name, location(name), requestTimeoutMs, options.deadline);
   }
 
+  // Everything but the callbacks, so that worker threads can open the same source (source-spec.ts).
+  const { onRetry: _onRetry, random: _random, ...spec } = options;
   return {
     description,
     bucket: options.bucket,
+    spec: { type: 'gcs', options: spec },
     list,
     read,
     async close() {

@@ -2,16 +2,27 @@
  * A directory laid out exactly like a bucket: object "logs/job/1/started.json" is the file
  * <root>/logs/job/1/started.json. Listing follows GCS semantics (lexicographic order, prefix,
  * delimiter, pages), so discovery code cannot tell it from the GCS source.
+ *
+ * Objects stored gzip-encoded (Content-Encoding: gzip in GCS) follow the test server's convention
+ * (test/support/gcs-test-server.ts): the file holds the gzip bytes and a sidecar
+ * `<name>.gcsmeta.json` says {"contentEncoding":"gzip"}. Sidecars are not objects: listings hide
+ * them, and read() yields the decoded bytes, so a tree read from here and through GCS agrees.
  */
 import { createReadStream, existsSync, statSync } from 'node:fs';
-import { readdir, stat } from 'node:fs/promises';
+import { readdir, readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
+import { pipeline } from 'node:stream';
+import { createGunzip } from 'node:zlib';
 import type { BucketSource, ListOptions, ListPage, ObjectInfo } from './source.ts';
+import type { SourceSpec } from './source-spec.ts';
 import { SourceError } from './source.ts';
 import { isSafeObjectName, resolveInside } from '../util/safe-name.ts';
 import { UsageError } from '../util/errors.ts';
 
 const DEFAULT_PAGE = 1000;
+
+/** Metadata sidecar of an object (same suffix as the test server's). */
+export const SIDECAR_SUFFIX = '.gcsmeta.json';
 
 export interface LocalSourceOptions {
   /** Bucket name to use in Prow links (default: the directory's name). */
@@ -28,12 +39,14 @@ export function createLocalSource(root: string, options: LocalSourceOptions = {}
 class LocalSource implements BucketSource {
   readonly description: string;
   readonly bucket: string;
+  readonly spec: SourceSpec;
   readonly #root: string;
 
   constructor(root: string, bucket: string) {
     this.#root = root;
     this.description = root;
     this.bucket = bucket;
+    this.spec = { type: 'local', root, bucket };
   }
 
   async list(prefix: string, options: ListOptions = {}): Promise<ListPage> {
@@ -56,6 +69,7 @@ class LocalSource implements BucketSource {
 
   async read(name: string): Promise<AsyncIterable<Uint8Array>> {
     if (!isSafeObjectName(name)) throw new SourceError('invalid-name', name, 'unsafe object name');
+    if (name.endsWith(SIDECAR_SUFFIX)) throw new SourceError('not-found', name, 'no such object (metadata sidecars are not objects)');
     const file = resolveInside(this.#root, name);
     try {
       const info = await stat(file);
@@ -64,8 +78,18 @@ class LocalSource implements BucketSource {
       if (error instanceof SourceError) throw error;
       throw new SourceError('not-found', name, 'no such object', { cause: error });
     }
+    let encoding: string | undefined;
+    try {
+      encoding = await readContentEncoding(file);
+    } catch (error) {
+      throw new SourceError('fetch', name, (error as Error).message, { cause: error });
+    }
     const stream = createReadStream(file, { highWaterMark: 256 * 1024 });
-    return wrapErrors(stream, name);
+    if (encoding !== 'gzip') return wrapErrors(stream, name);
+    // Decode as GCS clients do; a damaged or cut gzip stream fails the read like a broken download would.
+    // pipeline() closes the file when the consumer stops early; its errors reach the reader through gunzip.
+    const gunzip = pipeline(stream, createGunzip(), () => {});
+    return wrapErrors(gunzip, name, 'stored gzip data is damaged or cut short');
   }
 
   /** Entries directly under prefix's directory whose names start with the remainder of prefix. */
@@ -82,11 +106,14 @@ class LocalSource implements BucketSource {
       return [];
     }
     const entries: Entry[] = [];
+    const sidecars = sidecarsOf(dirents);
     for (const dirent of dirents) {
       if (!dirent.name.startsWith(namePart)) continue;
       const key = dirPart + dirent.name;
       if (dirent.isDirectory()) entries.push({ key: key + '/' });
-      else if (dirent.isFile()) entries.push({ key, object: await objectInfo(path.join(dir, dirent.name), key) });
+      else if (dirent.isFile() && !dirent.name.endsWith(SIDECAR_SUFFIX)) {
+        entries.push({ key, object: await objectInfo(path.join(dir, dirent.name), key, sidecars.has(dirent.name)) });
+      }
     }
     return entries.sort(byKey);
   }
@@ -103,13 +130,14 @@ class LocalSource implements BucketSource {
       } catch {
         return;
       }
+      const sidecars = sidecarsOf(dirents);
       for (const dirent of dirents) {
         const key = rel + dirent.name;
         if (dirent.isDirectory()) {
           // Only descend where names can still match the prefix.
           if ((key + '/').startsWith(prefix) || prefix.startsWith(key + '/')) await walk(path.join(dir, dirent.name), key + '/');
-        } else if (dirent.isFile() && key.startsWith(prefix)) {
-          entries.push({ key, object: await objectInfo(path.join(dir, dirent.name), key) });
+        } else if (dirent.isFile() && key.startsWith(prefix) && !dirent.name.endsWith(SIDECAR_SUFFIX)) {
+          entries.push({ key, object: await objectInfo(path.join(dir, dirent.name), key, sidecars.has(dirent.name)) });
         }
       }
     };
@@ -128,15 +156,48 @@ function byKey(a: Entry, b: Entry): number {
   return Buffer.compare(Buffer.from(a.key), Buffer.from(b.key));
 }
 
-async function objectInfo(file: string, name: string): Promise<ObjectInfo> {
-  const info = await stat(file);
-  return { name, size: info.size, updated: info.mtime.toISOString() };
+/** Names of the objects in a directory listing that have a sidecar (the sidecar's name minus its suffix). */
+function sidecarsOf(dirents: Array<{ name: string; isFile(): boolean }>): Set<string> {
+  const names = new Set<string>();
+  for (const dirent of dirents) if (dirent.isFile() && dirent.name.endsWith(SIDECAR_SUFFIX)) names.add(dirent.name.slice(0, -SIDECAR_SUFFIX.length));
+  return names;
 }
 
-async function* wrapErrors(stream: AsyncIterable<Uint8Array>, name: string): AsyncGenerator<Uint8Array> {
+/** Size as stored (compressed when gzip-encoded), as GCS reports it. */
+async function objectInfo(file: string, name: string, hasSidecar: boolean): Promise<ObjectInfo> {
+  const info = await stat(file);
+  const object: ObjectInfo = { name, size: info.size, updated: info.mtime.toISOString() };
+  if (hasSidecar) {
+    // A broken sidecar is reported when the object is read; a listing goes on without it.
+    const encoding = await readContentEncoding(file).catch(() => undefined);
+    if (encoding !== undefined) object.contentEncoding = encoding;
+  }
+  return object;
+}
+
+/** contentEncoding from the file's sidecar, undefined without one. Throws when the sidecar is unreadable. */
+async function readContentEncoding(file: string): Promise<string | undefined> {
+  let text: string;
+  try {
+    text = await readFile(file + SIDECAR_SUFFIX, 'utf8');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw error;
+  }
+  let meta: unknown;
+  try {
+    meta = JSON.parse(text);
+  } catch (error) {
+    throw new Error(`metadata sidecar ${path.basename(file)}${SIDECAR_SUFFIX} is not valid JSON (${(error as Error).message}); fix or delete it`);
+  }
+  const encoding = (meta as { contentEncoding?: unknown } | null)?.contentEncoding;
+  return typeof encoding === 'string' && encoding !== '' ? encoding : undefined;
+}
+
+async function* wrapErrors(stream: AsyncIterable<Uint8Array>, name: string, what = 'read failed'): AsyncGenerator<Uint8Array> {
   try {
     for await (const chunk of stream) yield chunk;
   } catch (error) {
-    throw new SourceError('fetch', name, `read failed: ${(error as Error).message}`, { cause: error });
+    throw new SourceError('fetch', name, `${what}: ${(error as Error).message}`, { cause: error });
   }
 }

@@ -1,3 +1,5 @@
+import type { SourceSpec } from './source-spec.ts';
+
 /**
  * A bucket source: the small interface every place Ratchet reads Prow results from implements.
  * Object names are bucket-relative ("logs/<job>/<build>/started.json"), always with '/' separators.
@@ -44,6 +46,11 @@ export interface BucketSource {
   read(name: string): AsyncIterable<Uint8Array> | Promise<AsyncIterable<Uint8Array>>;
   /** Optional cleanup (close sockets, etc.). */
   close?(): Promise<void>;
+  /**
+   * How to open an equivalent source in another thread (plain data; see source-spec.ts). Without it, fetching runs
+   * stays on the calling thread.
+   */
+  readonly spec?: SourceSpec;
 }
 
 export type SourceErrorKind = 'not-found' | 'fetch' | 'timeout' | 'invalid-name';

@@ -262,7 +262,7 @@ export function disruptionMeanCheck(sampleSeconds: readonly number[], hist: Disr
   const sampleMean = total / runsUsed;
   const threshold = Math.max(1, hist.mean + DISRUPTION_MEAN_SIGMAS * hist.sd);
   const ok = sampleMean <= threshold;
-  const dropped = droppedSeconds === null ? '' : ` after dropping one run of ${droppedSeconds}s above the historical P95 ${hist.p95}s`;
+  const dropped = droppedSeconds === null ? '' : ` after dropping one run of ${secs(droppedSeconds)}s above the historical P95 ${secs(hist.p95)}s`;
   return {
     verdict: ok ? 'pass' : 'fail',
     reason: `Mean disruption ${sampleMean.toFixed(2)}s over ${runsUsed} runs${dropped} is ${ok ? 'within' : 'above'} the threshold ${threshold.toFixed(2)}s (historical mean ${hist.mean.toFixed(2)}s + ${DISRUPTION_MEAN_SIGMAS}σ, σ = ${hist.sd.toFixed(2)}s, at least 1s).`,
@@ -294,6 +294,11 @@ export interface DisruptionPercentileCheck {
   graceThreshold: number | null;
   gracePasses: number | null;
   passedWithGrace: boolean;
+}
+
+/** Seconds for a reason: at most two decimals, so 0.7999999999999972 reads 0.8. */
+function secs(x: number): string {
+  return String(Number(x.toFixed(2)));
 }
 
 function countAtOrBelow(values: readonly number[], limit: number): number {
@@ -336,7 +341,7 @@ export function disruptionPercentileCheck(
   if (passes >= required) {
     return {
       verdict: 'pass',
-      reason: `${passes} of ${runs} runs at or below the historical P${percentile} of ${histPercentileValue}s; ${required} required.`,
+      reason: `${passes} of ${runs} runs at or below the historical P${percentile} of ${secs(histPercentileValue)}s; ${required} required.`,
       graceThreshold: null,
       gracePasses: null,
       passedWithGrace: false,
@@ -349,8 +354,8 @@ export function disruptionPercentileCheck(
   return {
     verdict: ok ? 'pass' : 'fail',
     reason:
-      `${passes} of ${runs} runs at or below the historical P${percentile} of ${histPercentileValue}s, ${required} required; ` +
-      `with ${graceSeconds}s grace ${gracePasses} at or below ${graceThreshold}s: ${ok ? 'passes' : 'fails'}.`,
+      `${passes} of ${runs} runs at or below the historical P${percentile} of ${secs(histPercentileValue)}s, ${required} required; ` +
+      `with ${graceSeconds}s grace ${gracePasses} at or below ${secs(graceThreshold)}s: ${ok ? 'passes' : 'fails'}.`,
     graceThreshold,
     gracePasses,
     passedWithGrace: ok,

@@ -10,7 +10,7 @@ export { binomialCdf, binomialSf } from './binomial.ts';
 export { describe, percentile } from './percentile.ts';
 export type { Description } from './percentile.ts';
 export { benjaminiHochberg } from './benjamini-hochberg.ts';
-export { EXACT_AUTO_MAX_PRODUCT, EXACT_MAX_PRODUCT, mannWhitneyU } from './mann-whitney.ts';
+export { EXACT_AUTO_MAX_PRODUCT, EXACT_MAX_PRODUCT, EXACT_TIES_MAX_WORK, mannWhitneyExactGreater, mannWhitneyU } from './mann-whitney.ts';
 export type { Alternative, MannWhitneyOptions, MannWhitneyResult } from './mann-whitney.ts';
 export {
   AGGREGATOR_ALPHA,

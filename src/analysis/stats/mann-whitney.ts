@@ -162,3 +162,83 @@ export function mannWhitneyU(
   }
   return { u: u1, p: Math.min(1, Math.max(0, p * factor)), method };
 }
+
+/** Bound on (n₁ + 1) · (largest doubled rank sum) · transitions up to which mannWhitneyExactGreater runs. */
+export const EXACT_TIES_MAX_WORK = 200_000_000;
+
+/**
+ * Exact one-sided p-value P(U ≥ U₁) of x against y under the permutation distribution given the
+ * pooled values, ties included: every way of choosing which n₁ of the pooled values are x is
+ * equally likely. This is the test the asymptotic method approximates; with heavy ties (disruption
+ * seconds, mostly zeros) the normal approximation can be off by a factor of two.
+ *
+ * Counted by dynamic programming over the groups of tied values: choosing j of a group of t values
+ * with mid-rank r adds j·r to the rank sum in C(t, j) ways. Counts are kept as doubles (all terms
+ * positive, so the sum keeps its relative precision) and divided by C(n₁+n₂, n₁) at the end.
+ * Returns null when the work would exceed EXACT_TIES_MAX_WORK; use mannWhitneyU then.
+ * @throws RangeError on an empty sample or NaN.
+ */
+export function mannWhitneyExactGreater(x: readonly number[], y: readonly number[]): { u: number; p: number } | null {
+  checkSample('x', x);
+  checkSample('y', y);
+  const n1 = x.length;
+  const n = n1 + y.length;
+  const pooled = [...x, ...y].sort((a, b) => a - b);
+  // Tie groups as (size, twice the mid-rank): twice, so half ranks stay integers.
+  const sizes: number[] = [];
+  const weights: number[] = [];
+  for (let i = 0; i < n; ) {
+    let j = i + 1;
+    while (j < n && pooled[j] === pooled[i]) j++;
+    sizes.push(j - i);
+    weights.push(i + 1 + j); // 2 · (i + 1 + j) / 2
+    i = j;
+  }
+  const maxSum = n1 * (2 * n - n1 + 1); // twice the largest possible rank sum
+  if ((n1 + 1) * (maxSum + 1) * Math.min(n, sizes.length * n1) > EXACT_TIES_MAX_WORK) return null;
+  // dp[k][s]: ways to pick k values so far with doubled rank sum s.
+  const dp: Float64Array[] = Array.from({ length: n1 + 1 }, () => new Float64Array(maxSum + 1));
+  // The range of sums reached so far for each k: the loops touch nothing else.
+  const lo = new Int32Array(n1 + 1).fill(maxSum + 1);
+  const hi = new Int32Array(n1 + 1).fill(-1);
+  dp[0]![0] = 1;
+  lo[0] = 0;
+  hi[0] = 0;
+  let picked = 0;
+  for (let g = 0; g < sizes.length; g++) {
+    const t = sizes[g]!;
+    const w = weights[g]!;
+    // Descending k, so each dp[k] is read before this group adds to it (as in a 0/1 knapsack).
+    for (let k = Math.min(picked, n1); k >= 0; k--) {
+      if (hi[k]! < 0) continue;
+      const from = dp[k]!;
+      const a = lo[k]!;
+      const b = hi[k]!;
+      let choose = 1;
+      for (let j = 1; j <= t && k + j <= n1; j++) {
+        choose = (choose * (t - j + 1)) / j;
+        const to = dp[k + j]!;
+        const shift = j * w;
+        for (let s = a; s <= b; s++) {
+          const v = from[s]!;
+          if (v !== 0) to[s + shift]! += v * choose;
+        }
+        if (a + shift < lo[k + j]!) lo[k + j] = a + shift;
+        if (b + shift > hi[k + j]!) hi[k + j] = b + shift;
+      }
+    }
+    picked += t;
+  }
+  let rankSumX2 = 0;
+  const midRank = new Map<number, number>();
+  for (let g = 0, start = 0; g < sizes.length; start += sizes[g]!, g++) midRank.set(pooled[start]!, weights[g]!);
+  for (const v of x) rankSumX2 += midRank.get(v)!;
+  const last = dp[n1]!;
+  let tail = 0;
+  let total = 0;
+  for (let s = 0; s <= maxSum; s++) {
+    total += last[s]!;
+    if (s >= rankSumX2) tail += last[s]!;
+  }
+  return { u: rankSumX2 / 2 - (n1 * (n1 + 1)) / 2, p: Math.min(1, tail / total) };
+}

@@ -2,18 +2,29 @@
  * Chart data, shared by the page (which serialises it into a data- attribute and prints the same
  * numbers as a table) and the browser script (which draws it). Rates travel as percentages, 0..100,
  * with null for days without finished runs so the line shows a gap instead of a false 0 %.
+ *
+ * Kinds: `line` (a value per day), `interval` (a rate per category with its 95 % interval drawn as a
+ * floating bar: basis against sample), `quantile` (percentiles P50…max per series: a distribution
+ * summarised), `hbar` (horizontal bars per category, several series).
  */
-import type { JobDay, TestDay } from '../../snapshot/schema.ts';
+import type { DisruptionStats, HistoricalDisruption, JobDay, TestDay } from '../../snapshot/schema.ts';
 import { count, percent } from './format.ts';
+
+export type ChartKind = 'line' | 'interval' | 'quantile' | 'hbar';
+export type ChartUnit = 'percent' | 'seconds';
 
 export interface ChartSeries {
   label: string;
   values: (number | null)[];
+  /** Interval per value ([low, high], same unit), drawn as a floating bar (`interval` charts). */
+  ranges?: ([number, number] | null)[];
   /** Style slot 0, 1, … ; the script maps it to colours and dash patterns. */
   slot: number;
 }
 
 export interface ChartSpec {
+  kind: ChartKind;
+  unit: ChartUnit;
   labels: string[];
   series: ChartSeries[];
 }
@@ -37,6 +48,8 @@ export function jobDailyChart(days: readonly JobDay[]): DailyChart {
   const sorted = [...days].sort((a, b) => a.date.localeCompare(b.date));
   return {
     spec: {
+      kind: 'line',
+      unit: 'percent',
       labels: sorted.map((d) => d.date),
       series: [{ label: 'Pass rate', slot: 0, values: sorted.map((d) => toPercent(d.passRate)) }],
     },
@@ -53,6 +66,8 @@ export function testDailyChart(days: readonly TestDay[]): DailyChart {
   const working = sorted.map((d) => ratio(d.passes + d.flakes, d.runs));
   return {
     spec: {
+      kind: 'line',
+      unit: 'percent',
       labels: sorted.map((d) => d.date),
       series: [
         { label: 'Pass rate', slot: 0, values: pass.map(toPercent) },
@@ -67,15 +82,54 @@ export function testDailyChart(days: readonly TestDay[]): DailyChart {
   };
 }
 
+const toPercentRange = (iv: readonly [number, number] | null): [number, number] | null =>
+  (iv === null ? null : [toPercent(iv[0]) ?? 0, toPercent(iv[1]) ?? 0]);
+
+/** Basis against sample: each rate as a point, its 95 % interval as a floating bar. */
+export function intervalChart(label: string, sides: { label: string; rate: number | null; interval: readonly [number, number] | null }[]): ChartSpec {
+  return {
+    kind: 'interval',
+    unit: 'percent',
+    labels: sides.map((s) => s.label),
+    series: [{ label, slot: 0, values: sides.map((s) => toPercent(s.rate)), ranges: sides.map((s) => toPercentRange(s.interval)) }],
+  };
+}
+
+export const QUANTILES = ['P50', 'P75', 'P95', 'P99', 'Max'] as const;
+
+const seconds = (x: number): number => Math.round(x * 100) / 100;
+
+function quantiles(stats: DisruptionStats | HistoricalDisruption): (number | null)[] {
+  return [stats.p50, stats.p75, stats.p95, stats.p99, 'max' in stats ? stats.max : null].map((v) => (v === null ? null : seconds(v)));
+}
+
+/** Disruption seconds per run at each percentile: the sample, its basis and a historical record. */
+export function quantileChart(current: DisruptionStats | null, basis: DisruptionStats | null, historical: HistoricalDisruption | null): ChartSpec {
+  const series: ChartSeries[] = [];
+  if (current) series.push({ label: `Current window (${current.runs} runs)`, slot: 0, values: quantiles(current) });
+  if (basis) series.push({ label: `Basis window (${basis.runs} runs)`, slot: 1, values: quantiles(basis) });
+  if (historical) series.push({ label: `Historical record (${historical.jobRuns} runs)`, slot: 2, values: quantiles(historical) });
+  return { kind: 'quantile', unit: 'seconds', labels: [...QUANTILES], series };
+}
+
+/** Horizontal bars per category (disruption cells), one bar per series. */
+export function barChart(unit: ChartUnit, labels: string[], series: { label: string; values: (number | null)[] }[]): ChartSpec {
+  return { kind: 'hbar', unit, labels, series: series.map((s, slot) => ({ ...s, slot, values: s.values.map((v) => (v === null ? null : seconds(v))) })) };
+}
+
+const isRange = (r: unknown): boolean => r === null || (Array.isArray(r) && r.length === 2 && r.every((x) => typeof x === 'number'));
+
 /** Type guard for the browser script: the attribute is data, so check its shape before drawing. */
 export function isChartSpec(value: unknown): value is ChartSpec {
   if (typeof value !== 'object' || value === null) return false;
   const v = value as Record<string, unknown>;
-  return Array.isArray(v.labels) && v.labels.every((l) => typeof l === 'string')
+  return ['line', 'interval', 'quantile', 'hbar'].includes(v.kind as string) && ['percent', 'seconds'].includes(v.unit as string)
+    && Array.isArray(v.labels) && v.labels.every((l) => typeof l === 'string')
     && Array.isArray(v.series) && v.series.every((s: unknown) => {
       if (typeof s !== 'object' || s === null) return false;
       const r = s as Record<string, unknown>;
       return typeof r.label === 'string' && typeof r.slot === 'number'
-        && Array.isArray(r.values) && r.values.every((x) => x === null || typeof x === 'number');
+        && Array.isArray(r.values) && r.values.every((x) => x === null || typeof x === 'number')
+        && (r.ranges === undefined || (Array.isArray(r.ranges) && r.ranges.every(isRange)));
     });
 }

@@ -17,6 +17,17 @@ export function makeHref(base: string): (...segments: string[]) => string {
   };
 }
 
+/** Build a file-URL function (no trailing slash) for a base path. Exported for tests; pages use `fileHref`. */
+export function makeFileHref(base: string): (...segments: string[]) => string {
+  const root = base.endsWith('/') ? base : `${base}/`;
+  return (...segments: string[]): string => {
+    if (segments.length === 0 || segments.some((s) => s === '')) {
+      throw new Error(`fileHref: empty path segment in ${JSON.stringify(segments)}`);
+    }
+    return `${root}${segments.map(encodeURIComponent).join('/')}`;
+  };
+}
+
 /** `href('snapshots', id, 'jobs', job)` → '/ratchet/snapshots/<id>/jobs/<job>/' under base '/ratchet/'. */
 export const href = makeHref(import.meta.env.BASE_URL);
 
@@ -26,11 +37,57 @@ export function assetHref(file: string): string {
   return `${base.endsWith('/') ? base : `${base}/`}${file.split('/').map(encodeURIComponent).join('/')}`;
 }
 
+/** A file the build writes (JSON, the feed): `fileHref('feed.xml')` → '/ratchet/feed.xml'. */
+export const fileHref = makeFileHref(import.meta.env.BASE_URL);
+
 export const snapshotHref = (id: string): string => href('snapshots', id);
 export const jobsHref = (id: string): string => href('snapshots', id, 'jobs');
 export const jobHref = (id: string, job: string): string => href('snapshots', id, 'jobs', job);
 export const testHref = (id: string, testId: string): string => href('snapshots', id, 'tests', testId);
 export const dataQualityHref = (id: string): string => href('snapshots', id, 'data-quality');
+export const testsHref = (id: string): string => href('snapshots', id, 'tests');
+export const diffHref = (id: string): string => href('snapshots', id, 'diff');
+export const snapshotsHref = (): string => href('snapshots');
+export const latestHref = (): string => href('latest');
+export const searchHref = (): string => href('search');
+/** The compare page; `from`/`to` preselect two snapshots (query string, read by the page's script). */
+export function compareHref(from?: string, to?: string): string {
+  const params = new URLSearchParams();
+  if (from) params.set('from', from);
+  if (to) params.set('to', to);
+  const query = params.toString();
+  return `${href('compare')}${query ? `?${query}` : ''}`;
+}
+export const feedHref = (): string => fileHref('feed.xml');
+export const disruptionHref = (id: string): string => href('snapshots', id, 'disruption');
+
+/**
+ * A mode's regressions page: the snapshot's default mode at /regressions/, any other mode at
+ * /regressions/<mode>/ (one page per mode keeps each page to one set of rules).
+ */
+export function regressionsHref(id: string, mode: string, defaultMode: string): string {
+  return mode === defaultMode ? href('snapshots', id, 'regressions') : href('snapshots', id, 'regressions', mode);
+}
+
+/** One regression on its mode's page (fragment `r-<id>`, see regressions.ts). */
+export function regressionHref(id: string, regression: { id: string; mode: string }, defaultMode: string): string {
+  return `${regressionsHref(id, regression.mode, defaultMode)}#r-${encodeURIComponent(regression.id)}`;
+}
+
+/** A path from this module made absolute with the site's URL (RATCHET_SITE): for feeds and bug reports. */
+export function absoluteUrl(path: string, site: string | undefined = import.meta.env.SITE): string {
+  return new URL(path, site ?? 'https://example.github.io').href;
+}
+
+// JSON beside the pages: the same facts for scripts and other tools (see docs/site.md).
+export const snapshotJsonHref = (id: string): string => fileHref('snapshots', id, 'snapshot.json');
+export const summaryJsonHref = (id: string): string => fileHref('snapshots', id, 'summary.json');
+export const compareJsonHref = (id: string): string => fileHref('snapshots', id, 'compare.json');
+export const jobJsonHref = (id: string, job: string): string => fileHref('snapshots', id, 'jobs', job, 'job.json');
+export const testJsonHref = (id: string, testId: string): string => fileHref('snapshots', id, 'tests', testId, 'test.json');
+export const snapshotIndexJsonHref = (): string => fileHref('snapshots', 'index.json');
+/** The search index pagefind writes after the Astro build (src/site-build/search-index.ts). */
+export const pagefindHref = (): string => fileHref('pagefind', 'pagefind.js');
 
 /**
  * Run links come from the data (Prow URLs). Only http(s) URLs become links: a `javascript:` URL in a

@@ -19,6 +19,12 @@ export function jobsByConcern(jobs: readonly JobSummary[]): JobSummary[] {
     || a.name.localeCompare(b.name));
 }
 
+/** Jobs that are not passing, worst first: what the report shows before the full jobs page. */
+export function jobsNeedingAttention(jobs: readonly JobSummary[]): JobSummary[] {
+  return jobsByConcern(jobs.filter((j) => j.status !== 'passing'));
+}
+
+export const TOP_JOBS = 25;
 export const TOP_TESTS = 10;
 
 /** Tests with the most failures in the current window. */
@@ -41,19 +47,17 @@ export function topFlakyTests(snapshot: Snapshot, limit = TOP_TESTS): TestSummar
     .slice(0, limit);
 }
 
+/** Every listed test, most current failures first, then most flakes, then lowest working rate. */
+export function testsByConcern(tests: readonly TestSummary[]): TestSummary[] {
+  return [...tests].sort((a, b) => b.current.failures - a.current.failures
+    || b.current.flakes - a.current.flakes
+    || (a.current.workingRate ?? 2) - (b.current.workingRate ?? 2)
+    || a.name.localeCompare(b.name));
+}
+
 /** Problems of one run, to flag incomplete runs on job pages. */
 export function problemsForRun(snapshot: Snapshot, job: string, buildId: string): number {
   return snapshot.dataQuality.problems.filter((p) => p.job === job && p.buildId === buildId).length;
-}
-
-/** Snapshot ids around `id` in a newest-first list, for "older / newer" navigation. */
-export function neighbours(ids: readonly string[], id: string): { newer?: string; older?: string } {
-  const i = ids.indexOf(id);
-  if (i < 0) return {};
-  const out: { newer?: string; older?: string } = {};
-  if (i > 0) out.newer = ids[i - 1];
-  if (i < ids.length - 1) out.older = ids[i + 1];
-  return out;
 }
 
 export interface TestInJob {

@@ -3,11 +3,14 @@
  * `Snapshot` documents, so everything the site renders has passed `snapshotSchema` first.
  *
  *   <RATCHET_SNAPSHOTS_DIR>/<id>/snapshot.json   (default ./data/snapshots)
+ *   <RATCHET_ARCHIVE_DIR>/snapshots/<id>/…        published snapshots (see src/site-build/archive.ts)
  *
  * RATCHET_RENDER_IDS (comma-separated) limits which snapshots get their per-snapshot pages built, so a
- * build can add only the snapshots an archive does not have yet. Unset means "all"; set but empty
- * means "none" (the caller found nothing missing). Home, /latest/ and the snapshot list always render.
+ * build can add only the snapshots the archive does not have yet. Unset means "all"; set but empty
+ * means "none" (the caller found nothing missing). The pages that move (home, /latest/, the snapshot
+ * list, the feed) always render, from the newest snapshot and the summaries of all of them.
  */
+import { existsSync } from 'node:fs';
 import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { z } from 'zod';
@@ -15,9 +18,15 @@ import { snapshotSchema } from '../../snapshot/schema.ts';
 import type { Snapshot } from '../../snapshot/schema.ts';
 import { isSnapshotId } from '../../snapshot/snapshot-id.ts';
 import { isSafeSegment } from '../../util/safe-name.ts';
+import { DirectoryArchive } from '../../site-build/archive.ts';
+import { parseSummary, summarise } from './summary.ts';
+import { showableDeep } from './text.ts';
+import type { SnapshotSummary } from './summary.ts';
 
 export const DEFAULT_SNAPSHOTS_DIR = './data/snapshots';
 export const SNAPSHOT_FILE = 'snapshot.json';
+/** Published beside each snapshot's pages (see summary.ts). */
+export const SUMMARY_FILE = 'summary.json';
 
 /** A snapshot the site cannot render; the message names the file so the pipeline run can be traced. */
 export class SnapshotLoadError extends Error {
@@ -59,7 +68,8 @@ export async function readSnapshotFile(file: string, expectedId?: string): Promi
   if (!parsed.success) {
     throw new SnapshotLoadError(file, `does not match the snapshot schema:\n${z.prettifyError(parsed.error)}`);
   }
-  const snapshot = parsed.data;
+  // Control characters and bidi overrides become visible stand-ins before anything renders (text.ts).
+  const snapshot = showableDeep(parsed.data);
   if (expectedId !== undefined && snapshot.id !== expectedId) {
     throw new SnapshotLoadError(file, `its id "${snapshot.id}" differs from its directory "${expectedId}"`);
   }
@@ -109,34 +119,135 @@ export async function readSnapshots(dir: string): Promise<Snapshot[]> {
   return snapshots.sort(newestFirst);
 }
 
-// Every route's getStaticPaths asks for the snapshots; read the directory once per build.
-const cache = new Map<string, Promise<Snapshot[]>>();
+/** RATCHET_ARCHIVE_DIR, or undefined when this build keeps no archive (a plain `astro build`). */
+export function archiveDirFromEnv(env: NodeJS.ProcessEnv = process.env): string | undefined {
+  const dir = env.RATCHET_ARCHIVE_DIR?.trim();
+  return dir ? path.resolve(dir) : undefined;
+}
 
-/** All snapshots from RATCHET_SNAPSHOTS_DIR, newest first (cached for the build). */
-export function loadSnapshots(): Promise<Snapshot[]> {
+/** Ids with a snapshot.json under `dir`, newest first (ids sort chronologically). */
+export async function snapshotIdsIn(dir: string): Promise<string[]> {
+  let entries;
+  try {
+    entries = await readdir(dir, { withFileTypes: true });
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
+    throw new SnapshotLoadError(dir, `cannot list the snapshots directory (${(err as Error).message}); set RATCHET_SNAPSHOTS_DIR`);
+  }
+  return entries.filter((e) => e.isDirectory() && isSnapshotId(e.name)).map((e) => e.name).sort().reverse();
+}
+
+/**
+ * Which snapshots exist and where each is read from. Archived snapshots are read from the archive,
+ * because the archive holds what was published; the snapshots directory may be pruned, or hold a
+ * re-analysed copy with the same id that must not change a published page.
+ */
+export interface Catalog {
+  /** Every snapshot id, newest first. */
+  ids: string[];
+  archived: ReadonlySet<string>;
+  archive: DirectoryArchive | undefined;
+  snapshotsDir: string;
+}
+
+async function readCatalog(dir: string, archiveDir: string | undefined): Promise<Catalog> {
+  const archive = archiveDir ? new DirectoryArchive(archiveDir) : undefined;
+  const [own, archived] = await Promise.all([snapshotIdsIn(dir), archive ? archive.ids() : Promise.resolve([])]);
+  if (!archive && !existsSync(dir)) {
+    throw new SnapshotLoadError(dir, 'the snapshots directory does not exist; run `ratchet analyze` first or set RATCHET_SNAPSHOTS_DIR');
+  }
+  const ids = [...new Set([...own, ...archived])].sort().reverse();
+  return { ids, archived: new Set(archived), archive, snapshotsDir: dir };
+}
+
+// Every route's getStaticPaths asks for the same data; read it once per build.
+const catalogs = new Map<string, Promise<Catalog>>();
+const snapshotCache = new Map<string, Promise<Snapshot>>();
+const summaryCache = new Map<string, Promise<SnapshotSummary[]>>();
+
+export function loadCatalog(): Promise<Catalog> {
   const dir = snapshotsDir();
-  let pending = cache.get(dir);
+  const archiveDir = archiveDirFromEnv();
+  const key = `${dir}\u0000${archiveDir ?? ''}`;
+  let pending = catalogs.get(key);
   if (!pending) {
-    pending = readSnapshots(dir);
-    cache.set(dir, pending);
+    pending = readCatalog(dir, archiveDir);
+    catalogs.set(key, pending);
   }
   return pending;
 }
 
+/** Forget cached reads (tests that change the environment between calls). */
+export function clearLoaderCache(): void {
+  catalogs.clear();
+  snapshotCache.clear();
+  summaryCache.clear();
+}
+
+function snapshotFileFor(catalog: Catalog, id: string): string {
+  if (catalog.archive && catalog.archived.has(id)) return catalog.archive.snapshotFile(id);
+  return path.join(catalog.snapshotsDir, id, SNAPSHOT_FILE);
+}
+
+/** One snapshot, validated; from the archive when it has been published. */
+export async function loadSnapshot(id: string): Promise<Snapshot> {
+  const catalog = await loadCatalog();
+  if (!catalog.ids.includes(id)) throw new SnapshotLoadError(catalog.snapshotsDir, `no snapshot "${id}" here or in the archive`);
+  const file = snapshotFileFor(catalog, id);
+  let pending = snapshotCache.get(file);
+  if (!pending) {
+    pending = readSnapshotFile(file, id);
+    snapshotCache.set(file, pending);
+  }
+  return pending;
+}
+
+/** The snapshot published just before `id`, which its diff compares with. */
+export async function previousId(id: string): Promise<string | undefined> {
+  const { ids } = await loadCatalog();
+  const i = ids.indexOf(id);
+  return i >= 0 ? ids[i + 1] : undefined;
+}
+
 /** The newest snapshot, or undefined when there is none yet. */
 export async function loadLatest(): Promise<Snapshot | undefined> {
-  return (await loadSnapshots())[0];
+  const { ids } = await loadCatalog();
+  return ids[0] === undefined ? undefined : loadSnapshot(ids[0]);
+}
+
+/**
+ * Every snapshot's summary, newest first: the archived ones from their published summary.json (one
+ * small file each, however long the history), the others computed from the snapshot.
+ */
+export function loadSummaries(): Promise<SnapshotSummary[]> {
+  const key = `${snapshotsDir()}\u0000${archiveDirFromEnv() ?? ''}`;
+  let pending = summaryCache.get(key);
+  if (!pending) {
+    pending = (async () => {
+      const catalog = await loadCatalog();
+      return Promise.all(catalog.ids.map(async (id, i) => {
+        if (catalog.archive && catalog.archived.has(id)) {
+          const file = path.join(catalog.archive.pagesDir(id), SUMMARY_FILE);
+          const stored = await readFile(file, 'utf8').then((t) => parseSummary(JSON.parse(t)), () => undefined);
+          if (stored) return stored;
+        }
+        // Not archived yet, or archived by code that wrote no summary this code can read.
+        return summarise(await loadSnapshot(id), catalog.ids[i + 1]);
+      }));
+    })();
+    summaryCache.set(key, pending);
+  }
+  return pending;
 }
 
 /** Snapshots whose per-snapshot pages this build renders (RATCHET_RENDER_IDS), newest first. */
 export async function loadSnapshotsToRender(): Promise<Snapshot[]> {
-  const all = await loadSnapshots();
+  const catalog = await loadCatalog();
   const wanted = renderIdsFromEnv();
-  if (wanted === null) return all;
-  const known = new Set(all.map((s) => s.id));
-  const unknown = [...wanted].filter((id) => !known.has(id));
+  if (wanted === null) return Promise.all(catalog.ids.map(loadSnapshot));
+  const unknown = [...wanted].filter((id) => !catalog.ids.includes(id));
   if (unknown.length > 0) {
-    throw new SnapshotLoadError(snapshotsDir(), `RATCHET_RENDER_IDS names snapshots that are not there: ${unknown.join(', ')}`);
+    throw new SnapshotLoadError(catalog.snapshotsDir, `RATCHET_RENDER_IDS names snapshots that are not there: ${unknown.join(', ')}`);
   }
-  return all.filter((s) => wanted.has(s.id));
+  return Promise.all(catalog.ids.filter((id) => wanted.has(id)).map(loadSnapshot));
 }

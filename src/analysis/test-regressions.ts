@@ -1,0 +1,177 @@
+/**
+ * From accumulated counts to the snapshot's regression lists: cells of test × group (and of jobs),
+ * verdicts in both modes (regressions.ts), lifecycle against the previous snapshot (lifecycle.ts),
+ * and the evidence each entry carries.
+ */
+import type { RegressionsConfig } from '../config/config-schema.ts';
+import type { EvidenceRun, JobCounts, JobRegression, Snapshot, TestRegression } from '../snapshot/schema.ts';
+import { evaluateCells, type RegressionCell, type RegressionMode, type Verdict } from './regressions.ts';
+import { compareRegressions, flagged, isOpen, previousRegressions, regressionId, resolved, stillListed, type Lifecycle } from './lifecycle.ts';
+import { finishTestCounts, newestFirst, runsOf, testId, type GroupCell, type TestAccumulator } from './test-summary.ts';
+
+const MODES: readonly RegressionMode[] = ['ratchet', 'compatible'];
+
+export interface TestRegressionResult {
+  regressions: TestRegression[];
+  cells: number;
+  tested: number;
+}
+
+export function testRegressions(tests: TestAccumulator, settings: RegressionsConfig, previous: Snapshot | null | undefined, asOf: string): TestRegressionResult {
+  const groups = tests.groupCells(settings.groupBy);
+  const prior = previousRegressions(previous, 'tests');
+  const ids = groups.map((g) => {
+    const id = testId(tests.suites[g.test]!, tests.names[g.test]!);
+    return { testId: id, ratchet: regressionId('ratchet', 'test', id, g.group), compatible: regressionId('compatible', 'test', id, g.group) };
+  });
+  const cells: RegressionCell[] = groups.map((g, i) => {
+    const working = (c: GroupCell['sample']): number => (settings.flakeAsFailure ? c.passes : c.passes + c.flakes);
+    return {
+      sample: { runs: runsOf(g.sample), working: working(g.sample) },
+      basis: { runs: runsOf(g.basis), working: working(g.basis) },
+      sampleHardFailures: g.sample.failures,
+      openRatchet: isOpen(prior.get(ids[i]!.ratchet)),
+      openCompatible: isOpen(prior.get(ids[i]!.compatible)),
+    };
+  });
+  const { verdicts, tested } = evaluateCells(cells, settings);
+  const out: TestRegression[] = [];
+  const seen = new Set<string>();
+  verdicts.forEach((v, i) => {
+    if (!v) return;
+    for (const mode of MODES) {
+      const verdict = v[mode];
+      if (!verdict) continue;
+      const id = ids[i]![mode];
+      seen.add(id);
+      const before = prior.get(id);
+      const lifecycle = verdict.regressed ? flagged(before, asOf) : resolved(before!, asOf);
+      out.push(testEntry(tests, groups[i]!, ids[i]!.testId, id, mode, verdict, lifecycle, settings, asOf));
+    }
+  });
+  carryOver(prior, seen, out, asOf, settings.keepResolvedDays);
+  out.sort(compareRegressions);
+  return { regressions: out, cells: groups.length, tested };
+}
+
+function testEntry(
+  tests: TestAccumulator,
+  g: GroupCell,
+  test: string,
+  id: string,
+  mode: RegressionMode,
+  verdict: Verdict,
+  lifecycle: Lifecycle,
+  settings: RegressionsConfig,
+  asOf: string,
+): TestRegression {
+  const lanes = new Set(g.lanes);
+  const failedRuns: EvidenceRun[] = [];
+  const jobs = new Set<string>();
+  for (const lane of g.lanes) jobs.add(tests.laneJob[lane]!);
+  for (const r of newestFirst(tests.failedRuns(g.test).filter((r) => r.slot === 0 && lanes.has(r.lane) && (r.status === 'fail' || settings.flakeAsFailure)))) {
+    if (failedRuns.length >= settings.maxFailedRuns) break;
+    failedRuns.push({ job: r.job, buildId: r.buildId, url: r.url, status: r.status, started: r.started });
+  }
+  return {
+    id,
+    mode,
+    kind: 'test',
+    ...lifecycle,
+    severity: verdict.severity,
+    heldByHysteresis: verdict.heldByHysteresis,
+    evidenceAsOf: asOf,
+    reason: verdict.reason,
+    rule: verdict.rule,
+    testId: test,
+    suite: tests.suites[g.test]!,
+    name: tests.names[g.test]!,
+    groupBy: settings.groupBy,
+    group: g.group,
+    variants: tests.laneVariants[representativeLane(tests, g)]!,
+    jobs: [...jobs].sort(),
+    sample: finishTestCounts(g.sample),
+    basis: runsOf(g.basis) > 0 ? finishTestCounts(g.basis) : null,
+    p: verdict.p,
+    q: verdict.q,
+    drop: verdict.drop,
+    dropInterval: verdict.dropInterval,
+    failedRuns,
+  };
+}
+
+/** The lane whose variants describe the group: the first by job name, then variant key (independent of run order). */
+function representativeLane(tests: TestAccumulator, g: GroupCell): number {
+  let best = g.lanes[0]!;
+  for (const lane of g.lanes) {
+    const a = tests.laneJob[lane]!;
+    const b = tests.laneJob[best]!;
+    if (a < b || (a === b && tests.laneKey[lane]! < tests.laneKey[best]!)) best = lane;
+  }
+  return best;
+}
+
+/** Regressions open before whose cell got no verdict now (no sample runs), and listed resolved ones. */
+function carryOver<T extends TestRegression | JobRegression>(prior: Map<string, T>, seen: Set<string>, out: T[], asOf: string, keepResolvedDays: number): void {
+  for (const [id, prev] of prior) {
+    if (seen.has(id)) continue;
+    if (isOpen(prev)) {
+      out.push({ ...prev, ...resolved(prev, asOf), heldByHysteresis: false, reason: `No verdict in this snapshot (no sample runs in the cell, or no basis while the new-test rule is off); last evidence from ${prev.evidenceAsOf}. ${prev.reason}` });
+    } else if (stillListed(prev, asOf, keepResolvedDays)) out.push(prev);
+  }
+}
+
+// ---- Jobs ------------------------------------------------------------------------------------------
+
+export interface JobWindows {
+  name: string;
+  variantKey: string;
+  sample: JobCounts;
+  basis: JobCounts;
+}
+
+/** Job pass-rate regressions, ratchet mode: Fisher on success against failure + error, BH across jobs. */
+export function jobRegressions(jobs: readonly JobWindows[], settings: RegressionsConfig, previous: Snapshot | null | undefined, asOf: string): { regressions: JobRegression[]; tested: number } {
+  const prior = previousRegressions(previous, 'jobs');
+  const ids = jobs.map((j) => regressionId('ratchet', 'job', j.name, j.variantKey));
+  const decided = (c: JobCounts): number => c.success + c.failure + c.error;
+  const cells: RegressionCell[] = jobs.map((j, i) => ({
+    sample: { runs: decided(j.sample), working: j.sample.success },
+    basis: { runs: decided(j.basis), working: j.basis.success },
+    sampleHardFailures: j.sample.failure + j.sample.error,
+    openRatchet: isOpen(prior.get(ids[i]!)),
+    openCompatible: false,
+  }));
+  // A job without basis runs is new, not regressed: the new-test rule does not apply to jobs.
+  const { verdicts, tested } = evaluateCells(cells, { ...settings, newTestPassRate: 0 }, { rateLabel: 'Pass rate' });
+  const out: JobRegression[] = [];
+  const seen = new Set<string>();
+  verdicts.forEach((v, i) => {
+    const verdict = v?.ratchet;
+    if (!verdict) return;
+    const id = ids[i]!;
+    seen.add(id);
+    const j = jobs[i]!;
+    out.push({
+      id,
+      mode: 'ratchet',
+      kind: 'job',
+      ...(verdict.regressed ? flagged(prior.get(id), asOf) : resolved(prior.get(id)!, asOf)),
+      severity: verdict.severity,
+      heldByHysteresis: verdict.heldByHysteresis,
+      evidenceAsOf: asOf,
+      reason: verdict.reason,
+      job: j.name,
+      variantKey: j.variantKey,
+      sample: j.sample,
+      basis: j.basis,
+      p: verdict.p,
+      q: verdict.q,
+      drop: verdict.drop,
+      dropInterval: verdict.dropInterval,
+    });
+  });
+  carryOver(prior, seen, out, asOf, settings.keepResolvedDays);
+  out.sort(compareRegressions);
+  return { regressions: out, tested };
+}

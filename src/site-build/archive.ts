@@ -1,0 +1,249 @@
+/**
+ * The archive: every published snapshot's rendered pages, kept so that later builds publish them
+ * again byte for byte instead of rendering them with newer code or data. A directory here; the
+ * publishing issue adds remote backends behind the same methods.
+ *
+ *   <archive>/snapshots/<id>/snapshot.json    the snapshot the pages were rendered from
+ *   <archive>/snapshots/<id>/pages/**          the published tree under /snapshots/<id>/ (HTML and JSON)
+ *   <archive>/snapshots/<id>/manifest.json     written last: base path, sha-256 of every page, assets used
+ *   <archive>/assets/_astro/*                  content-hashed scripts and styles, kept forever
+ *
+ * An entry is assembled in a temporary directory and renamed into place with its manifest already
+ * written, so a directory named after a snapshot id is always complete; one without a manifest
+ * (left by hand or by an older tool) counts as missing and is rendered again.
+ */
+import { createHash, randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { chmod, copyFile, mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { isSnapshotId } from '../snapshot/snapshot-id.ts';
+
+export const ARCHIVE_FORMAT = 1;
+const MANIFEST = 'manifest.json';
+/** Site-relative folder of the hashed assets Astro writes (build.assets). */
+export const ASSETS_FOLDER = '_astro';
+
+export interface ArchiveManifest {
+  format: typeof ARCHIVE_FORMAT;
+  id: string;
+  /** The base path baked into every link of the pages: a build with another base cannot reuse them. */
+  base: string;
+  /** The site URL absolute links (canonical, feed, bug snippets) were made with. */
+  site: string;
+  /** Ratchet version that rendered the pages. */
+  renderedBy: string;
+  /** Page path relative to pages/ → sha-256 (hex). */
+  files: Record<string, string>;
+  /** Site-relative asset paths the pages load, e.g. "_astro/Base.x1y2.css". */
+  assets: string[];
+}
+
+export interface NewEntry {
+  id: string;
+  /** The rendered tree for /snapshots/<id>/ in the staging build. */
+  pagesDir: string;
+  /** The snapshot JSON the pages were rendered from. */
+  snapshotFile: string;
+  /** The staging build's root, where <root>/_astro/ holds the hashed assets. */
+  stagingRoot: string;
+  base: string;
+  site: string;
+  renderedBy: string;
+}
+
+export class ArchiveError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ArchiveError';
+  }
+}
+
+export async function sha256File(file: string): Promise<string> {
+  return createHash('sha256').update(await readFile(file)).digest('hex');
+}
+
+/** Every file under `dir`, as '/'-separated paths relative to it, sorted. */
+export async function listFiles(dir: string): Promise<string[]> {
+  const out: string[] = [];
+  async function walk(rel: string): Promise<void> {
+    const entries = await readdir(path.join(dir, rel), { withFileTypes: true });
+    for (const e of entries) {
+      const child = rel ? `${rel}/${e.name}` : e.name;
+      if (e.isDirectory()) await walk(child);
+      else if (e.isFile()) out.push(child);
+    }
+  }
+  await walk('');
+  return out.sort();
+}
+
+/**
+ * Assets a set of pages needs: the hashed files their HTML names, plus whatever those files name in
+ * turn (a page script importing a shared chunk). Names are content hashes, so a plain substring
+ * search over the few bundle files is exact enough and never misses a dynamic import.
+ */
+export async function referencedAssets(pagesDir: string, stagingRoot: string): Promise<string[]> {
+  const assetsDir = path.join(stagingRoot, ASSETS_FOLDER);
+  const available = existsSync(assetsDir) ? await listFiles(assetsDir) : [];
+  const found = new Set<string>();
+  const queue: string[] = [];
+  const scan = (text: string): void => {
+    for (const name of available) {
+      if (!found.has(name) && text.includes(`${ASSETS_FOLDER}/${name}`)) {
+        found.add(name);
+        queue.push(name);
+      }
+    }
+  };
+  for (const page of await listFiles(pagesDir)) {
+    if (page.endsWith('.html')) scan(await readFile(path.join(pagesDir, page), 'utf8'));
+  }
+  while (queue.length > 0) {
+    const name = queue.pop()!;
+    if (!/\.(js|mjs|css)$/.test(name)) continue;
+    const text = await readFile(path.join(assetsDir, name), 'utf8');
+    // Chunks import each other relatively ("./chunk.js"), so look for bare names too.
+    for (const other of available) {
+      if (!found.has(other) && text.includes(other)) {
+        found.add(other);
+        queue.push(other);
+      }
+    }
+  }
+  return [...found].sort().map((name) => `${ASSETS_FOLDER}/${name}`);
+}
+
+export class DirectoryArchive {
+  readonly root: string;
+
+  constructor(root: string) {
+    this.root = path.resolve(root);
+  }
+
+  entryDir(id: string): string {
+    if (!isSnapshotId(id)) throw new ArchiveError(`archive: "${id}" is not a snapshot id`);
+    return path.join(this.root, 'snapshots', id);
+  }
+
+  pagesDir(id: string): string {
+    return path.join(this.entryDir(id), 'pages');
+  }
+
+  snapshotFile(id: string): string {
+    return path.join(this.entryDir(id), 'snapshot.json');
+  }
+
+  get assetsDir(): string {
+    return path.join(this.root, 'assets');
+  }
+
+  /** The manifest of a complete entry, or undefined when the entry is missing or incomplete. */
+  async manifest(id: string): Promise<ArchiveManifest | undefined> {
+    let text: string;
+    try {
+      text = await readFile(path.join(this.entryDir(id), MANIFEST), 'utf8');
+    } catch {
+      return undefined;
+    }
+    let parsed: Partial<ArchiveManifest>;
+    try {
+      parsed = JSON.parse(text) as Partial<ArchiveManifest>;
+    } catch (err) {
+      throw new ArchiveError(`${path.join(this.entryDir(id), MANIFEST)} is not valid JSON (${(err as Error).message}); delete the entry to render it again`);
+    }
+    if (parsed.format !== ARCHIVE_FORMAT || parsed.id !== id || typeof parsed.base !== 'string' || typeof parsed.files !== 'object') {
+      throw new ArchiveError(`${path.join(this.entryDir(id), MANIFEST)} is not a format-${ARCHIVE_FORMAT} manifest for ${id}; delete the entry to render it again`);
+    }
+    return parsed as ArchiveManifest;
+  }
+
+  /** Ids of complete entries, newest first. */
+  async ids(): Promise<string[]> {
+    let names: string[];
+    try {
+      names = await readdir(path.join(this.root, 'snapshots'));
+    } catch {
+      return [];
+    }
+    const ids: string[] = [];
+    for (const name of names) {
+      if (isSnapshotId(name) && (await this.manifest(name))) ids.push(name);
+    }
+    return ids.sort().reverse();
+  }
+
+  /**
+   * Add a freshly rendered snapshot. Its files become read-only, because builds hard-link them into
+   * the published site; an asset that already exists must have the same bytes (hashed names).
+   */
+  async add(entry: NewEntry): Promise<ArchiveManifest> {
+    const finalDir = this.entryDir(entry.id);
+    if (await this.manifest(entry.id)) throw new ArchiveError(`archive: ${entry.id} is already archived in ${finalDir}; published snapshots are never replaced`);
+    const snapshotsDir = path.join(this.root, 'snapshots');
+    await mkdir(snapshotsDir, { recursive: true });
+    const incoming = path.join(snapshotsDir, `.incoming-${entry.id}-${randomBytes(4).toString('hex')}`);
+    try {
+      const pages = path.join(incoming, 'pages');
+      const files: Record<string, string> = {};
+      for (const rel of await listFiles(entry.pagesDir)) {
+        const target = path.join(pages, rel);
+        await mkdir(path.dirname(target), { recursive: true });
+        await copyFile(path.join(entry.pagesDir, rel), target);
+        await chmod(target, 0o444);
+        files[rel] = await sha256File(target);
+      }
+      await copyFile(entry.snapshotFile, path.join(incoming, 'snapshot.json'));
+      await chmod(path.join(incoming, 'snapshot.json'), 0o444);
+      const assets = await referencedAssets(entry.pagesDir, entry.stagingRoot);
+      for (const asset of assets) await this.#keepAsset(path.join(entry.stagingRoot, asset), asset);
+      const manifest: ArchiveManifest = {
+        format: ARCHIVE_FORMAT, id: entry.id, base: entry.base, site: entry.site, renderedBy: entry.renderedBy, files, assets,
+      };
+      // The manifest is the completeness marker: written last, then the whole entry appears at once.
+      await writeFile(path.join(incoming, MANIFEST), `${JSON.stringify(manifest, null, 1)}\n`);
+      await rm(finalDir, { recursive: true, force: true });
+      await rename(incoming, finalDir);
+      return manifest;
+    } catch (err) {
+      await rm(incoming, { recursive: true, force: true });
+      throw err;
+    }
+  }
+
+  async #keepAsset(source: string, rel: string): Promise<void> {
+    const target = path.join(this.assetsDir, rel);
+    const hash = await sha256File(source);
+    if (existsSync(target)) {
+      if ((await sha256File(target)) !== hash) {
+        throw new ArchiveError(`archive: ${target} exists with different content than the new build's ${rel}; hashed asset names must never be reused`);
+      }
+      return;
+    }
+    await mkdir(path.dirname(target), { recursive: true });
+    const temp = `${target}.${randomBytes(4).toString('hex')}.tmp`;
+    await copyFile(source, temp);
+    await chmod(temp, 0o444);
+    await rename(temp, target);
+  }
+
+  /** Every archived asset, site-relative ("_astro/x.js"). */
+  async assets(): Promise<string[]> {
+    return existsSync(this.assetsDir) ? listFiles(this.assetsDir) : [];
+  }
+
+  /** Pages whose bytes differ from the manifest, or that are missing: empty when the entry is intact. */
+  async verify(id: string): Promise<string[]> {
+    const manifest = await this.manifest(id);
+    if (!manifest) return [`${id}: not archived`];
+    const problems: string[] = [];
+    for (const [rel, hash] of Object.entries(manifest.files)) {
+      const file = path.join(this.pagesDir(id), rel);
+      if (!existsSync(file)) problems.push(`${id}/${rel}: missing`);
+      else if ((await sha256File(file)) !== hash) problems.push(`${id}/${rel}: changed`);
+    }
+    for (const asset of manifest.assets) {
+      if (!existsSync(path.join(this.assetsDir, asset))) problems.push(`${id}: asset ${asset} missing`);
+    }
+    return problems;
+  }
+}

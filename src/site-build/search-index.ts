@@ -1,0 +1,77 @@
+/**
+ * The search index: pagefind records for the latest snapshot's jobs and tests, written after the
+ * Astro build into <site>/pagefind/. Records are built from the snapshot, not by crawling HTML, so
+ * indexing costs one snapshot however many are published, and each record says exactly what it is.
+ *
+ * Hyphenated names: pagefind splits "e2e-aws-ovn" into words and drops tokens like "e2e", so a name
+ * searched the way people paste it found nothing. Each record therefore also carries every
+ * hyphen-suffix of every hyphenated word ("e2e-aws-ovn-upgrade", "aws-ovn-upgrade", …) with '-'
+ * indexed as part of a word, and the name with its separators turned into spaces: a query that is
+ * any hyphenated piece of a name, or any plain word of it, finds it.
+ */
+import { readFile, rm } from 'node:fs/promises';
+import path from 'node:path';
+import * as pagefind from 'pagefind';
+import type { JobSummary, Snapshot, TestSummary } from '../snapshot/schema.ts';
+import { snapshotSchema } from '../snapshot/schema.ts';
+import type { DirectoryArchive } from './archive.ts';
+
+/** Tokens that make every hyphenated piece of `text` findable (see the module comment). */
+export function searchTokens(text: string): string {
+  const out = new Set<string>();
+  for (const word of text.split(/\s+/)) {
+    const clean = word.replace(/^[^A-Za-z0-9]+|[^A-Za-z0-9]+$/g, '');
+    if (!clean.includes('-')) continue;
+    const parts = clean.split('-').filter(Boolean);
+    for (let i = 0; i < parts.length; i++) out.add(parts.slice(i).join('-'));
+  }
+  return [...out, text.replace(/[-_./:[\]()]+/g, ' ')].join(' ');
+}
+
+const pct = (rate: number | null): string => (rate === null ? 'no finished runs' : `${(rate * 100).toFixed(1)}%`);
+
+function jobDetail(job: JobSummary): string {
+  return `${job.status}, pass rate ${pct(job.current.passRate)} over ${job.current.runs} runs · ${job.variantKey}`;
+}
+
+function testDetail(test: TestSummary): string {
+  return `${test.current.failures} failures, ${test.current.flakes} flakes in ${test.current.runs} runs · ${test.suite}`;
+}
+
+/** Page URL under the base, as links.ts builds it (Astro's import.meta.env is not available here). */
+function pageUrl(base: string, ...segments: string[]): string {
+  return `${base}${segments.map(encodeURIComponent).join('/')}/`;
+}
+
+export async function writeSearchIndex(options: { archive: DirectoryArchive; latestId: string; base: string; out: string }): Promise<number> {
+  const file = options.archive.snapshotFile(options.latestId);
+  const snapshot: Snapshot = snapshotSchema.parse(JSON.parse(await readFile(file, 'utf8')));
+  const { index, errors } = await pagefind.createIndex({ forceLanguage: 'en', includeCharacters: '-' });
+  if (!index) throw new Error(`pagefind could not start (${errors.join('; ')}); the search index for ${options.out} was not written`);
+  try {
+    let records = 0;
+    const add = async (url: string, content: string, meta: Record<string, string>, kind: 'job' | 'test'): Promise<void> => {
+      const res = await index.addCustomRecord({ url, content, language: 'en', meta: { ...meta, kind }, filters: { kind: [kind] } });
+      if (res.errors.length > 0) throw new Error(`pagefind refused the record for ${url}: ${res.errors.join('; ')}`);
+      records++;
+    };
+    for (const job of snapshot.jobs) {
+      await add(pageUrl(options.base, 'snapshots', snapshot.id, 'jobs', job.name),
+        `${job.name} ${searchTokens(job.name)} ${job.variantKey} ${job.kind}`, { title: job.name, detail: jobDetail(job) }, 'job');
+    }
+    for (const test of snapshot.tests) {
+      await add(pageUrl(options.base, 'snapshots', snapshot.id, 'tests', test.id),
+        `${test.name} ${searchTokens(test.name)} ${test.suite}`, { title: test.name, detail: testDetail(test) }, 'test');
+    }
+    const written = await index.writeFiles({ outputPath: options.out });
+    if (written.errors.length > 0) throw new Error(`pagefind could not write ${options.out}: ${written.errors.join('; ')}`);
+    // The site uses its own search page; pagefind's bundled UIs (~450 KB) are never loaded.
+    for (const ui of ['pagefind-ui.js', 'pagefind-ui.css', 'pagefind-component-ui.js', 'pagefind-component-ui.css', 'pagefind-modular-ui.js', 'pagefind-modular-ui.css', 'pagefind-highlight.js']) {
+      await rm(path.join(options.out, ui), { force: true });
+    }
+    return records;
+  } finally {
+    await index.deleteIndex();
+    await pagefind.close();
+  }
+}

@@ -1,0 +1,214 @@
+/**
+ * Presentation of the analysis's regressions: selection by mode, ordering, words, and the Markdown a
+ * "copy for bug" button copies. Nothing here decides whether something regressed; the analysis did,
+ * and its `reason` sentence is shown as it is.
+ */
+import type {
+  DisruptionCell, DisruptionRegression, DisruptionStats, EvidenceRun, JobRegression, Snapshot, TestCounts, TestRegression,
+} from '../../snapshot/schema.ts';
+import type { Badge } from './format.ts';
+import { count, interval, percent, utcDateTime } from './format.ts';
+
+export type Mode = 'ratchet' | 'compatible';
+export type AnyRegression = TestRegression | JobRegression | DisruptionRegression;
+export type Status = AnyRegression['status'];
+
+export const MODES: readonly Mode[] = ['ratchet', 'compatible'];
+
+export const MODE_LABEL: Record<Mode, string> = {
+  ratchet: 'Ratchet mode',
+  compatible: 'Sippy-compatible mode',
+};
+
+export const MODE_EXPLANATION: Record<Mode, string> = {
+  ratchet: 'One-sided Fisher exact tests with Benjamini–Hochberg control of the false discovery rate across the whole report (q values), plus a minimum drop.',
+  compatible: 'The rules of sippy’s Component Readiness (a p value below 0.05 per cell, with its pity factor) and the job-run-aggregator’s disruption checks.',
+};
+
+export interface ModeRegressions {
+  mode: Mode;
+  tests: TestRegression[];
+  jobs: JobRegression[];
+  disruption: DisruptionRegression[];
+}
+
+const STATUS_ORDER: Record<Status, number> = { new: 0, open: 1, resolved: 2 };
+
+/** New, then open, then resolved; extreme before significant; smallest q (else p) first; then title. */
+export function byConcern<T extends AnyRegression>(list: readonly T[]): T[] {
+  const score = (r: AnyRegression): number => r.q ?? r.p ?? 2;
+  return [...list].sort((a, b) => STATUS_ORDER[a.status] - STATUS_ORDER[b.status]
+    || (a.severity === b.severity ? 0 : a.severity === 'extreme' ? -1 : 1)
+    || score(a) - score(b)
+    || regressionTitle(a).localeCompare(regressionTitle(b))
+    || a.id.localeCompare(b.id));
+}
+
+/** The snapshot's default mode, or undefined when the snapshot predates regressions. */
+export function defaultMode(snapshot: Snapshot): Mode | undefined {
+  return snapshot.regressions?.settings.defaultMode;
+}
+
+/** Other modes than the default, in a fixed order: the default always comes first. */
+export function modesOf(snapshot: Snapshot): Mode[] {
+  const first = defaultMode(snapshot);
+  return first ? [first, ...MODES.filter((m) => m !== first)] : [];
+}
+
+export function forMode(snapshot: Snapshot, mode: Mode): ModeRegressions {
+  const r = snapshot.regressions;
+  return {
+    mode,
+    tests: byConcern((r?.tests ?? []).filter((x) => x.mode === mode)),
+    jobs: byConcern((r?.jobs ?? []).filter((x) => x.mode === mode)),
+    disruption: byConcern((r?.disruption ?? []).filter((x) => x.mode === mode)),
+  };
+}
+
+export function allOf(m: ModeRegressions): AnyRegression[] {
+  return [...m.tests, ...m.jobs, ...m.disruption];
+}
+
+/** New and open regressions of the default mode, most concerning first: what the home page leads with. */
+export function activeRegressions(snapshot: Snapshot): AnyRegression[] {
+  const mode = defaultMode(snapshot);
+  if (!mode) return [];
+  return byConcern(allOf(forMode(snapshot, mode)).filter((r) => r.status !== 'resolved'));
+}
+
+export function regressionTitle(r: AnyRegression): string {
+  switch (r.kind) {
+    case 'test': return r.name;
+    case 'job': return r.job;
+    case 'disruption': return r.backend;
+  }
+}
+
+/** The cell: variant key or job of a test regression, the job's variant key, the disruption variant. */
+export function regressionGroup(r: AnyRegression): string {
+  switch (r.kind) {
+    case 'test': return r.group;
+    case 'job': return r.variantKey;
+    case 'disruption': return r.variantKey;
+  }
+}
+
+export const KIND_LABEL: Record<AnyRegression['kind'], string> = { test: 'Test', job: 'Job pass rate', disruption: 'Disruption' };
+
+export function statusBadge(status: Status): Badge {
+  switch (status) {
+    case 'new': return { text: 'New', icon: '▲', tone: 'bad' };
+    case 'open': return { text: 'Open', icon: '!', tone: 'warn' };
+    case 'resolved': return { text: 'Resolved', icon: '✓', tone: 'ok' };
+  }
+}
+
+export function severityBadge(severity: AnyRegression['severity']): Badge {
+  return severity === 'extreme' ? { text: 'Extreme', icon: '‼', tone: 'bad' } : { text: 'Significant', icon: '!', tone: 'warn' };
+}
+
+/** p and q values: small ones in scientific notation ("4.9e-4"), others to two significant digits. */
+export function pValue(p: number | null | undefined): string {
+  if (p === null || p === undefined || !Number.isFinite(p)) return '—';
+  if (p === 0) return '0';
+  if (p < 0.001) {
+    const [mantissa, exponent] = p.toExponential(1).split('e');
+    return `${mantissa}e${Number(exponent)}`;
+  }
+  return String(Number(p.toPrecision(2)));
+}
+
+/** A drop in points with its interval: "39.1 points (17.6 to 59.2)". */
+export function dropText(drop: number, iv: readonly [number, number]): string {
+  return `${drop.toFixed(1)} points (95% interval ${iv[0].toFixed(1)} to ${iv[1].toFixed(1)})`;
+}
+
+export function seconds(x: number | null | undefined): string {
+  if (x === null || x === undefined || !Number.isFinite(x)) return '—';
+  // A no-break space keeps "13 s" together in narrow table cells.
+  return `${x >= 10 ? x.toFixed(0) : x.toFixed(x === Math.round(x) ? 0 : 1)}\u00a0s`;
+}
+
+export function testCountsLine(c: TestCounts): string {
+  return `${percent(c.workingRate)} working (${count(c.passes + c.flakes)} of ${count(c.runs)} runs; ${count(c.failures)} failures, ${count(c.flakes)} flakes; 95% interval ${interval(c.interval) || '—'})`;
+}
+
+export function disruptionLine(s: DisruptionStats | null): string {
+  if (!s) return 'no runs';
+  return `P50 ${seconds(s.p50)}, P75 ${seconds(s.p75)}, P95 ${seconds(s.p95)}, P99 ${seconds(s.p99)}, max ${seconds(s.max)} over ${count(s.runs)} runs`;
+}
+
+/** Failed runs of a regression: tests carry them; job and disruption regressions point at their job pages. */
+export function evidenceRuns(r: AnyRegression): EvidenceRun[] {
+  return r.kind === 'test' ? r.failedRuns : [];
+}
+
+/**
+ * Markdown escaping for text from the data inside a bug snippet: no links, emphasis, HTML or tables
+ * sneak in. Data never starts a line here (lines start with "- " or "**"), so '#' and '+' can stay.
+ */
+export function mdText(text: string): string {
+  return text.replace(/[\\`*_{}[\]()|<>~]/g, (c) => `\\${c}`).replace(/[\u0000-\u0008\u000b-\u001f\u007f]/g, '').replace(/\s*\n\s*/g, ' ');
+}
+
+/** Only http(s) URLs become Markdown links; anything else is shown as text. */
+function mdLink(text: string, url: string): string {
+  try {
+    const u = new URL(url);
+    if (u.protocol === 'https:' || u.protocol === 'http:') return `[${mdText(text)}](${u.href.replace(/[()\s]/g, encodeURIComponent)})`;
+  } catch {
+    // fall through
+  }
+  return mdText(text);
+}
+
+export const BUG_RUNS = 10;
+
+/**
+ * The Markdown a "copy for bug" button copies: what regressed, where, the evidence with its numbers,
+ * the permanent link to this snapshot's page and the Prow runs that failed.
+ */
+export function bugMarkdown(r: AnyRegression, snapshot: Snapshot, permalink: string): string {
+  const lines: string[] = [];
+  lines.push(`**${KIND_LABEL[r.kind]} regression** (${MODE_LABEL[r.mode as Mode]}, ${r.severity}, ${r.status}): ${mdText(regressionTitle(r))}`);
+  lines.push('');
+  lines.push(`- Where: ${mdText(regressionGroup(r))}`);
+  if (r.kind === 'test') {
+    lines.push(`- Suite: ${mdText(r.suite)}`);
+    lines.push(`- Sample (${utcDateTime(snapshot.regressions?.settings.sampleWindow.start)} to ${utcDateTime(snapshot.regressions?.settings.sampleWindow.end)}): ${testCountsLine(r.sample)}`);
+    lines.push(`- Basis: ${r.basis ? testCountsLine(r.basis) : 'never ran (new test)'}`);
+    lines.push(`- Drop: ${dropText(r.drop, r.dropInterval)}`);
+  } else if (r.kind === 'job') {
+    lines.push(`- Sample: pass rate ${percent(r.sample.passRate)} (${count(r.sample.success)} of ${count(r.sample.success + r.sample.failure + r.sample.error)} finished runs; 95% interval ${interval(r.sample.interval) || '—'})`);
+    lines.push(`- Basis: pass rate ${percent(r.basis.passRate)} (${count(r.basis.success)} of ${count(r.basis.success + r.basis.failure + r.basis.error)} finished runs; 95% interval ${interval(r.basis.interval) || '—'})`);
+    lines.push(`- Drop: ${dropText(r.drop, r.dropInterval)}`);
+  } else {
+    lines.push(`- Current: ${disruptionLine(r.current)}`);
+    lines.push(`- Basis: ${r.basis ? disruptionLine(r.basis) : r.historical ? `historical P50 ${seconds(r.historical.p50)}, P95 ${seconds(r.historical.p95)} over ${count(r.historical.jobRuns)} runs` : 'none'}`);
+    if (r.failedChecks.length > 0) lines.push(`- Failed checks: ${r.failedChecks.map(mdText).join(', ')}`);
+  }
+  lines.push(`- p = ${pValue(r.p)}, q = ${pValue(r.q)}`);
+  lines.push(`- First seen: ${utcDateTime(r.firstSeen)}${r.resolvedAt ? `; resolved: ${utcDateTime(r.resolvedAt)}` : ''}`);
+  lines.push(`- Why: ${mdText(r.reason)}`);
+  lines.push(`- Report: ${permalink}`);
+  const runs = evidenceRuns(r);
+  if (runs.length > 0) {
+    lines.push('');
+    lines.push(`Failed runs (newest first${runs.length > BUG_RUNS ? `, ${BUG_RUNS} of ${runs.length}` : ''}):`);
+    for (const run of runs.slice(0, BUG_RUNS)) lines.push(`- ${mdLink(`${run.job} #${run.buildId}`, run.url)}${run.status === 'flake' ? ' (flake)' : ''}`);
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+/** Disruption cells worth a closer look: regressed in either mode, or a failed aggregator check. */
+export function flaggedCells(cells: readonly DisruptionCell[]): DisruptionCell[] {
+  return cells.filter((c) => c.ratchet === 'regressed' || c.compatible === 'regressed' || c.checks.some((k) => k.verdict === 'fail'));
+}
+
+/** Anchor id of a disruption cell on the disruption page. */
+export function cellAnchor(cell: Pick<DisruptionCell, 'backend' | 'variantKey'>): string {
+  return `cell-${cell.backend}-${cell.variantKey}`.replace(/[^A-Za-z0-9_-]+/g, '-');
+}
+
+/** Anchor id of a regression on its mode's page. */
+export const regressionAnchor = (r: Pick<AnyRegression, 'id'>): string => `r-${r.id}`;

@@ -1,0 +1,10 @@
+// What the compare page diffs in the browser (lib/diff.ts).
+import type { APIRoute, GetStaticPaths } from 'astro';
+import type { Snapshot } from '../../../../snapshot/schema.ts';
+import { compareDocument } from '../../../lib/documents.ts';
+import { loadSnapshotsToRender } from '../../../lib/snapshots.ts';
+
+export const getStaticPaths = (async () =>
+  (await loadSnapshotsToRender()).map((snapshot) => ({ params: { id: snapshot.id }, props: { snapshot } }))) satisfies GetStaticPaths;
+
+export const GET: APIRoute<{ snapshot: Snapshot }> = ({ props }) => compareDocument(props.snapshot);

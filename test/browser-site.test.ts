@@ -1,0 +1,350 @@
+/**
+ * End to end in a real browser (Debian's Chromium driven by playwright-core): the bundled sample is
+ * generated, fetched, analysed and built by the CLI as two daily snapshots under the base path
+ * /ratchet/, served over HTTP like a GitHub Pages project site, and used as a reader would use it.
+ * The example snapshots with hostile text are built too, to see them rendered harmlessly.
+ *
+ * Without /usr/bin/chromium the suite is skipped, and says so; .ci/run installs Chromium, so CI
+ * always runs it.
+ */
+import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { copyFile, mkdtemp, readFile, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { SaxesParser } from 'saxes';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { generateSample } from '../src/sample/generate.ts';
+import { serveStatic, type StaticServer } from '../src/serve/static-server.ts';
+import type { Snapshot } from '../src/snapshot/schema.ts';
+import { decodeEntities, tags } from './support/html.ts';
+import { buildFixtureSite, type FixtureSite } from './support/site-fixture.ts';
+
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
+const CHROMIUM = '/usr/bin/chromium';
+const BASE = '/ratchet/';
+const HAVE_CHROMIUM = existsSync(CHROMIUM);
+const DAYS = ['2026-11-27T06:00:00Z', '2026-11-28T06:00:00Z'];
+
+if (!HAVE_CHROMIUM) console.log(`browser tests skipped: ${CHROMIUM} not found`);
+
+function ratchet(args: string[]): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [path.join(ROOT, 'scripts', 'ratchet.js'), ...args], { cwd: ROOT, env: { ...process.env, CI: 'true' }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    child.stdout.on('data', (d: Buffer) => { out += d.toString(); });
+    child.stderr.on('data', (d: Buffer) => { out += d.toString(); });
+    child.on('error', reject);
+    child.on('close', (code) => (code === 0 ? resolve(out) : reject(new Error(`ratchet ${args.join(' ')} exited with ${code}:\n${out}`))));
+  });
+}
+
+describe.skipIf(!HAVE_CHROMIUM)('site in a browser', () => {
+  let work = '';
+  let server: StaticServer;
+  let hostileSite: FixtureSite;
+  let hostileServer: StaticServer;
+  let browser: Browser;
+  let latest: Snapshot;
+  let origin = '';
+
+  beforeAll(async () => {
+    work = await mkdtemp(path.join(os.tmpdir(), 'ratchet-browser-'));
+    await generateSample(path.join(work, 'bucket'));
+    await copyFile(path.join(ROOT, 'data', 'sample', 'ratchet.config.json'), path.join(work, 'ratchet.config.json'));
+    for (const asOf of DAYS) {
+      await ratchet(['run', '--config', path.join(work, 'ratchet.config.json'), '--out', path.join(work, 'out'), '--base', BASE, '--as-of', asOf, '--quiet']);
+    }
+    const site = path.join(work, 'out', 'site');
+    const index = JSON.parse(await readFile(path.join(site, 'snapshots', 'index.json'), 'utf8'));
+    latest = JSON.parse(await readFile(path.join(site, 'snapshots', index.latest, 'snapshot.json'), 'utf8'));
+    server = await serveStatic(site, { base: BASE });
+    origin = new URL(server.url).origin;
+    hostileSite = await buildFixtureSite();
+    hostileServer = await serveStatic(hostileSite.paths.site, { base: BASE });
+    const { chromium } = await import('playwright-core');
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      headless: true,
+      args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-dev-shm-usage'],
+    });
+  }, 240_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    await server?.close();
+    await hostileServer?.close();
+    if (work) await rm(work, { recursive: true, force: true });
+    if (hostileSite) await rm(hostileSite.root, { recursive: true, force: true });
+  });
+
+  /** A page that records every console error, page error, failed request, 4xx/5xx, CSP violation and dialog. */
+  async function open(context?: BrowserContext): Promise<{ page: Page; problems: string[] }> {
+    const page = await (context ?? browser).newPage({ viewport: { width: 1280, height: 900 } });
+    const problems: string[] = [];
+    page.on('console', (msg) => { if (msg.type() === 'error' || msg.type() === 'warning') problems.push(`${msg.type()}: ${msg.text()}`); });
+    page.on('pageerror', (err) => problems.push(`pageerror: ${err.message}`));
+    page.on('dialog', (d) => { problems.push(`dialog: ${d.message()}`); void d.dismiss(); });
+    page.on('requestfailed', (r) => { if (!(r.failure()?.errorText ?? '').includes('ERR_ABORTED')) problems.push(`request failed: ${r.url()}`); });
+    page.on('response', (r) => { if (r.status() >= 400) problems.push(`${r.status()}: ${r.url()}`); });
+    return { page, problems };
+  }
+
+  const url = (...segments: string[]): string => `${origin}${BASE}${segments.map(encodeURIComponent).join('/')}${segments.length ? '/' : ''}`;
+
+  /** Pixels with any opacity on the first drawn canvas inside `scope`. */
+  async function paintedPixels(page: Page, scope: string): Promise<number> {
+    const figure = page.locator(`${scope} figure[data-chart]`).first();
+    await figure.scrollIntoViewIfNeeded();
+    await page.waitForSelector(`${scope} [data-chart-canvas]:not([hidden]) canvas`);
+    return page.evaluate((sel) => {
+      const canvas = document.querySelector<HTMLCanvasElement>(`${sel} [data-chart-canvas]:not([hidden]) canvas`);
+      const ctx = canvas?.getContext('2d');
+      if (!canvas || !ctx) return 0;
+      const data = ctx.getImageData(0, 0, canvas.width, canvas.height).data;
+      let n = 0;
+      for (let i = 3; i < data.length; i += 4) if ((data[i] ?? 0) > 0) n++;
+      return n;
+    }, scope);
+  }
+
+  it('opens home, follows a regression to its evidence and its test page, where the chart draws', async () => {
+    const { page, problems } = await open();
+    await page.goto(url(), { waitUntil: 'load' });
+    expect(await page.locator('h1').textContent()).toBe('Latest CI report');
+    expect(await page.locator('.asof').textContent()).toContain(latest.id);
+    const first = page.locator('table.regressions-table tbody th a').first();
+    const title = (await first.textContent())!;
+    await first.click();
+    await page.waitForURL(/\/regressions\/#r-/);
+    const anchor = new URL(page.url()).hash.slice(1);
+    const card = page.locator(`article#${anchor}`);
+    expect(await card.locator('h3').textContent()).toBe(title);
+    // The card's evidence chart draws too.
+    expect(await paintedPixels(page, `article#${anchor}`)).toBeGreaterThan(500);
+    const regression = latest.regressions!.tests.find((r) => r.id === anchor.slice(2));
+    expect(regression, 'the first regression on the home page is a test regression').toBeDefined();
+    await card.locator('h3 a').click();
+    await page.waitForURL(new RegExp(`/tests/${regression!.testId}/$`));
+    expect(await page.locator('h1').textContent()).toBe(regression!.name);
+    expect(await paintedPixels(page, 'main')).toBeGreaterThan(1000);
+    expect(problems).toEqual([]);
+    await page.close();
+  });
+
+  it('opens a snapshot permalink, which home names as canonical', async () => {
+    const { page, problems } = await open();
+    await page.goto(url(), { waitUntil: 'load' });
+    const canonical = await page.locator('link[rel="canonical"]').getAttribute('href');
+    expect(canonical).toBe(`https://example.github.io${BASE}snapshots/${latest.id}/`);
+    await page.goto(url('snapshots', latest.id), { waitUntil: 'load' });
+    expect(await page.locator('h1').textContent()).toBe('CI report');
+    expect(await page.locator('nav.breadcrumbs').textContent()).toContain(latest.id);
+    await page.getByRole('link', { name: /^What changed since/ }).click();
+    await page.waitForURL(/\/diff\/$/);
+    expect(await page.locator('h2#regression-changes').count()).toBe(1);
+    expect(problems).toEqual([]);
+    await page.close();
+  });
+
+  it('crawls every internal link of the site with no 404', async () => {
+    const seen = new Set<string>();
+    const queue = [`${BASE}`];
+    const broken: string[] = [];
+    let pages = 0;
+    while (queue.length > 0) {
+      const next = queue.shift()!;
+      if (seen.has(next)) continue;
+      seen.add(next);
+      const res = await fetch(`${origin}${next}`);
+      if (res.status !== 200) {
+        broken.push(`${res.status} ${next}`);
+        continue;
+      }
+      if (!(res.headers.get('content-type') ?? '').startsWith('text/html')) {
+        await res.arrayBuffer();
+        continue;
+      }
+      pages++;
+      const html = await res.text();
+      for (const tag of tags(html)) {
+        for (const attr of ['href', 'src', 'action']) {
+          const raw = tag.attrs.get(attr);
+          if (!raw) continue;
+          const target = new URL(decodeEntities(raw), `${origin}${next}`);
+          if (target.origin !== origin) continue;
+          expect(target.pathname.startsWith(BASE), `${next} → ${target.pathname}`).toBe(true);
+          if (!seen.has(target.pathname)) queue.push(target.pathname);
+        }
+      }
+    }
+    expect(broken).toEqual([]);
+    // Both snapshots, every job and every listed test were reached by following links.
+    for (const job of latest.jobs) expect(seen.has(`${BASE}snapshots/${latest.id}/jobs/${encodeURIComponent(job.name)}/`), job.name).toBe(true);
+    for (const test of latest.tests) expect(seen.has(`${BASE}snapshots/${latest.id}/tests/${test.id}/`), test.id).toBe(true);
+    console.info(`crawl: ${pages} pages, ${seen.size} URLs, none broken`);
+  });
+
+  it('serves a feed that parses as Atom, with entries linking to published pages', async () => {
+    const res = await fetch(`${origin}${BASE}feed.xml`);
+    expect(res.status).toBe(200);
+    const xml = await res.text();
+    const entries: { id: string; href: string }[] = [];
+    let current: { id: string; href: string } | undefined;
+    let inId = false;
+    const parser = new SaxesParser({ xmlns: true });
+    parser.on('opentag', (t) => {
+      if (t.local === 'entry') current = { id: '', href: '' };
+      if (t.local === 'id') inId = true;
+      const rel = t.attributes.rel;
+      if (current && t.local === 'link' && (typeof rel === 'string' ? rel : rel?.value) === 'alternate') {
+        const href = t.attributes.href;
+        current.href = typeof href === 'string' ? href : href?.value ?? '';
+      }
+    });
+    parser.on('text', (text) => { if (inId && current) current.id += text; });
+    parser.on('closetag', (t) => {
+      if (t.local === 'id') inId = false;
+      if (t.local === 'entry' && current) { entries.push(current); current = undefined; }
+    });
+    parser.write(xml).close();
+    const expected = latest.regressions!.tests.concat().filter((r) => r.mode === 'ratchet' && r.status !== 'open').length;
+    expect(entries.length).toBeGreaterThanOrEqual(expected);
+    expect(entries.length).toBeGreaterThan(0);
+    for (const e of entries) {
+      expect(e.id).toMatch(/^tag:example\.github\.io,2026:ratchet\/regression\/[0-9a-f]+\/(new|resolved)\/\d{4}-\d\d-\d\dT\d{4}Z$/);
+      const page = new URL(e.href);
+      expect((await fetch(`${origin}${page.pathname}`)).status, e.href).toBe(200);
+    }
+  });
+
+  it('sorts and filters the jobs table in the browser', async () => {
+    const { page, problems } = await open();
+    await page.goto(url('snapshots', latest.id, 'jobs'), { waitUntil: 'load' });
+    const rows = page.locator('#jobs-table tbody tr');
+    expect(await rows.count()).toBe(latest.jobs.length);
+    const filter = page.getByLabel('Filter jobs by name or variant');
+    await filter.fill('upgrade');
+    const visible = await page.locator('#jobs-table tbody tr:not([hidden]) th').allTextContents();
+    expect(visible.length).toBe(latest.jobs.filter((j) => `${j.name} ${j.variantKey}`.includes('upgrade')).length);
+    expect(visible.length).toBeLessThan(latest.jobs.length);
+    expect(await page.locator('[data-filter-count]').first().textContent()).toBe(`Showing ${visible.length} of ${latest.jobs.length}`);
+    await filter.fill('');
+    const header = page.locator('#jobs-table thead th').nth(3);
+    await header.getByRole('button').click();
+    expect(await header.getAttribute('aria-sort')).toBe('descending');
+    const rates = (await page.locator('#jobs-table tbody tr td:nth-child(4)').evaluateAll((cells) => cells.map((c) => (c as HTMLElement).dataset.value ?? '')))
+      .map((v) => (v === '' ? -Infinity : Number(v)));
+    expect(rates).toEqual([...rates].sort((a, b) => b - a));
+    await header.getByRole('button').click();
+    expect(await header.getAttribute('aria-sort')).toBe('ascending');
+    expect(problems).toEqual([]);
+    await page.close();
+  });
+
+  it('finds jobs by any hyphenated part of their names', async () => {
+    const { page, problems } = await open();
+    const job = latest.jobs.find((j) => j.name.includes('e2e-aws-ovn'))!;
+    await page.goto(`${url('search')}?q=${encodeURIComponent('e2e-aws-ovn')}&kind=job`, { waitUntil: 'load' });
+    await page.waitForSelector('[data-search-results] li');
+    const found = await page.locator('[data-search-results] li a').allTextContents();
+    expect(found).toContain(job.name);
+    for (const name of found) expect(name).toContain('e2e-aws-ovn');
+    expect(found.length).toBe(latest.jobs.filter((j) => j.name.includes('e2e-aws-ovn')).length);
+    // A whole name pasted from Prow finds that job first; following the result opens its page.
+    await page.getByLabel('Job or test name').fill(job.name);
+    await page.getByRole('button', { name: 'Search', exact: true }).last().click();
+    await expect.poll(async () => page.locator('[data-search-results] li a').first().textContent()).toBe(job.name);
+    await page.locator('[data-search-results] li a').first().click();
+    await page.waitForURL(new RegExp(`/jobs/${job.name}/$`));
+    expect(problems).toEqual([]);
+    await page.close();
+  });
+
+  it('copies a regression as Markdown for a bug, with its permalink and runs', async () => {
+    const context = await browser.newContext({ permissions: ['clipboard-read', 'clipboard-write'] });
+    const { page, problems } = await open(context);
+    await page.goto(url('snapshots', latest.id, 'regressions'), { waitUntil: 'load' });
+    const card = page.locator('article.regression').first();
+    await card.getByRole('button', { name: 'Copy for bug' }).click();
+    await expect.poll(async () => card.locator('[data-copy-status]').textContent()).toContain('Copied');
+    const copied = await page.evaluate(() => navigator.clipboard.readText());
+    const id = await card.getAttribute('id');
+    expect(copied).toContain(`Report: https://example.github.io${BASE}snapshots/${latest.id}/regressions/#${id}`);
+    expect(copied).toMatch(/\(https:\/\/prow\.ci\.openshift\.org\/view\/gs\//);
+    expect(problems).toEqual([]);
+    await context.close();
+  });
+
+  it('compares any two snapshots through the compare form', async () => {
+    const { page, problems } = await open();
+    const older = '2026-11-27T0600Z';
+    await page.goto(url('compare'), { waitUntil: 'load' });
+    await page.getByLabel('From (older)').selectOption(older);
+    await page.getByLabel('To (newer)').selectOption(latest.id);
+    await page.getByRole('button', { name: 'Compare' }).click();
+    await page.waitForSelector('[data-compare-result] h2');
+    const text = (await page.locator('[data-compare-result]').textContent())!;
+    expect(text).toContain('Biggest pass-rate changes');
+    expect(text).toContain(`From ${older} to ${latest.id}`);
+    expect(page.url()).toContain(`from=${older}`);
+    expect(problems).toEqual([]);
+    await page.close();
+  });
+
+  it('keeps every table readable without JavaScript, with no empty chart boxes', async () => {
+    const context = await browser.newContext({ javaScriptEnabled: false });
+    const page = await context.newPage();
+    await page.goto(url('snapshots', latest.id, 'jobs'));
+    expect(await page.locator('#jobs-table tbody tr').count()).toBe(latest.jobs.length);
+    expect(await page.locator('.table-filter').isVisible()).toBe(false);
+    const job = latest.jobs[0]!;
+    await page.goto(url('snapshots', latest.id, 'jobs', job.name));
+    expect(await page.locator('[data-chart-canvas]').first().isVisible()).toBe(false);
+    expect(await page.locator('table.daily tbody tr').count()).toBe(job.byDay.length);
+    await page.goto(url('snapshots', latest.id, 'regressions'));
+    expect(await page.locator('article.regression textarea').first().inputValue()).toContain('Report: https://');
+    await context.close();
+  });
+
+  it('shows every kind of page with no console error, CSP violation or failed request', async () => {
+    const { page, problems } = await open();
+    const job = latest.jobs[0]!;
+    const test = latest.tests[0]!;
+    const targets = [url(), url('latest'), url('snapshots'), url('compare'), `${url('search')}?q=aws`,
+      ...['', 'regressions', 'regressions/compatible', 'jobs', 'tests', 'disruption', 'diff', 'data-quality'].map((v) => `${url('snapshots', latest.id)}${v ? `${v}/` : ''}`),
+      url('snapshots', latest.id, 'jobs', job.name), url('snapshots', latest.id, 'tests', test.id)];
+    for (const target of targets) {
+      await page.goto(target, { waitUntil: 'load' });
+      // Let lazily drawn charts draw: scroll through the page.
+      await page.evaluate(async () => {
+        for (let y = 0; y < document.body.scrollHeight; y += 700) {
+          window.scrollTo(0, y);
+          await new Promise((r) => requestAnimationFrame(() => r(undefined)));
+        }
+      });
+    }
+    expect(problems).toEqual([]);
+    await page.close();
+  });
+
+  it('renders hostile names, messages and very long lines harmlessly', async () => {
+    const { page, problems } = await open();
+    const origin2 = new URL(hostileServer.url).origin;
+    const fixture = JSON.parse(await readFile(path.join(hostileSite.paths.site, 'snapshots', '2026-11-28T0600Z', 'snapshot.json'), 'utf8')) as Snapshot;
+    const hostile = fixture.tests.find((t) => t.name.includes('<script>'))!;
+    for (const target of [`${BASE}snapshots/${fixture.id}/tests/${hostile.id}/`, `${BASE}snapshots/${fixture.id}/regressions/`, `${BASE}snapshots/${fixture.id}/disruption/`, `${BASE}`]) {
+      await page.goto(`${origin2}${target}`, { waitUntil: 'load' });
+      expect(await page.locator('main img, main script:not([src])').count(), target).toBe(0);
+      // A 12,000-character line wraps or scrolls inside its box; the page itself never scrolls sideways.
+      expect(await page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth), target).toBe(true);
+    }
+    await page.goto(`${origin2}${BASE}snapshots/${fixture.id}/tests/${hostile.id}/`, { waitUntil: 'load' });
+    expect(await page.locator('h1').textContent()).toBe(hostile.name);
+    expect(await page.locator('h1').textContent()).toContain('<script>alert(1)</script>');
+    expect(problems).toEqual([]);
+    await page.close();
+  });
+});

@@ -1,0 +1,86 @@
+/**
+ * analyzeStage carries regressions between snapshots on disk: it reads the newest older snapshot
+ * from the snapshots directory, reports an unreadable one as a data problem, and reads the
+ * historical disruption file named in the config.
+ */
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { configSchema } from '../src/config/config-schema.ts';
+import { createLocalSource } from '../src/source/local-source.ts';
+import { outputPaths } from '../src/cli/paths.ts';
+import { analyzeStage, fetchStage, type StageSettings } from '../src/pipeline.ts';
+import { tempDir, writeTree, type TreeRun } from './support/prow-tree.ts';
+
+const DAY = 86_400;
+const AS_OF = new Date('2026-11-28T06:00:00Z');
+const t0 = AS_OF.getTime() / 1000;
+const JOB = 'periodic-ci-openshift-release-main-nightly-4.22-e2e-aws-ovn-upgrade';
+const BROKEN = '[sig-network] services answer [Suite:openshift/conformance/parallel]';
+
+function runs(): TreeRun[] {
+  const list: TreeRun[] = [];
+  // 24 runs over 16 days; in the last 7 days BROKEN fails in two of every three runs.
+  for (let i = 0; i < 48; i++) {
+    const start = t0 - 16 * DAY + i * (DAY / 3);
+    const recent = start >= t0 - 7 * DAY;
+    list.push({
+      job: JOB,
+      buildId: String(1900000000000000000n + BigInt(i)),
+      start,
+      tests: [{ name: BROKEN, status: recent && i % 3 !== 0 ? 'fail' : 'pass', message: 'connection refused' }],
+      disruption: [{ 'kube-api-new-connections': recent ? '9s' : '0s' }],
+    });
+  }
+  return list;
+}
+
+describe('analyzeStage across snapshots', () => {
+  let root: string;
+  let out: string;
+  const settings = (asOf: Date, config = configSchema.parse({})): StageSettings => ({ config, source: createLocalSource(root), paths: outputPaths(out, undefined), asOf, baseDir: out });
+
+  beforeAll(async () => {
+    root = tempDir();
+    out = tempDir();
+    writeTree(root, runs());
+    await fetchStage(settings(AS_OF));
+  });
+  afterAll(() => {
+    rmSync(root, { recursive: true, force: true });
+    rmSync(out, { recursive: true, force: true });
+  });
+
+  it('keeps the first sighting of a regression from the snapshot before', async () => {
+    const first = await analyzeStage(settings(new Date(AS_OF.getTime() - 3_600_000)));
+    const second = await analyzeStage(settings(AS_OF));
+    expect(second.snapshot.regressions!.settings.previousSnapshot).toBe(first.snapshot.id);
+    const before = first.snapshot.regressions!.tests.find((r) => r.mode === 'ratchet')!;
+    const now = second.snapshot.regressions!.tests.find((r) => r.id === before.id)!;
+    expect(now).toMatchObject({ status: 'open', firstSeen: first.snapshot.asOf });
+  });
+
+  it('reports an unreadable older snapshot and compares with the next older one', async () => {
+    const bad = path.join(out, 'snapshots', '2026-11-28T0530Z');
+    mkdirSync(bad, { recursive: true });
+    writeFileSync(path.join(bad, 'snapshot.json'), '{"schemaVersion": 1');
+    const { snapshot } = await analyzeStage(settings(AS_OF));
+    expect(snapshot.regressions!.settings.previousSnapshot).toBe('2026-11-28T0500Z');
+    const problem = snapshot.dataQuality.problems.find((p) => p.object === 'snapshots/2026-11-28T0530Z/snapshot.json')!;
+    expect(problem.kind).toBe('parse');
+    expect(problem.reason).toMatch(/could not be read.*older snapshot instead/);
+  });
+
+  it('reads the historical disruption basis named in the config, relative to the config directory', async () => {
+    writeFileSync(
+      path.join(out, 'history.json'),
+      JSON.stringify([{ BackendName: 'kube-api-new-connections', Release: '4.22', FromRelease: '4.22', Platform: 'aws', Architecture: 'amd64', Network: 'ovn', Topology: 'ha', MasterNodesUpdated: 'Y', JobRuns: 300, P50: '0.0', P75: '0.0', P95: '1.0', P99: '2.0' }]),
+    );
+    const config = configSchema.parse({ disruption: { historicalBasis: 'history.json' } });
+    const { snapshot } = await analyzeStage(settings(AS_OF, config));
+    const cell = snapshot.disruption!.find((c) => c.backend === 'kube-api-new-connections')!;
+    expect(cell.basisKind).toBe('historical');
+    expect(cell.historical!.file).toBe('history.json');
+    await expect(analyzeStage(settings(AS_OF, configSchema.parse({ disruption: { historicalBasis: 'missing.json' } })))).rejects.toThrow(/disruption\.historicalBasis .*missing\.json could not be read/);
+  });
+});
