@@ -10,6 +10,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { gunzipSync } from 'node:zlib';
 import { chromium } from 'playwright-core';
 import { generateSample } from '../src/sample/generate.ts';
 import { main } from '../src/cli/main.ts';
@@ -49,10 +50,10 @@ if (!siteDir) {
 const server = await serveStatic(siteDir, { base: values.base });
 const index = JSON.parse(await readFile(path.join(siteDir, 'snapshots', 'index.json'), 'utf8'));
 const latest = index.latest;
-const snapshot = JSON.parse(await readFile(path.join(siteDir, 'snapshots', latest, 'snapshot.json'), 'utf8'));
+const snapshot = JSON.parse(gunzipSync(await readFile(path.join(siteDir, 'snapshots', latest, 'snapshot.json.gz'))).toString('utf8'));
 const regression = snapshot.regressions?.tests.find((r) => r.status !== 'resolved' && r.mode === snapshot.regressions.settings.defaultMode);
 const job = snapshot.jobs.find((j) => regression?.jobs.includes(j.name)) ?? snapshot.jobs.find((j) => j.status !== 'passing') ?? snapshot.jobs[0];
-const test = snapshot.tests.find((t) => t.id === regression?.testId) ?? snapshot.tests[0];
+const test = snapshot.tests.find((t) => t.id === regression?.testId) ?? snapshot.tests.find((t) => t.current.failures > 0);
 const page = (...segments) => `${server.url}${segments.map(encodeURIComponent).join('/')}${segments.length ? '/' : ''}`;
 const shots = [
   ['home', page()],
@@ -86,8 +87,8 @@ try {
     if (name === 'search') await tab.waitForSelector('[data-search-results] li', { timeout: 10_000 }).catch(() => {});
     await tab.waitForTimeout(200);
     const file = path.join(outDir, `${name}.png`);
-    // Long pages are cut at 4,000 px: enough to show the page, small enough for a README.
-    const height = Math.min(await tab.evaluate(() => document.documentElement.scrollHeight), 4000);
+    // Long pages are cut at 2,400 px: enough to show the page, small enough for a README.
+    const height = Math.min(await tab.evaluate(() => document.documentElement.scrollHeight), 2400);
     await tab.setViewportSize({ width: 1280, height });
     await tab.screenshot({ path: file });
     await tab.setViewportSize({ width: 1280, height: 900 });

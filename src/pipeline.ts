@@ -47,7 +47,17 @@ export function openCache(settings: Pick<StageSettings, 'source' | 'paths'>): Ru
   return new RunCache(settings.paths.cache, sourceKey(settings.source.description, settings.source.bucket));
 }
 
-export async function fetchStage(settings: StageSettings, options: { concurrency?: number; onProgress?: (p: FetchProgress) => void; deadline?: number } = {}): Promise<FetchReport> {
+export interface FetchStageOptions {
+  /** Runs read at once. */
+  concurrency?: number;
+  /** Worker threads that parse runs (0: the calling thread only). Default: see defaultWorkers(). */
+  workers?: number;
+  onProgress?: (p: FetchProgress) => void;
+  /** Epoch ms: no new run is started after it; runs not reached are listed in data quality. */
+  deadline?: number;
+}
+
+export async function fetchStage(settings: StageSettings, options: FetchStageOptions = {}): Promise<FetchReport> {
   const cache = openCache(settings);
   const start = lookbackStart(settings.config, settings.asOf);
   const previous = await cache.readFetchReport();
@@ -59,6 +69,7 @@ export async function fetchStage(settings: StageSettings, options: { concurrency
     selection: selectionFrom(settings.config),
     lookbackStart: start,
     ...(options.concurrency ? { concurrency: options.concurrency } : {}),
+    ...(options.workers !== undefined ? { workers: options.workers } : {}),
     ...(options.onProgress ? { onProgress: options.onProgress } : {}),
     ...(options.deadline ? { deadline: options.deadline } : {}),
   });

@@ -73,7 +73,8 @@ describe('a basis window longer than the previous window', () => {
       ...Array.from({ length: 10 }, (_, i) => run('job-a', AWS, 0.5 + i * 0.5, i < 6 ? 'failure' : 'success', i < 6 ? 'fail' : 'pass')),
       ...Array.from({ length: 10 }, (_, i) => run('job-a', AWS, 15 + i, 'success')), // only in the 21-day basis
     ];
-    const regressions = configSchema.parse({ regressions: { basis: '21d' } }).regressions;
+    // The recent window would rest this verdict on the last 3 days; this test is about the basis window.
+    const regressions = configSchema.parse({ regressions: { basis: '21d', recent: false } }).regressions;
     const s = await analyze({ runs, asOf: new Date(AS_OF), windows: { currentMs: 7 * DAY, previousMs: 7 * DAY, basisMs: 21 * DAY }, thresholds, regressions, source: 't', bucket: 'b' });
     expect(s.coverage.runsRead).toBe(20);
     expect(s.jobs[0]!.previous.runs).toBe(0);

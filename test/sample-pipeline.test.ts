@@ -1,10 +1,12 @@
 /**
  * The pipeline on the bundled sample: every planted scenario from the generator's manifest is found
- * by reading the files (the generator plans outcomes; the pipeline has to recover them from bytes).
+ * by reading the files (the generator plans outcomes; the pipeline has to recover them from bytes),
+ * and at default settings ratchet mode flags the planted regressions and nothing the generator
+ * planted as stable.
  */
 import { rmSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { generateSample, type SampleManifest } from '../src/sample/generate.ts';
+import { generateSample, PLANTED, type SampleManifest } from '../src/sample/generate.ts';
 import { configSchema } from '../src/config/config-schema.ts';
 import { createLocalSource } from '../src/source/local-source.ts';
 import { outputPaths } from '../src/cli/paths.ts';
@@ -85,5 +87,58 @@ describe('pipeline on the bundled sample', () => {
     const job = snapshot.jobs.find((j) => j.name === manifest.truncatedJunit.job)!;
     expect(job.recentRuns.some((r) => r.buildId === manifest.truncatedJunit.buildId) || job.previous.runs > 0).toBe(true);
     expect(snapshot.dataQuality.problemCount).toBe(problems.length);
+  });
+
+  describe('regressions at default settings, ratchet mode', () => {
+    const open = <T extends { mode: string; status: string }>(list: readonly T[]): T[] => list.filter((r) => r.mode === 'ratchet' && r.status !== 'resolved');
+    const testJobs: readonly string[] = PLANTED.testRegression.jobs;
+    const disruptionJob: string = PLANTED.disruptionRegression.job;
+    /** Jobs whose runs the planted scenarios fail: their step-graph tests fail along (a failed test fails the test step). */
+    const affected = new Set([...testJobs, disruptionJob]);
+
+    it('flags the planted test regression on each of its jobs or their variant group', () => {
+      const rows = open(snapshot.regressions!.tests).filter((r) => r.name === PLANTED.testRegression.test);
+      for (const job of testJobs) expect(rows.some((r) => r.jobs.includes(job)), job).toBe(true);
+      for (const r of rows) {
+        expect(r.jobs.some((j) => testJobs.includes(j))).toBe(true);
+        // Three days old: the recent window carries it, against every earlier run.
+        expect(r.window).toBe('recent');
+        expect(r.q).toBeLessThanOrEqual(0.05);
+      }
+      // On the jobs themselves too, not only in the variant group they share with others.
+      expect(rows.filter((r) => r.groupBy === 'job').map((r) => r.group).sort()).toEqual([...testJobs].sort());
+    });
+
+    it('flags the planted disruption on the upgrade job, and the availability test that fails with it', () => {
+      const key = snapshot.jobs.find((j) => j.name === disruptionJob)!.variantKey;
+      const disruption = open(snapshot.regressions!.disruption);
+      expect(disruption.some((r) => r.backend === PLANTED.disruptionRegression.backend && r.variantKey === key)).toBe(true);
+      expect(disruption.every((r) => r.variantKey === key)).toBe(true);
+      const related = open(snapshot.regressions!.tests).filter((r) => r.name === PLANTED.disruptionRegression.relatedTest);
+      expect(related.some((r) => r.jobs.includes(disruptionJob))).toBe(true);
+    });
+
+    it('flags the jobs the planted failures break, and no other job', () => {
+      const jobs = open(snapshot.regressions!.jobs).map((r) => r.job);
+      // Every run of the upgrade job fails since the disruption began; most of the fips job's runs
+      // fail with the planted test. (The ci aws-ovn job lost a quarter of its runs to install
+      // failures and bad clusters before, so its job pass rate barely moves; its test regression
+      // is flagged above.)
+      expect(jobs).toContain(disruptionJob);
+      expect(jobs).toContain(testJobs[0]);
+      for (const job of jobs) expect(affected.has(job), job).toBe(true);
+    });
+
+    it('flags no test the generator planted as stable', () => {
+      const unexpected = open(snapshot.regressions!.tests).filter((r) => {
+        const touches = (jobs: Iterable<string>) => r.jobs.some((j) => [...jobs].includes(j));
+        if (r.name === PLANTED.testRegression.test) return !touches(testJobs);
+        if (r.name === PLANTED.disruptionRegression.relatedTest) return !touches([disruptionJob]);
+        // The step graph's test step fails whenever a test in it fails: a consequence, on the affected jobs only.
+        if (r.name.startsWith('Run multi-stage test ')) return !touches(affected);
+        return true;
+      });
+      expect(unexpected.map((r) => `${r.name} @ ${r.group}`)).toEqual([]);
+    });
   });
 });

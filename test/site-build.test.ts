@@ -8,8 +8,10 @@
 import { existsSync } from 'node:fs';
 import { readFile, rm } from 'node:fs/promises';
 import path from 'node:path';
+import { gunzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CONTENT_SECURITY_POLICY } from '../src/site/lib/csp.ts';
+import { testsWithPages } from '../src/site/lib/report.ts';
 import { readSnapshots } from '../src/site/lib/snapshots.ts';
 import type { Snapshot } from '../src/snapshot/schema.ts';
 import { decodeEntities, tags } from './support/html.ts';
@@ -23,6 +25,7 @@ let pages = new Map<string, string>();
 
 const pageUrl = (...segments: string[]): string => `${BASE}${segments.map(encodeURIComponent).join('/')}${segments.length ? '/' : ''}`;
 const read = (rel: string): Promise<string> => readFile(path.join(site, rel), 'utf8');
+const readGzipJson = async (rel: string): Promise<unknown> => JSON.parse(gunzipSync(await readFile(path.join(site, rel))).toString('utf8'));
 
 beforeAll(async () => {
   built = await buildFixtureSite();
@@ -45,7 +48,7 @@ describe('site build', () => {
       }
       if (s.regressions) expected.push(pageUrl('snapshots', s.id, 'regressions', 'compatible'));
       for (const job of s.jobs) expected.push(pageUrl('snapshots', s.id, 'jobs', job.name));
-      for (const test of s.tests) expected.push(pageUrl('snapshots', s.id, 'tests', test.id));
+      for (const test of testsWithPages(s)) expected.push(pageUrl('snapshots', s.id, 'tests', test.id));
     }
     expect([...pages.keys()].sort()).toEqual(expected.sort());
     expect(built.report.rendered).toEqual(snapshots.map((s) => s.id));
@@ -54,15 +57,15 @@ describe('site build', () => {
 
   it('publishes the snapshot, its jobs and tests as JSON beside the pages, with the same facts', async () => {
     for (const s of snapshots) {
-      expect(JSON.parse(await read(`snapshots/${s.id}/snapshot.json`))).toEqual(JSON.parse(JSON.stringify(s)));
+      expect(await readGzipJson(`snapshots/${s.id}/snapshot.json.gz`)).toEqual(JSON.parse(JSON.stringify(s)));
       for (const job of s.jobs) {
-        const doc = JSON.parse(await read(`snapshots/${s.id}/jobs/${job.name}/job.json`));
+        const doc = await readGzipJson(`snapshots/${s.id}/jobs/${job.name}/job.json.gz`) as Record<string, unknown>;
         expect(doc.job).toEqual(JSON.parse(JSON.stringify(job)));
         expect(doc.snapshot).toMatchObject({ id: s.id, asOf: s.asOf, url: pageUrl('snapshots', s.id) });
         expect(doc.url).toBe(pageUrl('snapshots', s.id, 'jobs', job.name));
       }
-      for (const test of s.tests) {
-        const doc = JSON.parse(await read(`snapshots/${s.id}/tests/${test.id}/test.json`));
+      for (const test of testsWithPages(s)) {
+        const doc = await readGzipJson(`snapshots/${s.id}/tests/${test.id}/test.json.gz`) as Record<string, unknown>;
         expect(doc.test).toEqual(JSON.parse(JSON.stringify(test)));
       }
       const summary = JSON.parse(await read(`snapshots/${s.id}/summary.json`));
@@ -71,7 +74,7 @@ describe('site build', () => {
     const index = JSON.parse(await read('snapshots/index.json'));
     expect(index.latest).toBe(snapshots[0]!.id);
     expect(index.snapshots.map((s: { id: string }) => s.id)).toEqual(snapshots.map((s) => s.id));
-    expect(index.snapshots[0].snapshot).toBe(`${BASE}snapshots/${snapshots[0]!.id}/snapshot.json`);
+    expect(index.snapshots[0].snapshot).toBe(`${BASE}snapshots/${snapshots[0]!.id}/snapshot.json.gz`);
   });
 
   it('resolves every internal href and src to a built file, always under the base path', () => {
@@ -135,7 +138,7 @@ describe('site build', () => {
     expect(CONTENT_SECURITY_POLICY).not.toContain('unsafe');
   });
 
-  it('keeps hostile names, messages, reasons and backends as text: no markup, no raw control characters', () => {
+  it('keeps hostile names, messages, reasons and backends as text: no markup, no raw control characters', async () => {
     const latest = snapshots[0]!;
     const hostile = latest.tests.find((t) => t.name.includes('<script>'))!;
     expect(hostile).toBeDefined();
@@ -153,7 +156,11 @@ describe('site build', () => {
     expect(testPage).toContain('␛[31mFAIL␛[0m'); // terminal colours shown as symbols
     expect(testPage).toContain('nul␀ bell␇');
     expect(testPage).toContain('⟨U+202E⟩gnp.exe'); // the right-to-left override cannot reorder the text
-    expect(testPage).toContain(`token=${'A1b2'.repeat(3000)}`); // the very long line is shown whole
+    // The very long line is cut on the page, saying where the whole of it is.
+    expect(testPage).toContain('token=A1b2A1b2');
+    expect(testPage).toMatch(/Cut here: [\d,]+ more characters in test\.json\.gz/);
+    const doc = await readGzipJson(`snapshots/${latest.id}/tests/${hostile.id}/test.json.gz`) as { test: { failureGroups: { text: string }[] } };
+    expect(doc.test.failureGroups.map((g) => g.text).join()).toContain(`token=${'A1b2'.repeat(3000)}`);
     expect(pages.get(pageUrl('snapshots', latest.id, 'data-quality'))).toContain('&lt;script&gt;alert(1)&lt;/script&gt;');
     const regressions = pages.get(pageUrl('snapshots', latest.id, 'regressions'))!;
     expect(regressions).toContain('&lt;script&gt;alert(3)&lt;/script&gt;');
@@ -197,6 +204,12 @@ describe('site build', () => {
     expect(markdown).toContain(`Report: https://example.github.io${pageUrl('snapshots', latest.id, 'regressions')}#r-${r.id}`);
     expect(markdown).toContain(`- [${r.failedRuns[0]!.job} #${r.failedRuns[0]!.buildId}](${r.failedRuns[0]!.url})`);
     expect(markdown).toContain('p = 2.0e-5, q = 4.0e-4');
+    // A verdict on the recent window says so, with that window's dates in the evidence.
+    const recent = latest.regressions!.tests.find((x) => (x as { window?: string }).window === 'recent')!;
+    const recentCard = html.slice(html.indexOf(`id="r-${recent.id}"`), html.indexOf('</article>', html.indexOf(`id="r-${recent.id}"`)));
+    expect(recentCard).toContain('Recent window');
+    expect(recentCard).toContain('2026-11-26 06:00 UTC to 2026-11-28 06:00 UTC');
+    expect(recentCard).toContain('every earlier run, 2026-11-14 06:00 UTC to 2026-11-26 06:00 UTC');
     // Hostile text in a bug snippet cannot become a Markdown link or HTML.
     const hostile = latest.regressions!.tests.find((x) => x.mode === 'ratchet' && x.name.includes('<script>'))!;
     const hostileCard = html.slice(html.indexOf(`id="r-${hostile.id}"`));
@@ -249,11 +262,37 @@ describe('site build', () => {
     const total = await totalBytes(site);
     expect(files).toContain('pagefind/pagefind.js');
     expect(files).not.toContain('pagefind/pagefind-ui.js');
-    expect(built.report.searchRecords).toBe(snapshots[0]!.jobs.length + snapshots[0]!.tests.length);
+    expect(built.report.searchRecords).toBe(snapshots[0]!.jobs.length + testsWithPages(snapshots[0]!).length);
     const chart = files.filter((f) => f.startsWith('_astro/') && f.endsWith('.js'));
     let biggest = 0;
     for (const f of chart) biggest = Math.max(biggest, (await readFile(path.join(site, f))).length);
     console.info(`site: ${(total / 1024).toFixed(0)} KiB on disk in ${files.length} files, largest script ${(biggest / 1024).toFixed(0)} KiB`);
     expect(biggest).toBeLessThan(250 * 1024);
   });
+});
+
+describe('site build at the root of a domain', () => {
+  let root: FixtureSite | undefined;
+  afterAll(async () => {
+    if (root) await rm(root.root, { recursive: true, force: true });
+  });
+
+  it('builds every link for base "/" as well, with nothing left pointing at a project path', async () => {
+    root = await buildFixtureSite(['2026-11-28T0600Z'], { base: '/' });
+    const rootPages = await readPages(root.paths.site, '/');
+    const broken: string[] = [];
+    for (const [page, html] of rootPages) {
+      for (const tag of tags(html)) {
+        for (const attr of ['href', 'src', 'action']) {
+          const value = decodeEntities(tag.attrs.get(attr) ?? '');
+          if (value === '' || /^https?:\/\//.test(value) || value.startsWith('#')) continue;
+          if (value.startsWith(BASE)) broken.push(`${page}: ${value} keeps the project path`);
+          const file = fileFor(root.paths.site, '/', value.split('#')[0]!.split('?')[0]!);
+          if (!file || !existsSync(file)) broken.push(`${page}: ${attr}="${value}"`);
+        }
+      }
+    }
+    expect(broken).toEqual([]);
+    expect(rootPages.has('/snapshots/2026-11-28T0600Z/')).toBe(true);
+  }, 120_000);
 });

@@ -15,10 +15,11 @@ import { VariantGroupAccumulator } from './variant-groups.ts';
 import { DisruptionAccumulator, analyzeDisruption } from './disruption.ts';
 import { HistoricalIndex, type HistoricalRecord } from './disruption-history.ts';
 import { analyzeAggregated } from './aggregated.ts';
-import { jobRegressions, testRegressions, type JobWindows } from './test-regressions.ts';
-import { inBasis, inPrevious, slotOf, slotsFor } from './slots.ts';
+import { jobRegressions, recentLabel, testRegressions, type JobWindows } from './test-regressions.ts';
+import { inBasis, inPrevious, inRecent, slotOf, slotsFor } from './slots.ts';
 import { runTime, windowsFor } from './windows.ts';
 import { VERSION } from '../version.ts';
+import { parseWindow } from '../config/duration.ts';
 
 export interface AnalysisInput {
   runs: Iterable<RunRecord> | AsyncIterable<RunRecord>;
@@ -53,14 +54,14 @@ export async function analyze(input: AnalysisInput): Promise<Snapshot> {
   const regressionSettings = input.regressions ?? regressionsConfigSchema.parse({});
   const disruptionSettings = input.disruption ?? disruptionConfigSchema.parse({});
   const windows = windowsFor(input.asOf, input.windows.currentMs, input.windows.previousMs);
-  const slots = slotsFor(windows, input.windows.basisMs ?? input.windows.previousMs);
+  const slots = slotsFor(windows, input.windows.basisMs ?? input.windows.previousMs, regressionSettings.recent === false ? null : parseWindow(regressionSettings.recent));
   const asOf = input.asOf.toISOString();
   const previous = input.previous && input.previous.asOf < asOf ? input.previous : null;
   const jobs = new JobAccumulator(windows, input.bucket);
   const tests = new TestAccumulator(slots, input.bucket);
   const groups = new VariantGroupAccumulator();
   const disruption = new DisruptionAccumulator();
-  const jobWindows = new Map<string, { sample: Counts; basis: Counts }>();
+  const jobWindows = new Map<string, { sample: Counts; basis: Counts; recent: Counts }>();
   const problems: Problem[] = [...(input.discoveryProblems ?? [])];
   let runsRead = 0;
   let runsPending = 0;
@@ -93,10 +94,14 @@ export async function analyze(input: AnalysisInput): Promise<Snapshot> {
     disruption.add(run, key, slot, time);
     if (slot === 0 || inBasis(slot, slots)) {
       let w = jobWindows.get(run.job);
-      if (!w) jobWindows.set(run.job, (w = { sample: emptyCounts(), basis: emptyCounts() }));
+      if (!w) jobWindows.set(run.job, (w = { sample: emptyCounts(), basis: emptyCounts(), recent: emptyCounts() }));
       const c = slot === 0 ? w.sample : w.basis;
       c.runs++;
       c[run.result]++;
+      if (slot === 0 && inRecent(time, slots)) {
+        w.recent.runs++;
+        w.recent[run.result]++;
+      }
     }
   }
 
@@ -106,12 +111,23 @@ export async function analyze(input: AnalysisInput): Promise<Snapshot> {
   const byKind: Record<string, number> = {};
   for (const p of problems) byKind[p.kind] = (byKind[p.kind] ?? 0) + 1;
 
-  const testResult = testRegressions(tests, regressionSettings, previous, asOf);
+  const testResult = testRegressions(tests, regressionSettings, previous, asOf, slots);
   const keyOfJob = new Map(jobSummaries.map((j) => [j.name, j.variantKey]));
   const jobCells: JobWindows[] = [...jobWindows.entries()]
     .sort(([a], [b]) => cmp(a, b))
-    .map(([name, w]) => ({ name, variantKey: keyOfJob.get(name) ?? '', sample: finishCounts(w.sample), basis: finishCounts(w.basis) }));
-  const jobResult = jobRegressions(jobCells, regressionSettings, previous, asOf);
+    .map(([name, w]) => {
+      // The recent hypothesis's basis: every earlier run of the basis and current windows.
+      const before = emptyCounts();
+      for (const k of Object.keys(before) as Array<keyof Counts>) before[k] = w.basis[k] + w.sample[k] - w.recent[k];
+      return {
+        name,
+        variantKey: keyOfJob.get(name) ?? '',
+        sample: finishCounts(w.sample),
+        basis: finishCounts(w.basis),
+        ...(slots.recent ? { recent: { sample: finishCounts(w.recent), basis: finishCounts(before) } } : {}),
+      };
+    });
+  const jobResult = jobRegressions(jobCells, regressionSettings, previous, asOf, recentLabel(slots));
   const disruptionResult = analyzeDisruption({
     accumulator: disruption,
     slots,
@@ -141,7 +157,7 @@ export async function analyze(input: AnalysisInput): Promise<Snapshot> {
     decided += j.current.success + j.current.failure + j.current.error;
   }
   const iso = (t: number): string => new Date(t).toISOString();
-  const { aggregated: _aggregated, basis: _basis, ...ruleSettings } = regressionSettings;
+  const { aggregated: _aggregated, basis: _basis, recent: _recent, ...ruleSettings } = regressionSettings;
   return {
     schemaVersion: SNAPSHOT_SCHEMA_VERSION,
     id: snapshotIdFor(input.asOf),
@@ -186,6 +202,7 @@ export async function analyze(input: AnalysisInput): Promise<Snapshot> {
         groupBy: ruleSettings.groupBy,
         sampleWindow: { start: iso(slots.current.start), end: iso(slots.current.end) },
         basisWindow: { start: iso(slots.basis.start), end: iso(slots.basis.end) },
+        recentWindow: slots.recent ? { start: iso(slots.recent.start), end: iso(slots.recent.end) } : null,
         flakeAsFailure: ruleSettings.flakeAsFailure,
         minFailures: ruleSettings.minFailures,
         extremeDrop: ruleSettings.extremeDrop,

@@ -10,7 +10,7 @@
 import type { RunRecord, TestResult } from '../ingest/run-record.ts';
 import { variantsFromJobName } from '../ingest/variants.ts';
 import { applyPity, binomialCdf, requiredPasses } from './stats/index.ts';
-import { evaluateCells, type RegressionCell, type RegressionRules } from './regressions.ts';
+import { evaluateCells, type CellSide, type RegressionCell, type RegressionRules } from './regressions.ts';
 
 /** mulberry32: a small, fast 32-bit PRNG; plenty for Bernoulli draws, and reproducible everywhere. */
 export function createRng(seed: number): () => number {
@@ -57,7 +57,7 @@ export function drawBinomial(rng: () => number, n: number, p: number): number {
 }
 
 // ---------------------------------------------------------------------------------------------------
-// Cell-level simulation: error rates of each mode
+// Cell-level simulation over time: error rates and detection delay of each mode
 
 export interface Drop {
   from: number;
@@ -67,37 +67,69 @@ export interface Drop {
 export interface ErrorRateOptions {
   seed: number;
   rules: RegressionRules;
-  /** Sample sizes (runs in the current window per cell). */
+  /** Runs of each job per 7 days (N: the current window's sample per job). */
   sampleRuns: readonly number[];
-  /** Basis runs per cell: a number, or 'same' for as many as the sample (the default windows). */
+  /** Basis runs per job: a number, or 'same' for as many as the sample (the default windows). */
   basisRuns: number | 'same';
+  /** Length of ratchet mode's recent window in days; 0 turns it off. */
+  recentDays: number;
+  /** Jobs per variant group. With more than one, ratchet mode also tests each test × job cell when `jobCells`. */
+  jobsPerGroup: number;
+  jobCells: boolean;
+  /** A regressed group's drop hits only its first job (true) or all of its jobs. */
+  confined: boolean;
   drops: readonly Drop[];
-  /** Stable cells per simulated report (the Benjamini–Hochberg family includes them all). */
-  stableCells: number;
-  /** Regressed cells of the scenario injected into each report. */
-  regressedCells: number;
+  /** Stable groups per simulated report (the Benjamini–Hochberg family holds them all). */
+  stableGroups: number;
+  /** Groups with the drop under study in each report. */
+  regressedGroups: number;
   /** Reports simulated per sample size and drop. */
   reports: number;
+  /** One snapshot a day at 1, 2, …, horizon days after the drop started. */
+  horizon: number;
+  /** Ratchet mode's multiple-testing procedure (default the discrete one); 'bh' to compare. */
+  procedure?: 'discrete' | 'bh';
+  /** Whether a cell flagged yesterday is judged as open today (default true). */
+  hysteresis?: boolean;
+}
+
+export interface ModeDetection {
+  /** Share of regressed groups flagged (strict or held open) in the snapshot `day` days after the drop started; index day − 1. */
+  flagged: number[];
+  /** Share first flagged within `day` days (cumulative); index day − 1. */
+  foundBy: number[];
+  /** Days until half of the drops had been flagged; null when fewer were within the horizon. */
+  medianDelay: number | null;
+  /** Mean days until first flagged, over the drops flagged within the horizon. */
+  meanDelay: number | null;
 }
 
 export interface DetectionRow {
   drop: Drop;
   sampleRuns: number;
   basisRuns: number;
-  ratchet: number;
-  compatible: number;
-  /** The job-run-aggregator's check on N runs against a 250-run history, exact (binomial). */
+  ratchet: ModeDetection;
+  compatible: ModeDetection;
+  /** The job-run-aggregator's check on N runs against a 250-run history, exact (binomial); one job. */
   aggregator: number;
 }
 
 export interface FalseAlarmRow {
   sampleRuns: number;
   basisRuns: number;
-  stableCells: number;
-  /** Stable cells flagged, per 10,000 stable cells. */
+  /** Stable group-snapshots simulated. */
+  stableGroups: number;
+  /** Stable groups flagged (any of their cells, strict or held open), per 10,000 stable groups per snapshot. */
   ratchet: number;
   compatible: number;
   aggregator: number;
+  /**
+   * The false discovery rate measured: the share of flagged groups that were stable, averaged over
+   * every simulated snapshot (0 for a snapshot that flags nothing), as the guarantee is stated.
+   */
+  fdr: { ratchet: number; compatible: number };
+  /** The same for ratchet mode's strict verdicts alone (without regressions held open by hysteresis): what the procedure guarantees ≤ q. */
+  fdrStrict: number;
 }
 
 export interface ErrorRates {
@@ -111,65 +143,221 @@ export function aggregatorFailProbability(n: number, historyRate: number, rate: 
   return required === 0 ? 0 : binomialCdf(required - 1, n, rate);
 }
 
+/**
+ * One job's runs of one test on a timeline: runs evenly spaced, N per 7 days, from far enough back
+ * that the basis window is full on day 1, to the horizon. Time 0 is the start of the drop; a run
+ * at time t works with probability `before` for t < 0 and `after` from then on. `failed[j]` counts
+ * the failures among runs 0 … j − 1, so any window's counts are two lookups.
+ */
+interface Timeline {
+  failed: Int32Array;
+}
+
+interface Geometry {
+  /** Days between runs. */
+  step: number;
+  /** Time of the first run's slot start. */
+  start: number;
+  length: number;
+}
+
+function geometry(n: number, m: number, horizon: number): Geometry {
+  const step = 7 / n;
+  const start = -7 - m * step;
+  return { step, start, length: Math.ceil((horizon - start) / step) + 1 };
+}
+
+function drawTimeline(rng: () => number, g: Geometry, before: number, after: number, into: Int32Array): void {
+  into[0] = 0;
+  for (let j = 0; j < g.length; j++) {
+    const t = g.start + (j + 0.5) * g.step;
+    into[j + 1] = into[j]! + (rng() < (t < 0 ? before : after) ? 0 : 1);
+  }
+}
+
+/** Index of the first run at or after time x. */
+function indexAt(x: number, g: Geometry): number {
+  return Math.min(g.length, Math.max(0, Math.ceil((x - g.start) / g.step - 0.5)));
+}
+
+interface Windows {
+  current: [number, number];
+  basis: [number, number];
+  recent: [number, number] | null;
+  recentBasis: [number, number] | null;
+}
+
+function windowsAt(day: number, g: Geometry, m: number, recentDays: number): Windows {
+  const now = indexAt(day, g);
+  const currentStart = indexAt(day - 7, g);
+  const basisStart = Math.max(0, currentStart - m);
+  const recentStart = recentDays > 0 ? indexAt(day - recentDays, g) : -1;
+  return {
+    current: [currentStart, now],
+    basis: [basisStart, currentStart],
+    recent: recentDays > 0 ? [recentStart, now] : null,
+    recentBasis: recentDays > 0 ? [basisStart, recentStart] : null,
+  };
+}
+
+function side(timelines: readonly Int32Array[], range: [number, number]): CellSide {
+  let failures = 0;
+  for (const f of timelines) failures += f[range[1]]! - f[range[0]]!;
+  const runs = (range[1] - range[0]) * timelines.length;
+  return { runs, working: runs - failures };
+}
+
+function cellOf(timelines: readonly Int32Array[], w: Windows, openRatchet: boolean, openCompatible: boolean, compatible: boolean): RegressionCell {
+  const sample = side(timelines, w.current);
+  return {
+    sample,
+    basis: side(timelines, w.basis),
+    sampleHardFailures: sample.runs - sample.working,
+    ...(w.recent && w.recentBasis ? { recent: { sample: side(timelines, w.recent), basis: side(timelines, w.recentBasis) } } : {}),
+    openRatchet,
+    openCompatible,
+    compatible,
+  };
+}
+
+function summarise(firstDay: Int32Array, flaggedOn: Float64Array, total: number, horizon: number): ModeDetection {
+  const flagged: number[] = [];
+  const foundBy: number[] = [];
+  let found = 0;
+  let delaySum = 0;
+  let medianDelay: number | null = null;
+  const counts = new Int32Array(horizon + 1);
+  for (const d of firstDay) if (d > 0) counts[d]!++;
+  for (let day = 1; day <= horizon; day++) {
+    found += counts[day]!;
+    delaySum += counts[day]! * day;
+    flagged.push(flaggedOn[day - 1]! / total);
+    foundBy.push(found / total);
+    if (medianDelay === null && found * 2 >= total) medianDelay = day;
+  }
+  return { flagged, foundBy, medianDelay, meanDelay: found ? delaySum / found : null };
+}
+
+/**
+ * Daily snapshots of simulated reports: `stableGroups` groups whose working rates never change
+ * and `regressedGroups` whose rate drops from `from` to `to` at time 0, each report judged every
+ * day from day 1 to the horizon with both modes, hysteresis included (a cell flagged yesterday is
+ * open today). Each report's Benjamini–Hochberg family holds every cell of the report.
+ */
 export function measureErrorRates(options: ErrorRateOptions): ErrorRates {
   const rng = createRng(options.seed);
   const detection: DetectionRow[] = [];
   const falseAlarms: FalseAlarmRow[] = [];
+  const jobs = options.jobsPerGroup;
+  const withJobCells = jobs > 1 && options.jobCells;
+  const cellsPerGroup = withJobCells ? 1 + jobs : 1;
   for (const n of options.sampleRuns) {
     const m = options.basisRuns === 'same' ? n : options.basisRuns;
-    let stable = 0;
+    const g = geometry(n, m, options.horizon);
+    const groups = options.stableGroups + options.regressedGroups;
+    const buffer = Array.from({ length: groups * jobs }, () => new Int32Array(g.length + 1));
+    const windows = Array.from({ length: options.horizon }, (_, k) => windowsAt(k + 1, g, m, options.recentDays));
+    let stableSnapshots = 0;
+    let snapshots = 0;
     const flagged = { ratchet: 0, compatible: 0, aggregator: 0 };
+    const fdp = { ratchet: 0, compatible: 0, strict: 0 };
     for (const drop of options.drops) {
-      const hits = { ratchet: 0, compatible: 0 };
+      const injected = options.reports * options.regressedGroups;
+      const first = { ratchet: new Int32Array(injected), compatible: new Int32Array(injected) };
+      const on = { ratchet: new Float64Array(options.horizon), compatible: new Float64Array(options.horizon) };
       for (let report = 0; report < options.reports; report++) {
-        const cells: RegressionCell[] = [];
-        for (let i = 0; i < options.stableCells; i++) {
-          const rate = drawStableRate(rng);
-          cells.push(cell(rng, n, m, rate, rate));
-          flagged.aggregator += aggregatorFailProbability(n, rate, rate);
+        for (let k = 0; k < groups; k++) {
+          const stable = k < options.stableGroups;
+          const rate = stable ? drawStableRate(rng) : drop.from;
+          for (let j = 0; j < jobs; j++) {
+            const after = stable || (options.confined && j > 0) ? rate : drop.to;
+            drawTimeline(rng, g, rate, after, buffer[k * jobs + j]!);
+          }
+          if (stable) flagged.aggregator += aggregatorFailProbability(n, rate, rate) * options.horizon;
         }
-        for (let i = 0; i < options.regressedCells; i++) cells.push(cell(rng, n, m, drop.from, drop.to));
-        const { verdicts } = evaluateCells(cells, options.rules);
-        for (let i = 0; i < cells.length; i++) {
-          const v = verdicts[i];
-          const isStable = i < options.stableCells;
-          if (v?.ratchet?.regressed) isStable ? flagged.ratchet++ : hits.ratchet++;
-          if (v?.compatible?.regressed) isStable ? flagged.compatible++ : hits.compatible++;
+        let openR = new Uint8Array(groups * cellsPerGroup);
+        let openC = new Uint8Array(groups * cellsPerGroup);
+        for (let day = 1; day <= options.horizon; day++) {
+          const w = windows[day - 1]!;
+          const cells: RegressionCell[] = [];
+          for (let k = 0; k < groups; k++) {
+            const timelines = buffer.slice(k * jobs, (k + 1) * jobs);
+            const base = k * cellsPerGroup;
+            cells.push(cellOf(timelines, w, openR[base] === 1, openC[base] === 1, true));
+            if (withJobCells) for (let j = 0; j < jobs; j++) cells.push(cellOf([timelines[j]!], w, openR[base + 1 + j] === 1, false, false));
+          }
+          const { verdicts } = evaluateCells(cells, options.rules, { procedure: options.procedure ?? 'discrete' });
+          const nextR = new Uint8Array(cells.length);
+          const nextC = new Uint8Array(cells.length);
+          const strict = new Uint8Array(cells.length);
+          for (let c = 0; c < cells.length; c++) {
+            const r = verdicts[c]?.ratchet;
+            if (r?.regressed) nextR[c] = 1;
+            if (r?.regressed && !r.heldByHysteresis) strict[c] = 1;
+            if (verdicts[c]?.compatible?.regressed) nextC[c] = 1;
+          }
+          const today = { ratchet: 0, compatible: 0, ratchetFalse: 0, compatibleFalse: 0, strict: 0, strictFalse: 0 };
+          for (let k = 0; k < groups; k++) {
+            const base = k * cellsPerGroup;
+            let r = false;
+            let st = false;
+            for (let x = 0; x < cellsPerGroup; x++) {
+              if (nextR[base + x]) r = true;
+              if (strict[base + x]) st = true;
+            }
+            const c = nextC[base] === 1;
+            if (r) today.ratchet++;
+            if (c) today.compatible++;
+            if (st) today.strict++;
+            if (st && k < options.stableGroups) today.strictFalse++;
+            if (k < options.stableGroups) {
+              if (r) (flagged.ratchet++, today.ratchetFalse++);
+              if (c) (flagged.compatible++, today.compatibleFalse++);
+              continue;
+            }
+            const index = report * options.regressedGroups + (k - options.stableGroups);
+            if (r) {
+              on.ratchet[day - 1]!++;
+              if (first.ratchet[index] === 0) first.ratchet[index] = day;
+            }
+            if (c) {
+              on.compatible[day - 1]!++;
+              if (first.compatible[index] === 0) first.compatible[index] = day;
+            }
+          }
+          stableSnapshots += options.stableGroups;
+          snapshots++;
+          if (today.ratchet) fdp.ratchet += today.ratchetFalse / today.ratchet;
+          if (today.compatible) fdp.compatible += today.compatibleFalse / today.compatible;
+          if (today.strict) fdp.strict += today.strictFalse / today.strict;
+          if (options.hysteresis !== false) {
+            openR = nextR;
+            openC = nextC;
+          }
         }
-        stable += options.stableCells;
       }
-      const injected = options.reports * options.regressedCells;
       detection.push({
         drop,
         sampleRuns: n,
         basisRuns: m,
-        ratchet: hits.ratchet / injected,
-        compatible: hits.compatible / injected,
+        ratchet: summarise(first.ratchet, on.ratchet, injected, options.horizon),
+        compatible: summarise(first.compatible, on.compatible, injected, options.horizon),
         aggregator: aggregatorFailProbability(n, drop.from, drop.to),
       });
     }
-    const per10k = (count: number): number => (count / stable) * 10_000;
+    const per10k = (count: number): number => (count / stableSnapshots) * 10_000;
     falseAlarms.push({
       sampleRuns: n,
       basisRuns: m,
-      stableCells: stable,
+      stableGroups: stableSnapshots,
       ratchet: per10k(flagged.ratchet),
       compatible: per10k(flagged.compatible),
       aggregator: per10k(flagged.aggregator),
+      fdr: { ratchet: fdp.ratchet / snapshots, compatible: fdp.compatible / snapshots },
+      fdrStrict: fdp.strict / snapshots,
     });
   }
   return { detection, falseAlarms };
-}
-
-function cell(rng: () => number, n: number, m: number, basisRate: number, sampleRate: number): RegressionCell {
-  const sampleWorking = drawBinomial(rng, n, sampleRate);
-  return {
-    sample: { runs: n, working: sampleWorking },
-    basis: { runs: m, working: drawBinomial(rng, m, basisRate) },
-    sampleHardFailures: n - sampleWorking,
-    openRatchet: false,
-    openCompatible: false,
-  };
 }
 
 // ---------------------------------------------------------------------------------------------------
@@ -181,6 +369,8 @@ export interface InjectedDrop {
   job: number;
   from: number;
   to: number;
+  /** Days before the as-of when the drop starts; default the whole current window. */
+  sinceDays?: number;
 }
 
 export interface RunSimulationOptions {
@@ -193,6 +383,8 @@ export interface RunSimulationOptions {
   /** Rates given here replace the stable draw for that test × job in both windows (from) and the current one (to). */
   drops: readonly InjectedDrop[];
   windowMs?: number;
+  /** Job names (default simulationJobName(0 … jobs − 1), each its own variant group); equal variants make a group of several jobs. */
+  jobNames?: readonly string[];
 }
 
 export interface RunSimulation {
@@ -217,15 +409,16 @@ export function simulationTestName(t: number): string {
 }
 
 /**
- * RunRecords for `jobs` jobs (each its own variant group), `runsPerWindow` runs per job per window,
- * `tests` tests per run. Each test × job draws a stable working rate and flake rate; injected drops
- * set the previous-window rate to `from` and the current-window rate to `to`.
+ * RunRecords for `jobs` jobs (each its own variant group unless `jobNames` says otherwise),
+ * `runsPerWindow` runs per job per window, `tests` tests per run. Each test × job draws a stable
+ * working rate and flake rate; injected drops set the rate to `from` before the drop and `to` from
+ * `sinceDays` before the as-of (default: the whole current window).
  */
 export function simulateRuns(options: RunSimulationOptions): RunSimulation {
   const rng = createRng(options.seed);
   const windowMs = options.windowMs ?? 7 * 86_400_000;
   const testNames = Array.from({ length: options.tests }, (_, t) => simulationTestName(t));
-  const jobNames = Array.from({ length: options.jobs }, (_, j) => simulationJobName(j));
+  const jobNames = Array.from({ length: options.jobs }, (_, j) => options.jobNames?.[j] ?? simulationJobName(j));
   const rates = new Float64Array(options.tests * options.jobs);
   const flakes = new Float64Array(options.tests * options.jobs);
   const currentRates = new Float64Array(options.tests * options.jobs);
@@ -234,12 +427,14 @@ export function simulateRuns(options: RunSimulationOptions): RunSimulation {
     flakes[i] = drawFlakeRate(rng);
     currentRates[i] = rates[i]!;
   }
+  const end = options.asOf.getTime();
+  const dropStart = new Float64Array(rates.length).fill(end - windowMs);
   for (const d of options.drops) {
     const i = d.test * options.jobs + d.job;
     rates[i] = d.from;
     currentRates[i] = d.to;
+    if (d.sinceDays !== undefined) dropStart[i] = end - d.sinceDays * 86_400_000;
   }
-  const end = options.asOf.getTime();
   const records: RunRecord[] = [];
   let build = 1_900_000_000_000_000_000n;
   for (let j = 0; j < options.jobs; j++) {
@@ -254,7 +449,7 @@ export function simulateRuns(options: RunSimulationOptions): RunSimulation {
         let failed = false;
         for (let t = 0; t < options.tests; t++) {
           const i = t * options.jobs + j;
-          const working = window === 'current' ? currentRates[i]! : rates[i]!;
+          const working = started >= dropStart[i]! ? currentRates[i]! : rates[i]!;
           const u = rng();
           let status: TestResult['status'];
           if (u >= working) status = 'fail';

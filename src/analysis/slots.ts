@@ -6,6 +6,9 @@
  *   slot 0  current                              [asOf − current, asOf)
  *   slot 1  in both previous and basis           [start − min(previous, basis), start)
  *   slot 2  in the longer of the two only        [start − max, start − min)   (empty when equal)
+ *
+ * Ratchet mode's recent window [asOf − recent, asOf) is the newest part of slot 0; runs there are
+ * counted in slot 0 and once more on their own, so its hypothesis needs no extra pass.
  */
 import type { Window, Windows } from './windows.ts';
 
@@ -20,10 +23,13 @@ export interface Slots {
   lookbackStart: number;
   /** Which window slot 2 belongs to; null when previous and basis are the same length. */
   restBelongsTo: 'previous' | 'basis' | null;
+  /** Ratchet mode's recent window (inside the current one); null when off or not shorter than it. */
+  recent: Window | null;
 }
 
-export function slotsFor(windows: Windows, basisMs: number): Slots {
+export function slotsFor(windows: Windows, basisMs: number, recentMs: number | null = null): Slots {
   const start = windows.current.start;
+  const end = windows.current.end;
   const previousMs = windows.previous.end - windows.previous.start;
   const basis = { start: start - basisMs, end: start };
   return {
@@ -33,6 +39,8 @@ export function slotsFor(windows: Windows, basisMs: number): Slots {
     sharedStart: start - Math.min(previousMs, basisMs),
     lookbackStart: start - Math.max(previousMs, basisMs),
     restBelongsTo: previousMs === basisMs ? null : previousMs > basisMs ? 'previous' : 'basis',
+    // A recent window as long as the current one would only repeat the current hypothesis.
+    recent: recentMs !== null && recentMs > 0 && recentMs < end - start ? { start: end - recentMs, end } : null,
   };
 }
 
@@ -41,6 +49,11 @@ export function slotOf(time: number, slots: Slots): Slot | -1 {
   if (time >= slots.current.end || time < slots.lookbackStart) return -1;
   if (time >= slots.current.start) return 0;
   return time >= slots.sharedStart ? 1 : 2;
+}
+
+/** Whether a run counted at `time` in slot 0 is also in the recent window. */
+export function inRecent(time: number, slots: Slots): boolean {
+  return slots.recent !== null && time >= slots.recent.start;
 }
 
 /** Whether slot counts belong to the previous window (job and test summaries). */

@@ -5,9 +5,10 @@
  */
 import type { RegressionsConfig } from '../config/config-schema.ts';
 import type { EvidenceRun, JobCounts, JobRegression, Snapshot, TestRegression } from '../snapshot/schema.ts';
-import { evaluateCells, type RegressionCell, type RegressionMode, type Verdict } from './regressions.ts';
+import { evaluateCells, type CellSide, type RegressionCell, type RegressionMode, type Verdict } from './regressions.ts';
+import type { Slots } from './slots.ts';
 import { compareRegressions, flagged, isOpen, previousRegressions, regressionId, resolved, stillListed, type Lifecycle } from './lifecycle.ts';
-import { finishTestCounts, newestFirst, runsOf, testId, type GroupCell, type TestAccumulator } from './test-summary.ts';
+import { finishTestCounts, newestFirst, runsOf, testId, type GroupCell, type RawCounts, type TestAccumulator } from './test-summary.ts';
 
 const MODES: readonly RegressionMode[] = ['ratchet', 'compatible'];
 
@@ -17,24 +18,40 @@ export interface TestRegressionResult {
   tested: number;
 }
 
-export function testRegressions(tests: TestAccumulator, settings: RegressionsConfig, previous: Snapshot | null | undefined, asOf: string): TestRegressionResult {
-  const groups = tests.groupCells(settings.groupBy);
+/** How reasons name the recent window: "last 3 days", "last 36 hours". */
+export function recentLabel(slots: Slots): string {
+  if (!slots.recent) return 'recent window';
+  const hours = (slots.recent.end - slots.recent.start) / 3_600_000;
+  return hours % 24 === 0 ? `last ${hours / 24 === 1 ? 'day' : `${hours / 24} days`}` : `last ${Math.round(hours * 10) / 10} hours`;
+}
+
+/** Counts of the sample before the recent window: sample − recent. */
+function minus(a: RawCounts, b: RawCounts): RawCounts {
+  return { passes: a.passes - b.passes, failures: a.failures - b.failures, flakes: a.flakes - b.flakes };
+}
+
+function plus(a: RawCounts, b: RawCounts): RawCounts {
+  return { passes: a.passes + b.passes, failures: a.failures + b.failures, flakes: a.flakes + b.flakes };
+}
+
+export function testRegressions(tests: TestAccumulator, settings: RegressionsConfig, previous: Snapshot | null | undefined, asOf: string, slots: Slots): TestRegressionResult {
+  const groups = tests.groupCells(settings.groupBy, settings.ratchet.jobCells);
   const prior = previousRegressions(previous, 'tests');
   const ids = groups.map((g) => {
     const id = testId(tests.suites[g.test]!, tests.names[g.test]!);
     return { testId: id, ratchet: regressionId('ratchet', 'test', id, g.group), compatible: regressionId('compatible', 'test', id, g.group) };
   });
-  const cells: RegressionCell[] = groups.map((g, i) => {
-    const working = (c: GroupCell['sample']): number => (settings.flakeAsFailure ? c.passes : c.passes + c.flakes);
-    return {
-      sample: { runs: runsOf(g.sample), working: working(g.sample) },
-      basis: { runs: runsOf(g.basis), working: working(g.basis) },
-      sampleHardFailures: g.sample.failures,
-      openRatchet: isOpen(prior.get(ids[i]!.ratchet)),
-      openCompatible: isOpen(prior.get(ids[i]!.compatible)),
-    };
-  });
-  const { verdicts, tested } = evaluateCells(cells, settings);
+  const side = (c: RawCounts): CellSide => ({ runs: runsOf(c), working: settings.flakeAsFailure ? c.passes : c.passes + c.flakes });
+  const cells: RegressionCell[] = groups.map((g, i) => ({
+    sample: side(g.sample),
+    basis: side(g.basis),
+    sampleHardFailures: g.sample.failures,
+    ...(slots.recent ? { recent: { sample: side(g.recent), basis: side(plus(g.basis, minus(g.sample, g.recent))) } } : {}),
+    openRatchet: isOpen(prior.get(ids[i]!.ratchet)),
+    openCompatible: g.compatible && isOpen(prior.get(ids[i]!.compatible)),
+    compatible: g.compatible,
+  }));
+  const { verdicts, tested } = evaluateCells(cells, settings, { recentLabel: recentLabel(slots) });
   const out: TestRegression[] = [];
   const seen = new Set<string>();
   verdicts.forEach((v, i) => {
@@ -46,7 +63,7 @@ export function testRegressions(tests: TestAccumulator, settings: RegressionsCon
       seen.add(id);
       const before = prior.get(id);
       const lifecycle = verdict.regressed ? flagged(before, asOf) : resolved(before!, asOf);
-      out.push(testEntry(tests, groups[i]!, ids[i]!.testId, id, mode, verdict, lifecycle, settings, asOf));
+      out.push(testEntry(tests, groups[i]!, ids[i]!.testId, id, mode, verdict, lifecycle, settings, asOf, slots));
     }
   });
   carryOver(prior, seen, out, asOf, settings.keepResolvedDays);
@@ -64,12 +81,18 @@ function testEntry(
   lifecycle: Lifecycle,
   settings: RegressionsConfig,
   asOf: string,
+  slots: Slots,
 ): TestRegression {
   const lanes = new Set(g.lanes);
   const failedRuns: EvidenceRun[] = [];
   const jobs = new Set<string>();
   for (const lane of g.lanes) jobs.add(tests.laneJob[lane]!);
-  for (const r of newestFirst(tests.failedRuns(g.test).filter((r) => r.slot === 0 && lanes.has(r.lane) && (r.status === 'fail' || settings.flakeAsFailure)))) {
+  const recent = verdict.window === 'recent' && slots.recent ? slots.recent.start : -Infinity;
+  // The counts the verdict rests on: the current window against the basis, or the recent window
+  // against every earlier run of the basis and current windows.
+  const sample = verdict.window === 'recent' ? g.recent : g.sample;
+  const basis = verdict.window === 'recent' ? plus(g.basis, minus(g.sample, g.recent)) : g.basis;
+  for (const r of newestFirst(tests.failedRuns(g.test).filter((r) => r.slot === 0 && r.time >= recent && lanes.has(r.lane) && (r.status === 'fail' || settings.flakeAsFailure)))) {
     if (failedRuns.length >= settings.maxFailedRuns) break;
     failedRuns.push({ job: r.job, buildId: r.buildId, url: r.url, status: r.status, started: r.started });
   }
@@ -86,12 +109,13 @@ function testEntry(
     testId: test,
     suite: tests.suites[g.test]!,
     name: tests.names[g.test]!,
-    groupBy: settings.groupBy,
+    groupBy: g.groupBy,
     group: g.group,
+    window: verdict.window,
     variants: tests.laneVariants[representativeLane(tests, g)]!,
     jobs: [...jobs].sort(),
-    sample: finishTestCounts(g.sample),
-    basis: runsOf(g.basis) > 0 ? finishTestCounts(g.basis) : null,
+    sample: finishTestCounts(sample),
+    basis: runsOf(basis) > 0 ? finishTestCounts(basis) : null,
     p: verdict.p,
     q: verdict.q,
     drop: verdict.drop,
@@ -128,22 +152,29 @@ export interface JobWindows {
   variantKey: string;
   sample: JobCounts;
   basis: JobCounts;
+  /** The recent window and every earlier run of the basis and current windows; absent when off. */
+  recent?: { sample: JobCounts; basis: JobCounts };
 }
 
-/** Job pass-rate regressions, ratchet mode: Fisher on success against failure + error, BH across jobs. */
-export function jobRegressions(jobs: readonly JobWindows[], settings: RegressionsConfig, previous: Snapshot | null | undefined, asOf: string): { regressions: JobRegression[]; tested: number } {
+/**
+ * Job pass-rate regressions, ratchet mode: Fisher on success against failure + error, current and
+ * recent window, discrete Benjamini–Hochberg across the jobs of the report.
+ */
+export function jobRegressions(jobs: readonly JobWindows[], settings: RegressionsConfig, previous: Snapshot | null | undefined, asOf: string, recentLabel = 'recent window'): { regressions: JobRegression[]; tested: number } {
   const prior = previousRegressions(previous, 'jobs');
   const ids = jobs.map((j) => regressionId('ratchet', 'job', j.name, j.variantKey));
   const decided = (c: JobCounts): number => c.success + c.failure + c.error;
+  const side = (c: JobCounts): CellSide => ({ runs: decided(c), working: c.success });
   const cells: RegressionCell[] = jobs.map((j, i) => ({
-    sample: { runs: decided(j.sample), working: j.sample.success },
-    basis: { runs: decided(j.basis), working: j.basis.success },
+    sample: side(j.sample),
+    basis: side(j.basis),
     sampleHardFailures: j.sample.failure + j.sample.error,
+    ...(j.recent ? { recent: { sample: side(j.recent.sample), basis: side(j.recent.basis) } } : {}),
     openRatchet: isOpen(prior.get(ids[i]!)),
     openCompatible: false,
   }));
   // A job without basis runs is new, not regressed: the new-test rule does not apply to jobs.
-  const { verdicts, tested } = evaluateCells(cells, { ...settings, newTestPassRate: 0 }, { rateLabel: 'Pass rate' });
+  const { verdicts, tested } = evaluateCells(cells, { ...settings, newTestPassRate: 0 }, { rateLabel: 'Pass rate', recentLabel });
   const out: JobRegression[] = [];
   const seen = new Set<string>();
   verdicts.forEach((v, i) => {
@@ -152,6 +183,7 @@ export function jobRegressions(jobs: readonly JobWindows[], settings: Regression
     const id = ids[i]!;
     seen.add(id);
     const j = jobs[i]!;
+    const counts = verdict.window === 'recent' && j.recent ? j.recent : j;
     out.push({
       id,
       mode: 'ratchet',
@@ -163,8 +195,9 @@ export function jobRegressions(jobs: readonly JobWindows[], settings: Regression
       reason: verdict.reason,
       job: j.name,
       variantKey: j.variantKey,
-      sample: j.sample,
-      basis: j.basis,
+      window: verdict.window,
+      sample: counts.sample,
+      basis: counts.basis,
       p: verdict.p,
       q: verdict.q,
       drop: verdict.drop,

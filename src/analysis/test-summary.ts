@@ -3,7 +3,8 @@
  * their normalised text. Every test is counted; the snapshot lists those that failed or flaked.
  *
  * Built for millions of results: test names are interned to integer ids once, and counts live in
- * one typed array of cells, a cell being one test in one lane with 3 slots × (pass, fail, flake).
+ * one typed array of cells, a cell being one test in one lane with 3 slots × (pass, fail, flake),
+ * plus (pass, fail, flake) once more for the runs of slot 0 that fall in the recent window.
  * Per-job, per-variant and regression-cell figures are sums of lane cells, made at the end.
  */
 import { createHash } from 'node:crypto';
@@ -13,7 +14,7 @@ import { variantKey } from '../ingest/variants.ts';
 import { wilsonInterval } from './stats/index.ts';
 import { normalizeFailureText } from './failure-text.ts';
 import { daysBetween } from './windows.ts';
-import { inBasis, inPrevious, type Slot, type Slots } from './slots.ts';
+import { inBasis, inPrevious, inRecent, type Slot, type Slots } from './slots.ts';
 import { prowRunUrl } from '../util/prow-links.ts';
 
 export interface RawCounts {
@@ -28,8 +29,9 @@ const MAX_GROUPS = 20;
 const MAX_FAILED_RUNS = 50;
 const MAX_EXAMPLE = 4000;
 const DAY_MS = 86_400_000;
-/** Ints per cell: 3 slots × (pass, fail, flake). */
-const CELL = 9;
+/** Ints per cell: 3 slots × (pass, fail, flake), then the recent part of slot 0. */
+const CELL = 12;
+const RECENT = 9;
 
 export interface FailedRun {
   job: string;
@@ -64,10 +66,16 @@ export interface PayloadRun {
 /** Sums of lane cells for one test in one regression group. */
 export interface GroupCell {
   test: number;
+  /** What `group` names: a variant key or a job. */
+  groupBy: 'variant' | 'job';
   group: string;
   lanes: number[];
   sample: RawCounts;
   basis: RawCounts;
+  /** The part of the sample in the recent window (all zero when it is off). */
+  recent: RawCounts;
+  /** Whether compatible mode judges this cell (false for ratchet mode's extra job cells). */
+  compatible: boolean;
 }
 
 export function testId(suite: string, name: string): string {
@@ -181,6 +189,7 @@ export class TestAccumulator {
     const day = shown ? Math.floor((time - this.#firstDay) / DAY_MS) : -1;
     const dayOk = day >= 0 && day < this.#dates.length;
     const tests = run.tests;
+    const recent = slot === 0 && inRecent(time, this.#slots);
     const payload = slot === 0 && run.payloadTag && run.result !== 'pending';
     const payloadTests = payload ? new Int32Array(tests.length) : undefined;
     const payloadStatuses = payload ? new Uint8Array(tests.length) : undefined;
@@ -215,6 +224,7 @@ export class TestAccumulator {
         counts = this.#counts; // #newCell may have grown it
       }
       counts[cell * CELL + slot * 3 + code]!++;
+      if (recent) counts[cell * CELL + RECENT + code]!++;
       if (dayOk) {
         let days = this.#days[id];
         if (!days) this.#days[id] = days = new Int32Array(this.#dates.length * 3);
@@ -321,24 +331,47 @@ export class TestAccumulator {
     );
   }
 
-  /** Sample (slot 0) and basis counts of every test × group with sample runs, grouped by variant key or job. */
-  groupCells(groupBy: 'variant' | 'job'): GroupCell[] {
+  /**
+   * Sample (slot 0), recent and basis counts of every test × group with sample runs, grouped by
+   * variant key or job. With `jobCells` (and grouping by variant), each test × job inside a variant
+   * group of several jobs is a cell too, for ratchet mode alone: a regression confined to one job
+   * is diluted by the others in the pooled cell. A job cell whose lanes are exactly those of a
+   * variant cell would repeat it and is left out.
+   */
+  groupCells(groupBy: 'variant' | 'job', jobCells = false): GroupCell[] {
     const out: GroupCell[] = [];
-    const groupOf = groupBy === 'variant' ? this.laneKey : this.laneJob;
     const slots = this.#slots;
+    const basisRest = inBasis(2, slots);
+    const add = (groups: Map<string, GroupCell>, kind: 'variant' | 'job', key: string, t: number, cell: number, lane: number, compatible: boolean): void => {
+      let g = groups.get(key);
+      if (!g) groups.set(key, (g = { test: t, groupBy: kind, group: key, lanes: [], sample: zero(), basis: zero(), recent: zero(), compatible }));
+      g.lanes.push(lane);
+      this.#slotCounts(cell, 0, g.sample);
+      this.#slotCounts(cell, 1, g.basis);
+      if (basisRest) this.#slotCounts(cell, 2, g.basis);
+      const base = cell * CELL + RECENT;
+      g.recent.passes += this.#counts[base]!;
+      g.recent.failures += this.#counts[base + 1]!;
+      g.recent.flakes += this.#counts[base + 2]!;
+    };
+    const extraJobs = groupBy === 'variant' && jobCells;
     for (let t = 0; t < this.names.length; t++) {
       const groups = new Map<string, GroupCell>();
+      const jobs = extraJobs ? new Map<string, GroupCell>() : undefined;
       for (const cell of this.#testCells[t]!) {
         const lane = this.#cellLane[cell]!;
-        const key = groupOf[lane]!;
-        let g = groups.get(key);
-        if (!g) groups.set(key, (g = { test: t, group: key, lanes: [], sample: zero(), basis: zero() }));
-        g.lanes.push(lane);
-        this.#slotCounts(cell, 0, g.sample);
-        this.#slotCounts(cell, 1, g.basis);
-        if (inBasis(2, slots)) this.#slotCounts(cell, 2, g.basis);
+        add(groups, groupBy, groupBy === 'variant' ? this.laneKey[lane]! : this.laneJob[lane]!, t, cell, lane, true);
+        if (jobs) add(jobs, 'job', this.laneJob[lane]!, t, cell, lane, false);
       }
       for (const g of groups.values()) if (runsOf(g.sample) > 0) out.push(g);
+      if (!jobs) continue;
+      for (const j of jobs.values()) {
+        if (runsOf(j.sample) === 0) continue;
+        // A job's lanes all have distinct variant keys, so it repeats a variant cell only when it
+        // has one lane and that lane is the variant cell's only one.
+        if (j.lanes.length === 1 && groups.get(this.laneKey[j.lanes[0]!]!)!.lanes.length === 1) continue;
+        out.push(j);
+      }
     }
     return out;
   }

@@ -23,6 +23,8 @@ interface CommonOptions {
   asOf?: string;
   gcsEndpoint?: string;
   concurrency?: string;
+  deadline?: string;
+  workers?: string;
   quiet?: boolean;
   base?: string;
   site?: string;
@@ -38,6 +40,12 @@ function addCommon(command: Command): Command {
     .option('--gcs-endpoint <url>', 'another GCS JSON API endpoint (an emulator); STORAGE_EMULATOR_HOST works too')
     .option('--concurrency <n>', 'parallel requests while fetching')
     .option('-q, --quiet', 'print only the final summary');
+}
+
+function addFetchOptions(command: Command): Command {
+  return command
+    .option('--deadline <minutes>', 'stop starting new work this many minutes into the fetch and keep what was read; runs not reached are listed in data quality and read next time')
+    .option('--workers <n>', 'threads that parse runs while fetching (0: the main thread only; default one per core, at most 4)');
 }
 
 function addSiteOptions(command: Command): Command {
@@ -79,6 +87,20 @@ async function stageSettings(options: CommonOptions, resolved: Resolved, deadlin
   return { config: resolved.loaded.config, source, paths: resolved.paths, asOf: resolved.asOf, baseDir: resolved.loaded.baseDir };
 }
 
+function parseDeadline(value: string | undefined, fromConfig: number | undefined): number | undefined {
+  if (value === undefined) return fromConfig === undefined ? undefined : Date.now() + fromConfig * 60_000;
+  const minutes = Number(value);
+  if (!Number.isFinite(minutes) || minutes <= 0) throw new UsageError(`--deadline ${value}: expected a number of minutes greater than 0, e.g. --deadline 45`);
+  return Date.now() + minutes * 60_000;
+}
+
+function parseWorkers(value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0 || n > 64) throw new UsageError(`--workers ${value}: expected a whole number from 0 to 64`);
+  return n;
+}
+
 function parseConcurrency(value: string | undefined): number | undefined {
   if (value === undefined) return undefined;
   const n = Number(value);
@@ -91,20 +113,29 @@ const log = (quiet: boolean | undefined, line: string): void => {
 };
 
 async function runFetch(options: CommonOptions, resolved: Resolved): Promise<{ settings: StageSettings; report: FetchReport }> {
-  const settings = await stageSettings(options, resolved);
+  // The deadline counts from here, so a scheduled job can size it against its own timeout.
+  const deadline = parseDeadline(options.deadline, resolved.loaded.config.gcs.deadlineMinutes);
+  const workers = parseWorkers(options.workers) ?? resolved.loaded.config.gcs.workers;
+  const settings = await stageSettings(options, resolved, deadline);
   const progress = createProgressReporter(process.stderr, options.quiet);
+  const started = Date.now();
   try {
     const report = await fetchStage(settings, {
       onProgress: (p) => progress.update(p),
       ...(settings.config.gcs.concurrency ? { concurrency: settings.config.gcs.concurrency } : {}),
       ...(options.concurrency ? { concurrency: Number(options.concurrency) } : {}),
+      ...(workers !== undefined ? { workers } : {}),
+      ...(deadline !== undefined ? { deadline } : {}),
     });
     progress.stop();
     const s = report.stats;
     process.stdout.write(
       `fetch: ${s.jobs} jobs, ${s.runsFound} runs in the window: ${s.runsFromCache} from the cache, ${s.runsFetched} read from ${settings.source.description}` +
-        ` (${s.objectsRead} objects, ${(s.bytesRead / 1e6).toFixed(1)} MB); ${s.runsPending} unfinished, ${s.runsIncomplete} incomplete, ${s.objectsFailed} objects failed\n`,
+        ` (${s.objectsRead} objects, ${(s.bytesRead / 1e6).toFixed(1)} MB); ${s.runsPending} unfinished, ${s.runsIncomplete} incomplete, ${s.objectsFailed} objects failed` +
+        (s.runsSkipped > 0 ? `; deadline reached: ${s.runsSkipped} runs left for the next fetch` : '') +
+        `; ${((Date.now() - started) / 1000).toFixed(1)} s\n`,
     );
+    if (report.discoveryProblems.length > 0) log(options.quiet, `       ${report.discoveryProblems.length} listing problems (see data quality in the report)`);
     return { settings, report };
   } finally {
     progress.stop();
@@ -139,7 +170,7 @@ export function createProgram(): Command {
     .version(VERSION)
     .showHelpAfterError('(run with --help for usage)');
 
-  addCommon(program.command('fetch').description('read runs in the look-back window from the source into the run cache')).action(async (options: CommonOptions) => {
+  addFetchOptions(addCommon(program.command('fetch').description('read runs in the look-back window from the source into the run cache'))).action(async (options: CommonOptions) => {
     await runFetch(options, await resolveCommon(options));
   });
 
@@ -151,7 +182,7 @@ export function createProgram(): Command {
     await runBuild(options, await resolveCommon(options));
   });
 
-  addSiteOptions(addCommon(program.command('run').description('fetch, analyze and build in one go'))).action(async (options: CommonOptions) => {
+  addFetchOptions(addSiteOptions(addCommon(program.command('run').description('fetch, analyze and build in one go')))).action(async (options: CommonOptions) => {
     const resolved = await resolveCommon(options);
     const { settings } = await runFetch(options, resolved);
     await runAnalyze(options, resolved, settings);

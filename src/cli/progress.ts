@@ -1,6 +1,6 @@
 /**
- * Fetch progress: a live bar on a terminal, plain periodic lines in CI or when piped, and a final
- * summary either way.
+ * Fetch progress: a live bar on a terminal, plain periodic lines in CI or when piped (a bar's carriage
+ * returns make a CI log unreadable), and a final summary either way (printed by the CLI).
  */
 import cliProgress from 'cli-progress';
 import type { FetchProgress } from '../ingest/fetch-runs.ts';
@@ -10,48 +10,117 @@ export interface ProgressReporter {
   stop(): void;
 }
 
-export function createProgressReporter(stream: NodeJS.WriteStream = process.stderr, quiet = false): ProgressReporter {
-  if (quiet) return { update() {}, stop() {} };
-  const started = Date.now();
-  if (stream.isTTY && !process.env.CI) {
-    const bar = new cliProgress.SingleBar(
-      {
-        stream,
-        format: 'fetch |{bar}| {value}/{total} runs · {cached} cached · {fetched} read · {failed} failed · {mb} MB · {rate} runs/s · ETA {eta_formatted}',
-        hideCursor: true,
-        clearOnComplete: true,
-      },
-      cliProgress.Presets.shades_classic,
-    );
-    let startedBar = false;
-    return {
-      update(p) {
-        const payload = { cached: p.runsFromCache, fetched: p.runsFetched, failed: p.runsFailed, mb: (p.bytesRead / 1e6).toFixed(1), rate: rate(p.runsDone, started) };
-        if (!startedBar) {
-          bar.start(Math.max(p.runsFound, 1), p.runsDone, payload);
-          startedBar = true;
-        }
-        bar.setTotal(Math.max(p.runsFound, p.runsDone, 1));
-        bar.update(p.runsDone, payload);
-      },
-      stop() {
-        if (startedBar) bar.stop();
-      },
-    };
-  }
-  let last = Date.now();
+export interface ProgressOptions {
+  quiet?: boolean;
+  /** Plain lines instead of a bar. Default: when the stream is not a terminal, or CI is set. */
+  plain?: boolean;
+  /** Milliseconds between plain lines. Default 10 s. */
+  intervalMs?: number;
+  /** Clock, for tests. */
+  now?: () => number;
+}
+
+export function createProgressReporter(stream: NodeJS.WritableStream & { isTTY?: boolean } = process.stderr, options: ProgressOptions | boolean = {}): ProgressReporter {
+  const opts: ProgressOptions = typeof options === 'boolean' ? { quiet: options } : options;
+  if (opts.quiet) return { update() {}, stop() {} };
+  const now = opts.now ?? Date.now;
+  const plain = opts.plain ?? (!stream.isTTY || Boolean(process.env.CI));
+  return plain ? plainReporter(stream, opts.intervalMs ?? 10_000, now) : barReporter(stream as NodeJS.WriteStream, now);
+}
+
+/** The numbers both forms show, derived from one progress report. */
+export function describeProgress(p: FetchProgress, now: number): { runsPerSec: number; mbPerSec: number; etaSeconds: number | undefined; mb: number } {
+  const seconds = Math.max(0.001, (now - p.startedAt) / 1000);
+  const runsPerSec = p.runsDone / seconds;
+  const remaining = Math.max(0, p.runsFound - p.runsDone);
+  // Runs from the cache take no time: the rate of fetched runs predicts the rest better, but early on we have
+  // only the overall one.
+  const etaSeconds = runsPerSec > 0 && p.runsDone >= 5 ? remaining / runsPerSec : undefined;
+  return { runsPerSec, mbPerSec: p.bytesRead / 1e6 / seconds, etaSeconds, mb: p.bytesRead / 1e6 };
+}
+
+export function formatDuration(seconds: number | undefined): string {
+  if (seconds === undefined || !Number.isFinite(seconds)) return '?';
+  const s = Math.round(seconds);
+  if (s < 60) return `${s}s`;
+  if (s < 3600) return `${Math.floor(s / 60)}m${String(s % 60).padStart(2, '0')}s`;
+  return `${Math.floor(s / 3600)}h${String(Math.floor((s % 3600) / 60)).padStart(2, '0')}m`;
+}
+
+/** One plain line: what a CI log shows every interval. */
+export function progressLine(p: FetchProgress, now: number): string {
+  if (p.phase === 'discover') return `fetch: listing jobs…`;
+  const d = describeProgress(p, now);
+  const listing = p.jobsListed < p.jobs ? `, ${p.jobsListed}/${p.jobs} jobs listed` : '';
+  const skipped = p.runsSkipped > 0 ? `, ${p.runsSkipped} left at the deadline` : '';
+  return (
+    `fetch: ${p.runsDone}/${p.runsFound} runs (${p.runsFetched} read, ${p.runsFromCache} cached, ${p.runsFailed} incomplete${skipped})${listing}, ` +
+    `${d.mb.toFixed(1)} MB, ${d.runsPerSec.toFixed(1)} runs/s, ${d.mbPerSec.toFixed(1)} MB/s, ETA ${formatDuration(d.etaSeconds)}`
+  );
+}
+
+function plainReporter(stream: NodeJS.WritableStream, intervalMs: number, now: () => number): ProgressReporter {
+  let last: number | undefined;
+  let latest: FetchProgress | undefined;
+  let printedLatest = false;
   return {
     update(p) {
-      const now = Date.now();
-      if (p.phase !== 'fetch' || now - last < 5000) return;
-      last = now;
-      stream.write(`fetch: ${p.runsDone}/${p.runsFound} runs (${p.runsFromCache} cached, ${p.runsFetched} read, ${p.runsFailed} incomplete), ${(p.bytesRead / 1e6).toFixed(1)} MB, ${rate(p.runsDone, started)} runs/s\n`);
+      latest = p;
+      printedLatest = false;
+      const t = now();
+      if (p.phase === 'done') return;
+      // The first report of the fetch phase gets a line at once; later ones once per interval.
+      if (last !== undefined && t - last < intervalMs) return;
+      if (last === undefined && p.phase !== 'fetch') return;
+      last = t;
+      printedLatest = true;
+      stream.write(progressLine(p, t) + '\n');
     },
-    stop() {},
+    stop() {
+      // A last line when the fetch ran long enough to print any: it shows where the counts ended.
+      if (latest && last !== undefined && !printedLatest) stream.write(progressLine({ ...latest, phase: 'fetch' }, now()) + '\n');
+      latest = undefined;
+    },
   };
 }
 
-function rate(done: number, since: number): string {
-  const seconds = (Date.now() - since) / 1000;
-  return seconds > 0 ? (done / seconds).toFixed(1) : '0';
+function barReporter(stream: NodeJS.WriteStream, now: () => number): ProgressReporter {
+  const bar = new cliProgress.SingleBar(
+    {
+      stream,
+      format: 'fetch |{bar}| {value}/{total} runs · {fetched} read · {cached} cached · {failed} incomplete · {mb} MB · {rate} runs/s · {mbps} MB/s · ETA {etaText}',
+      hideCursor: true,
+      clearOnComplete: true,
+      // Our own ETA: cli-progress's assumes a fixed total, and ours grows while jobs are being listed.
+      etaBuffer: 1,
+    },
+    cliProgress.Presets.shades_classic,
+  );
+  let started = false;
+  return {
+    update(p) {
+      if (p.phase === 'discover') return;
+      const d = describeProgress(p, now());
+      const payload = {
+        cached: p.runsFromCache,
+        fetched: p.runsFetched,
+        failed: p.runsFailed,
+        mb: d.mb.toFixed(1),
+        rate: d.runsPerSec.toFixed(1),
+        mbps: d.mbPerSec.toFixed(1),
+        etaText: formatDuration(d.etaSeconds),
+      };
+      const total = Math.max(p.runsFound, p.runsDone, 1);
+      if (!started) {
+        bar.start(total, p.runsDone, payload);
+        started = true;
+      }
+      bar.setTotal(total);
+      bar.update(p.runsDone, payload);
+    },
+    stop() {
+      if (started) bar.stop();
+      started = false;
+    },
+  };
 }

@@ -33,6 +33,9 @@ export const regressionsConfigSchema = z.strictObject({
   mode: z.enum(['ratchet', 'compatible']).default('ratchet').describe('The verdicts the site shows first; both are always computed.'),
   groupBy: z.enum(['variant', 'job']).default('variant').describe('Cells are test × variant group (runs of equal variants pooled, as sippy does) or test × job.'),
   basis: windowLength.optional().describe('Length of the basis window, ending where the current window starts (sippy uses 30d). Default: windows.previous.'),
+  recent: z.union([windowLength, z.literal(false)]).default('3d').describe(
+    'Ratchet mode also tests each cell on this newest part of the current window against every earlier run of the basis and current windows, in the same false-discovery family, so a regression a few days old is not diluted by the healthy days before it. false turns it off.',
+  ),
   flakeAsFailure: z.boolean().default(false).describe('Count a flake (failed, then passed in the same run) as a failure instead of a pass.'),
   minFailures: z.number().int().min(0).default(3).describe('A cell needs at least this many sample failures to be flagged (sippy: 3).'),
   extremeDrop: points.default(15).describe('A drop in working rate above this many points is "extreme" (sippy: 15).'),
@@ -46,10 +49,12 @@ export const regressionsConfigSchema = z.strictObject({
   }).prefault({}),
   ratchet: z.strictObject({
     fdr: fraction.default(0.05).describe('Benjamini–Hochberg false discovery rate q across every cell of the report.'),
-    minDrop: points.default(5).describe('Smallest drop in working rate, in points, worth flagging.'),
+    minDrop: points.default(5).describe('Smallest drop in working rate, in points, worth flagging…'),
+    stableMinDrop: points.default(1).describe('…except against a basis that almost never failed: there a drop that triples the failure rate (2 × the basis failure rate, in points) is enough, but never less than this many points.'),
     openFdr: fraction.default(0.1).describe('An open regression stays open while its q-value is at most this…'),
-    openP: fraction.default(0.05).describe('…or its unadjusted p-value is at most this (and the drop is at least openMinDrop).'),
+    openP: fraction.default(0.01).describe('…or its unadjusted p-value is at most this (and the drop is at least openMinDrop).'),
     openMinDrop: points.default(3).describe('Smallest drop, in points, that keeps an open regression open.'),
+    jobCells: z.boolean().default(true).describe('With groupBy "variant", also test each test × job inside a variant group of several jobs, so a regression confined to one job is not diluted by the others.'),
   }).prefault({}),
   keepResolvedDays: z.number().min(0).default(5).describe('Days a resolved regression stays listed (sippy: 5).'),
   maxFailedRuns: z.number().int().min(0).max(100).default(10).describe('Failed sample runs listed with each regression as evidence.'),
@@ -109,6 +114,8 @@ export const configSchema = z.strictObject({
     concurrency: z.number().int().min(1).max(512).optional(),
     requestTimeoutMs: z.number().int().min(100).optional(),
     retries: z.number().int().min(0).max(20).optional(),
+    deadlineMinutes: z.number().positive().optional().describe('Stop starting new work this many minutes into a fetch and keep what was read (also --deadline); runs not reached are listed in data quality and read next time.'),
+    workers: z.number().int().min(0).max(64).optional().describe('Worker threads that parse runs while fetching (also --workers); 0 parses on the main thread. Default: one per core, at most 4.'),
   }).default({}),
 });
 

@@ -12,6 +12,7 @@ import { createHash } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { mkdir, open, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { threadId } from 'node:worker_threads';
 import type { DataProblem, RunRecord } from './run-record.ts';
 import { RUN_RECORD_VERSION } from './run-record.ts';
 import { assertSafeSegment, resolveInside } from '../util/safe-name.ts';
@@ -106,6 +107,7 @@ export class RunCache {
     }
     try {
       const record = JSON.parse(text) as RunRecord & { summary?: unknown };
+      // The summary was spliced in by put(); the record is everything else.
       delete record.summary;
       return record.recordVersion === RUN_RECORD_VERSION ? record : undefined;
     } catch {
@@ -116,12 +118,14 @@ export class RunCache {
   /** The summary of a cached run, reading only the start of its file; undefined when absent or unusable. */
   async getSummary(job: string, buildId: string): Promise<RunSummary | undefined> {
     let head: string;
+    let size: number;
     try {
       const handle = await open(this.#file(job, buildId), 'r');
       try {
         const buffer = Buffer.alloc(SUMMARY_READ_BYTES);
         const { bytesRead } = await handle.read(buffer, 0, buffer.length, 0);
         head = buffer.toString('utf8', 0, bytesRead);
+        size = (await handle.stat()).size;
       } finally {
         await handle.close();
       }
@@ -129,16 +133,18 @@ export class RunCache {
       return undefined;
     }
     // The summary holds no nested object and no string with '}' (names are safe segments, ids digits), so its
-    // first '}' closes it. Anything else (an older file, damage) falls back to reading the whole record.
+    // first '}' closes it. It also says how long the file is: a file cut short (damage from outside: our writes
+    // are atomic) must not pass as a complete run that is never read again.
     const end = head.startsWith(SUMMARY_START) ? head.indexOf('}', SUMMARY_START.length) : -1;
     if (end >= 0) {
       try {
-        const summary = JSON.parse(head.slice(SUMMARY_START.length - 1, end + 1)) as RunSummary;
-        if (summary.recordVersion === RUN_RECORD_VERSION && summary.job === job && summary.buildId === buildId) return summary;
+        const { fileBytes, ...summary } = JSON.parse(head.slice(SUMMARY_START.length - 1, end + 1)) as RunSummary & { fileBytes?: number };
+        if (fileBytes === size && summary.recordVersion === RUN_RECORD_VERSION && summary.job === job && summary.buildId === buildId) return summary;
       } catch {
         // fall through
       }
     }
+    // An older file, or one that does not check out: the record itself decides.
     const record = await this.get(job, buildId);
     return record ? summarize(record) : undefined;
   }
@@ -153,7 +159,15 @@ export class RunCache {
   async put(record: RunRecord): Promise<RunSummary> {
     const file = this.#file(record.job, record.buildId);
     const summary = summarize(record);
-    await writeAtomic(file, JSON.stringify({ summary, ...record }));
+    // {"summary":{…,"fileBytes":N},"recordVersion":…}: the record's JSON with the summary spliced in first. The
+    // record is encoded once and written as is (records reach megabytes: no second copy to splice).
+    const body = Buffer.from(JSON.stringify(record));
+    const prefix = (fileBytes: number): Buffer => Buffer.from(`{"summary":${JSON.stringify({ ...summary, fileBytes })},`);
+    // The prefix's length depends on the number it holds: iterate to the fixed point (two rounds at most).
+    const bodyBytes = body.length - 1;
+    let fileBytes = bodyBytes;
+    while (bodyBytes + prefix(fileBytes).length !== fileBytes) fileBytes = bodyBytes + prefix(fileBytes).length;
+    await writeAtomic(file, [prefix(fileBytes), body.subarray(1)]);
     return summary;
   }
 
@@ -213,11 +227,22 @@ export class RunCache {
 
 let tempCounter = 0;
 
-export async function writeAtomic(file: string, content: string | Uint8Array): Promise<void> {
+/** Write to a temporary file, then rename it into place: readers see the old file or the new one, never half. */
+export async function writeAtomic(file: string, content: string | Uint8Array | Uint8Array[]): Promise<void> {
   await mkdir(path.dirname(file), { recursive: true });
-  const temp = `${file}.${process.pid}.${++tempCounter}.tmp`;
+  // Unique per process and thread: ingest workers write into the same cache.
+  const temp = `${file}.${process.pid}.${threadId}.${++tempCounter}.tmp`;
   try {
-    await writeFile(temp, content);
+    if (Array.isArray(content)) {
+      const handle = await open(temp, 'w');
+      try {
+        await handle.writev(content);
+      } finally {
+        await handle.close();
+      }
+    } else {
+      await writeFile(temp, content);
+    }
     await rename(temp, file);
   } catch (error) {
     await rm(temp, { force: true });

@@ -14,6 +14,8 @@ import path from 'node:path';
 import * as pagefind from 'pagefind';
 import type { JobSummary, Snapshot, TestSummary } from '../snapshot/schema.ts';
 import { snapshotSchema } from '../snapshot/schema.ts';
+import { makeHref } from '../site/lib/link-builders.ts';
+import { testsWithPages } from '../site/lib/report.ts';
 import type { DirectoryArchive } from './archive.ts';
 
 /** Tokens that make every hyphenated piece of `text` findable (see the module comment). */
@@ -38,14 +40,12 @@ function testDetail(test: TestSummary): string {
   return `${test.current.failures} failures, ${test.current.flakes} flakes in ${test.current.runs} runs · ${test.suite}`;
 }
 
-/** Page URL under the base, as links.ts builds it (Astro's import.meta.env is not available here). */
-function pageUrl(base: string, ...segments: string[]): string {
-  return `${base}${segments.map(encodeURIComponent).join('/')}/`;
-}
 
 export async function writeSearchIndex(options: { archive: DirectoryArchive; latestId: string; base: string; out: string }): Promise<number> {
   const file = options.archive.snapshotFile(options.latestId);
   const snapshot: Snapshot = snapshotSchema.parse(JSON.parse(await readFile(file, 'utf8')));
+  // The same builder links.ts uses, bound to this build's base (import.meta.env exists only inside Astro).
+  const href = makeHref(options.base);
   const { index, errors } = await pagefind.createIndex({ forceLanguage: 'en', includeCharacters: '-' });
   if (!index) throw new Error(`pagefind could not start (${errors.join('; ')}); the search index for ${options.out} was not written`);
   try {
@@ -56,11 +56,12 @@ export async function writeSearchIndex(options: { archive: DirectoryArchive; lat
       records++;
     };
     for (const job of snapshot.jobs) {
-      await add(pageUrl(options.base, 'snapshots', snapshot.id, 'jobs', job.name),
+      await add(href('snapshots', snapshot.id, 'jobs', job.name),
         `${job.name} ${searchTokens(job.name)} ${job.variantKey} ${job.kind}`, { title: job.name, detail: jobDetail(job) }, 'job');
     }
-    for (const test of snapshot.tests) {
-      await add(pageUrl(options.base, 'snapshots', snapshot.id, 'tests', test.id),
+    // Only tests with a page of their own: regressed, or failing or flaky now.
+    for (const test of testsWithPages(snapshot)) {
+      await add(href('snapshots', snapshot.id, 'tests', test.id),
         `${test.name} ${searchTokens(test.name)} ${test.suite}`, { title: test.name, detail: testDetail(test) }, 'test');
     }
     const written = await index.writeFiles({ outputPath: options.out });

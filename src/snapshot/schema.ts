@@ -177,6 +177,8 @@ export const regressionModeSchema = d(z.enum(['ratchet', 'compatible']),
 export const regressionStatusSchema = d(z.enum(['new', 'open', 'resolved']),
   'new: first regressed in this snapshot; open: regressed here and in the previous snapshot; resolved: regressed before, not any more (listed for regressions.settings.keepResolvedDays days after resolvedAt).');
 
+const sampleWindowSchema = z.enum(['current', 'recent']);
+
 const lifecycleFields = {
   id: d(z.string(), 'Stable id: a hash of mode, kind, subject (test id, job or backend) and group. The same regression keeps its id from snapshot to snapshot. Used in URLs.'),
   mode: regressionModeSchema,
@@ -205,17 +207,18 @@ export const testRegressionSchema = z.object({
   testId: d(z.string(), 'tests[].id of the test (the test is listed in tests only if it failed or flaked in either window).'),
   suite: z.string(),
   name: z.string(),
-  groupBy: d(z.enum(['variant', 'job']), 'What group is.'),
+  groupBy: d(z.enum(['variant', 'job']), 'What group is. With regressions.settings.groupBy variant, ratchet mode also tests test × job cells inside variant groups of several jobs (settings.ratchet.jobCells); those entries say job.'),
   group: d(z.string(), 'The cell: a variant key (groupBy variant) or a job name (groupBy job).'),
+  window: d(sampleWindowSchema.optional(), 'The sample the verdict and the counts below rest on: current (the current window against the basis window) or recent (regressions.settings.recentWindow against every earlier run of the basis and current windows; ratchet mode only). Absent in snapshots made before the recent window existed: current.'),
   variants: d(variantsSchema, 'Variants of the group (of its newest sample run).'),
   jobs: d(z.array(z.string()), 'Jobs whose sample runs ran the test in this cell, sorted.'),
-  sample: d(testCountsSchema, 'Counts in the current window (the sample).'),
-  basis: d(testCountsSchema.nullable(), 'Counts in the basis window; null when the test never ran there (rule new-test).'),
+  sample: d(testCountsSchema, 'Counts in the sample: the current window, or the recent window when window is recent.'),
+  basis: d(testCountsSchema.nullable(), 'Counts in the basis: the basis window, or for window recent every earlier run of the basis and current windows; null when the test never ran there (rule new-test).'),
   p: d(z.number().nullable(), 'One-sided p-value: Fisher exact on [[sample failures, sample working], [basis failures, basis working]] for a drop; exact binomial against the required rate for a new test in ratchet mode. null when no test was needed (compatible mode stops earlier: too few failures, within pity).'),
-  q: d(z.number().nullable(), 'Benjamini–Hochberg adjusted p-value across every cell in the tested family of the report (ratchet mode only); null in compatible mode or when the cell could not reach significance with its counts.'),
+  q: d(z.number().nullable(), 'Adjusted p-value of the discrete Benjamini–Hochberg procedure (step-down, Döhler, Durand & Roquain 2018) across every hypothesis in the tested family of the report, both windows of every cell (ratchet mode only); null in compatible mode, when the cell could not reach significance with its counts, or when its counts miss the minimum failures or drop.'),
   drop: d(z.number(), 'Basis working rate − sample working rate, in percentage points (for new-test: required rate − sample rate).'),
   dropInterval: d(z.tuple([z.number(), z.number()]), '95 % interval of drop in points: Newcombe hybrid score interval (Wilson-based) for a drop, Wilson interval against the required rate for a new test.'),
-  failedRuns: d(z.array(evidenceRunSchema), 'Newest failed (and, with flakeAsFailure, flaked) sample runs in this cell, at most regressions.settings.maxFailedRuns.'),
+  failedRuns: d(z.array(evidenceRunSchema), 'Newest failed (and, with flakeAsFailure, flaked) sample runs in this cell (of the recent window when window is recent), at most regressions.settings.maxFailedRuns.'),
 });
 
 export const jobRegressionSchema = z.object({
@@ -223,10 +226,11 @@ export const jobRegressionSchema = z.object({
   kind: z.literal('job'),
   job: z.string(),
   variantKey: z.string(),
-  sample: d(jobCountsSchema, 'The job in the current window.'),
-  basis: d(jobCountsSchema, 'The job in the basis window.'),
+  window: d(sampleWindowSchema.optional(), 'As for test regressions: the sample the verdict and counts rest on; absent (current) in older snapshots.'),
+  sample: d(jobCountsSchema, 'The job in the sample: the current window, or the recent window when window is recent.'),
+  basis: d(jobCountsSchema, 'The job in the basis: the basis window, or for window recent every earlier run of the basis and current windows.'),
   p: d(z.number().nullable(), 'One-sided Fisher p on [[sample failed, sample succeeded], [basis failed, basis succeeded]] (failed = failure + error).'),
-  q: d(z.number().nullable(), 'Benjamini–Hochberg q across the jobs of the report; null when the job could not reach significance with its counts.'),
+  q: d(z.number().nullable(), 'Discrete Benjamini–Hochberg q across both windows of the jobs of the report; null when the job could not reach significance with its counts.'),
   drop: d(z.number(), 'Basis pass rate − sample pass rate, in percentage points.'),
   dropInterval: d(z.tuple([z.number(), z.number()]), '95 % Newcombe interval of drop, in points.'),
 });
@@ -311,13 +315,22 @@ export const regressionSettingsSchema = z.object({
   groupBy: z.enum(['variant', 'job']),
   sampleWindow: windowSchema,
   basisWindow: d(windowSchema, 'The basis window of regressions and disruption (the previous window unless regressions.basis is set).'),
+  recentWindow: d(windowSchema.nullable().optional(), 'Ratchet mode\'s recent window (config regressions.recent), the newest part of the sample window; null when off. Absent in older snapshots.'),
   flakeAsFailure: z.boolean(),
   minFailures: z.number().int(),
   extremeDrop: z.number(),
   newTestPassRate: z.number(),
   newTestMinRuns: z.number().int(),
   compatible: z.object({ confidence: z.number(), pityFactor: z.number(), openConfidence: z.number(), openPityFactor: z.number() }),
-  ratchet: z.object({ fdr: z.number(), minDrop: z.number(), openFdr: z.number(), openP: z.number(), openMinDrop: z.number() }),
+  ratchet: z.object({
+    fdr: z.number(),
+    minDrop: z.number(),
+    stableMinDrop: d(z.number().optional(), 'Smallest drop against a basis that almost never failed (absent in older snapshots).'),
+    openFdr: z.number(),
+    openP: z.number(),
+    openMinDrop: z.number(),
+    jobCells: d(z.boolean().optional(), 'Whether test × job cells inside variant groups were tested too (absent in older snapshots).'),
+  }),
   keepResolvedDays: z.number(),
   previousSnapshot: d(z.string().nullable(), 'id of the snapshot whose open regressions were carried over (hysteresis, firstSeen); null for the first snapshot.'),
 }).describe('The settings every verdict below was made with.');
@@ -325,8 +338,8 @@ export const regressionSettingsSchema = z.object({
 export const regressionsSchema = z.object({
   settings: regressionSettingsSchema,
   summary: z.object({
-    testCells: d(z.number().int(), 'Test × group cells with sample runs.'),
-    testCellsTested: d(z.number().int(), 'Cells in the Benjamini–Hochberg family (m): cells whose counts could reach significance.'),
+    testCells: d(z.number().int(), 'Test × group cells with sample runs: one per test × variant group (or job), plus ratchet mode\'s test × job cells inside variant groups of several jobs.'),
+    testCellsTested: d(z.number().int(), 'Hypotheses in the ratchet family (m): cell × window (current, recent) pairs whose counts could reach significance.'),
     jobsTested: z.number().int(),
     disruptionCellsTested: z.number().int(),
     ratchet: modeCounts,

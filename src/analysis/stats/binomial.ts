@@ -87,3 +87,40 @@ export function binomialSf(k: number, n: number, p: number): number {
   const mode = Math.floor((n + 1) * p);
   return clamp01(x + 1 > mode ? upperTail(x + 1, n, p) : 1 - lowerTail(x, n, p));
 }
+
+/**
+ * Every value P(X ≤ w) can take for w = 0 … upTo, X ~ Binomial(n, p), smallest first: the support
+ * of the left-tailed exact test's p-value under its null, for the discrete Benjamini–Hochberg
+ * procedure (discrete-bh.ts). Summed once from w = 0 upward (O(upTo)); terms too small for a
+ * double are 0.
+ */
+export function binomialCdfSupport(n: number, p: number, upTo: number): Float64Array {
+  checkArguments('binomialCdfSupport', n, p);
+  const last = Math.min(n, Math.floor(upTo));
+  if (last < 0) return new Float64Array(0);
+  const out = new Float64Array(last + 1);
+  if (p === 0 || p === 1) {
+    out.fill(p === 0 ? 1 : 0);
+    if (p === 1 && last === n) out[n] = 1;
+    return out;
+  }
+  const odds = p / (1 - p);
+  let sum = 0;
+  let started = false;
+  let term = 0;
+  for (let w = 0; w <= last; w++) {
+    if (!started) {
+      const log = logPmf(w, n, p);
+      if (log >= -700) {
+        started = true;
+        term = Math.exp(log);
+      }
+    }
+    if (started) {
+      sum += term;
+      term *= ((n - w) / (w + 1)) * odds; // P(w + 1) / P(w)
+    }
+    out[w] = clamp01(sum);
+  }
+  return out;
+}

@@ -225,3 +225,51 @@ export function fisherExact(a: number, b: number, c: number, d: number): FisherR
 
   return { greater: clamp01(greater), less: clamp01(less), twoSided: clamp01(twoSided), oddsRatio };
 }
+
+/** Below e^-700 a probability is 0 to a double's exponent range (≈ 1e-304), near enough. */
+const LOG_TINY = -700;
+
+/**
+ * Every p-value the right-tailed test can give with these margins, smallest first: P(X ≥ a) for
+ * a = hi, hi − 1, …, down to `from` (entry k is a = hi − k), for a table with row totals r1
+ * (the sample), r2 and first-column total c1. This is the support of the p-value's null
+ * distribution, which the discrete Benjamini–Hochberg procedure needs (discrete-bh.ts).
+ * Summed once from the far tail with the ratio of neighbouring terms, so it costs O(hi − from);
+ * terms too small for a double are 0, as fisherGreater makes them. Matches fisherGreater to
+ * about 1e-12 relative; where both matter, callers use these values for the procedure and
+ * fisherGreater's for display.
+ */
+export function fisherGreaterSupport(r1: number, r2: number, c1: number, from: number): Float64Array {
+  const n = r1 + r2;
+  const hi = Math.min(r1, c1);
+  const lo = Math.max(0, c1 - r2);
+  const start = Math.max(from, lo);
+  if (hi < start) return new Float64Array(0);
+  const out = new Float64Array(hi - start + 1);
+  if (r1 === 0 || r2 === 0 || c1 === 0 || c1 === n) {
+    out.fill(1);
+    return out;
+  }
+  const m: Margins = { r1, r2, c1, lo, hi, mode: Math.floor(((c1 + 1) * (r1 + 1)) / (n + 2)), logDenominator: logFactorial(n) - logFactorial(c1) - logFactorial(n - c1) };
+  // The far tail can be smaller than a double holds: begin where the terms become representable.
+  let first = hi;
+  if (logPmf(m, hi) < LOG_TINY) {
+    let below = Math.max(start, Math.min(m.mode, hi)); // ln P(below) ≥ LOG_TINY, unless the whole range is tiny
+    if (logPmf(m, below) < LOG_TINY) return out; // all zeros
+    let tiny = hi;
+    while (tiny - below > 1) {
+      const mid = (tiny + below) >>> 1;
+      if (logPmf(m, mid) < LOG_TINY) tiny = mid;
+      else below = mid;
+    }
+    first = below;
+  }
+  let term = Math.exp(logPmf(m, first));
+  let sum = 0;
+  for (let x = first; x >= start; x--) {
+    sum += term;
+    out[hi - x] = clamp01(sum);
+    term *= (x * (r2 - c1 + x)) / ((r1 - x + 1) * (c1 - x + 1)); // P(x − 1) / P(x)
+  }
+  return out;
+}

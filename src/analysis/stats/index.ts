@@ -2,14 +2,15 @@
 
 export { logChoose, logFactorial, logGamma } from './log-gamma.ts';
 export { erfc, normalCdf, normalQuantile, normalSf } from './normal.ts';
-export { fisherExact, fisherGreater, fisherLess, TWO_SIDED_RELATIVE_TOLERANCE } from './fisher.ts';
+export { fisherExact, fisherGreater, fisherGreaterSupport, fisherLess, TWO_SIDED_RELATIVE_TOLERANCE } from './fisher.ts';
 export type { FisherResult } from './fisher.ts';
 export { wilsonInterval } from './wilson.ts';
 export { newcombeInterval } from './newcombe.ts';
-export { binomialCdf, binomialSf } from './binomial.ts';
+export { binomialCdf, binomialCdfSupport, binomialSf } from './binomial.ts';
 export { describe, percentile } from './percentile.ts';
 export type { Description } from './percentile.ts';
 export { benjaminiHochberg } from './benjamini-hochberg.ts';
+export { discreteBenjaminiHochberg } from './discrete-bh.ts';
 export { EXACT_AUTO_MAX_PRODUCT, EXACT_MAX_PRODUCT, EXACT_TIES_MAX_WORK, mannWhitneyExactGreater, mannWhitneyU } from './mann-whitney.ts';
 export type { Alternative, MannWhitneyOptions, MannWhitneyResult } from './mann-whitney.ts';
 export {

@@ -2,15 +2,19 @@
  * The JSON published beside the pages, so scripts read the same facts the pages show:
  *
  *   /snapshots/index.json                         every snapshot, newest first, with its URLs (moves)
- *   /snapshots/<id>/snapshot.json                 the snapshot itself (schema: docs/snapshot-schema.md)
- *   /snapshots/<id>/summary.json                  headline, coverage (summary.ts)
+ *   /snapshots/<id>/snapshot.json.gz              the snapshot itself (schema: docs/snapshot-schema.md)
+ *   /snapshots/<id>/summary.json                  headline, coverage, new and resolved regressions (summary.ts)
  *   /snapshots/<id>/compare.json                  what the compare page diffs (diff.ts)
- *   /snapshots/<id>/jobs/<job>/job.json           one job: its JobSummary with the snapshot's context
- *   /snapshots/<id>/tests/<test>/test.json        one test: its TestSummary with the snapshot's context
+ *   /snapshots/<id>/jobs/<job>/job.json.gz        one job: its JobSummary with the snapshot's context
+ *   /snapshots/<id>/tests/<test>/test.json.gz     one test: its TestSummary with the snapshot's context
  *
- * Per-snapshot documents are immutable like the pages. They are written compact (no indentation):
- * at OpenShift size the indentation alone would be a third of the site.
+ * Per-snapshot documents are immutable like the pages. The large ones are gzip files: GitHub Pages
+ * cannot serve a pre-compressed file with Content-Encoding, and at OpenShift size (300 jobs, 10,000
+ * tests) the plain JSON would be several times the size of all the pages together. gzip output here
+ * is deterministic (no timestamp in the header). Read them with `curl -s URL | gunzip`, or in a
+ * browser with `new Response(res.body.pipeThrough(new DecompressionStream('gzip'))).json()`.
  */
+import { gzipSync } from 'node:zlib';
 import type { JobSummary, Snapshot, TestSummary } from '../../snapshot/schema.ts';
 import { compareInput } from './diff.ts';
 import { compareJsonHref, jobHref, snapshotHref, snapshotJsonHref, summaryJsonHref, testHref } from './links.ts';
@@ -22,6 +26,10 @@ function json(value: unknown): Response {
   return new Response(JSON.stringify(value), { headers: { 'content-type': 'application/json; charset=utf-8' } });
 }
 
+function gzipJson(value: unknown): Response {
+  return new Response(gzipSync(JSON.stringify(value), { level: 9 }), { headers: { 'content-type': 'application/gzip' } });
+}
+
 /** Where a per-job or per-test document came from, so it can be read on its own. */
 function context(snapshot: Snapshot) {
   return {
@@ -31,18 +39,18 @@ function context(snapshot: Snapshot) {
   };
 }
 
-export const snapshotDocument = (snapshot: Snapshot): Response => json(snapshot);
+export const snapshotDocument = (snapshot: Snapshot): Response => gzipJson(snapshot);
 
 export const summaryDocument = (snapshot: Snapshot, previous: string | undefined): Response => json(summarise(snapshot, previous));
 
 export const compareDocument = (snapshot: Snapshot): Response => json(compareInput(snapshot));
 
 export function jobDocument(snapshot: Snapshot, job: JobSummary): Response {
-  return json({ ...context(snapshot), url: jobHref(snapshot.id, job.name), job });
+  return gzipJson({ ...context(snapshot), url: jobHref(snapshot.id, job.name), job });
 }
 
 export function testDocument(snapshot: Snapshot, test: TestSummary): Response {
-  return json({ ...context(snapshot), url: testHref(snapshot.id, test.id), test });
+  return gzipJson({ ...context(snapshot), url: testHref(snapshot.id, test.id), test });
 }
 
 export function snapshotIndexDocument(summaries: readonly SnapshotSummary[]): Response {

@@ -1,32 +1,13 @@
 /**
  * Every internal URL of the site is built here. Astro does not prefix hand-written links with the
  * base path, so a link that bypasses this module works locally and 404s on a GitHub Pages project site.
+ * The builders themselves are in link-builders.ts, which code outside Astro (the search index) uses
+ * with the base it is given.
  */
 
-/** Build an `href` function for a base path ('/' or '/repo/'). Exported for tests; pages use `href`. */
-export function makeHref(base: string): (...segments: string[]) => string {
-  const root = base.endsWith('/') ? base : `${base}/`;
-  return (...segments: string[]): string => {
-    if (segments.length === 0) return root;
-    for (const s of segments) {
-      // An empty segment would yield '//' and silently point somewhere else.
-      if (s === '') throw new Error(`href: empty path segment in ${JSON.stringify(segments)}`);
-    }
-    // trailingSlash is 'always', and format 'directory' writes <path>/index.html.
-    return `${root}${segments.map(encodeURIComponent).join('/')}/`;
-  };
-}
+import { makeFileHref, makeHref } from './link-builders.ts';
 
-/** Build a file-URL function (no trailing slash) for a base path. Exported for tests; pages use `fileHref`. */
-export function makeFileHref(base: string): (...segments: string[]) => string {
-  const root = base.endsWith('/') ? base : `${base}/`;
-  return (...segments: string[]): string => {
-    if (segments.length === 0 || segments.some((s) => s === '')) {
-      throw new Error(`fileHref: empty path segment in ${JSON.stringify(segments)}`);
-    }
-    return `${root}${segments.map(encodeURIComponent).join('/')}`;
-  };
-}
+export { makeFileHref, makeHref };
 
 /** `href('snapshots', id, 'jobs', job)` → '/ratchet/snapshots/<id>/jobs/<job>/' under base '/ratchet/'. */
 export const href = makeHref(import.meta.env.BASE_URL);
@@ -79,12 +60,12 @@ export function absoluteUrl(path: string, site: string | undefined = import.meta
   return new URL(path, site ?? 'https://example.github.io').href;
 }
 
-// JSON beside the pages: the same facts for scripts and other tools (see docs/site.md).
-export const snapshotJsonHref = (id: string): string => fileHref('snapshots', id, 'snapshot.json');
+// JSON beside the pages: the same facts for scripts and other tools (see lib/documents.ts, docs/site.md).
+export const snapshotJsonHref = (id: string): string => fileHref('snapshots', id, 'snapshot.json.gz');
 export const summaryJsonHref = (id: string): string => fileHref('snapshots', id, 'summary.json');
 export const compareJsonHref = (id: string): string => fileHref('snapshots', id, 'compare.json');
-export const jobJsonHref = (id: string, job: string): string => fileHref('snapshots', id, 'jobs', job, 'job.json');
-export const testJsonHref = (id: string, testId: string): string => fileHref('snapshots', id, 'tests', testId, 'test.json');
+export const jobJsonHref = (id: string, job: string): string => fileHref('snapshots', id, 'jobs', job, 'job.json.gz');
+export const testJsonHref = (id: string, testId: string): string => fileHref('snapshots', id, 'tests', testId, 'test.json.gz');
 export const snapshotIndexJsonHref = (): string => fileHref('snapshots', 'index.json');
 /** The search index pagefind writes after the Astro build (src/site-build/search-index.ts). */
 export const pagefindHref = (): string => fileHref('pagefind', 'pagefind.js');

@@ -138,6 +138,28 @@ export function disruptionLine(s: DisruptionStats | null): string {
   return `P50 ${seconds(s.p50)}, P75 ${seconds(s.p75)}, P95 ${seconds(s.p95)}, P99 ${seconds(s.p99)}, max ${seconds(s.max)} over ${count(s.runs)} runs`;
 }
 
+export interface EvidenceWindows {
+  /** "recent" when the verdict rests on the newest part of the sample window (ratchet mode). */
+  recent: boolean;
+  sample: string;
+  basis: string;
+}
+
+/**
+ * The windows a regression's sample and basis counts cover. Most rest on the current window against
+ * the basis window; a `recent` one (ratchet mode) on the recent window against every earlier run.
+ */
+export function evidenceWindows(r: AnyRegression, snapshot: Snapshot): EvidenceWindows {
+  const settings = snapshot.regressions?.settings;
+  const span = (w: { start: string; end: string } | null | undefined) => (w ? `${utcDateTime(w.start)} to ${utcDateTime(w.end)}` : '');
+  // `window` is optional: snapshots made before the recent window existed have none (current).
+  const recentWindow = (settings as { recentWindow?: { start: string; end: string } | null } | undefined)?.recentWindow;
+  if ((r as { window?: string }).window === 'recent' && recentWindow && settings) {
+    return { recent: true, sample: span(recentWindow), basis: `every earlier run, ${utcDateTime(settings.basisWindow.start)} to ${utcDateTime(recentWindow.start)}` };
+  }
+  return { recent: false, sample: span(settings?.sampleWindow), basis: span(settings?.basisWindow) };
+}
+
 /** Failed runs of a regression: tests carry them; job and disruption regressions point at their job pages. */
 export function evidenceRuns(r: AnyRegression): EvidenceRun[] {
   return r.kind === 'test' ? r.failedRuns : [];
@@ -173,14 +195,15 @@ export function bugMarkdown(r: AnyRegression, snapshot: Snapshot, permalink: str
   lines.push(`**${KIND_LABEL[r.kind]} regression** (${MODE_LABEL[r.mode as Mode]}, ${r.severity}, ${r.status}): ${mdText(regressionTitle(r))}`);
   lines.push('');
   lines.push(`- Where: ${mdText(regressionGroup(r))}`);
+  const windows = evidenceWindows(r, snapshot);
   if (r.kind === 'test') {
     lines.push(`- Suite: ${mdText(r.suite)}`);
-    lines.push(`- Sample (${utcDateTime(snapshot.regressions?.settings.sampleWindow.start)} to ${utcDateTime(snapshot.regressions?.settings.sampleWindow.end)}): ${testCountsLine(r.sample)}`);
-    lines.push(`- Basis: ${r.basis ? testCountsLine(r.basis) : 'never ran (new test)'}`);
+    lines.push(`- Sample (${windows.recent ? 'recent window, ' : ''}${windows.sample}): ${testCountsLine(r.sample)}`);
+    lines.push(`- Basis (${windows.basis}): ${r.basis ? testCountsLine(r.basis) : 'never ran (new test)'}`);
     lines.push(`- Drop: ${dropText(r.drop, r.dropInterval)}`);
   } else if (r.kind === 'job') {
-    lines.push(`- Sample: pass rate ${percent(r.sample.passRate)} (${count(r.sample.success)} of ${count(r.sample.success + r.sample.failure + r.sample.error)} finished runs; 95% interval ${interval(r.sample.interval) || '—'})`);
-    lines.push(`- Basis: pass rate ${percent(r.basis.passRate)} (${count(r.basis.success)} of ${count(r.basis.success + r.basis.failure + r.basis.error)} finished runs; 95% interval ${interval(r.basis.interval) || '—'})`);
+    lines.push(`- Sample (${windows.sample}): pass rate ${percent(r.sample.passRate)} (${count(r.sample.success)} of ${count(r.sample.success + r.sample.failure + r.sample.error)} finished runs; 95% interval ${interval(r.sample.interval) || '—'})`);
+    lines.push(`- Basis (${windows.basis}): pass rate ${percent(r.basis.passRate)} (${count(r.basis.success)} of ${count(r.basis.success + r.basis.failure + r.basis.error)} finished runs; 95% interval ${interval(r.basis.interval) || '—'})`);
     lines.push(`- Drop: ${dropText(r.drop, r.dropInterval)}`);
   } else {
     lines.push(`- Current: ${disruptionLine(r.current)}`);

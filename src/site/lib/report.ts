@@ -47,6 +47,43 @@ export function topFlakyTests(snapshot: Snapshot, limit = TOP_TESTS): TestSummar
     .slice(0, limit);
 }
 
+/**
+ * At most this many test pages per snapshot (env RATCHET_MAX_TEST_PAGES overrides). At OpenShift size
+ * a third of 10,000 tests fail or flake at least once a week; a page for each would add ~70 MB per
+ * daily snapshot, so the site pages the tests that matter most and lists the rest with their numbers
+ * (every listed test stays in snapshot.json.gz). Regressed tests always get a page.
+ */
+export const DEFAULT_MAX_TEST_PAGES = 100;
+
+export function maxTestPages(env: Record<string, string | undefined> = process.env): number {
+  const raw = env.RATCHET_MAX_TEST_PAGES;
+  const n = raw === undefined || raw === '' ? DEFAULT_MAX_TEST_PAGES : Number(raw);
+  if (!Number.isInteger(n) || n < 0) throw new Error(`RATCHET_MAX_TEST_PAGES="${raw}": expected a whole number of pages (0 or more)`);
+  return n;
+}
+
+const pagedCache = new WeakMap<Snapshot, Map<number, TestSummary[]>>();
+
+/**
+ * Tests that get a page: every test that regressed (in either mode, even if resolved since), then the
+ * tests that failed or flaked in the current window, most failures first, up to the page budget. A
+ * test that only failed in the previous window has recovered and gets no page of its own.
+ */
+export function testsWithPages(snapshot: Snapshot, limit = maxTestPages()): TestSummary[] {
+  let byLimit = pagedCache.get(snapshot);
+  if (!byLimit) pagedCache.set(snapshot, (byLimit = new Map()));
+  const cached = byLimit.get(limit);
+  if (cached) return cached;
+  const regressed = new Set((snapshot.regressions?.tests ?? []).map((r) => r.testId));
+  const always = snapshot.tests.filter((t) => regressed.has(t.id));
+  const rest = testsByConcern(snapshot.tests.filter((t) => !regressed.has(t.id) && t.current.failures + t.current.flakes > 0));
+  const chosen = new Set([...always, ...rest.slice(0, Math.max(0, limit - always.length))].map((t) => t.id));
+  // Keep the snapshot's own order so pages and lists stay stable.
+  const paged = snapshot.tests.filter((t) => chosen.has(t.id));
+  byLimit.set(limit, paged);
+  return paged;
+}
+
 /** Every listed test, most current failures first, then most flakes, then lowest working rate. */
 export function testsByConcern(tests: readonly TestSummary[]): TestSummary[] {
   return [...tests].sort((a, b) => b.current.failures - a.current.failures

@@ -1,4 +1,4 @@
-// One job's data beside its page (lib/documents.ts).
+// One job's data, gzip-compressed, beside its page (lib/documents.ts).
 import type { APIRoute, GetStaticPaths } from 'astro';
 import type { JobSummary, Snapshot } from '../../../../../../snapshot/schema.ts';
 import { jobDocument } from '../../../../../lib/documents.ts';

@@ -1,4 +1,4 @@
-// The snapshot itself, beside its pages (see lib/documents.ts).
+// The snapshot itself, gzip-compressed, beside its pages (see lib/documents.ts).
 import type { APIRoute, GetStaticPaths } from 'astro';
 import type { Snapshot } from '../../../../snapshot/schema.ts';
 import { snapshotDocument } from '../../../lib/documents.ts';

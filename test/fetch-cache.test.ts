@@ -1,0 +1,184 @@
+/**
+ * The run cache survives what real fetches meet: a fetch killed mid-way (SIGKILL) leaves only whole records and
+ * the next fetch goes on from them; damaged or half-written files are read again rather than trusted; the small
+ * summary at the start of each file answers "fetch again?" and retention without parsing the tests.
+ */
+import { spawn } from 'node:child_process';
+import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { configSchema } from '../src/config/config-schema.ts';
+import { outputPaths } from '../src/cli/paths.ts';
+import { fetchStage, openCache, type StageSettings } from '../src/pipeline.ts';
+import { createGcsSource } from '../src/source/gcs-source.ts';
+import { createLocalSource } from '../src/source/local-source.ts';
+import { RunCache, summarize } from '../src/ingest/run-cache.ts';
+import { RUN_RECORD_VERSION, type RunRecord } from '../src/ingest/run-record.ts';
+import { startGcsTestServer, type GcsTestServer } from './support/gcs-test-server.ts';
+import { tempDir, writeTree, type TreeRun } from './support/prow-tree.ts';
+
+const ROOT = path.resolve(import.meta.dirname, '..');
+const BUCKET = 'test-platform-results';
+const AS_OF = '2026-11-28T06:00:00Z';
+const t0 = Date.parse(AS_OF) / 1000;
+const JOB = 'periodic-ci-openshift-release-main-nightly-4.22-e2e-aws-ovn';
+const RUNS = 40;
+
+const dirs: string[] = [];
+const temp = (prefix: string): string => {
+  const dir = tempDir(prefix);
+  dirs.push(dir);
+  return dir;
+};
+
+afterAll(() => {
+  for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
+});
+
+function record(overrides: Partial<RunRecord> = {}): RunRecord {
+  return {
+    recordVersion: RUN_RECORD_VERSION,
+    job: JOB,
+    buildId: '1900000000000000001',
+    kind: 'periodic',
+    path: `logs/${JOB}/1900000000000000001/`,
+    started: '2026-11-20T00:00:00.000Z',
+    finished: '2026-11-20T01:00:00.000Z',
+    result: 'success',
+    final: true,
+    complete: true,
+    variants: { platform: 'aws' },
+    tests: [{ suite: 's', name: 'a } "tricky" {name', status: 'pass', durationSec: 1 }],
+    disruption: [],
+    problems: [{ object: 'x', kind: 'fetch', reason: 'HTTP 503' }],
+    objectsRead: 3,
+    bytesRead: 1234,
+    ...overrides,
+  };
+}
+
+function cacheFiles(dir: string): string[] {
+  const runs = path.join(dir, 'runs');
+  if (!existsSync(runs)) return [];
+  return readdirSync(runs, { recursive: true, withFileTypes: true }).filter((e) => e.isFile()).map((e) => path.join(e.parentPath, e.name));
+}
+
+describe('run cache files', () => {
+  it('keeps a summary first in each file, readable without parsing the record', async () => {
+    const cache = new RunCache(temp('ratchet-cache-'), 'k');
+    const stored = record({ final: false, fingerprint: 'abc123' });
+    const summary = await cache.put(stored);
+    expect(summary).toEqual(summarize(stored));
+    expect(summary).toMatchObject({ job: JOB, final: false, complete: true, fingerprint: 'abc123', fetchProblems: 1 });
+    expect(await cache.getSummary(JOB, stored.buildId)).toEqual(summary);
+    // The file is the record as one JSON document; get() returns exactly what was put.
+    const file = cacheFiles(cache.dir)[0]!;
+    expect(JSON.parse(readFileSync(file, 'utf8')).result).toBe('success');
+    expect(await cache.get(JOB, stored.buildId)).toEqual(stored);
+  });
+
+  it('reads files of the first format (the record alone)', async () => {
+    const cache = new RunCache(temp('ratchet-cache-'), 'k');
+    const stored = record();
+    await cache.put(stored);
+    const file = cacheFiles(cache.dir)[0]!;
+    writeFileSync(file, JSON.stringify(stored));
+    expect(await cache.get(JOB, stored.buildId)).toEqual(stored);
+    expect(await cache.getSummary(JOB, stored.buildId)).toEqual(summarize(stored));
+  });
+
+  it('treats a damaged or half-written record as absent, and ignores temporary files', async () => {
+    const cache = new RunCache(temp('ratchet-cache-'), 'k');
+    const stored = record();
+    await cache.put(stored);
+    const file = cacheFiles(cache.dir)[0]!;
+    const text = readFileSync(file, 'utf8');
+    // Cut inside the record, and inside the summary.
+    for (const cut of [text.slice(0, text.length - 10), text.slice(0, 30)]) {
+      writeFileSync(file, cut);
+      expect(await cache.get(JOB, stored.buildId)).toBeUndefined();
+      expect(await cache.getSummary(JOB, stored.buildId)).toBeUndefined();
+    }
+    writeFileSync(`${file}.123.1.tmp`, text.slice(0, 50));
+    writeFileSync(file, text);
+    const all: RunRecord[] = [];
+    for await (const r of cache.records()) all.push(r);
+    expect(all).toEqual([stored]);
+  });
+
+  it('prunes runs that started before the cutoff, and keeps runs without a start', async () => {
+    const cache = new RunCache(temp('ratchet-cache-'), 'k');
+    await cache.put(record({ buildId: '1', started: '2026-10-01T00:00:00.000Z' }));
+    await cache.put(record({ buildId: '2', started: '2026-11-20T00:00:00.000Z' }));
+    await cache.put(record({ buildId: '3', started: null }));
+    expect(await cache.prune(new Date('2026-11-01T00:00:00Z'))).toBe(1);
+    const left: string[] = [];
+    for await (const r of cache.records()) left.push(r.buildId);
+    expect(left).toEqual(['2', '3']);
+  });
+});
+
+describe('a fetch killed mid-way', () => {
+  let tree: string;
+  let server: GcsTestServer;
+
+  beforeAll(async () => {
+    tree = temp('ratchet-kill-tree-');
+    const runs: TreeRun[] = [];
+    for (let i = 0; i < RUNS; i++) {
+      runs.push({ job: JOB, buildId: String(1900000000000000100n + BigInt(i)), start: t0 - (i + 1) * 3 * 3600, tests: Array.from({ length: 50 }, (_, k) => ({ name: `test ${k}`, status: (k + i) % 17 === 0 ? 'fail' : 'pass' })) });
+    }
+    writeTree(tree, runs, BUCKET);
+    // Slow downloads, so that the kill lands while runs are being read and written.
+    server = await startGcsTestServer({ root: tree, bucket: BUCKET, faults: ({ kind }) => (kind === 'media' ? { kind: 'slow', delayMs: 40 } : undefined) });
+  });
+
+  afterAll(async () => {
+    await server?.close();
+  });
+
+  it('leaves a cache the next fetch continues from, with every record whole', async () => {
+    const out = temp('ratchet-kill-out-');
+    const configFile = path.join(out, 'ratchet.config.json');
+    writeFileSync(configFile, '{}');
+    const child = spawn(
+      process.execPath,
+      [path.join(ROOT, 'scripts', 'ratchet.js'), 'fetch', '--config', configFile, '--source', `gs://${BUCKET}`, '--gcs-endpoint', server.url, '--out', out, '--as-of', AS_OF, '--concurrency', '2', '--quiet'],
+      { cwd: out, stdio: 'ignore' },
+    );
+    const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+    const cacheRoot = path.join(out, 'cache');
+    const deadline = Date.now() + 60_000;
+    // Kill it once a few records are in, well before the end.
+    while (Date.now() < deadline) {
+      const key = existsSync(cacheRoot) ? readdirSync(cacheRoot)[0] : undefined;
+      if (key && cacheFiles(path.join(cacheRoot, key)).filter((f) => f.endsWith('.json')).length >= 4) break;
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    child.kill('SIGKILL');
+    await exited;
+    const key = readdirSync(cacheRoot)[0]!;
+    const files = cacheFiles(path.join(cacheRoot, key)).filter((f) => f.endsWith('.json'));
+    expect(files.length).toBeGreaterThanOrEqual(4);
+    expect(files.length).toBeLessThan(RUNS);
+    // Every record file present is whole.
+    for (const file of files) expect(() => JSON.parse(readFileSync(file, 'utf8')), file).not.toThrow();
+
+    // The next fetch reads only what is missing and ends with every run, as a clean fetch of the tree would.
+    const source = createGcsSource({ bucket: BUCKET, endpoint: server.url });
+    const settings: StageSettings = { config: configSchema.parse({}), source, paths: outputPaths(out, undefined), asOf: new Date(AS_OF) };
+    const report = await fetchStage(settings);
+    expect(report.stats.runsFound).toBe(RUNS);
+    expect(report.stats.runsFromCache).toBe(files.length);
+    expect(report.stats.runsFetched).toBe(RUNS - files.length);
+    expect(openCache(settings).dir).toBe(path.join(cacheRoot, key));
+
+    const reference: StageSettings = { ...settings, source: createLocalSource(tree, { bucket: BUCKET }), paths: outputPaths(temp('ratchet-kill-ref-'), undefined) };
+    await fetchStage(reference);
+    const got: RunRecord[] = [];
+    for await (const r of openCache(settings).records()) got.push(r);
+    const want: RunRecord[] = [];
+    for await (const r of openCache(reference).records()) want.push(r);
+    expect(got).toEqual(want);
+  }, 120_000);
+});

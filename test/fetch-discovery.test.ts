@@ -1,0 +1,178 @@
+/**
+ * Discovery at bucket scale through the real client: 1,600 build folders of one job page correctly; a known window
+ * edge lets the listing start there (GCS startOffset) only where that cannot skip a newer build; failures while
+ * listing jobs, and an ingest worker that cannot start, become listed problems instead of ending the fetch.
+ */
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { createGcsSource } from '../src/source/gcs-source.ts';
+import { createLocalSource } from '../src/source/local-source.ts';
+import type { BucketSource } from '../src/source/source.ts';
+import { listingStart, listLogBuilds, listPresubmitBuilds } from '../src/ingest/discover.ts';
+import { fetchRuns, defaultWorkers } from '../src/ingest/fetch-runs.ts';
+import { RunCache } from '../src/ingest/run-cache.ts';
+import type { DataProblem } from '../src/ingest/run-record.ts';
+import { startGcsTestServer, type GcsTestServer } from './support/gcs-test-server.ts';
+import { tempDir, writeTree } from './support/prow-tree.ts';
+
+const BUCKET = 'test-platform-results';
+const JOB = 'periodic-ci-openshift-release-main-nightly-4.22-e2e-aws-ovn';
+const PRESUBMIT = 'pull-ci-openshift-origin-main-e2e-aws-ovn';
+const BUILDS = 1600;
+const buildId = (i: number): string => (1850000000000000000n + BigInt(i) * 1000n).toString();
+const ALL = { include: [], exclude: [], kinds: ['periodic' as const, 'postsubmit' as const, 'presubmit' as const, 'batch' as const], prefixes: [] };
+
+let root: string;
+let server: GcsTestServer;
+const dirs: string[] = [];
+const sources: BucketSource[] = [];
+
+function gcs(): BucketSource {
+  const source = createGcsSource({ bucket: BUCKET, endpoint: server.url, baseDelayMs: 1, maxDelayMs: 10 });
+  sources.push(source);
+  return source;
+}
+
+beforeAll(async () => {
+  root = tempDir('ratchet-discovery-');
+  dirs.push(root);
+  for (let i = 0; i < BUILDS; i++) {
+    const dir = path.join(root, 'logs', JOB, buildId(i));
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(path.join(dir, 'started.json'), '{}');
+  }
+  writeFileSync(path.join(root, 'logs', JOB, 'latest-build.txt'), buildId(BUILDS - 1));
+  const pointers = path.join(root, 'pr-logs', 'directory', PRESUBMIT);
+  mkdirSync(pointers, { recursive: true });
+  for (let i = 0; i < 250; i++) writeFileSync(path.join(pointers, `${buildId(i)}.txt`), `gs://${BUCKET}/pr-logs/pull/1/${PRESUBMIT}/${buildId(i)}`);
+  server = await startGcsTestServer({ root, bucket: BUCKET });
+}, 60_000);
+
+afterAll(async () => {
+  for (const source of sources) await source.close?.();
+  await server?.close();
+  for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
+});
+
+afterEach(() => {
+  server.setFaults(undefined);
+  server.resetStats();
+});
+
+describe('build listing', () => {
+  it(`pages ${BUILDS} build folders of one job through the client in pages of 100: all found once, newest first`, async () => {
+    const problems: DataProblem[] = [];
+    const builds = await listLogBuilds(gcs(), JOB, problems, { pageSize: 100 });
+    // 1,600 folders + latest-build.txt: 17 pages.
+    expect(server.stats.requests.list).toBe(17);
+    expect(builds).toHaveLength(BUILDS);
+    expect(new Set(builds.map((b) => b.buildId)).size).toBe(BUILDS);
+    expect(builds.map((b) => b.buildId)).toEqual(Array.from({ length: BUILDS }, (_, i) => buildId(BUILDS - 1 - i)));
+    expect(builds[0]).toEqual({ job: JOB, buildId: buildId(BUILDS - 1), path: `logs/${JOB}/${buildId(BUILDS - 1)}/`, kindHint: 'periodic' });
+    expect(problems).toEqual([]);
+  });
+
+  it('pages faulty listings to the same result', async () => {
+    server.setFaults({ probability: 0.3, seed: 3, kinds: ['429', '503', 'reset', 'truncate'], requestKinds: ['list'] });
+    const builds = await listLogBuilds(gcs(), JOB, [], { pageSize: 400 });
+    expect(server.stats.faults.total).toBeGreaterThan(0);
+    expect(new Set(builds.map((b) => b.buildId)).size).toBe(BUILDS);
+  });
+
+  it('starts after a known 19-digit edge: one page instead of 17, and every newer build', async () => {
+    const edge = buildId(1500);
+    const builds = await listLogBuilds(gcs(), JOB, [], { pageSize: 100, after: edge });
+    expect(server.stats.requests.list).toBe(2);
+    const newer = builds.filter((b) => b.buildId > edge).map((b) => b.buildId);
+    expect(newer).toEqual(Array.from({ length: 99 }, (_, i) => buildId(BUILDS - 1 - i)));
+    const pointers = await listPresubmitBuilds(gcs(), PRESUBMIT, [], { after: buildId(200) });
+    expect(pointers.map((p) => p.buildId)).toEqual(Array.from({ length: 50 }, (_, i) => buildId(249 - i)));
+  });
+
+  it('never starts after an edge that could be followed by a longer id', () => {
+    expect(listingStart('logs/j/', '1850000000000000000')).toBe('logs/j/1850000000000000000');
+    // "10000" is newer than "9999" but sorts before it: shorter ids get no offset.
+    expect(listingStart('logs/j/', '9999')).toBeUndefined();
+    expect(listingStart('logs/j/', '185000000000000000')).toBeUndefined();
+    expect(listingStart('logs/j/', undefined)).toBeUndefined();
+  });
+});
+
+describe('fetchRuns', () => {
+  it('lists from the previous window edge on the next fetch', async () => {
+    const tree = tempDir('ratchet-edge-');
+    dirs.push(tree);
+    const day = 86_400;
+    const now = 1_795_000_000;
+    const ids = Array.from({ length: 40 }, (_, i) => (1900000000000000000n + BigInt(i)).toString());
+    // 30 runs one per day: the window (10 days) holds the newest 10.
+    writeTree(tree, ids.slice(0, 30).map((id, i) => ({ job: JOB, buildId: id, start: now - (30 - i) * day, tests: [{ name: 't', status: 'pass' as const }] })));
+    const treeServer = await startGcsTestServer({ root: tree, bucket: BUCKET });
+    try {
+      const source = createGcsSource({ bucket: BUCKET, endpoint: treeServer.url });
+      sources.push(source);
+      const cache = new RunCache(tempDir('ratchet-edge-cache-'), 'k');
+      dirs.push(path.dirname(cache.dir));
+      const lookbackStart = new Date((now - 10.5 * day) * 1000);
+      const first = await fetchRuns({ source, cache, selection: ALL, lookbackStart, listPageSize: 5, workers: 0 });
+      expect(first.stats.runsFound).toBe(10);
+      expect(first.edges[`logs/${JOB}`]).toBeDefined();
+      const firstLists = treeServer.stats.requests.list;
+      treeServer.resetStats();
+      const second = await fetchRuns({ source, cache, selection: ALL, lookbackStart, listPageSize: 5, workers: 0, previousEdges: first.edges });
+      expect(second.stats).toMatchObject({ runsFound: 10, runsFromCache: 10, runsFetched: 0 });
+      // Listing 30 build folders takes 6 pages (+ job discovery); from the edge it takes 3.
+      expect(treeServer.stats.requests.list).toBeLessThan(firstLists - 2);
+    } finally {
+      await treeServer.close();
+    }
+  });
+
+  it('lists a job whose listing fails as a problem and reads the other jobs', async () => {
+    const tree = tempDir('ratchet-listfail-');
+    dirs.push(tree);
+    writeTree(tree, [
+      { job: 'job-a', buildId: '1900000000000000001', start: 1_795_000_000, tests: [{ name: 't', status: 'pass' }] },
+      { job: 'job-b', buildId: '1900000000000000002', start: 1_795_000_000, tests: [{ name: 't', status: 'pass' }] },
+    ]);
+    const treeServer = await startGcsTestServer({ root: tree, bucket: BUCKET, faults: ({ kind, prefix }) => (kind === 'list' && prefix === 'logs/job-a/' ? { kind: '503' } : undefined) });
+    try {
+      const source = createGcsSource({ bucket: BUCKET, endpoint: treeServer.url, retries: 1, baseDelayMs: 1 });
+      sources.push(source);
+      const cache = new RunCache(tempDir('ratchet-listfail-cache-'), 'k');
+      dirs.push(path.dirname(cache.dir));
+      const report = await fetchRuns({ source, cache, selection: ALL, lookbackStart: new Date(0), workers: 0 });
+      expect(report.runs).toEqual([{ job: 'job-b', buildId: '1900000000000000002' }]);
+      expect(report.discoveryProblems).toEqual([{ job: 'job-a', object: 'logs/job-a/', kind: 'fetch', reason: expect.stringMatching(/^listing failed: .*HTTP 503/) }]);
+    } finally {
+      await treeServer.close();
+    }
+  });
+
+  it('lists the runs of an ingest worker that cannot start as problems, and finishes', async () => {
+    const tree = tempDir('ratchet-badworker-');
+    dirs.push(tree);
+    writeTree(tree, [1, 2, 3].map((i) => ({ job: 'job-a', buildId: `190000000000000000${i}`, start: 1_795_000_000 + i, tests: [{ name: 't', status: 'pass' as const }] })));
+    const local = createLocalSource(tree);
+    // The worker's copy points at a directory that does not exist: opening it throws in every worker.
+    const source: BucketSource = { description: local.description, bucket: local.bucket, list: (p, o) => local.list(p, o), read: (n) => local.read(n), spec: { type: 'local', root: path.join(tree, 'gone'), bucket: 'b' } };
+    const cache = new RunCache(tempDir('ratchet-badworker-cache-'), 'k');
+    dirs.push(path.dirname(cache.dir));
+    const report = await fetchRuns({ source, cache, selection: ALL, lookbackStart: new Date(0), workers: 1 });
+    expect(report.runs).toEqual([]);
+    expect(report.discoveryProblems).toHaveLength(3);
+    for (const problem of report.discoveryProblems) {
+      expect(problem).toMatchObject({ job: 'job-a', kind: 'fetch' });
+      expect(problem.reason).toMatch(/run not read: .*(ingest worker died|died 3 times).*(does not exist|gone)/s);
+    }
+  });
+
+  it('uses worker threads only where a source can be reopened and there are cores to use', () => {
+    const local = createLocalSource(tempDir('ratchet-workers-'));
+    expect(defaultWorkers(local, 2)).toBe(2);
+    expect(defaultWorkers(local, 16)).toBe(4);
+    expect(defaultWorkers(local, 1)).toBe(0);
+    expect(defaultWorkers({ ...local, spec: undefined } as unknown as BucketSource, 8)).toBe(0);
+  });
+});
