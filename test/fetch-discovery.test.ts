@@ -10,7 +10,8 @@ import { createGcsSource } from '../src/source/gcs-source.ts';
 import { createLocalSource } from '../src/source/local-source.ts';
 import type { BucketSource } from '../src/source/source.ts';
 import { listingStart, listLogBuilds, listPresubmitBuilds } from '../src/ingest/discover.ts';
-import { fetchRuns, defaultWorkers } from '../src/ingest/fetch-runs.ts';
+import { createdBefore, fetchRuns, defaultWorkers } from '../src/ingest/fetch-runs.ts';
+import { buildIdFor } from '../src/sample/format.ts';
 import { RunCache } from '../src/ingest/run-cache.ts';
 import type { DataProblem } from '../src/ingest/run-record.ts';
 import { startGcsTestServer, type GcsTestServer } from './support/gcs-test-server.ts';
@@ -127,6 +128,30 @@ describe('fetchRuns', () => {
     } finally {
       await treeServer.close();
     }
+  });
+
+  it('reads one run past the window edge when build ids tell creation times, and confirms it by start time', async () => {
+    const tree = tempDir('ratchet-snowflake-');
+    dirs.push(tree);
+    const hour = 3_600_000;
+    const now = Date.parse('2026-11-28T06:00:00Z');
+    // 100 runs, one every 3 hours, ids made as Prow makes them (created a minute before the start).
+    const runs = Array.from({ length: 100 }, (_, i) => now - (i + 1) * 3 * hour);
+    writeTree(tree, runs.map((start) => ({ job: JOB, buildId: buildIdFor(start - 60_000), start: start / 1000, tests: [{ name: 't', status: 'pass' as const }] })));
+    const lookbackStart = new Date(now - 3 * 24 * hour - hour); // holds the newest 24
+    const cache = new RunCache(tempDir('ratchet-snowflake-cache-'), 'k');
+    dirs.push(path.dirname(cache.dir));
+    const report = await fetchRuns({ source: createLocalSource(tree), cache, selection: ALL, lookbackStart, concurrency: 32, workers: 0 });
+    expect(report.stats.runsFound).toBe(24);
+    // 24 in the window and the 25th to confirm the edge, instead of a whole batch of 32.
+    expect(report.stats.runsFetched).toBe(25);
+    expect(report.edges[`logs/${JOB}`]).toBe(buildIdFor(runs[24]! - 60_000));
+
+    expect(createdBefore(buildIdFor(now - hour), now)).toBe(true);
+    expect(createdBefore(buildIdFor(now + hour), now)).toBe(false);
+    // Short ids tell nothing; a 19-digit id from the far future is not before anything now.
+    expect(createdBefore('12345', now)).toBe(false);
+    expect(createdBefore('9000000000000000000', now)).toBe(false);
   });
 
   it('lists a job whose listing fails as a problem and reads the other jobs', async () => {

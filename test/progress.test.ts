@@ -40,27 +40,35 @@ describe('progress lines', () => {
     expect(formatDuration(undefined)).toBe('?');
   });
 
-  it('in CI print a line at once, then one per interval, and the last counts at stop', () => {
+  it('in CI print a line per interval and the last counts at stop; nothing for a fetch shorter than that', () => {
     const { stream, text } = capture(false);
     let now = 0;
     const reporter = createProgressReporter(stream, { intervalMs: 10_000, now: () => now });
     reporter.update(progress({ phase: 'discover', runsDone: 0 }));
-    now = 1000;
-    reporter.update(progress({ runsDone: 10 }));
     now = 5000;
     reporter.update(progress({ runsDone: 20 }));
-    now = 12_000;
-    reporter.update(progress({ runsDone: 60 }));
-    now = 13_000;
+    now = 11_000;
+    reporter.update(progress({ runsDone: 60, startedAt: 1000 }));
+    now = 15_000;
     reporter.update(progress({ runsDone: 70 }));
+    now = 21_500;
+    reporter.update(progress({ runsDone: 150 }));
+    now = 22_000;
     reporter.update(progress({ phase: 'done', runsDone: 200, runsFound: 200 }));
     reporter.stop();
     const lines = text().trimEnd().split('\n');
     expect(lines).toHaveLength(3);
-    expect(lines[0]).toMatch(/^fetch: 10\/200 runs/);
-    expect(lines[1]).toMatch(/^fetch: 60\/200 runs/);
+    expect(lines[0]).toBe('fetch: 60/200 runs (38 read, 10 cached, 2 incomplete), 25.0 MB, 6.0 runs/s, 2.5 MB/s, ETA 23s');
+    expect(lines[1]).toMatch(/^fetch: 150\/200 runs/);
     expect(lines[2]).toMatch(/^fetch: 200\/200 runs .* ETA 0s$/);
     expect(text()).not.toContain('\r');
+
+    const short = capture(false);
+    const quick = createProgressReporter(short.stream, { intervalMs: 10_000, now: () => 3000 });
+    quick.update(progress());
+    quick.update(progress({ phase: 'done' }));
+    quick.stop();
+    expect(short.text()).toBe('');
   });
 
   it('print nothing with --quiet', () => {

@@ -149,12 +149,13 @@ export function evaluateCells(cells: readonly RegressionCell[], rules: Regressio
   // a hypothesis no weight below q anyway; leaving it out keeps m meaningful and the work small.
   //
   // The value the procedure sees is p′ = p when the counts also pass the verdict's other rules (at
-  // least minFailures failures, a drop of at least minDrop points), else 1. p′ ≥ p, so it is a
-  // valid p-value, and its null distribution is known: the attainable p-values of the splits that
-  // pass those rules (the rules are monotone in the number of sample failures).
+  // least minFailures failures, a drop of at least the floor of dropFloor), else 1. p′ ≥ p, so it
+  // is a valid p-value, and its null distribution is known: the attainable p-values of the splits
+  // that pass those rules (both are monotone in the number of sample failures).
   const p = new Float64Array(2 * n).fill(NaN);
   const procedureP = new Float64Array(2 * n).fill(NaN);
   const supports: Array<Float64Array | undefined> = new Array(2 * n);
+  const members = new Uint8Array(2 * n);
   let tested = 0;
   for (let k = 0; k < 2 * n; k++) {
     const c = cells[k >> 1]!;
@@ -199,6 +200,7 @@ export function evaluateCells(cells: readonly RegressionCell[], rules: Regressio
         procedureP[k] = s.working <= upTo ? support[s.working]! : 1;
       } else procedureP[k] = p[k]!;
     } else continue;
+    members[k] = 1;
     tested++;
   }
   const adjusted = discrete ? discreteBenjaminiHochberg(procedureP, supports) : benjaminiHochberg(Array.from(procedureP));
@@ -210,7 +212,7 @@ export function evaluateCells(cells: readonly RegressionCell[], rules: Regressio
   for (let i = 0; i < n; i++) {
     const c = cells[i]!;
     if (c.sample.runs === 0) continue;
-    const ratchet = ratchetVerdict(c, rules, p, q, i, label, recentLabel);
+    const ratchet = ratchetVerdict(c, rules, p, q, members, i, label, recentLabel);
     const compatible = c.compatible === false ? undefined : compatibleVerdict(c, rules, label);
     if (ratchet || compatible) verdicts[i] = { ...(ratchet ? { ratchet } : {}), ...(compatible ? { compatible } : {}) };
   }
@@ -231,7 +233,10 @@ interface WindowCheck {
   side: { sample: CellSide; basis: CellSide };
   p: number;
   q: number;
+  /** Has a q-value: a member of the family whose counts pass the minimum failures and drop. */
   inFamily: boolean;
+  /** A member of the family (its counts could reach significance), with or without a q-value. */
+  member: boolean;
   hasP: boolean;
   effect: Effect;
   enoughFailures: boolean;
@@ -241,7 +246,16 @@ interface WindowCheck {
   floor: number;
 }
 
-function ratchetVerdict(c: RegressionCell, rules: RegressionRules, pAll: Float64Array, qAll: Float64Array, i: number, label: string, recentLabel: string): Verdict | undefined {
+function ratchetVerdict(
+  c: RegressionCell,
+  rules: RegressionRules,
+  pAll: Float64Array,
+  qAll: Float64Array,
+  members: Uint8Array,
+  i: number,
+  label: string,
+  recentLabel: string,
+): Verdict | undefined {
   const r = rules.ratchet;
   // The common case, cheaply: neither window significant and nothing open.
   if (!c.openRatchet && !(qAll[2 * i]! <= r.fdr) && !(qAll[2 * i + 1]! <= r.fdr)) return undefined;
@@ -260,7 +274,7 @@ function ratchetVerdict(c: RegressionCell, rules: RegressionRules, pAll: Float64
     const floor = dropFloor(side.basis.working, side.basis.runs, r.minDrop, r.stableMinDrop);
     const strict = inFamily && q <= r.fdr && enoughFailures && effect.drop >= floor;
     const loose = c.openRatchet && hasP && ((inFamily && q <= r.openFdr) || p <= r.openP) && enoughFailures && effect.drop >= Math.min(r.openMinDrop, floor);
-    checks.push({ window, side, p, q, inFamily, hasP, effect, enoughFailures, strict, loose, floor });
+    checks.push({ window, side, p, q, inFamily, member: members[2 * i + h] === 1, hasP, effect, enoughFailures, strict, loose, floor });
   }
   // The window a verdict rests on: among those that flag the cell by the strict rule the smallest
   // q (then p); else, for an open regression held by the looser rule, the smallest p; else the
@@ -273,15 +287,16 @@ function ratchetVerdict(c: RegressionCell, rules: RegressionRules, pAll: Float64
   const strict = chosen.strict;
   const regressed = strict || chosen.loose;
   if (!regressed && !c.openRatchet) return undefined;
-  const { effect, p, q, inFamily, hasP, enoughFailures } = chosen;
+  const { effect, p, q, inFamily, hasP, enoughFailures, floor } = chosen;
   const test = effect.rule === 'drop' ? 'one-sided Fisher' : `exact binomial against ${rules.newTestPassRate} %`;
   const stats = !hasP
     ? `${test}: not enough runs to test`
     : inFamily
-      ? `${test} p = ${fmtP(p)}, Benjamini–Hochberg q = ${fmtP(q)}`
-      : `${test} p = ${fmtP(p)}; no q-value: these counts could not reach significance in the report's family`;
+      ? `${test} p = ${fmtP(p)}, discrete Benjamini–Hochberg q = ${fmtP(q)}`
+      : chosen.member
+        ? `${test} p = ${fmtP(p)}; no q-value: fewer than ${rules.minFailures} failures or a drop under ${fmtPoints(floor)} points is never flagged`
+        : `${test} p = ${fmtP(p)}; no q-value: these counts could not reach significance in the report's family`;
   let why: string;
-  const floor = chosen.floor;
   if (strict) why = `q ≤ ${r.fdr}, at least ${rules.minFailures} failures and a drop of at least ${fmtPoints(floor)} points: regressed.`;
   else if (regressed) why = `Already open: held open by the looser thresholds (q ≤ ${r.openFdr} or p ≤ ${r.openP}, drop ≥ ${fmtPoints(Math.min(r.openMinDrop, floor))} points).`;
   else why = `Not regressed any more: ${unmet(inFamily, q, p, enoughFailures, effect.drop, Math.min(r.openMinDrop, floor), rules)}${checks.length > 1 ? ` (in the ${recentLabel} too)` : ''}.`;

@@ -130,6 +130,11 @@ export interface FalseAlarmRow {
   fdr: { ratchet: number; compatible: number };
   /** The same for ratchet mode's strict verdicts alone (without regressions held open by hysteresis): what the procedure guarantees ≤ q. */
   fdrStrict: number;
+  /**
+   * The same counted per flagged cell (a report's row) instead of per group, strict verdicts: a job
+   * cell of a job the drop did not touch is a false alarm too. Equal to fdrStrict with one job per group.
+   */
+  fdrRows: number;
 }
 
 export interface ErrorRates {
@@ -260,7 +265,7 @@ export function measureErrorRates(options: ErrorRateOptions): ErrorRates {
     let stableSnapshots = 0;
     let snapshots = 0;
     const flagged = { ratchet: 0, compatible: 0, aggregator: 0 };
-    const fdp = { ratchet: 0, compatible: 0, strict: 0 };
+    const fdp = { ratchet: 0, compatible: 0, strict: 0, rows: 0 };
     for (const drop of options.drops) {
       const injected = options.reports * options.regressedGroups;
       const first = { ratchet: new Int32Array(injected), compatible: new Int32Array(injected) };
@@ -296,14 +301,19 @@ export function measureErrorRates(options: ErrorRateOptions): ErrorRates {
             if (r?.regressed && !r.heldByHysteresis) strict[c] = 1;
             if (verdicts[c]?.compatible?.regressed) nextC[c] = 1;
           }
-          const today = { ratchet: 0, compatible: 0, ratchetFalse: 0, compatibleFalse: 0, strict: 0, strictFalse: 0 };
+          const today = { ratchet: 0, compatible: 0, ratchetFalse: 0, compatibleFalse: 0, strict: 0, strictFalse: 0, rows: 0, rowsFalse: 0 };
           for (let k = 0; k < groups; k++) {
             const base = k * cellsPerGroup;
             let r = false;
             let st = false;
             for (let x = 0; x < cellsPerGroup; x++) {
               if (nextR[base + x]) r = true;
-              if (strict[base + x]) st = true;
+              if (!strict[base + x]) continue;
+              st = true;
+              today.rows++;
+              // Cell 0 is the variant cell; cell 1 + j is job j, and only job 0 drops when confined.
+              const touched = k >= options.stableGroups && (x === 0 || x === 1 || !options.confined);
+              if (!touched) today.rowsFalse++;
             }
             const c = nextC[base] === 1;
             if (r) today.ratchet++;
@@ -330,6 +340,7 @@ export function measureErrorRates(options: ErrorRateOptions): ErrorRates {
           if (today.ratchet) fdp.ratchet += today.ratchetFalse / today.ratchet;
           if (today.compatible) fdp.compatible += today.compatibleFalse / today.compatible;
           if (today.strict) fdp.strict += today.strictFalse / today.strict;
+          if (today.rows) fdp.rows += today.rowsFalse / today.rows;
           if (options.hysteresis !== false) {
             openR = nextR;
             openC = nextC;
@@ -355,6 +366,7 @@ export function measureErrorRates(options: ErrorRateOptions): ErrorRates {
       aggregator: per10k(flagged.aggregator),
       fdr: { ratchet: fdp.ratchet / snapshots, compatible: fdp.compatible / snapshots },
       fdrStrict: fdp.strict / snapshots,
+      fdrRows: fdp.rows / snapshots,
     });
   }
   return { detection, falseAlarms };

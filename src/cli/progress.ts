@@ -60,7 +60,9 @@ export function progressLine(p: FetchProgress, now: number): string {
 }
 
 function plainReporter(stream: NodeJS.WritableStream, intervalMs: number, now: () => number): ProgressReporter {
-  let last: number | undefined;
+  // A fetch that ends within one interval prints nothing here: its summary says it all.
+  let last = now();
+  let printed = false;
   let latest: FetchProgress | undefined;
   let printedLatest = false;
   return {
@@ -68,17 +70,14 @@ function plainReporter(stream: NodeJS.WritableStream, intervalMs: number, now: (
       latest = p;
       printedLatest = false;
       const t = now();
-      if (p.phase === 'done') return;
-      // The first report of the fetch phase gets a line at once; later ones once per interval.
-      if (last !== undefined && t - last < intervalMs) return;
-      if (last === undefined && p.phase !== 'fetch') return;
+      if (p.phase === 'done' || t - last < intervalMs) return;
       last = t;
-      printedLatest = true;
+      printed = printedLatest = true;
       stream.write(progressLine(p, t) + '\n');
     },
     stop() {
-      // A last line when the fetch ran long enough to print any: it shows where the counts ended.
-      if (latest && last !== undefined && !printedLatest) stream.write(progressLine({ ...latest, phase: 'fetch' }, now()) + '\n');
+      // Where the counts ended, when the fetch ran long enough to print lines.
+      if (latest && printed && !printedLatest) stream.write(progressLine({ ...latest, phase: 'fetch' }, now()) + '\n');
       latest = undefined;
     },
   };

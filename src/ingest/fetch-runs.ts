@@ -19,11 +19,12 @@ import { IngestPool } from './ingest-pool.ts';
 export { fingerprintRun } from './load-run.ts';
 
 /**
- * Runs read at once. On loopback (bench/ingest.ts) throughput is flat from 8 up, since parsing is then the limit;
- * against a remote GCS each run waits on a few sequential round trips, so more runs in flight hide that latency.
- * The GCS source separately caps requests in flight (32).
+ * Runs read at once. Each run waits on two round trips (its listing, then its files in parallel), so against a
+ * remote GCS more runs in flight hide the latency: with 50 ms per response (bench/ingest.ts --latency 50,
+ * 300 runs) 8 and 16 reached 25 runs/s, 32 reached 47 and 64 no more. On loopback the parse is the limit and
+ * the setting hardly matters. The GCS source separately caps requests in flight (32 per thread).
  */
-export const DEFAULT_FETCH_CONCURRENCY = 16;
+export const DEFAULT_FETCH_CONCURRENCY = 32;
 
 export interface FetchProgress {
   phase: 'discover' | 'fetch' | 'done';
@@ -71,6 +72,18 @@ export interface FetchOptions {
 
 /** Why a queued run produced no record. */
 type Unread = { skipped: 'deadline' } | { skipped: 'error' };
+
+/** Prow's build ids are snowflakes: milliseconds since this epoch, shifted left by 22 bits. */
+const SNOWFLAKE_EPOCH_MS = 1288834974657;
+
+/**
+ * Whether a build id says the run was created before `instant`; only 19-digit ids (snowflakes) tell. A hint for
+ * where to look, never a verdict: the run's start time decides.
+ */
+export function createdBefore(buildId: string, instant: number): boolean {
+  if (!/^[1-9]\d{18}$/.test(buildId)) return false;
+  return Number(BigInt(buildId) >> 22n) + SNOWFLAKE_EPOCH_MS < instant;
+}
 
 /**
  * Parsing JUnit is CPU-bound, so a thread per core; more than 4 gains little against the network and costs a
@@ -168,9 +181,10 @@ export async function fetchRuns(options: FetchOptions): Promise<FetchReport> {
     };
     if (knownEdge !== undefined) noteEdge(knownEdge);
     const listing = { ...listOptions, ...(knownEdge !== undefined ? { after: knownEdge } : {}) };
+    let late = false;
     try {
       candidates = await listLimit(async () => {
-        if (pastDeadline()) throw new Error('not listed: the overall deadline had passed; the next fetch lists it');
+        if ((late = pastDeadline())) return [];
         if (area === 'logs') {
           const builds = await listLogBuilds(source, job, jobProblems, listing);
           return builds.filter((b) => insideEdge(b.buildId)).map((b) => ({ buildId: b.buildId, resolve: async () => b }));
@@ -186,6 +200,10 @@ export async function fetchRuns(options: FetchOptions): Promise<FetchReport> {
     } finally {
       progress.jobsListed++;
     }
+    if (late) {
+      discoveryProblems.push({ job, object: folder, kind: 'fetch', reason: 'overall deadline reached before the job was listed: its builds were not read; the next fetch reads them' });
+      return;
+    }
     for (const p of jobProblems) discoveryProblems.push({ ...p, job });
 
     const notRead = (count: number, why: string): void => {
@@ -194,14 +212,19 @@ export async function fetchRuns(options: FetchOptions): Promise<FetchReport> {
       discoveryProblems.push({ job, object: folder, kind: 'fetch', reason: `${why}: ${count} build(s) not read; the next fetch reads them` });
     };
 
-    // Newest first, a batch at a time: once a batch reaches back past the window, older builds are not read.
+    // Newest first, a batch at a time: once a batch reaches back past the window, older builds are not read. A
+    // batch also ends at the first build whose id says it was created before the window (snowflake ids hold their
+    // creation time): its started.json confirms the edge, so a first fetch reads one run past it, not a batch.
     const batch = Math.max(2, Math.min(concurrency, 32));
-    for (let i = 0; i < candidates.length; i += batch) {
+    const idEdge = candidates.findIndex((c) => createdBefore(c.buildId, cutoff));
+    for (let i = 0, end = 0; i < candidates.length; i = end) {
+      end = Math.min(candidates.length, i + batch);
+      if (idEdge >= i && idEdge < end) end = idEdge + 1;
       if (pastDeadline()) {
         notRead(candidates.length - i, 'overall deadline reached');
         return;
       }
-      const slice = candidates.slice(i, i + batch);
+      const slice = candidates.slice(i, end);
       progress.runsFound += slice.length;
       report();
       const results = await Promise.all(
@@ -249,7 +272,8 @@ export async function fetchRuns(options: FetchOptions): Promise<FetchReport> {
         inWindow.push(loaded.summary);
       }
       if (skipped > 0) {
-        notRead(skipped + candidates.length - Math.min(candidates.length, i + batch), 'overall deadline reached');
+        // Older builds count as left only while the window's edge has not shown up yet.
+        notRead(skipped + (reachedEdge ? 0 : candidates.length - end), 'overall deadline reached');
         return;
       }
       if (reachedEdge) return;

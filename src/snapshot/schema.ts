@@ -172,7 +172,7 @@ export const variantGroupSchema = z.object({
 const isoTime = (text: string) => d(z.string(), text);
 
 export const regressionModeSchema = d(z.enum(['ratchet', 'compatible']),
-  'ratchet: Fisher p-values with Benjamini–Hochberg control of the false discovery rate across the report; compatible: sippy Component Readiness rules (p < 0.05 per cell). See docs/statistics.md.');
+  'ratchet: Fisher p-values on the current and the recent window, with (discrete) Benjamini–Hochberg control of the false discovery rate across the report; compatible: sippy Component Readiness rules (p < 0.05 per cell). See docs/statistics.md.');
 
 export const regressionStatusSchema = d(z.enum(['new', 'open', 'resolved']),
   'new: first regressed in this snapshot; open: regressed here and in the previous snapshot; resolved: regressed before, not any more (listed for regressions.settings.keepResolvedDays days after resolvedAt).');

@@ -76,9 +76,9 @@ export interface GcsSourceOptions {
   /** Objects up to this size (decoded bytes) are read into memory and retried whole. Default 8 MiB. */
   bufferLimitBytes?: number;
   /**
-   * Checksum of downloaded bytes against the object's: 'crc32c' (default; every object has one), 'md5' (hashed
-   * natively, about twice the throughput on a slow CPU, but composite objects have no MD5 and then fail to
-   * read), or false (rely on Content-Length and gzip framing alone).
+   * Checksum of downloaded bytes against the object's: 'crc32c' (default; every object has one; ~500 MB/s with
+   * crc32c.ts, a few % of an ingest's CPU), 'md5' (hashed natively, but composite objects have no MD5 and then fail
+   * to read), or false (rely on Content-Length and gzip framing alone).
    */
   validation?: 'crc32c' | 'md5' | false;
   onRetry?(info: GcsRetryInfo): void;

@@ -21,7 +21,7 @@ export const MODE_LABEL: Record<Mode, string> = {
 };
 
 export const MODE_EXPLANATION: Record<Mode, string> = {
-  ratchet: 'One-sided Fisher exact tests with Benjamini–Hochberg control of the false discovery rate across the whole report (q values), plus a minimum drop.',
+  ratchet: 'One-sided Fisher exact tests on the 7-day and the recent 3-day window, by variant group and by job, with discrete Benjamini–Hochberg control of the false discovery rate across the whole report (q values), plus a minimum drop.',
   compatible: 'The rules of sippy’s Component Readiness (a p value below 0.05 per cell, with its pity factor) and the job-run-aggregator’s disruption checks.',
 };
 

@@ -69,12 +69,19 @@ const pagedCache = new WeakMap<Snapshot, Map<number, TestSummary[]>>();
  * tests that failed or flaked in the current window, most failures first, up to the page budget. A
  * test that only failed in the previous window has recovered and gets no page of its own.
  */
+/** Ids of the tests that have a page, for linking only where a page exists. */
+export function pagedTestIds(snapshot: Snapshot): ReadonlySet<string> {
+  return new Set(testsWithPages(snapshot).map((t) => t.id));
+}
+
 export function testsWithPages(snapshot: Snapshot, limit = maxTestPages()): TestSummary[] {
   let byLimit = pagedCache.get(snapshot);
   if (!byLimit) pagedCache.set(snapshot, (byLimit = new Map()));
   const cached = byLimit.get(limit);
   if (cached) return cached;
+  // Regressed tests and the home page's top failing and top flaky lists always get their page.
   const regressed = new Set((snapshot.regressions?.tests ?? []).map((r) => r.testId));
+  for (const t of [...topFailingTests(snapshot), ...topFlakyTests(snapshot)]) regressed.add(t.id);
   const always = snapshot.tests.filter((t) => regressed.has(t.id));
   const rest = testsByConcern(snapshot.tests.filter((t) => !regressed.has(t.id) && t.current.failures + t.current.flakes > 0));
   const chosen = new Set([...always, ...rest.slice(0, Math.max(0, limit - always.length))].map((t) => t.id));
