@@ -7,8 +7,8 @@ import { describe, expect, it } from 'vitest';
 import { analyze } from '../src/analysis/analyze.ts';
 import { testId } from '../src/analysis/test-summary.ts';
 import type { RunRecord, TestResult } from '../src/ingest/run-record.ts';
-import { variantsFromJobName } from '../src/ingest/variants.ts';
 import { aggregatedTestVerdict, benjaminiHochberg, fisherGreater } from '../src/analysis/stats/index.ts';
+import { runRecord } from './support/run-records.ts';
 
 const DAY = 86_400_000;
 const AS_OF = Date.parse('2026-11-28T06:00:00Z');
@@ -24,25 +24,11 @@ let build = 1_600_000_000_000_000_000n;
 function run(t: number, statuses: Record<string, TestResult['status']>, payloadTag?: string): RunRecord {
   build += 1n;
   const buildId = String(build);
-  return {
-    recordVersion: 1,
-    job: JOB,
-    buildId,
-    kind: 'periodic',
-    path: `logs/${JOB}/${buildId}/`,
-    started: new Date(t).toISOString(),
-    finished: new Date(t + 3_600_000).toISOString(),
+  return runRecord(JOB, buildId, t, {
     result: Object.values(statuses).includes('fail') ? 'failure' : 'success',
-    final: true,
-    complete: true,
     ...(payloadTag ? { payloadTag } : {}),
-    variants: variantsFromJobName(JOB),
     tests: Object.entries(statuses).map(([name, status]) => ({ suite: 'openshift-tests', name, status, durationSec: 1 })),
-    disruption: [],
-    problems: [],
-    objectsRead: 4,
-    bytesRead: 0,
-  };
+  });
 }
 
 function records(): RunRecord[] {

@@ -9,6 +9,7 @@ import { configSchema } from '../src/config/config-schema.ts';
 import type { RunRecord, Variants } from '../src/ingest/run-record.ts';
 import { variantKey } from '../src/ingest/variants.ts';
 import { lookbackStart } from '../src/pipeline.ts';
+import { runRecord } from './support/run-records.ts';
 
 const DAY = 86_400_000;
 const AS_OF = Date.parse('2026-11-28T06:00:00Z');
@@ -21,24 +22,13 @@ function run(job: string, variants: Variants, daysAgo: number, result: RunRecord
   build += 1n;
   const buildId = String(build);
   const t = AS_OF - daysAgo * DAY;
-  return {
-    recordVersion: 1,
-    job,
-    buildId,
-    kind: 'periodic',
-    path: `logs/${job}/${buildId}/`,
-    started: new Date(t).toISOString(),
-    finished: result === 'pending' ? null : new Date(t + 3_600_000).toISOString(),
+  return runRecord(job, buildId, t, {
+    ...(result === 'pending' ? { finished: null } : {}),
     result,
     final: result !== 'pending',
-    complete: true,
     variants,
     tests: result === 'pending' ? [] : [{ suite: 'openshift-tests', name: NAME, status: testStatus, durationSec: 1 }],
-    disruption: [],
-    problems: [],
-    objectsRead: 4,
-    bytesRead: 0,
-  };
+  });
 }
 
 const thresholds = { passing: 0.8, failing: 0.5, flatDelta: 2, minTestRuns: 1 };

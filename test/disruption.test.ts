@@ -9,9 +9,9 @@ import { exceedanceP } from '../src/analysis/disruption.ts';
 import { parseHistoricalDisruption } from '../src/analysis/disruption-history.ts';
 import { disruptionConfigSchema } from '../src/config/config-schema.ts';
 import type { RunRecord } from '../src/ingest/run-record.ts';
-import { variantsFromJobName } from '../src/ingest/variants.ts';
 import { binomialSf, describe as summarise, disruptionMeanCheck, mannWhitneyExactGreater, mannWhitneyU, percentile } from '../src/analysis/stats/index.ts';
 import { snapshotSchema } from '../src/snapshot/schema.ts';
+import { runRecord } from './support/run-records.ts';
 
 const DAY = 86_400_000;
 const AS_OF = Date.parse('2026-11-28T06:00:00Z');
@@ -32,24 +32,9 @@ function runs(): RunRecord[] {
     const t = AS_OF - 14 * DAY + i * (14 * DAY / 60) + 1000;
     const current = t >= AS_OF - 7 * DAY;
     const buildId = String(1_700_000_000_000_000_000n + BigInt(i));
-    out.push({
-      recordVersion: 1,
-      job: JOB,
-      buildId,
-      kind: 'periodic',
-      path: `logs/${JOB}/${buildId}/`,
-      started: new Date(t).toISOString(),
-      finished: new Date(t + 3_600_000).toISOString(),
-      result: 'success',
-      final: true,
-      complete: true,
-      variants: variantsFromJobName(JOB),
-      tests: [],
+    out.push(runRecord(JOB, buildId, t, {
       disruption: [WORSE, SAME, EXCLUDED].map((backend) => ({ backend, seconds: seconds(backend, i, current) })),
-      problems: [],
-      objectsRead: 4,
-      bytesRead: 0,
-    });
+    }));
   }
   return out;
 }

@@ -11,6 +11,7 @@ import type { RunRecord, TestResult } from '../src/ingest/run-record.ts';
 import { variantsFromJobName, variantKey } from '../src/ingest/variants.ts';
 import { serializeSnapshot } from '../src/snapshot/snapshot-store.ts';
 import type { Snapshot } from '../src/snapshot/schema.ts';
+import { runRecord } from './support/run-records.ts';
 
 const DAY = 86_400_000;
 const D = Date.parse('2026-11-01T06:00:00Z');
@@ -28,24 +29,7 @@ function runs(): RunRecord[] {
       ...STABLE.map((name): TestResult => ({ suite: 'openshift-tests', name, status: 'pass', durationSec: 1 })),
     ];
     const buildId = String(1_800_000_000_000_000_000n + BigInt(i));
-    out.push({
-      recordVersion: 1,
-      job: JOB,
-      buildId,
-      kind: 'periodic',
-      path: `logs/${JOB}/${buildId}/`,
-      started: new Date(t).toISOString(),
-      finished: new Date(t + 3_600_000).toISOString(),
-      result: broken ? 'failure' : 'success',
-      final: true,
-      complete: true,
-      variants: variantsFromJobName(JOB),
-      tests,
-      disruption: [],
-      problems: [],
-      objectsRead: 4,
-      bytesRead: 0,
-    });
+    out.push(runRecord(JOB, buildId, t, { result: broken ? 'failure' : 'success', tests }));
   }
   return out;
 }

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { analyze } from '../src/analysis/analyze.ts';
 import { regressionsConfigSchema } from '../src/config/config-schema.ts';
 import type { RunRecord } from '../src/ingest/run-record.ts';
-import { variantsFromJobName } from '../src/ingest/variants.ts';
+import { runRecord } from './support/run-records.ts';
 
 const DAY = 86_400_000;
 const AS_OF = Date.parse('2026-11-28T06:00:00Z');
@@ -16,24 +16,9 @@ function runs(): RunRecord[] {
     const t = AS_OF - 14 * DAY + i * (14 * DAY / 60) + 1;
     const flake = t >= AS_OF - 7 * DAY && i % 2 === 0;
     const buildId = String(1_400_000_000_000_000_000n + BigInt(i));
-    return {
-      recordVersion: 1,
-      job: JOB,
-      buildId,
-      kind: 'periodic',
-      path: `logs/${JOB}/${buildId}/`,
-      started: new Date(t).toISOString(),
-      finished: new Date(t + 3_600_000).toISOString(),
-      result: 'success',
-      final: true,
-      complete: true,
-      variants: variantsFromJobName(JOB),
+    return runRecord(JOB, buildId, t, {
       tests: [{ suite: 'openshift-tests', name: NAME, status: flake ? 'flake' : 'pass', durationSec: 1, ...(flake ? { message: 'retried' } : {}) }],
-      disruption: [],
-      problems: [],
-      objectsRead: 4,
-      bytesRead: 0,
-    };
+    });
   });
 }
 

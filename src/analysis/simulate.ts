@@ -11,18 +11,10 @@ import type { RunRecord, TestResult } from '../ingest/run-record.ts';
 import { variantsFromJobName } from '../ingest/variants.ts';
 import { applyPity, binomialCdf, requiredPasses } from './stats/index.ts';
 import { evaluateCells, type CellSide, type RegressionCell, type RegressionRules } from './regressions.ts';
+import { mulberry32 } from '../util/mulberry32.ts';
 
-/** mulberry32: a small, fast 32-bit PRNG; plenty for Bernoulli draws, and reproducible everywhere. */
-export function createRng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** The simulation's seeded PRNG (mulberry32): reproducible everywhere. */
+export const createRng = mulberry32;
 
 /**
  * Working rates of stable tests, as a mixture shaped like OpenShift's conformance suites: most tests

@@ -6,6 +6,7 @@
  * sequence, so adding a job or a file type does not shift the random choices of everything after
  * it: each run's content depends only on the seed and the run's own key.
  */
+import { mulberry32 } from '../util/mulberry32.ts';
 
 export interface Rng {
   /** Uniform in [0, 1). */
@@ -41,16 +42,9 @@ export function hash32(text: string, seed = 0): number {
   return h >>> 0;
 }
 
-/** mulberry32: tiny, fast and good enough for synthetic data (not for anything security-related). */
+/** A seeded stream (mulberry32) with the helpers the generator draws from. */
 export function createRng(seed: number): Rng {
-  let state = seed >>> 0;
-  const next = (): number => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const next = mulberry32(seed);
   const rng: Rng = {
     next,
     int: (lo, hi) => lo + Math.floor(next() * (hi - lo + 1)),

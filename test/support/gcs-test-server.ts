@@ -27,6 +27,7 @@ import type { AddressInfo } from 'node:net';
 import { dirname, join, resolve, sep } from 'node:path';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { CRC32C } from '@google-cloud/storage';
+import { mulberry32 } from '../../src/util/mulberry32.ts';
 
 export const SIDECAR_SUFFIX = '.gcsmeta.json';
 
@@ -440,17 +441,6 @@ function fnv1a(text: string): number {
   return hash >>> 0;
 }
 
-/** A small, well-mixed 32-bit PRNG: good enough for fault injection, and reproducible from its seed. */
-function mulberry32(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 interface Route {
   bucket: string;
