@@ -1,36 +1,43 @@
 /**
- * A BucketSource over Google Cloud Storage, through @google-cloud/storage.
+ * A BucketSource over Google Cloud Storage: listings through @google-cloud/storage, object reads (media downloads)
+ * as plain HTTP GETs of the same JSON API URL.
  *
  * Decisions (details next to the code):
  * - Retries: ours only (retry.ts). The client's retry-request layer is switched off, so an attempt is exactly one
  *   HTTP request, onRetry sees every failure, and deadlines and timeouts apply to the whole operation.
  * - Per-request timeout: ours too. The client's `timeout` is ignored by its node-fetch 3 transport.
+ * - Reads bypass the client: its request and stream layers cost about 1 ms of CPU per download, more than
+ *   parsing a JSON file many times the size (bench/ingest.ts). readMedia sends one GET with Node's keep-alive
+ *   agent, the client's auth headers when the client would send any, and checks the response itself.
  * - Reads: objects are buffered in memory up to `bufferLimitBytes` (8 MiB), so a failure anywhere in a small
  *   object is retried from scratch without the caller noticing. A larger object is handed to the caller as a
  *   stream once the first 8 MiB are in; a failure after that surfaces as SourceError('fetch') and the caller must
  *   read the object again (bytes already yielded cannot be taken back).
- * - gzip: the client asks for gzip (Accept-Encoding), so GCS sends gzip-encoded objects as stored; the client
- *   checks the crc32c of the stored bytes and then gunzips (decompress: true). Validation stays on by default
- *   (we never use range reads, the one case where the client cannot validate): it catches a body cut short or
- *   corrupted in a way the transport did not notice. Our own crc32c (crc32c.ts, about 9x the client's) keeps its
- *   CPU cost small; see `validation`.
+ * - gzip: we ask for gzip (Accept-Encoding), so GCS sends gzip-encoded objects as stored; the stored bytes are
+ *   checked against Content-Length and the crc32c in x-goog-hash, then gunzipped. Validation stays on by default:
+ *   it catches a body cut short or corrupted in a way the transport did not notice. Our own crc32c (crc32c.ts)
+ *   keeps its CPU cost small; see `validation`.
  * - Auth: anonymous unless Application Default Credentials exist (see resolveAuth). A custom endpoint
  *   (option or STORAGE_EMULATOR_HOST) is always anonymous unless auth: 'adc' is given.
  */
-import { EventEmitter } from 'node:events';
+import { createHash, type Hash } from 'node:crypto';
 import { existsSync } from 'node:fs';
+import { request as httpRequest, type ClientRequest, type IncomingMessage } from 'node:http';
+import { request as httpsRequest } from 'node:https';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
-import type { Readable } from 'node:stream';
+import { pipeline, Transform, type Readable, type TransformCallback } from 'node:stream';
+import { createGunzip } from 'node:zlib';
 import { Storage, type Bucket, type StorageOptions } from '@google-cloud/storage';
 import { PassThroughClient } from 'google-auth-library';
 import pLimit from 'p-limit';
 import { isSafeObjectName } from '../util/safe-name.ts';
-import { FastCrc32c } from './crc32c.ts';
+import { crc32cBase64, crc32cUpdate, FastCrc32c } from './crc32c.ts';
 import { SourceError, type BucketSource, type ListOptions, type ListPage, type ObjectInfo } from './source.ts';
 import {
   AttemptTimeoutError,
   RetryGiveUpError,
+  TruncatedBodyError,
   describeError,
   httpStatusOf,
   withRetry,
@@ -306,16 +313,34 @@ export function createGcsSource(options: GcsSourceOptions): BucketSource {
     return page;
   }
 
+  // Media downloads do not go through the client: its layers (teeny-request, node-fetch, retry-request, hash
+  // streams) cost about 1 ms of CPU per request, as much as parsing a JSON file many times its size. A read is one
+  // plain GET of the JSON API's media URL (the same URL the client uses, so path styles and emulators behave the
+  // same), with the client's auth when it would send any (see readMedia).
+  const mediaBase = `${storage.baseUrl}/b/${encodeURIComponent(options.bucket)}/o/`;
+  // The client skips auth for a custom endpoint unless useAuthWithCustomEndpoint; anonymous sends none either.
+  const sendAuth = !anonymous && (endpoint === undefined || authMode === 'adc');
+  const requestHeaders = async (url: string): Promise<Record<string, string>> => {
+    const headers: Record<string, string> = { 'Accept-Encoding': 'gzip' };
+    if (sendAuth) {
+      const auth = (await storage.authClient.getRequestHeaders(url)) as Headers | Record<string, string>;
+      if (typeof (auth as Headers).forEach === 'function' && typeof (auth as Headers).get === 'function') {
+        (auth as Headers).forEach((value, key) => (headers[key] = value));
+      } else Object.assign(headers, auth);
+    }
+    return headers;
+  };
+
   async function read(name: string): Promise<AsyncIterable<Uint8Array>> {
     checkOpen(name);
     const problem = checkObjectName(name, false);
     if (problem) throw new SourceError('invalid-name', name, `object name ${problem}`);
-    const file = bucket.file(root + name);
+    const url = `${mediaBase}${encodeURIComponent(root + name)}?alt=media`;
 
     let head: ReadHead;
     try {
       head = await limit(() =>
-        withRetry(({ signal }) => readHead(file.createReadStream({ decompress: true, validation }), signal, bufferLimitBytes), retryOptions('read', name)),
+        withRetry(async ({ signal }) => readMedia(url, await requestHeaders(url), validation, signal, bufferLimitBytes), retryOptions('read', name)),
       );
     } catch (error) {
       throw toSourceError(error, name, 'read', location(name));
@@ -350,24 +375,191 @@ interface RawListResponse {
 interface ReadHead {
   chunks: Uint8Array[];
   /** Set when the object is larger than the buffer limit: the live stream, positioned after `chunks`. */
-  rest?: { stream: Readable; iterator: AsyncIterator<Uint8Array> };
+  rest?: { iterator: AsyncIterator<Uint8Array>; close(): void };
+}
+
+/** A non-200 answer to a media request; code and response are where retry.ts looks for status and Retry-After. */
+class GcsHttpError extends Error {
+  readonly code: number;
+  readonly response: { statusCode: number; headers: IncomingMessage['headers'] };
+  constructor(statusCode: number, headers: IncomingMessage['headers'], body: string) {
+    let message = body.trim().replace(/\s+/g, ' ').slice(0, 300);
+    try {
+      const parsed = JSON.parse(body) as { error?: { message?: unknown } };
+      if (typeof parsed.error?.message === 'string') message = parsed.error.message;
+    } catch {
+      // not JSON: keep the text
+    }
+    super(`HTTP ${statusCode}${message ? `: ${message}` : ''}`);
+    this.name = 'GcsHttpError';
+    this.code = statusCode;
+    this.response = { statusCode, headers };
+  }
+}
+
+/** The downloaded bytes do not match the object's checksum (code as the client's, so retry.ts calls it integrity). */
+class ChecksumMismatchError extends Error {
+  readonly code = 'CONTENT_DOWNLOAD_MISMATCH';
+  constructor(message: string) {
+    super(message);
+    this.name = 'ChecksumMismatchError';
+  }
+}
+
+function abortError(signal: AbortSignal): Error {
+  return signal.reason instanceof Error ? signal.reason : new AttemptTimeoutError(0);
+}
+
+/** Send one GET; resolves at the response headers. The signal destroys the request (and its socket). */
+function openMedia(url: string, headers: Record<string, string>, signal: AbortSignal): Promise<{ req: ClientRequest; res: IncomingMessage }> {
+  return new Promise((resolve, reject) => {
+    if (signal.aborted) {
+      reject(abortError(signal));
+      return;
+    }
+    const req = (url.startsWith('https:') ? httpsRequest : httpRequest)(url, { headers });
+    const onAbort = (): void => {
+      req.destroy(abortError(signal));
+    };
+    signal.addEventListener('abort', onAbort, { once: true });
+    // Kept for the request's lifetime: a socket error after the response is reported here too, and through the
+    // response (and so through the body stream) as well.
+    req.on('error', (error) => {
+      signal.removeEventListener('abort', onAbort);
+      reject(error);
+    });
+    req.once('response', (res) => {
+      signal.removeEventListener('abort', onAbort);
+      resolve({ req, res });
+    });
+    req.end();
+  });
+}
+
+/** The body of an error response, up to 64 KiB. */
+async function errorBody(res: IncomingMessage): Promise<string> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  try {
+    for await (const chunk of res as AsyncIterable<Buffer>) {
+      if (size < 65_536) chunks.push(chunk);
+      size += chunk.length;
+    }
+  } catch {
+    // a body cut short still tells what little it has
+  }
+  return Buffer.concat(chunks).toString('utf8');
 }
 
 /**
- * One read attempt: buffer the object, or its first `limitBytes` when it is larger. Any failure here loses
- * nothing the caller has seen, so withRetry can simply start again.
+ * Checks the bytes as stored (before gunzip) against Content-Length and the object's hash from x-goog-hash, and
+ * fails the stream at its end when they differ. Without a hash in the response there is nothing to check against
+ * (some emulators); a response GCS decompressed for us (stored gzip, sent plain) cannot be checked either.
  */
-async function readHead(stream: Readable, signal: AbortSignal, limitBytes: number): Promise<ReadHead> {
-  const abort = (): void => {
-    stream.destroy(signal.reason instanceof Error ? signal.reason : new AttemptTimeoutError(0));
+class StoredBytesCheck extends Transform {
+  #bytes = 0;
+  #crc = 0;
+  #md5: Hash | undefined;
+  readonly #expectedLength: number | undefined;
+  readonly #expectedCrc: string | undefined;
+  readonly #expectedMd5: string | undefined;
+
+  constructor(res: IncomingMessage, validation: 'crc32c' | 'md5' | false) {
+    super();
+    const length = res.headers['content-length'];
+    this.#expectedLength = length !== undefined && /^\d+$/.test(length) ? Number(length) : undefined;
+    const transcoded = /gzip/i.test(headerOf(res, 'x-goog-stored-content-encoding')) && !/gzip/i.test(headerOf(res, 'content-encoding'));
+    if (validation === false || transcoded) return;
+    const hashes = parseGoogHash(headerOf(res, 'x-goog-hash'));
+    if (validation === 'crc32c') this.#expectedCrc = hashes.crc32c;
+    else if (hashes.md5 !== undefined) {
+      this.#expectedMd5 = hashes.md5;
+      this.#md5 = createHash('md5');
+    } else if (hashes.crc32c !== undefined) {
+      // Composite objects have no MD5; the client fails these reads too (see GcsSourceOptions.validation).
+      throw new Error("the object has no MD5 hash (a composite object); read it with validation 'crc32c'");
+    }
+  }
+
+  override _transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback): void {
+    this.#bytes += chunk.length;
+    if (this.#expectedCrc !== undefined) this.#crc = crc32cUpdate(this.#crc, chunk);
+    this.#md5?.update(chunk);
+    callback(null, chunk);
+  }
+
+  override _flush(callback: TransformCallback): void {
+    if (this.#expectedLength !== undefined && this.#bytes !== this.#expectedLength) {
+      callback(new TruncatedBodyError(`the body ended after ${this.#bytes} of ${this.#expectedLength} bytes (content-length)`));
+      return;
+    }
+    if (this.#expectedCrc !== undefined && crc32cBase64(this.#crc) !== this.#expectedCrc) {
+      callback(new ChecksumMismatchError(`crc32c of the downloaded bytes is ${crc32cBase64(this.#crc)}, the object's is ${this.#expectedCrc}`));
+      return;
+    }
+    if (this.#md5 !== undefined) {
+      const md5 = this.#md5.digest('base64');
+      if (md5 !== this.#expectedMd5) {
+        callback(new ChecksumMismatchError(`md5 of the downloaded bytes is ${md5}, the object's is ${this.#expectedMd5}`));
+        return;
+      }
+    }
+    callback();
+  }
+}
+
+function headerOf(res: IncomingMessage, name: string): string {
+  const value = res.headers[name];
+  return Array.isArray(value) ? value.join(',') : (value ?? '');
+}
+
+function parseGoogHash(header: string): { crc32c?: string; md5?: string } {
+  const out: { crc32c?: string; md5?: string } = {};
+  for (const part of header.split(',')) {
+    const eq = part.indexOf('=');
+    if (eq < 0) continue;
+    const key = part.slice(0, eq).trim();
+    if (key === 'crc32c' || key === 'md5') out[key] = part.slice(eq + 1).trim();
+  }
+  return out;
+}
+
+const ignore = (): void => {};
+
+/** One read attempt: a GET, then the body checked and decoded, buffered up to `limitBytes` (readHead). */
+async function readMedia(
+  url: string,
+  headers: Record<string, string>,
+  validation: 'crc32c' | 'md5' | false,
+  signal: AbortSignal,
+  limitBytes: number,
+): Promise<ReadHead> {
+  const { req, res } = await openMedia(url, headers, signal);
+  if (res.statusCode !== 200) throw new GcsHttpError(res.statusCode ?? 0, res.headers, await errorBody(res));
+  let check: StoredBytesCheck;
+  try {
+    check = new StoredBytesCheck(res, validation);
+  } catch (error) {
+    req.destroy();
+    throw error;
+  }
+  // pipeline destroys every stage when one fails, and the last one with the error, so the iterator sees it.
+  const stream: Readable = /gzip/i.test(headerOf(res, 'content-encoding')) ? pipeline(res, check, createGunzip(), ignore) : pipeline(res, check, ignore);
+  const close = (error?: Error): void => {
+    stream.destroy(error);
+    if (!res.complete) req.destroy();
   };
-  signal.addEventListener('abort', abort, { once: true });
-  stream.once('response', (response: unknown) => {
-    // The response is the transport's body stream, which the client's layers (node-fetch, teeny-request,
-    // retry-request, file.createReadStream) each hook with error/close listeners: on larger downloads and on
-    // error responses they pass Node's default of 10 and print a misleading "possible memory leak" warning.
-    if (response instanceof EventEmitter) response.setMaxListeners(Math.max(response.getMaxListeners(), 32));
-  });
+  return readHead(stream, close, signal, limitBytes);
+}
+
+/**
+ * Buffer the object, or its first `limitBytes` when it is larger. Any failure here loses nothing the caller has
+ * seen, so withRetry can simply start again.
+ */
+async function readHead(stream: Readable, close: (error?: Error) => void, signal: AbortSignal, limitBytes: number): Promise<ReadHead> {
+  const abort = (): void => close(abortError(signal));
+  if (signal.aborted) abort();
+  else signal.addEventListener('abort', abort, { once: true });
   const iterator = stream[Symbol.asyncIterator]() as AsyncIterator<Uint8Array>;
   const chunks: Uint8Array[] = [];
   let size = 0;
@@ -377,10 +569,10 @@ async function readHead(stream: Readable, signal: AbortSignal, limitBytes: numbe
       if (next.done) return { chunks };
       chunks.push(next.value);
       size += next.value.byteLength;
-      if (size > limitBytes) return { chunks, rest: { stream, iterator } };
+      if (size > limitBytes) return { chunks, rest: { iterator, close: () => close() } };
     }
   } catch (error) {
-    stream.destroy();
+    close();
     throw error;
   } finally {
     signal.removeEventListener('abort', abort);
@@ -434,7 +626,7 @@ async function* streamRest(
     );
   } finally {
     // Also runs when the consumer stops early (break/return): release the connection.
-    rest.stream.destroy();
+    rest.close();
   }
 }
 
