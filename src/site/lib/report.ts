@@ -53,7 +53,7 @@ export function topFlakyTests(snapshot: Snapshot, limit = TOP_TESTS): TestSummar
  * daily snapshot, so the site pages the tests that matter most and lists the rest with their numbers
  * (every listed test stays in snapshot.json.gz). Regressed tests always get a page.
  */
-export const DEFAULT_MAX_TEST_PAGES = 100;
+export const DEFAULT_MAX_TEST_PAGES = 150;
 
 export function maxTestPages(env: Record<string, string | undefined> = process.env): number {
   const raw = env.RATCHET_MAX_TEST_PAGES;
