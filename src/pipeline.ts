@@ -141,6 +141,6 @@ async function readDisruptionHistory(file: string): Promise<HistoricalRecord[]> 
 export type { BuildOptions } from './site-build/build-site.ts';
 
 /** Build the static site from the snapshots (see src/site-build/build-site.ts). */
-export async function buildStage(paths: OutputPaths, options: import('./site-build/build-site.ts').BuildOptions = {}): Promise<void> {
-  await buildSite(paths, options);
+export async function buildStage(paths: OutputPaths, options: import('./site-build/build-site.ts').BuildOptions = {}): Promise<import('./site-build/build-site.ts').BuildReport> {
+  return buildSite(paths, options);
 }

@@ -149,19 +149,30 @@ async function runAnalyze(options: CommonOptions, resolved: Resolved, settings?:
   const h = snapshot.headline;
   process.stdout.write(
     `analyze: snapshot ${snapshot.id} (as of ${snapshot.asOf}): ${h.jobs} jobs (${h.jobsPassing} passing, ${h.jobsDegraded} degraded, ${h.jobsFailing} failing, ${h.jobsStale} stale), ` +
-      `${snapshot.coverage.runsRead} runs, ${h.failingTests} failing and ${h.flakyTests} flaky tests, ${snapshot.dataQuality.problemCount} data-quality problems\n`,
+      `${snapshot.coverage.runsRead} runs, ${h.failingTests} failing and ${h.flakyTests} flaky tests, ${regressionLine(snapshot)}${snapshot.dataQuality.problemCount} data-quality problems\n`,
   );
   log(options.quiet, `        written to ${file}`);
 }
 
 async function runBuild(options: CommonOptions, resolved: Resolved): Promise<void> {
   const started = Date.now();
-  await buildStage(resolved.paths, {
+  const report = await buildStage(resolved.paths, {
     ...(options.base ? { base: options.base } : {}),
     ...(options.site ? { site: options.site } : {}),
     quiet: true,
   });
-  process.stdout.write(`build: site written to ${resolved.paths.site} in ${((Date.now() - started) / 1000).toFixed(1)} s\n`);
+  process.stdout.write(
+    `build: site written to ${resolved.paths.site} in ${((Date.now() - started) / 1000).toFixed(1)} s: ` +
+      `${report.rendered.length} snapshot(s) rendered, ${report.reused.length} kept unchanged from the archive; ${report.files} files, ${(report.bytes / 1e6).toFixed(1)} MB\n`,
+  );
+}
+
+function regressionLine(snapshot: import('../snapshot/schema.ts').Snapshot): string {
+  const summary = snapshot.regressions?.summary;
+  if (!summary) return '';
+  const mode = snapshot.regressions!.settings.defaultMode;
+  const counts = summary[mode];
+  return `${counts.new} new and ${counts.open} open regressions (${mode} mode), `;
 }
 
 export function createProgram(): Command {
