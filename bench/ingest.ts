@@ -34,6 +34,7 @@ import { parseJunitStream } from '../src/ingest/junit-parser.ts';
 import { openshiftTestsJunit, operatorJunit, type JunitCase } from '../src/sample/junit.ts';
 import { buildIdFor } from '../src/sample/format.ts';
 import { startGcsTestServer } from '../test/support/gcs-test-server.ts';
+import { mulberry32 } from '../src/util/mulberry32.ts';
 
 const BUCKET = 'bench-bucket';
 const SIDECAR = '.gcsmeta.json';
@@ -462,17 +463,7 @@ function warmPageCache(dir: string): void {
 // ---------------------------------------------------------------------------------------------------------------
 // The tree
 
-/** mulberry32: small, deterministic. */
-function prng(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+const prng = mulberry32;
 
 function put(file: string, data: string | Buffer, gzip = false): number {
   mkdirSync(dirname(file), { recursive: true });
