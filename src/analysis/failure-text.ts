@@ -11,10 +11,16 @@ const RULES: Array<[RegExp, string]> = [
   [/\[[0-9a-f:]*:[0-9a-f:]+\](?::\d+)?/gi, 'IP'],
   [/\b0x[0-9a-f]+\b/gi, 'HEX'],
   [/\b[0-9a-f]{12,}\b/gi, 'HEX'],
-  // Generated pod and namespace suffixes: name-7d9f8c6b5-x2k4q, e2e-test-foo-abcde.
+  // Generated pod and namespace suffixes: name-7d9f8c6b5-x2k4q, e2e-test-foo-abcde, ci-op-0v9kygxc, client-0kvcn.
   [/\b([a-z0-9]+(?:-[a-z0-9]+)*)-[a-z0-9]{8,10}-[a-z0-9]{5}\b/g, '$1-POD'],
   [/\b(e2e-[a-z0-9-]+?)-[a-z0-9]{5}\b/g, '$1-NS'],
-  [/\b\d+(?:\.\d+)?(?:ms|s|m|h)\b/g, 'DURATION'],
+  [/\bci-op-[a-z0-9]{8}\b/g, 'ci-op-NS'],
+  [/\b([a-z][a-z0-9]*)-(?=[a-z]*\d)[a-z0-9]{5}\b/g, '$1-POD'],
+  // Go durations, compound ones first: 1h1m9s, 58m43s, 850ms, 2.5s.
+  [/\b\d+h(?:\d+m)?(?:\d+(?:\.\d+)?s)?\b|\b\d+m\d+(?:\.\d+)?s\b/g, 'DURATION'],
+  [/\b\d+(?:\.\d+)?(?:ms|µs|us|ns|s|m|h)\b/g, 'DURATION'],
+  // openshift-tests' closing tally ("1 fail, 245 pass, 10 skip") varies with the run, not the failure.
+  [/\b\d+ (fail|pass|skip|flaky)\b/g, 'N $1'],
   [/\b\d{5,}\b/g, 'NUM'],
 ];
 
