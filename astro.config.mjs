@@ -1,12 +1,8 @@
 // The site is a pure function of the snapshots on disk; the Ratchet CLI drives the build through
 // environment variables so the same config serves local previews, tests and GitHub Pages.
 import { defineConfig } from 'astro/config';
-
-/** Pages project sites live under /<repo>/; Astro wants the base with both slashes to match trailingSlash 'always'. */
-function normaliseBase(raw) {
-  const trimmed = (raw ?? '').trim().replace(/^\/+|\/+$/g, '');
-  return trimmed === '' ? '/' : `/${trimmed}/`;
-}
+// Pages project sites live under /<repo>/; Astro wants the base with both slashes (trailingSlash 'always').
+import { normalizeBase } from './src/util/base-path.ts';
 
 // Astro copies every environment variable into import.meta.env for server-rendered code, so an
 // ambient BASE_URL (vitest exports one; some CI systems do too) would replace the configured base in
@@ -23,7 +19,7 @@ export default defineConfig({
   publicDir: `${srcDir}/public`,
   outDir: process.env.RATCHET_SITE_DIR || './dist',
   site: process.env.RATCHET_SITE || 'https://example.github.io',
-  base: normaliseBase(process.env.RATCHET_BASE),
+  base: normalizeBase(process.env.RATCHET_BASE),
   output: 'static',
   trailingSlash: 'always',
   build: {

@@ -118,7 +118,7 @@ async function previousSnapshot(dir: string, asOf: Date, problems: Problem[]): P
     try {
       return await readSnapshot(snapshotFile(dir, other));
     } catch (error) {
-      problems.push({ object: `snapshots/${other}/snapshot.json`, kind: 'parse', reason: `${(error as Error).message}; regressions are compared with an older snapshot instead` });
+      problems.push({ object: `snapshots/${other}/snapshot.json`, kind: 'parse', reason: `could not be read: ${(error as Error).message}; regressions are compared with an older snapshot instead` });
     }
   }
   return null;

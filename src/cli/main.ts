@@ -11,7 +11,7 @@ import { openSource } from '../source/open-source.ts';
 import { outputPaths, type OutputPaths } from './paths.ts';
 import { analyzeStage, buildStage, fetchStage, type StageSettings } from '../pipeline.ts';
 import { createProgressReporter } from './progress.ts';
-import { serveStatic, normalizeBase } from '../serve/static-server.ts';
+import { serveStatic } from '../serve/static-server.ts';
 import { VERSION } from '../version.ts';
 import type { FetchReport } from '../ingest/run-cache.ts';
 
@@ -207,7 +207,7 @@ export function createProgram(): Command {
       if (!existsSync(path.join(resolved.paths.site, 'index.html'))) throw new UsageError(`no site in ${resolved.paths.site}: run \`npx ratchet build\` (or \`npm start\`) first`);
       const port = Number(options.port);
       if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`--port ${options.port}: expected a port number`);
-      const server = await serveStatic(resolved.paths.site, { base: normalizeBase(options.base ?? '/'), port });
+      const server = await serveStatic(resolved.paths.site, { ...(options.base ? { base: options.base } : {}), port });
       process.stdout.write(`preview: serving ${resolved.paths.site} at ${server.url} (Ctrl-C to stop)\n`);
       await new Promise(() => {});
     });

@@ -7,6 +7,7 @@ import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import http from 'node:http';
 import path from 'node:path';
+import { normalizeBase } from '../util/base-path.ts';
 
 const TYPES: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',
@@ -33,7 +34,7 @@ export interface StaticServer {
 
 export async function serveStatic(root: string, options: { base?: string; port?: number; host?: string } = {}): Promise<StaticServer> {
   const dir = path.resolve(root);
-  const base = normalizeBase(options.base ?? '/');
+  const base = normalizeBase(options.base);
   const server = http.createServer(async (req, res) => {
     const url = new URL(req.url ?? '/', 'http://localhost');
     let pathname: string;
@@ -87,11 +88,4 @@ export async function serveStatic(root: string, options: { base?: string; port?:
     port,
     close: () => new Promise((resolve) => { server.closeAllConnections(); server.close(() => resolve()); }),
   };
-}
-
-export function normalizeBase(base: string): string {
-  let b = base.trim();
-  if (!b.startsWith('/')) b = '/' + b;
-  if (!b.endsWith('/')) b += '/';
-  return b.replace(/\/{2,}/g, '/');
 }

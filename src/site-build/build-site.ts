@@ -25,6 +25,7 @@ import path from 'node:path';
 import { PROJECT_ROOT, type OutputPaths } from '../cli/paths.ts';
 import { VERSION } from '../version.ts';
 import { listSnapshotIds } from '../snapshot/snapshot-store.ts';
+import { normalizeBase } from '../util/base-path.ts';
 import { DirectoryArchive, listFiles } from './archive.ts';
 import { writeSearchIndex } from './search-index.ts';
 
@@ -53,12 +54,6 @@ export interface BuildReport {
 }
 
 export const DEFAULT_SITE = 'https://example.github.io';
-
-/** '/ratchet' → '/ratchet/'; '' → '/': the form astro.config.mjs uses. */
-export function normaliseBase(raw: string | undefined): string {
-  const trimmed = (raw ?? '').trim().replace(/^\/+|\/+$/g, '');
-  return trimmed === '' ? '/' : `/${trimmed}/`;
-}
 
 export class BuildError extends Error {
   constructor(message: string) {
@@ -145,7 +140,7 @@ async function swapInto(fresh: string, site: string): Promise<void> {
 
 export async function buildSite(paths: OutputPaths, options: BuildOptions = {}): Promise<BuildReport> {
   const started = performance.now();
-  const base = normaliseBase(options.base);
+  const base = normalizeBase(options.base);
   const site = options.site ?? DEFAULT_SITE;
   const archive = new DirectoryArchive(paths.archive);
 

@@ -13,10 +13,3 @@ export function snapshotIdFor(asOf: Date): string {
 export function isSnapshotId(id: string): boolean {
   return ID_PATTERN.test(id);
 }
-
-/** The instant an id stands for (to the minute). */
-export function snapshotIdToDate(id: string): Date {
-  const m = ID_PATTERN.exec(id);
-  if (!m) throw new RangeError(`"${id}" is not a snapshot id (expected e.g. 2026-11-28T0600Z)`);
-  return new Date(`${m[1]}-${m[2]}-${m[3]}T${m[4]}:${m[5]}:00Z`);
-}

@@ -4,6 +4,7 @@
  */
 import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
+import { z } from 'zod';
 import { snapshotSchema, type Snapshot } from './schema.ts';
 import { isSnapshotId } from './snapshot-id.ts';
 import { writeAtomic } from '../ingest/run-cache.ts';
@@ -21,28 +22,45 @@ export async function writeSnapshot(dir: string, snapshot: Snapshot): Promise<st
   return file;
 }
 
-export async function readSnapshot(file: string): Promise<Snapshot> {
-  let raw: unknown;
-  try {
-    raw = JSON.parse(await readFile(file, 'utf8'));
-  } catch (error) {
-    throw new Error(`snapshot ${file} could not be read: ${(error as Error).message}`);
+/** A snapshot file or directory that cannot be read; the message starts with the path. */
+export class SnapshotReadError extends Error {
+  readonly file: string;
+  constructor(file: string, message: string) {
+    super(`${file}: ${message}`);
+    this.name = 'SnapshotReadError';
+    this.file = file;
   }
-  const result = snapshotSchema.safeParse(raw);
-  if (!result.success) {
-    const first = result.error.issues[0];
-    throw new Error(`snapshot ${file} does not match schema version 1: ${first?.path.join('.')}: ${first?.message}`);
-  }
-  return result.data;
 }
 
-/** Snapshot ids present in the directory, oldest first. */
-export async function listSnapshotIds(dir: string): Promise<string[]> {
+/** Read and validate one snapshot file: the one reader the pipeline and the site share. */
+export async function readSnapshot(file: string): Promise<Snapshot> {
+  let text: string;
   try {
-    return (await readdir(dir)).filter(isSnapshotId).sort();
-  } catch {
-    return [];
+    text = await readFile(file, 'utf8');
+  } catch (error) {
+    throw new SnapshotReadError(file, `cannot read the snapshot (${(error as Error).message})`);
   }
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (error) {
+    throw new SnapshotReadError(file, `not valid JSON (${(error as Error).message})`);
+  }
+  const parsed = snapshotSchema.safeParse(json);
+  if (!parsed.success) throw new SnapshotReadError(file, `does not match the snapshot schema:\n${z.prettifyError(parsed.error)}`);
+  return parsed.data;
+}
+
+/** Snapshot ids with a directory under `dir`, oldest first (ids sort chronologically); none when `dir` does not exist. */
+export async function listSnapshotIds(dir: string): Promise<string[]> {
+  let entries;
+  try {
+    entries = await readdir(dir, { withFileTypes: true });
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
+    throw new SnapshotReadError(dir, `cannot list the snapshots directory (${(error as Error).message})`);
+  }
+  return entries.filter((e) => e.isDirectory() && isSnapshotId(e.name)).map((e) => e.name).sort();
 }
 
 export function snapshotFile(dir: string, id: string): string {

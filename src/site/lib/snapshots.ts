@@ -11,10 +11,9 @@
  * list, the feed) always render, from the newest snapshot and the summaries of all of them.
  */
 import { existsSync } from 'node:fs';
-import { readdir, readFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { z } from 'zod';
-import { snapshotSchema } from '../../snapshot/schema.ts';
+import { listSnapshotIds, readSnapshot, SnapshotReadError } from '../../snapshot/snapshot-store.ts';
 import type { Snapshot } from '../../snapshot/schema.ts';
 import { isSnapshotId } from '../../snapshot/snapshot-id.ts';
 import { isSafeSegment } from '../../util/safe-name.ts';
@@ -29,14 +28,7 @@ export const SNAPSHOT_FILE = 'snapshot.json';
 export const SUMMARY_FILE = 'summary.json';
 
 /** A snapshot the site cannot render; the message names the file so the pipeline run can be traced. */
-export class SnapshotLoadError extends Error {
-  readonly file: string;
-  constructor(file: string, message: string) {
-    super(`${file}: ${message}`);
-    this.name = 'SnapshotLoadError';
-    this.file = file;
-  }
-}
+export const SnapshotLoadError = SnapshotReadError;
 
 export function snapshotsDir(env: NodeJS.ProcessEnv = process.env): string {
   const dir = env.RATCHET_SNAPSHOTS_DIR?.trim();
@@ -52,24 +44,8 @@ export function renderIdsFromEnv(env: NodeJS.ProcessEnv = process.env): Readonly
 
 /** Read and validate one snapshot file. `expectedId` is the directory name it was found under. */
 export async function readSnapshotFile(file: string, expectedId?: string): Promise<Snapshot> {
-  let text: string;
-  try {
-    text = await readFile(file, 'utf8');
-  } catch (err) {
-    throw new SnapshotLoadError(file, `cannot read the snapshot (${(err as Error).message})`);
-  }
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch (err) {
-    throw new SnapshotLoadError(file, `not valid JSON (${(err as Error).message})`);
-  }
-  const parsed = snapshotSchema.safeParse(json);
-  if (!parsed.success) {
-    throw new SnapshotLoadError(file, `does not match the snapshot schema:\n${z.prettifyError(parsed.error)}`);
-  }
   // Control characters and bidi overrides become visible stand-ins before anything renders (text.ts).
-  const snapshot = showableDeep(parsed.data);
+  const snapshot = showableDeep(await readSnapshot(file));
   if (expectedId !== undefined && snapshot.id !== expectedId) {
     throw new SnapshotLoadError(file, `its id "${snapshot.id}" differs from its directory "${expectedId}"`);
   }
@@ -108,13 +84,8 @@ function newestFirst(a: Snapshot, b: Snapshot): number {
  * generator script, a temporary directory) are ignored; a snapshot directory without its file is an error.
  */
 export async function readSnapshots(dir: string): Promise<Snapshot[]> {
-  let entries;
-  try {
-    entries = await readdir(dir, { withFileTypes: true });
-  } catch (err) {
-    throw new SnapshotLoadError(dir, `cannot list the snapshots directory (${(err as Error).message}); set RATCHET_SNAPSHOTS_DIR`);
-  }
-  const ids = entries.filter((e) => e.isDirectory() && isSnapshotId(e.name)).map((e) => e.name);
+  if (!existsSync(dir)) throw new SnapshotLoadError(dir, 'cannot list the snapshots directory (it does not exist); set RATCHET_SNAPSHOTS_DIR');
+  const ids = await listSnapshotIds(dir);
   const snapshots = await Promise.all(ids.map((id) => readSnapshotFile(path.join(dir, id, SNAPSHOT_FILE), id)));
   return snapshots.sort(newestFirst);
 }
@@ -123,18 +94,6 @@ export async function readSnapshots(dir: string): Promise<Snapshot[]> {
 export function archiveDirFromEnv(env: NodeJS.ProcessEnv = process.env): string | undefined {
   const dir = env.RATCHET_ARCHIVE_DIR?.trim();
   return dir ? path.resolve(dir) : undefined;
-}
-
-/** Ids with a snapshot.json under `dir`, newest first (ids sort chronologically). */
-export async function snapshotIdsIn(dir: string): Promise<string[]> {
-  let entries;
-  try {
-    entries = await readdir(dir, { withFileTypes: true });
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
-    throw new SnapshotLoadError(dir, `cannot list the snapshots directory (${(err as Error).message}); set RATCHET_SNAPSHOTS_DIR`);
-  }
-  return entries.filter((e) => e.isDirectory() && isSnapshotId(e.name)).map((e) => e.name).sort().reverse();
 }
 
 /**
@@ -152,7 +111,7 @@ export interface Catalog {
 
 async function readCatalog(dir: string, archiveDir: string | undefined): Promise<Catalog> {
   const archive = archiveDir ? new DirectoryArchive(archiveDir) : undefined;
-  const [own, archived] = await Promise.all([snapshotIdsIn(dir), archive ? archive.ids() : Promise.resolve([])]);
+  const [own, archived] = await Promise.all([listSnapshotIds(dir).then((ids) => ids.reverse()), archive ? archive.ids() : Promise.resolve([])]);
   if (!archive && !existsSync(dir)) {
     throw new SnapshotLoadError(dir, 'the snapshots directory does not exist; run `ratchet analyze` first or set RATCHET_SNAPSHOTS_DIR');
   }
