@@ -11,8 +11,8 @@ import { analyze } from '../src/analysis/analyze.ts';
 import { configSchema } from '../src/config/config-schema.ts';
 import type { RunRecord, TestResult } from '../src/ingest/run-record.ts';
 import { variantsFromJobName } from '../src/ingest/variants.ts';
-import { createRng, drawFlakeRate, drawStableRate, simulationJobName } from '../src/analysis/simulate.ts';
-import { serializeSnapshot } from '../src/snapshot/snapshot-store.ts';
+import { createRng, drawFlakeRate, drawStableRate, simulationJobName } from '../scripts/simulation.ts';
+import { serializeSnapshot } from '../src/store/snapshot-store.ts';
 import { snapshotSchema } from '../src/snapshot/schema.ts';
 
 const RUNS = Number(process.argv[2] ?? 2000);

@@ -16,9 +16,9 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { gzipSync } from 'node:zlib';
 import { buildSite, type BuildReport } from '../src/site-build/build-site.ts';
-import { listFiles } from '../src/site-build/archive.ts';
+import { listFiles } from '../src/store/archive.ts';
 import { snapshotSchema } from '../src/snapshot/schema.ts';
-import { serializeSnapshot } from '../src/snapshot/snapshot-store.ts';
+import { serializeSnapshot } from '../src/store/snapshot-store.ts';
 import { makeLargeSnapshot } from '../test/fixtures/snapshots/make-large.ts';
 
 const TARGET_SECONDS = 60;

@@ -6,7 +6,7 @@
 // buys, and a drop confined to one job of a two-job variant group.
 import { regressionsConfigSchema } from '../src/config/config-schema.ts';
 import { parseWindow } from '../src/config/duration.ts';
-import { measureErrorRates, STABLE_MIX, type Drop, type ErrorRateOptions, type ErrorRates, type ModeDetection } from '../src/analysis/simulate.ts';
+import { measureErrorRates, STABLE_MIX, type Drop, type ErrorRateOptions, type ErrorRates, type ModeDetection } from './simulation.ts';
 
 const seed = Number(process.argv[2] ?? 20261128);
 const defaults = regressionsConfigSchema.parse({});

@@ -12,11 +12,11 @@ import { RunCache, sourceKey, type FetchReport } from './ingest/run-cache.ts';
 import type { JobSelection } from './ingest/discover.ts';
 import { analyze } from './analysis/analyze.ts';
 import type { Problem, Snapshot } from './snapshot/schema.ts';
-import { listSnapshotIds, readSnapshot, snapshotFile, writeSnapshot } from './snapshot/snapshot-store.ts';
+import { listSnapshotIds, readSnapshot, snapshotFile, writeSnapshot } from './store/snapshot-store.ts';
 import { snapshotIdFor } from './snapshot/snapshot-id.ts';
 import { parseHistoricalDisruption, type HistoricalRecord } from './analysis/disruption-history.ts';
 import { UsageError } from './util/errors.ts';
-import type { OutputPaths } from './cli/paths.ts';
+import type { OutputPaths } from './config/output-paths.ts';
 import { buildSite } from './site-build/build-site.ts';
 
 export interface StageSettings {

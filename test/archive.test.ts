@@ -10,7 +10,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
-import { DirectoryArchive } from '../src/site-build/archive.ts';
+import { DirectoryArchive } from '../src/store/archive.ts';
 import { buildSite, type BuildOptions } from '../src/site-build/build-site.ts';
 import { addFixture, outputPathsIn, walk } from './support/site-fixture.ts';
 

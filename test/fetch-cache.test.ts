@@ -8,7 +8,7 @@ import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'no
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { configSchema } from '../src/config/config-schema.ts';
-import { outputPaths } from '../src/cli/paths.ts';
+import { outputPaths } from '../src/config/output-paths.ts';
 import { fetchStage, openCache, type StageSettings } from '../src/pipeline.ts';
 import { createGcsSource } from '../src/source/gcs-source.ts';
 import { createLocalSource } from '../src/source/local-source.ts';

@@ -8,7 +8,7 @@ import { rmSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { configSchema } from '../src/config/config-schema.ts';
-import { outputPaths } from '../src/cli/paths.ts';
+import { outputPaths } from '../src/config/output-paths.ts';
 import { analyzeStage, fetchStage, openCache, type StageSettings } from '../src/pipeline.ts';
 import { createGcsSource } from '../src/source/gcs-source.ts';
 import { createLocalSource } from '../src/source/local-source.ts';

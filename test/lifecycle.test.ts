@@ -9,7 +9,7 @@ import { regressionId } from '../src/analysis/lifecycle.ts';
 import { testId } from '../src/analysis/test-summary.ts';
 import type { RunRecord, TestResult } from '../src/ingest/run-record.ts';
 import { variantsFromJobName, variantKey } from '../src/ingest/variants.ts';
-import { serializeSnapshot } from '../src/snapshot/snapshot-store.ts';
+import { serializeSnapshot } from '../src/store/snapshot-store.ts';
 import type { Snapshot } from '../src/snapshot/schema.ts';
 import { runRecord } from './support/run-records.ts';
 

@@ -7,7 +7,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { configSchema } from '../src/config/config-schema.ts';
 import { createLocalSource } from '../src/source/local-source.ts';
-import { outputPaths } from '../src/cli/paths.ts';
+import { outputPaths } from '../src/config/output-paths.ts';
 import { analyzeStage, fetchStage, type StageSettings } from '../src/pipeline.ts';
 import { tempDir, writeTree, type TreeRun } from './support/prow-tree.ts';
 

@@ -6,7 +6,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { regressionsConfigSchema } from '../src/config/config-schema.ts';
-import { dropFloor, dropPoints, evaluateCells, minimumFisherP, type CellSide, type RegressionCell } from '../src/analysis/regressions.ts';
+import { dropFloor, dropPoints, evaluateCells, minimumFisherP, type CellSide, type RegressionCell } from '../src/analysis/verdict-rules.ts';
 import { benjaminiHochberg, binomialCdf, fisherGreater } from '../src/analysis/stats/index.ts';
 
 const rules = regressionsConfigSchema.parse({});

@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateSample, PLANTED, type SampleManifest } from '../src/sample/generate.ts';
 import { configSchema } from '../src/config/config-schema.ts';
 import { createLocalSource } from '../src/source/local-source.ts';
-import { outputPaths } from '../src/cli/paths.ts';
+import { outputPaths } from '../src/config/output-paths.ts';
 import { analyzeStage, fetchStage, type StageSettings } from '../src/pipeline.ts';
 import type { Snapshot } from '../src/snapshot/schema.ts';
 import type { FetchReport } from '../src/ingest/run-cache.ts';

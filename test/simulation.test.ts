@@ -8,7 +8,7 @@
  */
 import { beforeAll, describe, expect, it } from 'vitest';
 import { analyze } from '../src/analysis/analyze.ts';
-import { measureErrorRates, simulateRuns, type RunSimulation } from '../src/analysis/simulate.ts';
+import { measureErrorRates, simulateRuns, type RunSimulation } from '../scripts/simulation.ts';
 import { regressionsConfigSchema } from '../src/config/config-schema.ts';
 import { variantKey } from '../src/ingest/variants.ts';
 import { fisherGreater } from '../src/analysis/stats/index.ts';

@@ -7,7 +7,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { benjaminiHochberg, binomialCdf, binomialCdfSupport, discreteBenjaminiHochberg, fisherGreater, fisherGreaterSupport } from '../src/analysis/stats/index.ts';
-import { createRng, drawBinomial } from '../src/analysis/simulate.ts';
+import { createRng, drawBinomial } from '../scripts/simulation.ts';
 
 /** q₍ₖ₎ = min(1, max over j ≤ k of ξ(p₍ⱼ₎)/j), ξ(t) = Σ F_i(t)/(1 − F_i(t)), F_i(t) = max support value ≤ t: O(m² · support). */
 function reference(p: number[], supports: number[][]): number[] {

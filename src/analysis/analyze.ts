@@ -15,7 +15,7 @@ import { VariantGroupAccumulator } from './variant-groups.ts';
 import { DisruptionAccumulator, analyzeDisruption } from './disruption.ts';
 import { HistoricalIndex, type HistoricalRecord } from './disruption-history.ts';
 import { analyzeAggregated } from './aggregated.ts';
-import { jobRegressions, recentLabel, testRegressions, type JobWindows } from './test-regressions.ts';
+import { jobRegressions, recentLabel, testRegressions, type JobWindows } from './regression-lists.ts';
 import { inBasis, inPrevious, inRecent, slotOf, slotsFor } from './slots.ts';
 import { runTime, windowsFor } from './windows.ts';
 import { VERSION } from '../version.ts';

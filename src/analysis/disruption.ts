@@ -19,7 +19,7 @@ import {
 } from './stats/index.ts';
 import type { HistoricalIndex } from './disruption-history.ts';
 import { compareRegressions, flagged, isOpen, previousRegressions, regressionId, resolved, stillListed } from './lifecycle.ts';
-import { fmtP } from './regressions.ts';
+import { fmtP } from './verdict-rules.ts';
 import { inBasis, type Slot, type Slots } from './slots.ts';
 
 interface CellAcc {

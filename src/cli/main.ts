@@ -8,7 +8,7 @@ import { existsSync } from 'node:fs';
 import { loadConfig, type LoadedConfig } from '../config/load-config.ts';
 import { UsageError } from '../util/errors.ts';
 import { openSource } from '../source/open-source.ts';
-import { outputPaths, type OutputPaths } from './paths.ts';
+import { outputPaths, type OutputPaths } from '../config/output-paths.ts';
 import { analyzeStage, buildStage, fetchStage, type StageSettings } from '../pipeline.ts';
 import { createProgressReporter } from './progress.ts';
 import { serveStatic } from '../serve/static-server.ts';

@@ -1,7 +1,7 @@
 /** Entry point of an ingest worker thread (see ingest-pool.ts): load the runs the main thread sends. */
 import path from 'node:path';
 import { parentPort, workerData } from 'node:worker_threads';
-import { openSourceSpec } from '../source/source-spec.ts';
+import { openSourceSpec } from '../source/open-source.ts';
 import { loadRun } from './load-run.ts';
 import { RunCache } from './run-cache.ts';
 import type { WorkerInit, WorkerReply, WorkerRequest } from './ingest-pool.ts';

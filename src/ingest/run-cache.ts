@@ -10,12 +10,12 @@
  */
 import { createHash } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
-import { mkdir, open, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { open, readdir, readFile, rm } from 'node:fs/promises';
 import path from 'node:path';
-import { threadId } from 'node:worker_threads';
 import type { DataProblem, RunRecord } from './run-record.ts';
 import { RUN_RECORD_VERSION } from './run-record.ts';
 import { assertSafeSegment, resolveInside } from '../util/safe-name.ts';
+import { writeAtomic } from '../util/write-atomic.ts';
 
 /** What fetching needs to know about a cached run, without its tests. */
 export interface RunSummary {
@@ -222,30 +222,5 @@ export class RunCache {
       }
     }
     return removed;
-  }
-}
-
-let tempCounter = 0;
-
-/** Write to a temporary file, then rename it into place: readers see the old file or the new one, never half. */
-export async function writeAtomic(file: string, content: string | Uint8Array | Uint8Array[]): Promise<void> {
-  await mkdir(path.dirname(file), { recursive: true });
-  // Unique per process and thread: ingest workers write into the same cache.
-  const temp = `${file}.${process.pid}.${threadId}.${++tempCounter}.tmp`;
-  try {
-    if (Array.isArray(content)) {
-      const handle = await open(temp, 'w');
-      try {
-        await handle.writev(content);
-      } finally {
-        await handle.close();
-      }
-    } else {
-      await writeFile(temp, content);
-    }
-    await rename(temp, file);
-  } catch (error) {
-    await rm(temp, { force: true });
-    throw error;
   }
 }

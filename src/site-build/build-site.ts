@@ -22,11 +22,11 @@ import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { copyFile, link, mkdir, mkdtemp, readdir, rename, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
-import { PROJECT_ROOT, type OutputPaths } from '../cli/paths.ts';
+import { PROJECT_ROOT, type OutputPaths } from '../config/output-paths.ts';
 import { VERSION } from '../version.ts';
-import { listSnapshotIds } from '../snapshot/snapshot-store.ts';
+import { listSnapshotIds } from '../store/snapshot-store.ts';
 import { normalizeBase } from '../util/base-path.ts';
-import { DirectoryArchive, listFiles } from './archive.ts';
+import { DirectoryArchive, listFiles } from '../store/archive.ts';
 import { writeSearchIndex } from './search-index.ts';
 
 export interface BuildOptions {

@@ -16,7 +16,7 @@ import type { JobSummary, Snapshot, TestSummary } from '../snapshot/schema.ts';
 import { snapshotSchema } from '../snapshot/schema.ts';
 import { makeHref } from '../site/lib/link-builders.ts';
 import { testsWithPages } from '../site/lib/report.ts';
-import type { DirectoryArchive } from './archive.ts';
+import type { DirectoryArchive } from '../store/archive.ts';
 
 /** Tokens that make every hyphenated piece of `text` findable (see the module comment). */
 export function searchTokens(text: string): string {

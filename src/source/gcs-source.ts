@@ -34,6 +34,7 @@ import pLimit from 'p-limit';
 import { isSafeObjectName } from '../util/safe-name.ts';
 import { crc32cBase64, crc32cUpdate, FastCrc32c } from './crc32c.ts';
 import { SourceError, type BucketSource, type ListOptions, type ListPage, type ObjectInfo } from './source.ts';
+import type { GcsSourceSettings } from './source-spec.ts';
 import {
   AttemptTimeoutError,
   RetryGiveUpError,
@@ -47,8 +48,6 @@ import {
 
 type DecoratedRequest = ReturnType<Storage['interceptors'][number]['request']>;
 
-export type GcsAuthMode = 'auto' | 'anonymous' | 'adc';
-
 export interface GcsRetryInfo {
   operation: 'list' | 'read';
   /** Object name or listing prefix, relative to the source root. */
@@ -61,33 +60,8 @@ export interface GcsRetryInfo {
   message: string;
 }
 
-export interface GcsSourceOptions {
-  bucket: string;
-  /** Root inside the bucket: names given to and returned by the source are relative to it. */
-  prefix?: string;
-  /** API endpoint such as http://127.0.0.1:4443. Default: STORAGE_EMULATOR_HOST when set, else Google's. */
-  endpoint?: string;
-  /** 'auto' (default): ADC when credentials are configured, else anonymous. */
-  auth?: GcsAuthMode;
-  /** Requests in flight at once. Default 32. */
-  concurrency?: number;
-  /** Time limit of one request: until the response is complete (buffered reads, listings) or between chunks. Default 30 s. */
-  requestTimeoutMs?: number;
-  /** Further attempts after a retryable failure. Default 5. */
-  retries?: number;
-  /** First backoff cap; doubles per retry up to maxDelayMs. Defaults 250 ms and 10 s. */
-  baseDelayMs?: number;
-  maxDelayMs?: number;
-  /** Epoch ms: no request starts after it; operations still running fail with SourceError('timeout'). */
-  deadline?: number;
-  /** Objects up to this size (decoded bytes) are read into memory and retried whole. Default 8 MiB. */
-  bufferLimitBytes?: number;
-  /**
-   * Checksum of downloaded bytes against the object's: 'crc32c' (default; every object has one; ~500 MB/s with
-   * crc32c.ts, a few % of an ingest's CPU), 'md5' (hashed natively, but composite objects have no MD5 and then fail
-   * to read), or false (rely on Content-Length and gzip framing alone).
-   */
-  validation?: 'crc32c' | 'md5' | false;
+/** The GCS source's settings plus the callbacks that stay with the thread that created it. */
+export interface GcsSourceOptions extends GcsSourceSettings {
   onRetry?(info: GcsRetryInfo): void;
   /** Jitter source, for deterministic tests. */
   random?: () => number;
@@ -349,7 +323,7 @@ export function createGcsSource(options: GcsSourceOptions): BucketSource {
     return streamRest(head.chunks, head.rest, name, location(name), requestTimeoutMs, options.deadline);
   }
 
-  // Everything but the callbacks, so that worker threads can open the same source (source-spec.ts).
+  // Everything but the callbacks, so that worker threads can open the same source (source-spec.ts, open-source.ts).
   const { onRetry: _onRetry, random: _random, ...spec } = options;
   return {
     description,

@@ -1,6 +1,11 @@
-/** Turn a --source value into a BucketSource: gs://bucket[/prefix] or a local directory. */
+/**
+ * Opening sources: a --source value (gs://bucket[/prefix] or a local directory) or a SourceSpec (what a worker
+ * thread receives) becomes a BucketSource. The one module that knows every implementation, so that the
+ * implementations only know the interface (source.ts) and the spec types (source-spec.ts).
+ */
 import path from 'node:path';
 import type { BucketSource } from './source.ts';
+import type { SourceSpec } from './source-spec.ts';
 import { createLocalSource } from './local-source.ts';
 import { UsageError } from '../util/errors.ts';
 
@@ -34,4 +39,11 @@ export async function openSource(spec: string, baseDir: string, options: SourceO
     });
   }
   return createLocalSource(path.resolve(baseDir, spec));
+}
+
+/** Open the source a spec describes (in a worker thread). */
+export async function openSourceSpec(spec: SourceSpec): Promise<BucketSource> {
+  if (spec.type === 'local') return createLocalSource(spec.root, { bucket: spec.bucket });
+  const { createGcsSource } = await import('./gcs-source.ts');
+  return createGcsSource(spec.options);
 }

@@ -47,7 +47,7 @@ export interface BucketSource {
   /** Optional cleanup (close sockets, etc.). */
   close?(): Promise<void>;
   /**
-   * How to open an equivalent source in another thread (plain data; see source-spec.ts). Without it, fetching runs
+   * How to open an equivalent source in another thread (plain data; see source-spec.ts and open-source.ts). Without it, fetching runs
    * stays on the calling thread.
    */
   readonly spec?: SourceSpec;

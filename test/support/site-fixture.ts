@@ -3,7 +3,7 @@ import { cp, mkdir, mkdtemp, readdir, readFile, stat } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { OutputPaths } from '../../src/cli/paths.ts';
+import type { OutputPaths } from '../../src/config/output-paths.ts';
 import { buildSite, type BuildOptions, type BuildReport } from '../../src/site-build/build-site.ts';
 
 export const FIXTURES = fileURLToPath(new URL('../fixtures/snapshots/', import.meta.url));

@@ -3,7 +3,7 @@
  * `Snapshot` documents, so everything the site renders has passed `snapshotSchema` first.
  *
  *   <RATCHET_SNAPSHOTS_DIR>/<id>/snapshot.json   (default ./data/snapshots)
- *   <RATCHET_ARCHIVE_DIR>/snapshots/<id>/…        published snapshots (see src/site-build/archive.ts)
+ *   <RATCHET_ARCHIVE_DIR>/snapshots/<id>/…        published snapshots (see src/store/archive.ts)
  *
  * RATCHET_RENDER_IDS (comma-separated) limits which snapshots get their per-snapshot pages built, so a
  * build can add only the snapshots the archive does not have yet. Unset means "all"; set but empty
@@ -13,11 +13,11 @@
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { listSnapshotIds, readSnapshot, SnapshotReadError } from '../../snapshot/snapshot-store.ts';
+import { listSnapshotIds, readSnapshot, SnapshotReadError } from '../../store/snapshot-store.ts';
 import type { Snapshot } from '../../snapshot/schema.ts';
 import { isSnapshotId } from '../../snapshot/snapshot-id.ts';
 import { isSafeSegment } from '../../util/safe-name.ts';
-import { DirectoryArchive } from '../../site-build/archive.ts';
+import { DirectoryArchive } from '../../store/archive.ts';
 import { parseSummary, summarise } from './summary.ts';
 import { showableDeep } from './text.ts';
 import type { SnapshotSummary } from './summary.ts';

@@ -5,9 +5,9 @@
 import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { z } from 'zod';
-import { snapshotSchema, type Snapshot } from './schema.ts';
-import { isSnapshotId } from './snapshot-id.ts';
-import { writeAtomic } from '../ingest/run-cache.ts';
+import { snapshotSchema, type Snapshot } from '../snapshot/schema.ts';
+import { isSnapshotId } from '../snapshot/snapshot-id.ts';
+import { writeAtomic } from '../util/write-atomic.ts';
 import { resolveInside } from '../util/safe-name.ts';
 
 export function serializeSnapshot(snapshot: Snapshot): string {

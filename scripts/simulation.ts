@@ -7,11 +7,11 @@
  * Runs are independent draws here. Real CI failures are correlated (a bad payload or a broken cloud
  * region fails many tests at once); such a day shows up as many regressions at once, in either mode.
  */
-import type { RunRecord, TestResult } from '../ingest/run-record.ts';
-import { variantsFromJobName } from '../ingest/variants.ts';
-import { applyPity, binomialCdf, requiredPasses } from './stats/index.ts';
-import { evaluateCells, type CellSide, type RegressionCell, type RegressionRules } from './regressions.ts';
-import { mulberry32 } from '../util/mulberry32.ts';
+import type { RunRecord, TestResult } from '../src/ingest/run-record.ts';
+import { variantsFromJobName } from '../src/ingest/variants.ts';
+import { applyPity, binomialCdf, requiredPasses } from '../src/analysis/stats/index.ts';
+import { evaluateCells, type CellSide, type RegressionCell, type RegressionRules } from '../src/analysis/verdict-rules.ts';
+import { mulberry32 } from '../src/util/mulberry32.ts';
 
 /** The simulation's seeded PRNG (mulberry32): reproducible everywhere. */
 export const createRng = mulberry32;

@@ -1,11 +1,11 @@
 /**
  * From accumulated counts to the snapshot's regression lists: cells of test × group (and of jobs),
- * verdicts in both modes (regressions.ts), lifecycle against the previous snapshot (lifecycle.ts),
+ * verdicts in both modes (verdict-rules.ts), lifecycle against the previous snapshot (lifecycle.ts),
  * and the evidence each entry carries.
  */
 import type { RegressionsConfig } from '../config/config-schema.ts';
 import type { EvidenceRun, JobCounts, JobRegression, Snapshot, TestRegression } from '../snapshot/schema.ts';
-import { evaluateCells, type CellSide, type RegressionCell, type RegressionMode, type Verdict } from './regressions.ts';
+import { evaluateCells, type CellSide, type RegressionCell, type RegressionMode, type Verdict } from './verdict-rules.ts';
 import type { Slots } from './slots.ts';
 import { compareRegressions, flagged, isOpen, previousRegressions, regressionId, resolved, stillListed, type Lifecycle } from './lifecycle.ts';
 import { finishTestCounts, newestFirst, runsOf, testId, type GroupCell, type RawCounts, type TestAccumulator } from './test-summary.ts';
