@@ -6,7 +6,7 @@ import type { DisruptionConfig, RegressionsConfig } from '../config/config-schem
 import { disruptionConfigSchema, regressionsConfigSchema } from '../config/config-schema.ts';
 import type { RunRecord } from '../ingest/run-record.ts';
 import { variantKey } from '../ingest/variants.ts';
-import type { JobCounts, Problem, Snapshot } from '../snapshot/schema.ts';
+import type { JobCounts, Problem, RegressionMode, Snapshot } from '../snapshot/schema.ts';
 import { SNAPSHOT_SCHEMA_VERSION } from '../snapshot/schema.ts';
 import { snapshotIdFor } from '../snapshot/snapshot-id.ts';
 import { finishCounts, JobAccumulator, type JobThresholds } from './job-summary.ts';
@@ -140,7 +140,7 @@ export async function analyze(input: AnalysisInput): Promise<Snapshot> {
   });
   const aggregated = analyzeAggregated(tests, regressionSettings.aggregated);
 
-  const modeCounts = (mode: 'ratchet' | 'compatible'): { new: number; open: number; resolved: number; extreme: number } => {
+  const modeCounts = (mode: RegressionMode): { new: number; open: number; resolved: number; extreme: number } => {
     const all = [...testResult.regressions, ...jobResult.regressions, ...disruptionResult.regressions].filter((r) => r.mode === mode);
     return {
       new: all.filter((r) => r.status === 'new').length,

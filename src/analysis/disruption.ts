@@ -5,7 +5,7 @@
  */
 import type { DisruptionConfig } from '../config/config-schema.ts';
 import type { RunRecord, Variants } from '../ingest/run-record.ts';
-import type { DisruptionCell, DisruptionCheck, DisruptionRegression, DisruptionStats, HistoricalDisruption, Snapshot } from '../snapshot/schema.ts';
+import type { DisruptionCell, DisruptionCheck, DisruptionRegression, DisruptionStats, HistoricalDisruption, RegressionMode, Snapshot } from '../snapshot/schema.ts';
 import {
   benjaminiHochberg,
   binomialSf,
@@ -181,7 +181,7 @@ export function analyzeDisruption(input: DisruptionInput): DisruptionOutput {
 
 function entry(
   id: string,
-  mode: 'ratchet' | 'compatible',
+  mode: RegressionMode,
   cell: DisruptionCell,
   regressed: boolean,
   heldByHysteresis: boolean,

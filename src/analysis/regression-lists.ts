@@ -3,14 +3,12 @@
  * verdicts in both modes (verdict-rules.ts), lifecycle against the previous snapshot (lifecycle.ts),
  * and the evidence each entry carries.
  */
-import type { RegressionsConfig } from '../config/config-schema.ts';
-import type { EvidenceRun, JobCounts, JobRegression, Snapshot, TestRegression } from '../snapshot/schema.ts';
-import { evaluateCells, type CellSide, type RegressionCell, type RegressionMode, type Verdict } from './verdict-rules.ts';
+import { REGRESSION_MODES, type RegressionsConfig } from '../config/config-schema.ts';
+import type { EvidenceRun, JobCounts, JobRegression, RegressionMode, Snapshot, TestRegression } from '../snapshot/schema.ts';
+import { evaluateCells, type CellSide, type RegressionCell, type Verdict } from './verdict-rules.ts';
 import type { Slots } from './slots.ts';
 import { compareRegressions, flagged, isOpen, previousRegressions, regressionId, resolved, stillListed, type Lifecycle } from './lifecycle.ts';
 import { finishTestCounts, newestFirst, runsOf, testId, type GroupCell, type RawCounts, type TestAccumulator } from './test-summary.ts';
-
-const MODES: readonly RegressionMode[] = ['ratchet', 'compatible'];
 
 export interface TestRegressionResult {
   regressions: TestRegression[];
@@ -56,7 +54,7 @@ export function testRegressions(tests: TestAccumulator, settings: RegressionsCon
   const seen = new Set<string>();
   verdicts.forEach((v, i) => {
     if (!v) return;
-    for (const mode of MODES) {
+    for (const mode of REGRESSION_MODES) {
       const verdict = v[mode];
       if (!verdict) continue;
       const id = ids[i]![mode];

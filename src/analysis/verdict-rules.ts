@@ -7,7 +7,6 @@
 import type { RegressionsConfig } from '../config/config-schema.ts';
 import { benjaminiHochberg, binomialCdf, binomialCdfSupport, discreteBenjaminiHochberg, fisherGreater, fisherGreaterSupport, newcombeInterval, wilsonInterval } from './stats/index.ts';
 
-export type RegressionMode = 'ratchet' | 'compatible';
 
 /** The rule settings (the config's `regressions` section without its window and listing options). */
 export type RegressionRules = Pick<

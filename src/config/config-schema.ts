@@ -21,6 +21,9 @@ const windowLength = z.union([z.string(), z.number()]).superRefine((value, ctx) 
   }
 });
 
+/** The two regression modes; the snapshot schema's regression mode is this enum too. */
+export const REGRESSION_MODES = ['ratchet', 'compatible'] as const;
+
 const fraction = z.number().min(0).max(1);
 
 const points = z.number().min(0).max(100);
@@ -30,7 +33,7 @@ const points = z.number().min(0).max(100);
  * first. See docs/statistics.md, "Test regressions: compatible and ratchet modes".
  */
 export const regressionsConfigSchema = z.strictObject({
-  mode: z.enum(['ratchet', 'compatible']).default('ratchet').describe('The verdicts the site shows first; both are always computed.'),
+  mode: z.enum(REGRESSION_MODES).default('ratchet').describe('The verdicts the site shows first; both are always computed.'),
   groupBy: z.enum(['variant', 'job']).default('variant').describe('Cells are test × variant group (runs of equal variants pooled, as sippy does) or test × job.'),
   basis: windowLength.optional().describe('Length of the basis window, ending where the current window starts (sippy uses 30d). Default: windows.previous.'),
   recent: z.union([windowLength, z.literal(false)]).default('3d').describe(

@@ -5,6 +5,7 @@
  * docs/snapshot-schema.md is generated from this file (`npm run docs:schema`).
  */
 import { z } from 'zod';
+import { REGRESSION_MODES } from '../config/config-schema.ts';
 
 export const SNAPSHOT_SCHEMA_VERSION = 1;
 
@@ -171,7 +172,7 @@ export const variantGroupSchema = z.object({
 
 const isoTime = (text: string) => d(z.string(), text);
 
-export const regressionModeSchema = d(z.enum(['ratchet', 'compatible']),
+export const regressionModeSchema = d(z.enum(REGRESSION_MODES),
   'ratchet: Fisher p-values on the current and the recent window, with (discrete) Benjamini–Hochberg control of the false discovery rate across the report; compatible: sippy Component Readiness rules (p < 0.05 per cell). See docs/statistics.md.');
 
 export const regressionStatusSchema = d(z.enum(['new', 'open', 'resolved']),
@@ -417,6 +418,8 @@ export const snapshotSchema = z.object({
 });
 
 export type Snapshot = z.infer<typeof snapshotSchema>;
+export type RegressionMode = z.infer<typeof regressionModeSchema>;
+export type RegressionStatus = z.infer<typeof regressionStatusSchema>;
 export type JobSummary = z.infer<typeof jobSummarySchema>;
 export type JobCounts = z.infer<typeof jobCountsSchema>;
 export type JobDay = z.infer<typeof jobDaySchema>;
