@@ -14,6 +14,7 @@ import { variantsFromJobName } from '../src/ingest/variants.ts';
 import { createRng, drawFlakeRate, drawStableRate, simulationJobName } from '../scripts/simulation.ts';
 import { serializeSnapshot } from '../src/store/snapshot-store.ts';
 import { snapshotSchema } from '../src/snapshot/schema.ts';
+import { resolveAnalysisPlan } from '../src/config/run-plan.ts';
 
 const RUNS = Number(process.argv[2] ?? 2000);
 const TESTS = Number(process.argv[3] ?? 3000);
@@ -76,11 +77,7 @@ const config = configSchema.parse({});
 const started = performance.now();
 const snapshot = await analyze({
   runs: records(),
-  asOf: AS_OF,
-  windows: { currentMs: 7 * DAY, previousMs: 7 * DAY },
-  thresholds: config.thresholds,
-  regressions: config.regressions,
-  disruption: config.disruption,
+  plan: resolveAnalysisPlan(config, AS_OF),
   source: 'bench',
   bucket: 'test-platform-results',
 });

@@ -1,110 +1,111 @@
 /**
- * The stages as functions the CLI (and tests) call: fetch → analyze → build. Each takes resolved
- * settings and returns what it produced, so a failure in one never touches the others' output.
+ * The stages as functions the CLI (and tests) call: fetch → analyze → build. Each takes the run plan
+ * (config/run-plan.ts) and returns what it produced, so a failure in one never touches the others'
+ * output. A stage opens the source the plan names unless it is handed one (tests and embedders pass
+ * their own adapter: a GCS client with test hooks, a source that injects faults).
  */
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import type { RatchetConfig } from './config/config-schema.ts';
-import { parseWindow } from './config/duration.ts';
-import type { BucketSource } from './source/source.ts';
-import { fetchRuns, type FetchProgress } from './ingest/fetch-runs.ts';
-import { RunCache, sourceKey, type FetchReport } from './ingest/run-cache.ts';
-import type { JobSelection } from './ingest/discover.ts';
 import { analyze } from './analysis/analyze.ts';
+import { type HistoricalRecord, parseHistoricalDisruption } from './analysis/disruption-history.ts';
+import type { RunPlan } from './config/run-plan.ts';
+import { type FetchProgress, fetchRuns } from './ingest/fetch-runs.ts';
+import { type FetchReport, RunCache, sourceKey } from './ingest/run-cache.ts';
+import { type BuildReport, buildSite } from './site-build/build-site.ts';
 import type { Problem, Snapshot } from './snapshot/schema.ts';
-import { listSnapshotIds, readSnapshot, snapshotFile, writeSnapshot } from './store/snapshot-store.ts';
 import { snapshotIdFor } from './snapshot/snapshot-id.ts';
-import { parseHistoricalDisruption, type HistoricalRecord } from './analysis/disruption-history.ts';
+import { openSource } from './source/open-source.ts';
+import type { BucketSource } from './source/source.ts';
+import { listSnapshotIds, readSnapshot, snapshotFile, writeSnapshot } from './store/snapshot-store.ts';
 import { UsageError } from './util/errors.ts';
-import type { OutputPaths } from './config/output-paths.ts';
-import { buildSite } from './site-build/build-site.ts';
 
-export interface StageSettings {
-  config: RatchetConfig;
-  source: BucketSource;
-  paths: OutputPaths;
-  asOf: Date;
-  /** Relative paths in the config (disruption.historicalBasis) resolve against this; default the working directory. */
-  baseDir?: string;
-}
+export type { BuildReport, FetchProgress, FetchReport, Snapshot };
 
-export function selectionFrom(config: RatchetConfig): JobSelection {
-  return {
-    include: config.jobs.include.map((r) => new RegExp(r)),
-    exclude: config.jobs.exclude.map((r) => new RegExp(r)),
-    kinds: config.jobs.kinds,
-    prefixes: config.jobs.prefixes,
-  };
-}
-
-export function lookbackStart(config: RatchetConfig, asOf: Date): Date {
-  // The regression basis window may reach further back than the previous window.
-  const back = Math.max(parseWindow(config.windows.previous), config.regressions.basis === undefined ? 0 : parseWindow(config.regressions.basis));
-  return new Date(asOf.getTime() - parseWindow(config.windows.current) - back);
-}
-
-export function openCache(settings: Pick<StageSettings, 'source' | 'paths'>): RunCache {
-  return new RunCache(settings.paths.cache, sourceKey(settings.source.description, settings.source.bucket));
-}
-
-export interface FetchStageOptions {
-  /** Runs read at once. */
-  concurrency?: number;
-  /** Worker threads that parse runs (0: the calling thread only). Default: see defaultWorkers(). */
-  workers?: number;
+export interface StageIO {
+  /** Read from this source instead of opening the plan's (the caller closes it). */
+  source?: BucketSource;
   onProgress?: (p: FetchProgress) => void;
-  /** Epoch ms: no new run is started after it; runs not reached are listed in data quality. */
-  deadline?: number;
 }
 
-export async function fetchStage(settings: StageSettings, options: FetchStageOptions = {}): Promise<FetchReport> {
-  const cache = openCache(settings);
-  const start = lookbackStart(settings.config, settings.asOf);
-  const previous = await cache.readFetchReport();
-  const report = await fetchRuns({
-    // Edges hold only while the window does not reach further back than it did last time.
-    ...(previous?.edges && previous.source === settings.source.description && Date.parse(previous.lookbackStart) <= start.getTime() ? { previousEdges: previous.edges } : {}),
-    source: settings.source,
-    cache,
-    selection: selectionFrom(settings.config),
-    lookbackStart: start,
-    ...(options.concurrency ? { concurrency: options.concurrency } : {}),
-    ...(options.workers !== undefined ? { workers: options.workers } : {}),
-    ...(options.onProgress ? { onProgress: options.onProgress } : {}),
-    ...(options.deadline ? { deadline: options.deadline } : {}),
+/** Open the plan's source; `deadline` (epoch ms) also stops the GCS client's own retries. */
+export async function openPlannedSource(plan: RunPlan, deadline?: number): Promise<BucketSource> {
+  const { location, gcsEndpoint, requestTimeoutMs, retries } = plan.source;
+  if (location === null) throw new UsageError('no source: pass --source <dir | gs://bucket[/prefix]> or set "source" in the config');
+  return openSource(location, {
+    ...(gcsEndpoint ? { gcsEndpoint } : {}),
+    ...(plan.fetch.concurrency ? { concurrency: plan.fetch.concurrency } : {}),
+    ...(requestTimeoutMs ? { requestTimeoutMs } : {}),
+    ...(retries !== undefined ? { retries } : {}),
+    ...(deadline ? { deadline } : {}),
   });
-  // Retention: nothing older than the longest look-back is kept.
-  await cache.prune(start);
-  return report;
 }
 
-export async function analyzeStage(settings: StageSettings): Promise<{ snapshot: Snapshot; file: string }> {
-  const cache = openCache(settings);
-  const report = await cache.readFetchReport();
-  const { config } = settings;
-  const problems: Problem[] = [...(report?.discoveryProblems ?? [])];
-  const previous = await previousSnapshot(settings.paths.snapshots, settings.asOf, problems);
-  const historyFile = config.disruption.historicalBasis;
-  const snapshot = await analyze({
-    runs: cache.records(),
-    asOf: settings.asOf,
-    windows: {
-      currentMs: parseWindow(config.windows.current),
-      previousMs: parseWindow(config.windows.previous),
-      ...(config.regressions.basis === undefined ? {} : { basisMs: parseWindow(config.regressions.basis) }),
-    },
-    thresholds: config.thresholds,
-    regressions: config.regressions,
-    disruption: config.disruption,
-    ...(historyFile ? { disruptionHistory: { records: await readDisruptionHistory(path.resolve(settings.baseDir ?? process.cwd(), historyFile)), file: historyFile } } : {}),
-    previous,
-    source: settings.source.description.startsWith('gs://') ? settings.source.description : path.basename(settings.source.description),
-    bucket: settings.source.bucket,
-    discoveryProblems: problems,
-    runsFromCache: report?.stats.runsFromCache ?? 0,
+/** Run `work` with the given source, or with the plan's, opened and closed around it. */
+async function withSource<T>(plan: RunPlan, io: StageIO, deadline: number | undefined, work: (source: BucketSource) => Promise<T>): Promise<T> {
+  if (io.source) return work(io.source);
+  const source = await openPlannedSource(plan, deadline);
+  try {
+    return await work(source);
+  } finally {
+    await source.close?.();
+  }
+}
+
+export function openCache(plan: RunPlan, source: Pick<BucketSource, 'description' | 'bucket'>): RunCache {
+  return new RunCache(plan.paths.cache, sourceKey(source.description, source.bucket));
+}
+
+export async function fetchStage(plan: RunPlan, io: StageIO = {}): Promise<FetchReport> {
+  // The deadline counts from here, so a scheduled job can size it against its own timeout.
+  const minutes = plan.fetch.deadlineMinutes;
+  const deadline = minutes === undefined ? undefined : Date.now() + minutes * 60_000;
+  return withSource(plan, io, deadline, async (source) => {
+    const cache = openCache(plan, source);
+    const start = new Date(plan.analysis.windows.lookbackStart);
+    const previous = await cache.readFetchReport();
+    const report = await fetchRuns({
+      // Edges hold only while the window does not reach further back than it did last time.
+      ...(previous?.edges && previous.source === source.description && Date.parse(previous.lookbackStart) <= start.getTime() ? { previousEdges: previous.edges } : {}),
+      source,
+      cache,
+      selection: plan.jobs,
+      lookbackStart: start,
+      ...(plan.fetch.concurrency ? { concurrency: plan.fetch.concurrency } : {}),
+      ...(plan.fetch.workers !== undefined ? { workers: plan.fetch.workers } : {}),
+      ...(io.onProgress ? { onProgress: io.onProgress } : {}),
+      ...(deadline ? { deadline } : {}),
+    });
+    // Retention: nothing older than the longest look-back is kept.
+    await cache.prune(start);
+    return report;
   });
-  const file = await writeSnapshot(settings.paths.snapshots, snapshot);
-  return { snapshot, file };
+}
+
+export async function analyzeStage(plan: RunPlan, io: StageIO = {}): Promise<{ snapshot: Snapshot; file: string }> {
+  return withSource(plan, io, undefined, async (source) => {
+    const cache = openCache(plan, source);
+    const report = await cache.readFetchReport();
+    const problems: Problem[] = [...(report?.discoveryProblems ?? [])];
+    const previous = await previousSnapshot(plan.paths.snapshots, plan.analysis.asOf, problems);
+    const history = plan.disruptionHistory;
+    const snapshot = await analyze({
+      runs: cache.records(),
+      plan: plan.analysis,
+      ...(history ? { disruptionHistory: { records: await readDisruptionHistory(history.file), file: history.name } } : {}),
+      previous,
+      source: source.description.startsWith('gs://') ? source.description : path.basename(source.description),
+      bucket: source.bucket,
+      discoveryProblems: problems,
+      runsFromCache: report?.stats.runsFromCache ?? 0,
+    });
+    const file = await writeSnapshot(plan.paths.snapshots, snapshot);
+    return { snapshot, file };
+  });
+}
+
+/** Build the static site from the snapshots (see src/site-build/build-site.ts). */
+export async function buildStage(plan: RunPlan): Promise<BuildReport> {
+  return buildSite(plan.paths, { base: plan.site.base, site: plan.site.url, quiet: true });
 }
 
 /**
@@ -136,11 +137,4 @@ async function readDisruptionHistory(file: string): Promise<HistoricalRecord[]> 
   } catch (error) {
     throw new UsageError((error as Error).message);
   }
-}
-
-export type { BuildOptions } from './site-build/build-site.ts';
-
-/** Build the static site from the snapshots (see src/site-build/build-site.ts). */
-export async function buildStage(paths: OutputPaths, options: import('./site-build/build-site.ts').BuildOptions = {}): Promise<import('./site-build/build-site.ts').BuildReport> {
-  return buildSite(paths, options);
 }

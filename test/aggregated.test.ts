@@ -9,6 +9,7 @@ import { testId } from '../src/analysis/test-summary.ts';
 import type { RunRecord, TestResult } from '../src/ingest/run-record.ts';
 import { aggregatedTestVerdict, benjaminiHochberg, fisherGreater } from '../src/analysis/stats/index.ts';
 import { runRecord } from './support/run-records.ts';
+import { analysisPlan } from './support/plans.ts';
 
 const DAY = 86_400_000;
 const AS_OF = Date.parse('2026-11-28T06:00:00Z');
@@ -49,9 +50,7 @@ function records(): RunRecord[] {
 async function snapshot() {
   return analyze({
     runs: records(),
-    asOf: new Date(AS_OF),
-    windows: { currentMs: 7 * DAY, previousMs: 7 * DAY },
-    thresholds: { passing: 0.8, failing: 0.5, flatDelta: 2, minTestRuns: 1 },
+    plan: analysisPlan(AS_OF),
     source: 'aggregated',
     bucket: 'test-platform-results',
   });

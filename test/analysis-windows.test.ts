@@ -5,11 +5,10 @@
  */
 import { describe, expect, it } from 'vitest';
 import { analyze } from '../src/analysis/analyze.ts';
-import { configSchema } from '../src/config/config-schema.ts';
 import type { RunRecord, Variants } from '../src/ingest/run-record.ts';
 import { variantKey } from '../src/ingest/variants.ts';
-import { lookbackStart } from '../src/pipeline.ts';
 import { runRecord } from './support/run-records.ts';
+import { analysisPlan } from './support/plans.ts';
 
 const DAY = 86_400_000;
 const AS_OF = Date.parse('2026-11-28T06:00:00Z');
@@ -43,7 +42,7 @@ describe('variant groups', () => {
       run('job-b', AWS, 9, 'success'),
       run('job-c', GCP, 10, 'success'),
     ];
-    const s = await analyze({ runs, asOf: new Date(AS_OF), windows: { currentMs: 7 * DAY, previousMs: 7 * DAY }, thresholds, source: 't', bucket: 'b' });
+    const s = await analyze({ runs, plan: analysisPlan(AS_OF), source: 't', bucket: 'b' });
     const aws = s.variantGroups!.find((g) => g.variantKey === variantKey(AWS))!;
     expect(aws.jobs).toEqual(['job-a', 'job-b']);
     expect(aws.current).toMatchObject({ runs: 4, success: 2, failure: 1, aborted: 1 });
@@ -64,8 +63,7 @@ describe('a basis window longer than the previous window', () => {
       ...Array.from({ length: 10 }, (_, i) => run('job-a', AWS, 15 + i, 'success')), // only in the 21-day basis
     ];
     // The recent window would rest this verdict on the last 3 days; this test is about the basis window.
-    const regressions = configSchema.parse({ regressions: { basis: '21d', recent: false } }).regressions;
-    const s = await analyze({ runs, asOf: new Date(AS_OF), windows: { currentMs: 7 * DAY, previousMs: 7 * DAY, basisMs: 21 * DAY }, thresholds, regressions, source: 't', bucket: 'b' });
+    const s = await analyze({ runs, plan: analysisPlan(AS_OF, { regressions: { basis: '21d', recent: false } }), source: 't', bucket: 'b' });
     expect(s.coverage.runsRead).toBe(20);
     expect(s.jobs[0]!.previous.runs).toBe(0);
     expect(s.regressions!.settings.basisWindow.start).toBe(new Date(AS_OF - 28 * DAY).toISOString());
@@ -75,8 +73,7 @@ describe('a basis window longer than the previous window', () => {
   });
 
   it('makes the fetch look back far enough', () => {
-    const asOf = new Date(AS_OF);
-    expect(lookbackStart(configSchema.parse({}), asOf).getTime()).toBe(AS_OF - 14 * DAY);
-    expect(lookbackStart(configSchema.parse({ regressions: { basis: '28d' } }), asOf).getTime()).toBe(AS_OF - 35 * DAY);
+    expect(analysisPlan(AS_OF).windows.lookbackStart).toBe(AS_OF - 14 * DAY);
+    expect(analysisPlan(AS_OF, { regressions: { basis: '28d' } }).windows.lookbackStart).toBe(AS_OF - 35 * DAY);
   });
 });

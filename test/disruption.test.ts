@@ -7,11 +7,12 @@ import { describe, expect, it } from 'vitest';
 import { analyze } from '../src/analysis/analyze.ts';
 import { exceedanceP } from '../src/analysis/disruption.ts';
 import { parseHistoricalDisruption } from '../src/analysis/disruption-history.ts';
-import { disruptionConfigSchema } from '../src/config/config-schema.ts';
+import type { RatchetConfigInput } from '../src/config/config-schema.ts';
 import type { RunRecord } from '../src/ingest/run-record.ts';
 import { binomialSf, describe as summarise, disruptionMeanCheck, mannWhitneyExactGreater, mannWhitneyU, percentile } from '../src/analysis/stats/index.ts';
 import { snapshotSchema } from '../src/snapshot/schema.ts';
 import { runRecord } from './support/run-records.ts';
+import { analysisPlan } from './support/plans.ts';
 
 const DAY = 86_400_000;
 const AS_OF = Date.parse('2026-11-28T06:00:00Z');
@@ -44,12 +45,10 @@ const split = AS_OF - 7 * DAY;
 const valuesOf = (backend: string, current: boolean) =>
   RECORDS.filter((r) => (Date.parse(r.started!) >= split) === current).map((r) => r.disruption.find((d) => d.backend === backend)!.seconds);
 
-async function snapshotWith(extra: Partial<Parameters<typeof analyze>[0]> = {}) {
+async function snapshotWith(extra: Partial<Parameters<typeof analyze>[0]> = {}, config: RatchetConfigInput = {}) {
   return analyze({
     runs: RECORDS,
-    asOf: new Date(AS_OF),
-    windows: { currentMs: 7 * DAY, previousMs: 7 * DAY },
-    thresholds: { passing: 0.8, failing: 0.5, flatDelta: 2, minTestRuns: 1 },
+    plan: analysisPlan(AS_OF, config),
     source: 'disruption',
     bucket: 'test-platform-results',
     ...extra,
@@ -140,7 +139,7 @@ describe('disruption per backend × variant group', () => {
   });
 
   it('does not check a backend with too few basis runs', async () => {
-    const s = await snapshotWith({ disruption: disruptionConfigSchema.parse({ minBasisRuns: 100 }) });
+    const s = await snapshotWith({}, { disruption: { minBasisRuns: 100 } });
     expect(s.disruption!.every((c) => c.basisKind === 'none' && c.ratchet === 'not-checked')).toBe(true);
   });
 });

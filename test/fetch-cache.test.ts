@@ -7,9 +7,8 @@ import { spawn } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { configSchema } from '../src/config/config-schema.ts';
-import { outputPaths } from '../src/config/output-paths.ts';
-import { fetchStage, openCache, type StageSettings } from '../src/pipeline.ts';
+import { fetchStage, openCache } from '../src/pipeline.ts';
+import { runPlan } from './support/plans.ts';
 import { createGcsSource } from '../src/source/gcs-source.ts';
 import { createLocalSource } from '../src/source/local-source.ts';
 import { RunCache, summarize } from '../src/ingest/run-cache.ts';
@@ -166,19 +165,20 @@ describe('a fetch killed mid-way', () => {
 
     // The next fetch reads only what is missing and ends with every run, as a clean fetch of the tree would.
     const source = createGcsSource({ bucket: BUCKET, endpoint: server.url });
-    const settings: StageSettings = { config: configSchema.parse({}), source, paths: outputPaths(out, undefined), asOf: new Date(AS_OF) };
-    const report = await fetchStage(settings);
+    const plan = runPlan({ out, asOf: AS_OF });
+    const report = await fetchStage(plan, { source });
     expect(report.stats.runsFound).toBe(RUNS);
     expect(report.stats.runsFromCache).toBe(files.length);
     expect(report.stats.runsFetched).toBe(RUNS - files.length);
-    expect(openCache(settings).dir).toBe(path.join(cacheRoot, key));
+    expect(openCache(plan, source).dir).toBe(path.join(cacheRoot, key));
 
-    const reference: StageSettings = { ...settings, source: createLocalSource(tree, { bucket: BUCKET }), paths: outputPaths(temp('ratchet-kill-ref-'), undefined) };
-    await fetchStage(reference);
+    const referencePlan = runPlan({ out: temp('ratchet-kill-ref-'), asOf: AS_OF });
+    const referenceSource = createLocalSource(tree, { bucket: BUCKET });
+    await fetchStage(referencePlan, { source: referenceSource });
     const got: RunRecord[] = [];
-    for await (const r of openCache(settings).records()) got.push(r);
+    for await (const r of openCache(plan, source).records()) got.push(r);
     const want: RunRecord[] = [];
-    for await (const r of openCache(reference).records()) want.push(r);
+    for await (const r of openCache(referencePlan, referenceSource).records()) want.push(r);
     expect(got).toEqual(want);
   }, 120_000);
 });

@@ -7,9 +7,9 @@
 import { rmSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { configSchema } from '../src/config/config-schema.ts';
-import { outputPaths } from '../src/config/output-paths.ts';
-import { analyzeStage, fetchStage, openCache, type StageSettings } from '../src/pipeline.ts';
+import type { PlanFlags, RunPlan } from '../src/config/run-plan.ts';
+import { analyzeStage, fetchStage, openCache } from '../src/pipeline.ts';
+import { runPlan } from './support/plans.ts';
 import { createGcsSource } from '../src/source/gcs-source.ts';
 import { createLocalSource } from '../src/source/local-source.ts';
 import type { BucketSource } from '../src/source/source.ts';
@@ -43,14 +43,23 @@ function gcs(): BucketSource {
   return source;
 }
 
-function settingsFor(source: BucketSource, out = tempDir('ratchet-gcs-out-')): StageSettings {
-  dirs.push(out);
-  return { config: configSchema.parse({}), source, paths: outputPaths(out, undefined), asOf: AS_OF };
+/** A plan with its own output folder, and the source the stages read instead of the plan's. */
+interface Setup {
+  plan: RunPlan;
+  source: BucketSource;
 }
 
-async function records(settings: StageSettings): Promise<RunRecord[]> {
+function settingsFor(source: BucketSource, out = tempDir('ratchet-gcs-out-'), flags: PlanFlags = {}): Setup {
+  dirs.push(out);
+  return { plan: runPlan({ out, asOf: AS_OF, flags }), source };
+}
+
+const fetchWith = (s: Setup) => fetchStage(s.plan, { source: s.source });
+const analyzeWith = (s: Setup) => analyzeStage(s.plan, { source: s.source });
+
+async function records(s: Setup): Promise<RunRecord[]> {
   const all: RunRecord[] = [];
-  for await (const record of openCache(settings).records()) all.push(record);
+  for await (const record of openCache(s.plan, s.source).records()) all.push(record);
   return all;
 }
 
@@ -132,14 +141,14 @@ describe('fetch through the GCS test server', () => {
 
   beforeAll(async () => {
     const local = settingsFor(createLocalSource(root, { bucket: BUCKET }));
-    const report = await fetchStage(local);
+    const report = await fetchWith(local);
     expect(report.stats.runsFound).toBe(runCount);
     reference = await records(local);
   }, 60_000);
 
   it('gives records identical to reading the same tree as a directory', async () => {
     const settings = settingsFor(gcs());
-    const report = await fetchStage(settings);
+    const report = await fetchWith(settings);
     expect(report.stats).toMatchObject({ runsFound: runCount, runsFetched: runCount + 1, runsIncomplete: 0, objectsFailed: 0, runsSkipped: 0 });
     const got = await records(settings);
     expect(got).toHaveLength(reference.length);
@@ -152,7 +161,7 @@ describe('fetch through the GCS test server', () => {
   });
 
   it('downloads only root JSON, JUnit, disruption and cluster-data files, never build logs or other artifacts', async () => {
-    await fetchStage(settingsFor(gcs()));
+    await fetchWith(settingsFor(gcs()));
     const downloaded = [...server.stats.mediaByObject.keys()];
     expect(downloaded.length).toBeGreaterThan(runCount * 4);
     expect(downloaded.filter((name) => !WANTED.test(name))).toEqual([]);
@@ -165,7 +174,7 @@ describe('fetch through the GCS test server', () => {
 
   it('combines the JUnit and disruption files of an upgrade run', async () => {
     const settings = settingsFor(gcs());
-    await fetchStage(settings);
+    await fetchWith(settings);
     const upgrade = (await records(settings)).find((r) => r.buildId === upgradeBuild)!;
     // Failed in the first file, passed in the second: a flake of the run.
     expect(upgrade.tests.find((t) => t.name === 'upgrade-flaky')).toMatchObject({ status: 'flake', message: 'failed before the upgrade' });
@@ -180,7 +189,7 @@ describe('fetch through the GCS test server', () => {
 
   it('keeps the test cases before the cut of a truncated (gzip-encoded) JUnit file, flagged as partial', async () => {
     const settings = settingsFor(gcs());
-    await fetchStage(settings);
+    await fetchWith(settings);
     const first = (await records(settings)).find((r) => r.buildId === '1900000000000000100')!;
     expect(first.tests.find((t) => t.name === 'kept')).toMatchObject({ status: 'pass' });
     expect(first.tests.some((t) => t.name === 'cut')).toBe(false);
@@ -194,7 +203,7 @@ describe('fetch through the GCS test server', () => {
   it('loses nothing with 20 % of all requests failing (429, 503, resets, truncated bodies)', async () => {
     server.setFaults({ probability: 0.2, seed: 42, kinds: ['429', '503', 'reset', 'truncate'] });
     const settings = settingsFor(gcs());
-    const report = await fetchStage(settings);
+    const report = await fetchWith(settings);
     const faults = server.stats.faults;
     // The faults happened, of every kind, on a real share of the requests…
     expect(faults.total).toBeGreaterThan(server.stats.requests.total * 0.1);
@@ -209,18 +218,18 @@ describe('fetch through the GCS test server', () => {
     server.setFaults({ brokenObjects: [brokenJunit] });
     const out = tempDir('ratchet-gcs-out-');
     const settings = settingsFor(gcs(), out);
-    const first = await fetchStage(settings);
+    const first = await fetchWith(settings);
     expect(first.stats).toMatchObject({ runsFound: runCount, runsIncomplete: 1, objectsFailed: 1 });
     const broken = (await records(settings)).find((r) => r.buildId === '1900000000000000105')!;
     expect(broken.complete).toBe(false);
     expect(broken.problems).toEqual([{ object: brokenJunit, kind: 'fetch', reason: expect.stringMatching(/HTTP 503|retry budget/) }]);
-    const { snapshot } = await analyzeStage(settings);
+    const { snapshot } = await analyzeWith(settings);
     expect(snapshot.dataQuality.problems).toEqual(expect.arrayContaining([expect.objectContaining({ object: brokenJunit, kind: 'fetch', buildId: '1900000000000000105' })]));
 
     // The fault is gone: the next fetch reads that run (and only that one) again, and it is complete.
     server.setFaults(undefined);
     server.resetStats();
-    const second = await fetchStage(settingsFor(gcs(), out));
+    const second = await fetchWith(settingsFor(gcs(), out));
     expect(second.stats).toMatchObject({ runsFound: runCount, runsFetched: 1, runsIncomplete: 0, objectsFailed: 0 });
     const fixed = (await records(settings)).find((r) => r.buildId === '1900000000000000105')!;
     expect(fixed).toEqual(reference.find((r) => r.buildId === '1900000000000000105'));
@@ -231,7 +240,7 @@ describe('fetch through the GCS test server', () => {
     // Every download takes 150 ms, and the deadline allows about one round of reads.
     server.setFaults(({ kind }) => (kind === 'media' ? { kind: 'slow', delayMs: 150 } : undefined));
     const out = tempDir('ratchet-gcs-out-');
-    const cut = await fetchStage(settingsFor(gcs(), out), { concurrency: 2, workers: 0, deadline: Date.now() + 400 });
+    const cut = await fetchWith(settingsFor(gcs(), out, { concurrency: '2', workers: '0', deadline: String(400 / 60_000) }));
     expect(cut.deadline).toBeDefined();
     expect(cut.stats.runsSkipped).toBeGreaterThan(0);
     const left = cut.discoveryProblems.filter((p) => /deadline/.test(p.reason));
@@ -242,7 +251,7 @@ describe('fetch through the GCS test server', () => {
     expect(counted).toBe(cut.stats.runsSkipped);
 
     server.setFaults(undefined);
-    const rest = await fetchStage(settingsFor(gcs(), out));
+    const rest = await fetchWith(settingsFor(gcs(), out));
     expect(rest.stats).toMatchObject({ runsFound: runCount, runsIncomplete: 0, runsSkipped: 0 });
     expect(rest.stats.runsFromCache).toBeGreaterThan(0);
     expect(await records(settingsFor(gcs(), out))).toEqual(reference);
@@ -251,11 +260,11 @@ describe('fetch through the GCS test server', () => {
 
 describe('worker threads', () => {
   it('gives the same records with and without worker threads', async () => {
-    const inline = settingsFor(gcs());
-    await fetchStage(inline, { workers: 0 });
-    const pooled = settingsFor(gcs());
-    await fetchStage(pooled, { workers: 2 });
+    const inline = settingsFor(gcs(), undefined, { workers: '0' });
+    await fetchWith(inline);
+    const pooled = settingsFor(gcs(), undefined, { workers: '2' });
+    await fetchWith(pooled);
     expect(await records(inline)).toEqual(await records(pooled));
-    expect(path.basename(openCache(inline).dir)).toBe(path.basename(openCache(pooled).dir));
+    expect(path.basename(openCache(inline.plan, inline.source).dir)).toBe(path.basename(openCache(pooled.plan, pooled.source).dir));
   });
 });

@@ -6,11 +6,11 @@
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { configSchema } from '../src/config/config-schema.ts';
-import { createLocalSource } from '../src/source/local-source.ts';
-import { outputPaths } from '../src/config/output-paths.ts';
-import { analyzeStage, fetchStage, type StageSettings } from '../src/pipeline.ts';
+import type { RatchetConfigInput } from '../src/config/config-schema.ts';
+import type { RunPlan } from '../src/config/run-plan.ts';
+import { analyzeStage, fetchStage } from '../src/pipeline.ts';
 import { tempDir, writeTree, type TreeRun } from './support/prow-tree.ts';
+import { runPlan } from './support/plans.ts';
 
 const DAY = 86_400;
 const AS_OF = new Date('2026-11-28T06:00:00Z');
@@ -38,7 +38,7 @@ function runs(): TreeRun[] {
 describe('analyzeStage across snapshots', () => {
   let root: string;
   let out: string;
-  const settings = (asOf: Date, config = configSchema.parse({})): StageSettings => ({ config, source: createLocalSource(root), paths: outputPaths(out, undefined), asOf, baseDir: out });
+  const settings = (asOf: Date, config: RatchetConfigInput = {}): RunPlan => runPlan({ out, asOf, config, baseDir: out, flags: { source: root } });
 
   beforeAll(async () => {
     root = tempDir();
@@ -76,11 +76,11 @@ describe('analyzeStage across snapshots', () => {
       path.join(out, 'history.json'),
       JSON.stringify([{ BackendName: 'kube-api-new-connections', Release: '4.22', FromRelease: '4.22', Platform: 'aws', Architecture: 'amd64', Network: 'ovn', Topology: 'ha', MasterNodesUpdated: 'Y', JobRuns: 300, P50: '0.0', P75: '0.0', P95: '1.0', P99: '2.0' }]),
     );
-    const config = configSchema.parse({ disruption: { historicalBasis: 'history.json' } });
+    const config = { disruption: { historicalBasis: 'history.json' } };
     const { snapshot } = await analyzeStage(settings(AS_OF, config));
     const cell = snapshot.disruption!.find((c) => c.backend === 'kube-api-new-connections')!;
     expect(cell.basisKind).toBe('historical');
     expect(cell.historical!.file).toBe('history.json');
-    await expect(analyzeStage(settings(AS_OF, configSchema.parse({ disruption: { historicalBasis: 'missing.json' } })))).rejects.toThrow(/disruption\.historicalBasis .*missing\.json could not be read/);
+    await expect(analyzeStage(settings(AS_OF, { disruption: { historicalBasis: 'missing.json' } }))).rejects.toThrow(/disruption\.historicalBasis .*missing\.json could not be read/);
   });
 });

@@ -12,6 +12,7 @@ import { variantsFromJobName, variantKey } from '../src/ingest/variants.ts';
 import { serializeSnapshot } from '../src/store/snapshot-store.ts';
 import type { Snapshot } from '../src/snapshot/schema.ts';
 import { runRecord } from './support/run-records.ts';
+import { analysisPlan } from './support/plans.ts';
 
 const DAY = 86_400_000;
 const D = Date.parse('2026-11-01T06:00:00Z');
@@ -37,9 +38,7 @@ function runs(): RunRecord[] {
 const RECORDS = runs();
 const input = (asOf: number, previous: Snapshot | null): AnalysisInput => ({
   runs: RECORDS,
-  asOf: new Date(asOf),
-  windows: { currentMs: 7 * DAY, previousMs: 7 * DAY },
-  thresholds: { passing: 0.8, failing: 0.5, flatDelta: 2, minTestRuns: 1 },
+  plan: analysisPlan(asOf),
   previous,
   source: 'lifecycle',
   bucket: 'test-platform-results',

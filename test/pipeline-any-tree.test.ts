@@ -5,11 +5,10 @@
 import { readFileSync, readdirSync, rmSync, writeFileSync, existsSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { configSchema } from '../src/config/config-schema.ts';
-import { createLocalSource } from '../src/source/local-source.ts';
-import { outputPaths } from '../src/config/output-paths.ts';
-import { analyzeStage, fetchStage, type StageSettings } from '../src/pipeline.ts';
+import type { RunPlan } from '../src/config/run-plan.ts';
+import { analyzeStage, fetchStage } from '../src/pipeline.ts';
 import { tempDir, writeTree, type TreeRun } from './support/prow-tree.ts';
+import { runPlan } from './support/plans.ts';
 
 const AS_OF = new Date('2026-11-28T06:00:00Z');
 const day = 86_400;
@@ -63,7 +62,7 @@ function runs(): TreeRun[] {
 describe('pipeline on a Prow-layout directory', () => {
   let root: string;
   let out: string;
-  let settings: StageSettings;
+  let settings: RunPlan;
 
   beforeAll(() => {
     root = tempDir();
@@ -72,7 +71,7 @@ describe('pipeline on a Prow-layout directory', () => {
     // A run whose started.json is malformed, and an unexpected file in a job folder.
     writeTree(root, [{ job: JOB_B, buildId: '1900000000000000204', start: t0 - 4 * day, tests: [{ name: STABLE, status: 'pass' }], override: { 'started.json': '{"timestamp": 17' } }]);
     writeFileSync(path.join(root, 'logs', JOB_B, 'notes.txt'), 'hello');
-    settings = { config: configSchema.parse({}), source: createLocalSource(root), paths: outputPaths(out, undefined), asOf: AS_OF };
+    settings = runPlan({ out, asOf: AS_OF, flags: { source: root } });
   });
   afterAll(() => {
     rmSync(root, { recursive: true, force: true });

@@ -1,9 +1,9 @@
 /** Flakes count as working unless regressions.flakeAsFailure is set; then they count as failures. */
 import { describe, expect, it } from 'vitest';
 import { analyze } from '../src/analysis/analyze.ts';
-import { regressionsConfigSchema } from '../src/config/config-schema.ts';
 import type { RunRecord } from '../src/ingest/run-record.ts';
 import { runRecord } from './support/run-records.ts';
+import { analysisPlan } from './support/plans.ts';
 
 const DAY = 86_400_000;
 const AS_OF = Date.parse('2026-11-28T06:00:00Z');
@@ -25,10 +25,7 @@ function runs(): RunRecord[] {
 const analyse = (flakeAsFailure: boolean) =>
   analyze({
     runs: runs(),
-    asOf: new Date(AS_OF),
-    windows: { currentMs: 7 * DAY, previousMs: 7 * DAY },
-    thresholds: { passing: 0.8, failing: 0.5, flatDelta: 2, minTestRuns: 1 },
-    regressions: regressionsConfigSchema.parse({ flakeAsFailure }),
+    plan: analysisPlan(AS_OF, { regressions: { flakeAsFailure } }),
     source: 'flakes',
     bucket: 'test-platform-results',
   });

@@ -7,13 +7,12 @@
 import { rmSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateSample, PLANTED, type SampleManifest } from '../src/sample/generate.ts';
-import { configSchema } from '../src/config/config-schema.ts';
 import { createLocalSource } from '../src/source/local-source.ts';
-import { outputPaths } from '../src/config/output-paths.ts';
-import { analyzeStage, fetchStage, type StageSettings } from '../src/pipeline.ts';
+import { analyzeStage, fetchStage } from '../src/pipeline.ts';
 import type { Snapshot } from '../src/snapshot/schema.ts';
 import type { FetchReport } from '../src/ingest/run-cache.ts';
 import { tempDir } from './support/prow-tree.ts';
+import { runPlan } from './support/plans.ts';
 
 describe('pipeline on the bundled sample', () => {
   let bucket: string;
@@ -26,14 +25,10 @@ describe('pipeline on the bundled sample', () => {
     bucket = tempDir('ratchet-sample-');
     out = tempDir('ratchet-sample-out-');
     ({ manifest } = await generateSample(bucket));
-    const settings: StageSettings = {
-      config: configSchema.parse({}),
-      source: createLocalSource(bucket, { bucket: manifest.bucket }),
-      paths: outputPaths(out, undefined),
-      asOf: new Date(manifest.endTime),
-    };
-    report = await fetchStage(settings);
-    ({ snapshot } = await analyzeStage(settings));
+    const plan = runPlan({ out, asOf: manifest.endTime });
+    const source = createLocalSource(bucket, { bucket: manifest.bucket });
+    report = await fetchStage(plan, { source });
+    ({ snapshot } = await analyzeStage(plan, { source }));
   }, 120_000);
   afterAll(() => {
     rmSync(bucket, { recursive: true, force: true });

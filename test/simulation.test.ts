@@ -13,6 +13,7 @@ import { regressionsConfigSchema } from '../src/config/config-schema.ts';
 import { variantKey } from '../src/ingest/variants.ts';
 import { fisherGreater } from '../src/analysis/stats/index.ts';
 import { snapshotSchema, type Snapshot } from '../src/snapshot/schema.ts';
+import { analysisPlan } from './support/plans.ts';
 
 const AS_OF = new Date('2026-11-28T06:00:00Z');
 const WEEK = 7 * 86_400_000;
@@ -25,9 +26,7 @@ beforeAll(async () => {
   sim = simulateRuns({ seed: 20261128, asOf: AS_OF, tests: 3000, jobs: 2, runsPerWindow: 50, drops: DROPS });
   snapshot = await analyze({
     runs: sim.records,
-    asOf: AS_OF,
-    windows: { currentMs: WEEK, previousMs: WEEK },
-    thresholds: { passing: 0.8, failing: 0.5, flatDelta: 2, minTestRuns: 1 },
+    plan: analysisPlan(AS_OF),
     source: 'simulation',
     bucket: 'test-platform-results',
   });
@@ -61,7 +60,7 @@ describe('simulation at default settings', () => {
     let missed = 0;
     for (const seed of [1, 2, 3, 4, 5, 6]) {
       const s = simulateRuns({ seed, asOf: AS_OF, tests: 1500, jobs: 2, runsPerWindow: 50, drops: DROPS });
-      const snap = await analyze({ runs: s.records, asOf: AS_OF, windows: { currentMs: WEEK, previousMs: WEEK }, thresholds: { passing: 0.8, failing: 0.5, flatDelta: 2, minTestRuns: 1 }, source: 'simulation', bucket: 'b' });
+      const snap = await analyze({ runs: s.records, plan: analysisPlan(AS_OF), source: 'simulation', bucket: 'b' });
       const dropped = new Set(DROPS.map((d) => s.testNames[d.test]));
       const rows = flagged('ratchet', snap);
       flaggedCells += rows.length;
@@ -127,10 +126,7 @@ describe('young and job-confined drops', () => {
     const run = (regressions: ReturnType<typeof regressionsConfigSchema.parse>) =>
       analyze({
         runs: young.records,
-        asOf: AS_OF,
-        windows: { currentMs: WEEK, previousMs: WEEK },
-        thresholds: { passing: 0.8, failing: 0.5, flatDelta: 2, minTestRuns: 1 },
-        regressions,
+        plan: analysisPlan(AS_OF, { regressions }),
         source: 'simulation',
         bucket: 'test-platform-results',
       });

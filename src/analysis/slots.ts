@@ -7,10 +7,12 @@
  *   slot 1  in both previous and basis           [start − min(previous, basis), start)
  *   slot 2  in the longer of the two only        [start − max, start − min)   (empty when equal)
  *
- * Ratchet mode's recent window [asOf − recent, asOf) is the newest part of slot 0; runs there are
+ * The windows themselves come from the run plan (config/run-plan.ts, resolveWindows). Ratchet mode's
+ * recent window [asOf − recent, asOf) is the newest part of slot 0; runs there are
  * counted in slot 0 and once more on their own, so its hypothesis needs no extra pass.
  */
-import type { Window, Windows } from './windows.ts';
+import type { AnalysisWindows } from '../config/run-plan.ts';
+import type { Window } from './windows.ts';
 
 export type Slot = 0 | 1 | 2;
 
@@ -27,20 +29,18 @@ export interface Slots {
   recent: Window | null;
 }
 
-export function slotsFor(windows: Windows, basisMs: number, recentMs: number | null = null): Slots {
+export function slotsFor(windows: AnalysisWindows): Slots {
   const start = windows.current.start;
-  const end = windows.current.end;
-  const previousMs = windows.previous.end - windows.previous.start;
-  const basis = { start: start - basisMs, end: start };
+  const previousMs = start - windows.previous.start;
+  const basisMs = start - windows.basis.start;
   return {
     current: windows.current,
     previous: windows.previous,
-    basis,
+    basis: windows.basis,
     sharedStart: start - Math.min(previousMs, basisMs),
-    lookbackStart: start - Math.max(previousMs, basisMs),
+    lookbackStart: windows.lookbackStart,
     restBelongsTo: previousMs === basisMs ? null : previousMs > basisMs ? 'previous' : 'basis',
-    // A recent window as long as the current one would only repeat the current hypothesis.
-    recent: recentMs !== null && recentMs > 0 && recentMs < end - start ? { start: end - recentMs, end } : null,
+    recent: windows.recent,
   };
 }
 

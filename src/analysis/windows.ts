@@ -1,18 +1,15 @@
-/** The current (sample) and previous (basis) windows, both ending at or before the as-of instant. */
-export interface Window {
-  start: number;
-  end: number;
-}
+/**
+ * Which window a run belongs to, and the calendar days of a window. The windows themselves are
+ * resolved once, in the run plan (config/run-plan.ts, resolveWindows).
+ */
+import type { TimeWindow } from '../config/run-plan.ts';
 
+export type Window = TimeWindow;
+
+/** The current (sample) and previous windows, both ending at or before the as-of instant. */
 export interface Windows {
   current: Window;
   previous: Window;
-}
-
-export function windowsFor(asOf: Date, currentMs: number, previousMs: number): Windows {
-  const end = asOf.getTime();
-  const current = { start: end - currentMs, end };
-  return { current, previous: { start: current.start - previousMs, end: current.start } };
 }
 
 export type WindowName = 'current' | 'previous';

@@ -3,7 +3,7 @@
  * returns make a CI log unreadable), and a final summary either way (printed by the CLI).
  */
 import cliProgress from 'cli-progress';
-import type { FetchProgress } from '../ingest/fetch-runs.ts';
+import type { FetchProgress } from '../pipeline.ts';
 
 export interface ProgressReporter {
   update(progress: FetchProgress): void;

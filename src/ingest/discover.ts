@@ -4,6 +4,7 @@
  * content is the run's full path. Build ids grow with time, so builds come newest first and the
  * caller stops a job once runs fall out of the look-back window.
  */
+import type { JobSelection } from '../config/run-plan.ts';
 import type { BucketSource } from '../source/source.ts';
 import { listAll, readText } from '../source/source.ts';
 import type { DataProblem, RunKind } from './run-record.ts';
@@ -17,13 +18,6 @@ export interface RunLocation {
   path: string;
   /** Where it was found: logs/ holds periodic and postsubmit runs, pr-logs/ presubmit and batch runs. */
   kindHint: RunKind;
-}
-
-export interface JobSelection {
-  include: RegExp[];
-  exclude: RegExp[];
-  kinds: RunKind[];
-  prefixes: string[];
 }
 
 export interface DiscoveredJob {

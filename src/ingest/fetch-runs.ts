@@ -12,7 +12,8 @@ import type { BucketSource } from '../source/source.ts';
 import type { DataProblem } from './run-record.ts';
 import { compareBuildIds } from './run-record.ts';
 import type { FetchReport, FetchStats, RunCache, RunSummary } from './run-cache.ts';
-import { discoverJobs, listLogBuilds, listPresubmitBuilds, resolvePresubmitPointer, type JobSelection, type RunLocation } from './discover.ts';
+import type { JobSelection } from '../config/run-plan.ts';
+import { discoverJobs, listLogBuilds, listPresubmitBuilds, resolvePresubmitPointer, type RunLocation } from './discover.ts';
 import { loadRun, type LoadedRun } from './load-run.ts';
 import { IngestPool } from './ingest-pool.ts';
 

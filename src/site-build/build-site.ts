@@ -23,6 +23,7 @@ import { existsSync } from 'node:fs';
 import { copyFile, link, mkdir, mkdtemp, readdir, rename, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { PROJECT_ROOT, type OutputPaths } from '../config/output-paths.ts';
+import { DEFAULT_SITE_URL } from '../config/run-plan.ts';
 import { VERSION } from '../version.ts';
 import { listSnapshotIds } from '../store/snapshot-store.ts';
 import { normalizeBase } from '../util/base-path.ts';
@@ -52,8 +53,6 @@ export interface BuildReport {
   staged: { snapshots: Record<string, number>; moving: number };
   ms: { astro: number; archive: number; assemble: number; search: number; total: number };
 }
-
-export const DEFAULT_SITE = 'https://example.github.io';
 
 export class BuildError extends Error {
   constructor(message: string) {
@@ -141,7 +140,7 @@ async function swapInto(fresh: string, site: string): Promise<void> {
 export async function buildSite(paths: OutputPaths, options: BuildOptions = {}): Promise<BuildReport> {
   const started = performance.now();
   const base = normalizeBase(options.base);
-  const site = options.site ?? DEFAULT_SITE;
+  const site = options.site ?? DEFAULT_SITE_URL;
   const archive = new DirectoryArchive(paths.archive);
 
   const archived = await archive.ids();

@@ -17,7 +17,8 @@ export interface SourceOptions {
   deadline?: number;
 }
 
-export async function openSource(spec: string, baseDir: string, options: SourceOptions = {}): Promise<BucketSource> {
+/** `spec`: gs://bucket[/prefix], or a directory (relative paths resolve against the working directory). */
+export async function openSource(spec: string, options: SourceOptions = {}): Promise<BucketSource> {
   if (spec.startsWith('gs://')) {
     // Loaded on demand: the GCS client is large, and local runs never need it.
     const { createGcsSource, parseGsUrl } = await import('./gcs-source.ts');
@@ -38,7 +39,7 @@ export async function openSource(spec: string, baseDir: string, options: SourceO
       ...(options.deadline ? { deadline: options.deadline } : {}),
     });
   }
-  return createLocalSource(path.resolve(baseDir, spec));
+  return createLocalSource(path.resolve(spec));
 }
 
 /** Open the source a spec describes (in a worker thread). */

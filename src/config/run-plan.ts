@@ -1,0 +1,219 @@
+/**
+ * The run plan: every setting of a run, resolved once from the command line, the config file and the
+ * defaults, then frozen. The CLI builds it; each stage of the pipeline takes it and reads no setting
+ * anywhere else, so a value cannot be derived twice and drift (the look-back once lived in two places).
+ *
+ *   flags (strings from commander)  ┐
+ *   config file (validated)         ├─ resolvePlan() ─► RunPlan (frozen)
+ *   defaults (config-schema.ts)     ┘
+ *
+ * Precedence: a flag beats the config file, which beats the default. Relative paths in the config
+ * resolve against the config file's folder; relative paths in flags against the working directory.
+ */
+import path from 'node:path';
+import { normalizeBase } from '../util/base-path.ts';
+import { UsageError } from '../util/errors.ts';
+import type { RatchetConfig } from './config-schema.ts';
+import { configSchema, type DisruptionConfig, type RegressionsConfig } from './config-schema.ts';
+import { parseWindow } from './duration.ts';
+import type { LoadedConfig } from './load-config.ts';
+import { type OutputPaths, outputPaths } from './output-paths.ts';
+
+/** A half-open span of time [start, end), epoch ms. */
+export interface TimeWindow {
+  readonly start: number;
+  readonly end: number;
+}
+
+/**
+ * Every window of the analysis, from one rule (resolveWindows):
+ *
+ *   current   [asOf − windows.current, asOf)            the sample
+ *   previous  [current.start − windows.previous, current.start)   what summaries compare with
+ *   basis     [current.start − regressions.basis, current.start)  what regressions compare with
+ *   recent    [asOf − regressions.recent, asOf)          ratchet mode's second sample; null when off
+ *                                                        or not shorter than the current window
+ *   lookbackStart = the earliest instant any window reaches: what fetch reads and the cache keeps
+ */
+export interface AnalysisWindows {
+  readonly current: TimeWindow;
+  readonly previous: TimeWindow;
+  readonly basis: TimeWindow;
+  readonly recent: TimeWindow | null;
+  readonly lookbackStart: number;
+}
+
+export function resolveWindows(config: Pick<RatchetConfig, 'windows' | 'regressions'>, asOf: Date): AnalysisWindows {
+  const end = asOf.getTime();
+  const currentMs = parseWindow(config.windows.current);
+  const previousMs = parseWindow(config.windows.previous);
+  const basisMs = config.regressions.basis === undefined ? previousMs : parseWindow(config.regressions.basis);
+  const recentMs = config.regressions.recent === false ? null : parseWindow(config.regressions.recent);
+  const start = end - currentMs;
+  return {
+    current: { start, end },
+    previous: { start: start - previousMs, end: start },
+    basis: { start: start - basisMs, end: start },
+    // A recent window as long as the current one would only repeat the current hypothesis.
+    recent: recentMs !== null && recentMs > 0 && recentMs < currentMs ? { start: end - recentMs, end } : null,
+    lookbackStart: start - Math.max(previousMs, basisMs),
+  };
+}
+
+/** Which jobs to read: regexes compiled once. */
+export interface JobSelection {
+  readonly include: readonly RegExp[];
+  readonly exclude: readonly RegExp[];
+  readonly kinds: ReadonlyArray<RatchetConfig['jobs']['kinds'][number]>;
+  readonly prefixes: readonly string[];
+}
+
+export function resolveJobSelection(jobs: RatchetConfig['jobs']): JobSelection {
+  return {
+    include: jobs.include.map((r) => new RegExp(r)),
+    exclude: jobs.exclude.map((r) => new RegExp(r)),
+    kinds: jobs.kinds,
+    prefixes: jobs.prefixes,
+  };
+}
+
+/** What the analysis needs: pure data, so the same plan, records and previous snapshot give the same snapshot. */
+export interface AnalysisPlan {
+  readonly asOf: Date;
+  readonly windows: AnalysisWindows;
+  readonly thresholds: RatchetConfig['thresholds'];
+  readonly regressions: RegressionsConfig;
+  readonly disruption: DisruptionConfig;
+}
+
+export function resolveAnalysisPlan(config: RatchetConfig, asOf: Date): AnalysisPlan {
+  return {
+    asOf,
+    windows: resolveWindows(config, asOf),
+    thresholds: config.thresholds,
+    regressions: config.regressions,
+    disruption: config.disruption,
+  };
+}
+
+/** Where to read from and how; null location when neither --source nor the config names one. */
+export interface SourcePlan {
+  /** gs://bucket[/prefix], or an absolute directory path. */
+  readonly location: string | null;
+  readonly gcsEndpoint?: string;
+  readonly requestTimeoutMs?: number;
+  readonly retries?: number;
+}
+
+export interface FetchPlan {
+  /** Runs read at once, and GCS requests in flight (one setting: --concurrency or gcs.concurrency). */
+  readonly concurrency?: number;
+  /** Worker threads that parse runs (0: the calling thread). */
+  readonly workers?: number;
+  /** Stop starting new work this many minutes into the fetch; the clock starts when the fetch does. */
+  readonly deadlineMinutes?: number;
+}
+
+export const DEFAULT_SITE_URL = 'https://example.github.io';
+
+export interface SitePlan {
+  /** Base path in the one form the build, Astro and the preview server use ('/' or '/x/'). */
+  readonly base: string;
+  /** The site's public origin, for absolute links (canonical, feed, bug snippets). */
+  readonly url: string;
+}
+
+export interface RunPlan {
+  readonly configFile: string | null;
+  readonly paths: OutputPaths;
+  readonly analysis: AnalysisPlan;
+  readonly jobs: JobSelection;
+  readonly source: SourcePlan;
+  readonly fetch: FetchPlan;
+  /** origin's historical disruption file: absolute path to read, and the name the snapshot records. */
+  readonly disruptionHistory: { readonly file: string; readonly name: string } | null;
+  readonly site: SitePlan;
+  readonly quiet: boolean;
+}
+
+/** Command-line values as commander gives them (strings), all optional. */
+export interface PlanFlags {
+  source?: string;
+  cache?: string;
+  out?: string;
+  asOf?: string;
+  gcsEndpoint?: string;
+  concurrency?: string;
+  deadline?: string;
+  workers?: string;
+  quiet?: boolean;
+  base?: string;
+  site?: string;
+}
+
+export function resolvePlan(loaded: LoadedConfig, flags: PlanFlags = {}, cwd: string = process.cwd()): RunPlan {
+  const { config, baseDir } = loaded;
+  const fromConfig = (p: string | undefined): string | undefined => (p === undefined ? undefined : path.resolve(baseDir, p));
+  const fromFlag = (p: string | undefined): string | undefined => (p === undefined ? undefined : path.resolve(cwd, p));
+  const asOf = resolveAsOf(flags.asOf ?? config.asOf);
+  const sourceSpec = flags.source !== undefined ? { spec: flags.source, dir: cwd } : config.source !== undefined ? { spec: config.source, dir: baseDir } : null;
+  const concurrency = wholeNumber('--concurrency', flags.concurrency, 1, 512) ?? config.gcs.concurrency;
+  const workers = wholeNumber('--workers', flags.workers, 0, 64) ?? config.gcs.workers;
+  const deadlineMinutes = positiveMinutes(flags.deadline) ?? config.gcs.deadlineMinutes;
+  const gcsEndpoint = flags.gcsEndpoint ?? config.gcs.endpoint;
+  const history = config.disruption.historicalBasis;
+  return deepFreeze({
+    configFile: loaded.file,
+    paths: outputPaths(fromFlag(flags.out) ?? fromConfig(config.out), fromFlag(flags.cache) ?? fromConfig(config.cache)),
+    analysis: resolveAnalysisPlan(config, asOf),
+    jobs: resolveJobSelection(config.jobs),
+    source: {
+      location: sourceSpec === null ? null : sourceSpec.spec.startsWith('gs://') ? sourceSpec.spec : path.resolve(sourceSpec.dir, sourceSpec.spec),
+      ...(gcsEndpoint ? { gcsEndpoint } : {}),
+      ...(config.gcs.requestTimeoutMs ? { requestTimeoutMs: config.gcs.requestTimeoutMs } : {}),
+      ...(config.gcs.retries !== undefined ? { retries: config.gcs.retries } : {}),
+    },
+    fetch: {
+      ...(concurrency !== undefined ? { concurrency } : {}),
+      ...(workers !== undefined ? { workers } : {}),
+      ...(deadlineMinutes !== undefined ? { deadlineMinutes } : {}),
+    },
+    disruptionHistory: history === undefined ? null : { file: path.resolve(baseDir, history), name: history },
+    site: { base: normalizeBase(flags.base), url: flags.site ?? DEFAULT_SITE_URL },
+    quiet: flags.quiet ?? false,
+  });
+}
+
+/** A plan from a config object (defaults for what it leaves out), for tests and embedding. */
+export function planFromConfig(config: unknown, flags: PlanFlags = {}, baseDir: string = process.cwd()): RunPlan {
+  return resolvePlan({ config: configSchema.parse(config), file: null, baseDir }, flags, baseDir);
+}
+
+function resolveAsOf(text: string | undefined): Date {
+  const asOf = text ? new Date(text) : new Date();
+  if (Number.isNaN(asOf.getTime())) throw new UsageError(`--as-of "${text}" is not a valid ISO 8601 time (e.g. 2026-11-28T06:00:00Z)`);
+  return asOf;
+}
+
+function wholeNumber(flag: string, value: string | undefined, min: number, max: number): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < min || n > max) throw new UsageError(`${flag} ${value}: expected a whole number from ${min} to ${max}`);
+  return n;
+}
+
+function positiveMinutes(value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  const minutes = Number(value);
+  if (!Number.isFinite(minutes) || minutes <= 0) throw new UsageError(`--deadline ${value}: expected a number of minutes greater than 0, e.g. --deadline 45`);
+  return minutes;
+}
+
+/** Freeze a plan all the way down, so no stage can change a setting another stage reads. */
+function deepFreeze<T>(value: T): T {
+  if (value !== null && typeof value === 'object' && !Object.isFrozen(value) && !(value instanceof RegExp) && !(value instanceof Date)) {
+    for (const inner of Object.values(value)) deepFreeze(inner);
+    Object.freeze(value);
+  }
+  return value;
+}

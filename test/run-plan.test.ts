@@ -1,0 +1,95 @@
+/**
+ * The run plan resolves flags, the config file and defaults once: precedence, paths, windows from one
+ * rule, validation of flag values, and a plan that cannot be changed afterwards.
+ */
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { configSchema } from '../src/config/config-schema.ts';
+import { PROJECT_ROOT } from '../src/config/output-paths.ts';
+import { resolvePlan, resolveWindows } from '../src/config/run-plan.ts';
+import { UsageError } from '../src/util/errors.ts';
+
+const DAY = 86_400_000;
+const AS_OF = '2026-11-28T06:00:00.000Z';
+const T = Date.parse(AS_OF);
+const loaded = (config: unknown, baseDir = '/etc/ratchet') => ({ config: configSchema.parse(config), file: path.join(baseDir, 'ratchet.config.json'), baseDir });
+
+describe('resolvePlan', () => {
+  it('lets a flag beat the config file and the config file beat the default', () => {
+    const config = { asOf: '2026-01-01T00:00:00Z', gcs: { concurrency: 8, workers: 1, deadlineMinutes: 30 } };
+    const fromConfig = resolvePlan(loaded(config), {}, '/work');
+    expect(fromConfig.analysis.asOf.toISOString()).toBe('2026-01-01T00:00:00.000Z');
+    expect(fromConfig.fetch).toEqual({ concurrency: 8, workers: 1, deadlineMinutes: 30 });
+    const fromFlags = resolvePlan(loaded(config), { asOf: AS_OF, concurrency: '4', workers: '0', deadline: '5' }, '/work');
+    expect(fromFlags.analysis.asOf.toISOString()).toBe(AS_OF);
+    expect(fromFlags.fetch).toEqual({ concurrency: 4, workers: 0, deadlineMinutes: 5 });
+    expect(resolvePlan(loaded({}), { asOf: AS_OF }).fetch).toEqual({});
+  });
+
+  it('resolves config paths against the config folder and flag paths against the working directory', () => {
+    const config = { source: './bucket', out: 'site-out', cache: '../cache', disruption: { historicalBasis: 'history.json' } };
+    const plan = resolvePlan(loaded(config), { asOf: AS_OF }, '/work');
+    expect(plan.source.location).toBe('/etc/ratchet/bucket');
+    expect(plan.paths.snapshots).toBe('/etc/ratchet/site-out/snapshots');
+    expect(plan.paths.cache).toBe('/etc/cache');
+    expect(plan.disruptionHistory).toEqual({ file: '/etc/ratchet/history.json', name: 'history.json' });
+    const flagged = resolvePlan(loaded(config), { asOf: AS_OF, source: 'trees/a', out: 'o', cache: 'c' }, '/work');
+    expect(flagged.source.location).toBe('/work/trees/a');
+    expect(flagged.paths).toEqual({ snapshots: '/work/o/snapshots', archive: '/work/o/archive', site: '/work/o/site', cache: '/work/c' });
+    expect(resolvePlan(loaded({ source: 'gs://test-platform-results/logs' }), { asOf: AS_OF }).source.location).toBe('gs://test-platform-results/logs');
+  });
+
+  it("uses the project's folders without --out, and no source when none is named", () => {
+    const plan = resolvePlan(loaded({}), { asOf: AS_OF });
+    expect(plan.paths.snapshots).toBe(path.join(PROJECT_ROOT, 'data', 'snapshots'));
+    expect(plan.paths.site).toBe(path.join(PROJECT_ROOT, 'dist'));
+    expect(plan.source.location).toBeNull();
+    expect(plan.site).toEqual({ base: '/', url: 'https://example.github.io' });
+    expect(resolvePlan(loaded({}), { asOf: AS_OF, base: 'ratchet', site: 'https://org.github.io' }).site).toEqual({ base: '/ratchet/', url: 'https://org.github.io' });
+  });
+
+  it('refuses flag values that are not what they should be, naming the flag', () => {
+    expect(() => resolvePlan(loaded({}), { asOf: 'yesterday' })).toThrow(UsageError);
+    expect(() => resolvePlan(loaded({}), { asOf: 'yesterday' })).toThrow(/--as-of "yesterday"/);
+    expect(() => resolvePlan(loaded({}), { concurrency: '0' })).toThrow(/--concurrency 0: expected a whole number from 1 to 512/);
+    expect(() => resolvePlan(loaded({}), { workers: '2.5' })).toThrow(/--workers 2.5/);
+    expect(() => resolvePlan(loaded({}), { deadline: '-1' })).toThrow(/--deadline -1/);
+  });
+
+  it('is frozen all the way down', () => {
+    const plan = resolvePlan(loaded({ jobs: { include: ['aws'] } }), { asOf: AS_OF });
+    expect(Object.isFrozen(plan)).toBe(true);
+    expect(Object.isFrozen(plan.analysis.windows.current)).toBe(true);
+    expect(Object.isFrozen(plan.analysis.regressions.ratchet)).toBe(true);
+    expect(() => {
+      (plan.fetch as { concurrency?: number }).concurrency = 3;
+    }).toThrow(TypeError);
+    expect(plan.jobs.include[0]!.test('e2e-aws-ovn')).toBe(true);
+  });
+});
+
+describe('resolveWindows: every window from one rule', () => {
+  const windows = (config: unknown) => resolveWindows(configSchema.parse(config), new Date(T));
+
+  it('ends the sample at as-of and the previous and basis windows where the sample starts', () => {
+    const w = windows({});
+    expect(w.current).toEqual({ start: T - 7 * DAY, end: T });
+    expect(w.previous).toEqual({ start: T - 14 * DAY, end: T - 7 * DAY });
+    expect(w.basis).toEqual(w.previous);
+    expect(w.recent).toEqual({ start: T - 3 * DAY, end: T });
+    expect(w.lookbackStart).toBe(T - 14 * DAY);
+  });
+
+  it('looks back as far as the longer of the previous and basis windows', () => {
+    const w = windows({ regressions: { basis: '30d' } });
+    expect(w.basis).toEqual({ start: T - 37 * DAY, end: T - 7 * DAY });
+    expect(w.lookbackStart).toBe(T - 37 * DAY);
+    expect(windows({ windows: { previous: '14d' }, regressions: { basis: '2d' } }).lookbackStart).toBe(T - 21 * DAY);
+  });
+
+  it('has no recent window when it is off or not shorter than the sample', () => {
+    expect(windows({ regressions: { recent: false } }).recent).toBeNull();
+    expect(windows({ regressions: { recent: '7d' } }).recent).toBeNull();
+    expect(windows({ windows: { current: '2d' }, regressions: { recent: '12h' } }).recent).toEqual({ start: T - 12 * 3_600_000, end: T });
+  });
+});
