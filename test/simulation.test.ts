@@ -12,7 +12,7 @@ import { measureErrorRates, simulateRuns, type RunSimulation } from '../scripts/
 import { regressionsConfigSchema } from '../src/config/config-schema.ts';
 import { variantKey } from '../src/ingest/variants.ts';
 import { fisherGreater } from '../src/analysis/stats/index.ts';
-import { snapshotSchema, type Snapshot } from '../src/snapshot/schema.ts';
+import { snapshotSchema, type RegressionMode, type Snapshot } from '../src/snapshot/schema.ts';
 import { analysisPlan } from './support/plans.ts';
 
 const AS_OF = new Date('2026-11-28T06:00:00Z');
@@ -32,7 +32,7 @@ beforeAll(async () => {
   });
 });
 
-const flagged = (mode: 'ratchet' | 'compatible', s: Snapshot = snapshot) => s.regressions!.tests.filter((r) => r.mode === mode && r.status !== 'resolved');
+const flagged = (mode: RegressionMode, s: Snapshot = snapshot) => s.regressions!.tests.filter((r) => r.mode === mode && r.status !== 'resolved');
 const cellKey = (name: string, group: string) => `${name}\u0000${group}`;
 
 describe('simulation at default settings', () => {

@@ -7,7 +7,9 @@
  * floating bar: basis against sample), `quantile` (percentiles P50…max per series: a distribution
  * summarised), `hbar` (horizontal bars per category, several series).
  */
-import type { DisruptionStats, HistoricalDisruption, JobDay, TestDay } from '../../snapshot/schema.ts';
+import type {
+  DisruptionCell, DisruptionRegression, DisruptionStats, HistoricalDisruption, JobDay, JobRegression, TestDay, TestRegression,
+} from '../../snapshot/schema.ts';
 import { count, percent } from './format.ts';
 
 export type ChartKind = 'line' | 'interval' | 'quantile' | 'hbar';
@@ -115,6 +117,38 @@ export function quantileChart(current: DisruptionStats | null, basis: Disruption
 /** Horizontal bars per category (disruption cells), one bar per series. */
 export function barChart(unit: ChartUnit, labels: string[], series: { label: string; values: (number | null)[] }[]): ChartSpec {
   return { kind: 'hbar', unit, labels, series: series.map((s, slot) => ({ ...s, slot, values: s.values.map((v) => (v === null ? null : seconds(v))) })) };
+}
+
+/** The overview of the disruption page: each cell's current P95 against its basis P95 (else the historical one). */
+export function disruptionOverviewChart(cells: readonly DisruptionCell[]): ChartSpec {
+  return barChart('seconds', cells.map((c) => `${c.backend} · ${c.variantKey}`), [
+    { label: 'Current P95', values: cells.map((c) => c.current?.p95 ?? null) },
+    { label: 'Basis P95', values: cells.map((c) => c.basis?.p95 ?? c.historical?.p95 ?? null) },
+  ]);
+}
+
+/**
+ * The small chart of a regression's evidence, with its title: a test's working rate or a job's pass
+ * rate with 95 % intervals, basis against sample (a new test has no basis); disruption per percentile.
+ */
+export function regressionChart(r: TestRegression | JobRegression | DisruptionRegression): { title: string; spec: ChartSpec } {
+  switch (r.kind) {
+    case 'test': return {
+      title: 'Working rate with 95% intervals, basis and sample',
+      spec: intervalChart('Working rate', [
+        ...(r.basis ? [{ label: 'Basis', rate: r.basis.workingRate, interval: r.basis.interval }] : []),
+        { label: 'Sample', rate: r.sample.workingRate, interval: r.sample.interval },
+      ]),
+    };
+    case 'job': return {
+      title: 'Pass rate with 95% intervals, basis and sample',
+      spec: intervalChart('Pass rate', [
+        { label: 'Basis', rate: r.basis.passRate, interval: r.basis.interval },
+        { label: 'Sample', rate: r.sample.passRate, interval: r.sample.interval },
+      ]),
+    };
+    case 'disruption': return { title: 'Disruption per run at each percentile', spec: quantileChart(r.current, r.basis, r.historical) };
+  }
 }
 
 const isRange = (r: unknown): boolean => r === null || (Array.isArray(r) && r.length === 2 && r.every((x) => typeof x === 'number'));

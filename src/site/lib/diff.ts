@@ -6,7 +6,7 @@
  * compare.json is published with every snapshot and never rewritten, so COMPARE_VERSION only grows:
  * newer code must keep reading older documents.
  */
-import type { Snapshot } from '../../snapshot/schema.ts';
+import type { RegressionStatus, Snapshot, TestRegression } from '../../snapshot/schema.ts';
 import { regressionHref } from './links.ts';
 import { forMode, allOf, regressionGroup, regressionTitle } from './regressions.ts';
 
@@ -28,8 +28,8 @@ export interface CompareRegression {
   kind: 'test' | 'job' | 'disruption';
   title: string;
   group: string;
-  status: 'new' | 'open' | 'resolved';
-  severity: 'extreme' | 'significant';
+  status: RegressionStatus;
+  severity: TestRegression['severity'];
   /** Site path of the page the regression's subject lives on in its own snapshot. */
   href: string;
 }

@@ -1,38 +1,40 @@
 /**
- * Presentation of the analysis's regressions: selection by mode, ordering, words, and the Markdown a
- * "copy for bug" button copies. Nothing here decides whether something regressed; the analysis did,
- * and its `reason` sentence is shown as it is.
+ * Presentation of the analysis's regressions: selection by mode and by subject (a job, a test, a
+ * disruption cell), ordering, words, and the Markdown a "copy for bug" button copies. Nothing here
+ * decides whether something regressed; the analysis did, and its `reason` sentence is shown as it is.
  */
 import type {
-  DisruptionCell, DisruptionRegression, DisruptionStats, EvidenceRun, JobRegression, Snapshot, TestCounts, TestRegression,
+  DisruptionCell, DisruptionRegression, DisruptionStats, EvidenceRun, JobRegression, RegressionMode, RegressionStatus, Snapshot, TestCounts, TestRegression,
 } from '../../snapshot/schema.ts';
 import type { Badge } from './format.ts';
 import { count, interval, percent, utcDateTime } from './format.ts';
 
-export type Mode = 'ratchet' | 'compatible';
 export type AnyRegression = TestRegression | JobRegression | DisruptionRegression;
-export type Status = AnyRegression['status'];
 
-export const MODES: readonly Mode[] = ['ratchet', 'compatible'];
-
-export const MODE_LABEL: Record<Mode, string> = {
+export const MODE_LABEL: Record<RegressionMode, string> = {
   ratchet: 'Ratchet mode',
   compatible: 'Sippy-compatible mode',
 };
 
-export const MODE_EXPLANATION: Record<Mode, string> = {
+/**
+ * Every mode. Taken from MODE_LABEL, which the compiler holds to the schema's union, rather than from
+ * the schema itself: the compare page's browser script reaches this module, and must not bundle zod.
+ */
+export const MODES: readonly RegressionMode[] = Object.keys(MODE_LABEL) as RegressionMode[];
+
+export const MODE_EXPLANATION: Record<RegressionMode, string> = {
   ratchet: 'One-sided Fisher exact tests on the 7-day and the recent 3-day window, by variant group and by job, with discrete Benjamini–Hochberg control of the false discovery rate across the whole report (q values), plus a minimum drop.',
   compatible: 'The rules of sippy’s Component Readiness (a p value below 0.05 per cell, with its pity factor) and the job-run-aggregator’s disruption checks.',
 };
 
 export interface ModeRegressions {
-  mode: Mode;
+  mode: RegressionMode;
   tests: TestRegression[];
   jobs: JobRegression[];
   disruption: DisruptionRegression[];
 }
 
-const STATUS_ORDER: Record<Status, number> = { new: 0, open: 1, resolved: 2 };
+const STATUS_ORDER: Record<RegressionStatus, number> = { new: 0, open: 1, resolved: 2 };
 
 /** New, then open, then resolved; extreme before significant; smallest q (else p) first; then title. */
 export function byConcern<T extends AnyRegression>(list: readonly T[]): T[] {
@@ -45,17 +47,17 @@ export function byConcern<T extends AnyRegression>(list: readonly T[]): T[] {
 }
 
 /** The snapshot's default mode, or undefined when the snapshot predates regressions. */
-export function defaultMode(snapshot: Snapshot): Mode | undefined {
+export function defaultMode(snapshot: Snapshot): RegressionMode | undefined {
   return snapshot.regressions?.settings.defaultMode;
 }
 
 /** Other modes than the default, in a fixed order: the default always comes first. */
-export function modesOf(snapshot: Snapshot): Mode[] {
+export function modesOf(snapshot: Snapshot): RegressionMode[] {
   const first = defaultMode(snapshot);
   return first ? [first, ...MODES.filter((m) => m !== first)] : [];
 }
 
-export function forMode(snapshot: Snapshot, mode: Mode): ModeRegressions {
+export function forMode(snapshot: Snapshot, mode: RegressionMode): ModeRegressions {
   const r = snapshot.regressions;
   return {
     mode,
@@ -74,6 +76,31 @@ export function activeRegressions(snapshot: Snapshot): AnyRegression[] {
   const mode = defaultMode(snapshot);
   if (!mode) return [];
   return byConcern(allOf(forMode(snapshot, mode)).filter((r) => r.status !== 'resolved'));
+}
+
+/**
+ * Everything that regressed in one job, in both modes, most concerning first: the job's own pass rate,
+ * the tests that regressed in it, and the disruption of the cells its runs fed.
+ */
+export function regressionsForJob(snapshot: Snapshot, job: string): AnyRegression[] {
+  const r = snapshot.regressions;
+  const cells = snapshot.disruption ?? [];
+  const fedByJob = (x: DisruptionRegression) => cells.some((c) => c.backend === x.backend && c.variantKey === x.variantKey && c.jobs.includes(job));
+  return byConcern<AnyRegression>([
+    ...(r?.jobs ?? []).filter((x) => x.job === job),
+    ...(r?.tests ?? []).filter((x) => x.jobs.includes(job)),
+    ...(r?.disruption ?? []).filter(fedByJob),
+  ]);
+}
+
+/** The regressions of one test, in both modes and every group, most concerning first. */
+export function regressionsForTest(snapshot: Snapshot, testId: string): TestRegression[] {
+  return byConcern((snapshot.regressions?.tests ?? []).filter((r) => r.testId === testId));
+}
+
+/** The disruption regressions of one backend × variant cell, in both modes, in the snapshot's order. */
+export function regressionsForCell(snapshot: Snapshot, cell: Pick<DisruptionCell, 'backend' | 'variantKey'>): DisruptionRegression[] {
+  return (snapshot.regressions?.disruption ?? []).filter((r) => r.backend === cell.backend && r.variantKey === cell.variantKey);
 }
 
 export function regressionTitle(r: AnyRegression): string {
@@ -95,7 +122,7 @@ export function regressionGroup(r: AnyRegression): string {
 
 export const KIND_LABEL: Record<AnyRegression['kind'], string> = { test: 'Test', job: 'Job pass rate', disruption: 'Disruption' };
 
-export function statusBadge(status: Status): Badge {
+export function statusBadge(status: RegressionStatus): Badge {
   switch (status) {
     case 'new': return { text: 'New', icon: '▲', tone: 'bad' };
     case 'open': return { text: 'Open', icon: '!', tone: 'warn' };
@@ -192,7 +219,7 @@ export const BUG_RUNS = 10;
  */
 export function bugMarkdown(r: AnyRegression, snapshot: Snapshot, permalink: string): string {
   const lines: string[] = [];
-  lines.push(`**${KIND_LABEL[r.kind]} regression** (${MODE_LABEL[r.mode as Mode]}, ${r.severity}, ${r.status}): ${mdText(regressionTitle(r))}`);
+  lines.push(`**${KIND_LABEL[r.kind]} regression** (${MODE_LABEL[r.mode]}, ${r.severity}, ${r.status}): ${mdText(regressionTitle(r))}`);
   lines.push('');
   lines.push(`- Where: ${mdText(regressionGroup(r))}`);
   const windows = evidenceWindows(r, snapshot);
@@ -227,6 +254,36 @@ export function bugMarkdown(r: AnyRegression, snapshot: Snapshot, permalink: str
 export function flaggedCells(cells: readonly DisruptionCell[]): DisruptionCell[] {
   return cells.filter((c) => c.ratchet === 'regressed' || c.compatible === 'regressed' || c.checks.some((k) => k.verdict === 'fail'));
 }
+
+export const TOP_DISRUPTION_CELLS = 15;
+
+/**
+ * The cells with the highest current P95, highest first (ties by backend), for the disruption
+ * overview. Cells without current runs have nothing to show, and excluded backends are never checked,
+ * so neither takes a place.
+ */
+export function topDisruptionCells(cells: readonly DisruptionCell[], limit = TOP_DISRUPTION_CELLS): DisruptionCell[] {
+  const p95 = (c: DisruptionCell) => c.current?.p95 ?? 0;
+  return cells.filter((c) => c.current && !c.excluded)
+    .sort((a, b) => (p95(b) - p95(a)) || a.backend.localeCompare(b.backend))
+    .slice(0, limit);
+}
+
+export type CellStatus = DisruptionCell['ratchet'];
+
+/** A cell's status for the table filter: regressed in either mode, else checked and ok in either, else not checked. */
+export function cellStatus(cell: Pick<DisruptionCell, 'ratchet' | 'compatible'>): CellStatus {
+  if (cell.ratchet === 'regressed' || cell.compatible === 'regressed') return 'regressed';
+  if (cell.ratchet === 'ok' || cell.compatible === 'ok') return 'ok';
+  return 'not-checked';
+}
+
+/** The filter's choices, one per value cellStatus gives. */
+export const CELL_STATUSES: { value: CellStatus; label: string }[] = [
+  { value: 'regressed', label: 'Regressed in either mode' },
+  { value: 'ok', label: 'Checked, not regressed' },
+  { value: 'not-checked', label: 'Not checked' },
+];
 
 /** Anchor id of a disruption cell on the disruption page. */
 export function cellAnchor(cell: Pick<DisruptionCell, 'backend' | 'variantKey'>): string {

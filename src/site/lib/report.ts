@@ -2,7 +2,7 @@
  * Presentation-only views of a snapshot: ordering and selections the pages share. Nothing here
  * recomputes statistics; the analysis owns those and the site only picks and sorts.
  */
-import type { JobSummary, Snapshot, TestSummary } from '../../snapshot/schema.ts';
+import type { DataQuality, FailureGroup, JobSummary, Snapshot, TestBreakdown, TestSummary, VariantGroup } from '../../snapshot/schema.ts';
 
 /** A snapshot that read no runs says nothing about health, so the site must not show it as good. */
 export function hasData(snapshot: Snapshot): boolean {
@@ -17,6 +17,21 @@ export function jobsByConcern(jobs: readonly JobSummary[]): JobSummary[] {
     SEVERITY[a.status] - SEVERITY[b.status]
     || (a.current.passRate ?? 2) - (b.current.passRate ?? 2)
     || a.name.localeCompare(b.name));
+}
+
+/** Job statuses that occur in `jobs`, worst first: the choices of the jobs table's status filter. */
+export function jobStatusesIn(jobs: readonly Pick<JobSummary, 'status'>[]): JobSummary['status'][] {
+  return (Object.keys(SEVERITY) as JobSummary['status'][])
+    .sort((a, b) => SEVERITY[a] - SEVERITY[b])
+    .filter((s) => jobs.some((j) => j.status === s));
+}
+
+/** Variant groups worst first, by the same rule as jobs: status, then lowest pass rate, then key. */
+export function variantGroupsByConcern(groups: readonly VariantGroup[]): VariantGroup[] {
+  return [...groups].sort((a, b) =>
+    SEVERITY[a.status] - SEVERITY[b.status]
+    || (a.current.passRate ?? 2) - (b.current.passRate ?? 2)
+    || a.variantKey.localeCompare(b.variantKey));
 }
 
 /** Jobs that are not passing, worst first: what the report shows before the full jobs page. */
@@ -121,4 +136,50 @@ export function testsInJob(snapshot: Snapshot, job: string, limit = 25): TestInJ
     }
   }
   return out.sort((a, b) => b.failures - a.failures || b.flakes - a.flakes || a.test.name.localeCompare(b.test.name)).slice(0, limit);
+}
+
+export interface BreakdownRows {
+  /** Rows where the test failed or flaked in either window: most current failures, then flakes, then key. */
+  troubled: TestBreakdown[];
+  /** How many rows passed every run in both windows, and their runs in the current window. */
+  clean: number;
+  cleanRuns: number;
+}
+
+/**
+ * A test's results by job or by variant, split for its page: a conformance test runs in a hundred
+ * jobs, and a hundred rows of 100 % would bury the few that matter, so only the troubled rows are
+ * listed and the clean ones are counted.
+ */
+export function breakdownRows(rows: readonly TestBreakdown[]): BreakdownRows {
+  const troubled = (r: TestBreakdown) => r.current.failures + r.current.flakes + r.previous.failures + r.previous.flakes > 0;
+  const clean = rows.filter((r) => !troubled(r));
+  return {
+    troubled: rows.filter(troubled).sort((a, b) => b.current.failures - a.current.failures || b.current.flakes - a.current.flakes || a.key.localeCompare(b.key)),
+    clean: clean.length,
+    cleanRuns: clean.reduce((n, r) => n + r.current.runs, 0),
+  };
+}
+
+/** Failure groups, largest first; groups of the same size keep the snapshot's order. */
+export function failureGroupsByCount(groups: readonly FailureGroup[]): FailureGroup[] {
+  return [...groups].sort((a, b) => b.count - a.count);
+}
+
+/** Runs grouped by job, jobs in order of first appearance: job names are long, so each is written once. */
+export function runsByJob<R extends { job: string }>(runs: readonly R[]): [job: string, runs: R[]][] {
+  const out = new Map<string, R[]>();
+  for (const r of runs) {
+    const list = out.get(r.job);
+    if (list) list.push(r);
+    else out.set(r.job, [r]);
+  }
+  return [...out];
+}
+
+/** Data-quality problems counted by kind, most first, then by name; kinds counted zero only if asked. */
+export function problemKinds(dq: Pick<DataQuality, 'byKind'>, options: { withEmpty?: boolean } = {}): [kind: string, problems: number][] {
+  return Object.entries(dq.byKind)
+    .filter(([, n]) => options.withEmpty || n > 0)
+    .sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]));
 }

@@ -2,12 +2,8 @@
 import type { APIRoute, GetStaticPaths } from 'astro';
 import type { Snapshot } from '../../../../snapshot/schema.ts';
 import { summaryDocument } from '../../../lib/documents.ts';
-import { loadSnapshotsToRender, previousId } from '../../../lib/snapshots.ts';
+import { snapshotPathsWithPreviousId } from '../../../lib/snapshot-paths.ts';
 
-export const getStaticPaths = (async () =>
-  Promise.all((await loadSnapshotsToRender()).map(async (snapshot) => ({
-    params: { id: snapshot.id },
-    props: { snapshot, previous: await previousId(snapshot.id) },
-  })))) satisfies GetStaticPaths;
+export const getStaticPaths = snapshotPathsWithPreviousId satisfies GetStaticPaths;
 
 export const GET: APIRoute<{ snapshot: Snapshot; previous: string | undefined }> = ({ props }) => summaryDocument(props.snapshot, props.previous);
