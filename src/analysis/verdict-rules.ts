@@ -5,6 +5,7 @@
  * compatible and ratchet modes".
  */
 import type { RegressionsConfig } from '../config/config-schema.ts';
+import type { RegressionSeverity } from '../snapshot/schema.ts';
 import { benjaminiHochberg, binomialCdf, binomialCdfSupport, discreteBenjaminiHochberg, fisherGreater, fisherGreaterSupport, newcombeInterval, wilsonInterval } from './stats/index.ts';
 
 
@@ -47,7 +48,7 @@ export interface RegressionCell {
 export interface Verdict {
   regressed: boolean;
   rule: 'drop' | 'new-test';
-  severity: 'extreme' | 'significant';
+  severity: RegressionSeverity;
   /** One-sided p-value (Fisher for a drop, exact binomial for a new test in ratchet mode); null when no test ran. */
   p: number | null;
   /** Benjamini–Hochberg q-value (ratchet mode); null in compatible mode or outside the tested family. */

@@ -178,13 +178,15 @@ export const regressionModeSchema = d(z.enum(REGRESSION_MODES),
 export const regressionStatusSchema = d(z.enum(['new', 'open', 'resolved']),
   'new: first regressed in this snapshot; open: regressed here and in the previous snapshot; resolved: regressed before, not any more (listed for regressions.settings.keepResolvedDays days after resolvedAt).');
 
+const regressionSeveritySchema = z.enum(['extreme', 'significant']);
+
 const sampleWindowSchema = z.enum(['current', 'recent']);
 
 const lifecycleFields = {
   id: d(z.string(), 'Stable id: a hash of mode, kind, subject (test id, job or backend) and group. The same regression keeps its id from snapshot to snapshot. Used in URLs.'),
   mode: regressionModeSchema,
   status: regressionStatusSchema,
-  severity: d(z.enum(['extreme', 'significant']), 'extreme: a drop of more than regressions.settings.extremeDrop points (sippy: 15), a new test far below the required rate, or disruption whose sample median is above the basis P95.'),
+  severity: d(regressionSeveritySchema, 'extreme: a drop of more than regressions.settings.extremeDrop points (sippy: 15), a new test far below the required rate, or disruption whose sample median is above the basis P95.'),
   firstSeen: isoTime('asOf of the first snapshot of this episode that flagged it.'),
   lastSeen: isoTime('asOf of the latest snapshot that flagged it (this one unless resolved).'),
   resolvedAt: d(z.string().nullable(), 'asOf of the first snapshot that no longer flagged it; null while new or open.'),
@@ -420,6 +422,7 @@ export const snapshotSchema = z.object({
 export type Snapshot = z.infer<typeof snapshotSchema>;
 export type RegressionMode = z.infer<typeof regressionModeSchema>;
 export type RegressionStatus = z.infer<typeof regressionStatusSchema>;
+export type RegressionSeverity = z.infer<typeof regressionSeveritySchema>;
 export type JobSummary = z.infer<typeof jobSummarySchema>;
 export type JobCounts = z.infer<typeof jobCountsSchema>;
 export type JobDay = z.infer<typeof jobDaySchema>;
