@@ -5,6 +5,10 @@
  * re-checked with one listing and re-read only when its folder changed; an incomplete run (an object
  * failed after retries) is read again. Past the overall deadline no new run is started, and every
  * build left unread is listed as a problem.
+ *
+ * The jobs are walked concurrently and share one tally (progress, stats, problems, the runs in the window, the
+ * edges), so that state lives in a FetchSession; what belongs to one job (its folder, its known edge, its
+ * listing) lives in a JobWalker that reports into the session.
  */
 import { availableParallelism } from 'node:os';
 import pLimit from 'p-limit';
@@ -13,7 +17,15 @@ import type { DataProblem } from './run-record.ts';
 import { compareBuildIds } from './run-record.ts';
 import type { FetchReport, FetchStats, RunCache, RunSummary } from './run-cache.ts';
 import type { JobSelection } from '../config/run-plan.ts';
-import { discoverJobs, listLogBuilds, listPresubmitBuilds, resolvePresubmitPointer, type RunLocation } from './discover.ts';
+import {
+  discoverJobs,
+  listLogBuilds,
+  listPresubmitBuilds,
+  resolvePresubmitPointer,
+  type BuildListOptions,
+  type DiscoveredJob,
+  type RunLocation,
+} from './discover.ts';
 import { loadRun, type LoadedRun } from './load-run.ts';
 import { IngestPool } from './ingest-pool.ts';
 
@@ -95,17 +107,41 @@ export function defaultWorkers(source: BucketSource, cores: number = availablePa
 }
 
 export async function fetchRuns(options: FetchOptions): Promise<FetchReport> {
-  const { source, cache, selection } = options;
-  const concurrency = options.concurrency ?? DEFAULT_FETCH_CONCURRENCY;
-  if (!Number.isInteger(concurrency) || concurrency < 1) throw new RangeError(`fetchRuns: concurrency must be a whole number >= 1, got ${concurrency}`);
-  const limit = pLimit(concurrency);
-  const listLimit = pLimit(Math.max(2, Math.min(8, concurrency)));
-  const cutoff = options.lookbackStart.getTime();
-  const deadline = options.deadline;
-  const pastDeadline = (): boolean => deadline !== undefined && Date.now() > deadline;
-  const listOptions = options.listPageSize !== undefined ? { pageSize: options.listPageSize } : {};
-  const discoveryProblems: FetchReport['discoveryProblems'] = [];
-  const progress: FetchProgress = {
+  const session = new FetchSession(options);
+  const jobs = await session.discover();
+  const pool = session.openPool();
+  try {
+    await Promise.all(jobs.map((j) => new JobWalker(session, j.job, j.area).walk()));
+  } finally {
+    await pool?.close();
+  }
+  const fetchReport = session.finish();
+  await options.cache.writeFetchReport(fetchReport);
+  return fetchReport;
+}
+
+/** A build found by a listing, with the way to its run folder (presubmits need their pointer read first). */
+interface Candidate {
+  buildId: string;
+  resolve: () => Promise<RunLocation>;
+}
+
+/** What one fetch has seen so far, shared by every job being walked. */
+class FetchSession {
+  readonly options: FetchOptions;
+  readonly source: BucketSource;
+  readonly concurrency: number;
+  /** Runs read at once, across all jobs. */
+  readonly limit: ReturnType<typeof pLimit>;
+  /** Job listings at once. */
+  readonly listLimit: ReturnType<typeof pLimit>;
+  /** Epoch ms of the look-back start. */
+  readonly cutoff: number;
+  readonly listOptions: BuildListOptions;
+  readonly discoveryProblems: FetchReport['discoveryProblems'] = [];
+  readonly inWindow: RunSummary[] = [];
+  readonly edges: Record<string, string> = {};
+  readonly progress: FetchProgress = {
     phase: 'discover',
     jobs: 0,
     jobsListed: 0,
@@ -118,8 +154,7 @@ export async function fetchRuns(options: FetchOptions): Promise<FetchReport> {
     bytesRead: 0,
     startedAt: Date.now(),
   };
-  const report = (): void => options.onProgress?.({ ...progress });
-  const stats: FetchStats = {
+  readonly stats: FetchStats = {
     jobs: 0,
     runsFound: 0,
     runsFromCache: 0,
@@ -131,29 +166,60 @@ export async function fetchRuns(options: FetchOptions): Promise<FetchReport> {
     objectsFailed: 0,
     bytesRead: 0,
   };
-  const inWindow: RunSummary[] = [];
-  const edges: Record<string, string> = {};
+  private pool: IngestPool | undefined;
 
-  const problems: DataProblem[] = [];
-  const jobs = await discoverJobs(source, selection, problems, listOptions);
-  discoveryProblems.push(...problems);
-  progress.jobs = stats.jobs = new Set(jobs.map((j) => j.job)).size;
-  report();
-  progress.phase = 'fetch';
+  constructor(options: FetchOptions) {
+    this.options = options;
+    this.source = options.source;
+    this.concurrency = options.concurrency ?? DEFAULT_FETCH_CONCURRENCY;
+    if (!Number.isInteger(this.concurrency) || this.concurrency < 1) throw new RangeError(`fetchRuns: concurrency must be a whole number >= 1, got ${this.concurrency}`);
+    this.limit = pLimit(this.concurrency);
+    this.listLimit = pLimit(Math.max(2, Math.min(8, this.concurrency)));
+    this.cutoff = options.lookbackStart.getTime();
+    this.listOptions = options.listPageSize !== undefined ? { pageSize: options.listPageSize } : {};
+  }
 
-  const workers = options.workers ?? defaultWorkers(source);
-  if (!Number.isInteger(workers) || workers < 0) throw new RangeError(`fetchRuns: workers must be a whole number >= 0, got ${workers}`);
-  if (workers > 0 && source.spec === undefined) throw new RangeError(`fetchRuns: ${source.description} cannot be opened in a worker thread (it has no spec); pass workers: 0`);
-  const pool = workers > 0 ? new IngestPool({ spec: source.spec!, cacheDir: cache.dir }, workers) : undefined;
-  const load = async (location: RunLocation): Promise<LoadedRun> => {
-    if (!pool) return loadRun(source, cache, location);
+  pastDeadline(): boolean {
+    return this.options.deadline !== undefined && Date.now() > this.options.deadline;
+  }
+
+  report(): void {
+    this.options.onProgress?.({ ...this.progress });
+  }
+
+  /** Lists the selected jobs, counts them, and moves the progress on to fetching. */
+  async discover(): Promise<DiscoveredJob[]> {
+    const problems: DataProblem[] = [];
+    const jobs = await discoverJobs(this.source, this.options.selection, problems, this.listOptions);
+    this.discoveryProblems.push(...problems);
+    this.progress.jobs = this.stats.jobs = new Set(jobs.map((j) => j.job)).size;
+    this.report();
+    this.progress.phase = 'fetch';
+    return jobs;
+  }
+
+  /** Starts the worker threads that load runs, if any; the caller closes the pool. */
+  openPool(): IngestPool | undefined {
+    const { source, cache } = this.options;
+    const workers = this.options.workers ?? defaultWorkers(source);
+    if (!Number.isInteger(workers) || workers < 0) throw new RangeError(`fetchRuns: workers must be a whole number >= 0, got ${workers}`);
+    if (workers > 0 && source.spec === undefined) throw new RangeError(`fetchRuns: ${source.description} cannot be opened in a worker thread (it has no spec); pass workers: 0`);
+    this.pool = workers > 0 ? new IngestPool({ spec: source.spec!, cacheDir: cache.dir }, workers) : undefined;
+    return this.pool;
+  }
+
+  async load(location: RunLocation): Promise<LoadedRun> {
+    const { source, cache } = this.options;
+    if (!this.pool) return loadRun(source, cache, location);
     // The cheap common case stays here: a fetch that finds everything cached never starts a worker.
     const cached = await cache.getSummary(location.job, location.buildId);
     if (cached && cached.final && cached.complete) return { summary: cached, how: 'cache' };
-    return pool.load(location);
-  };
+    return this.pool.load(location);
+  }
 
-  const account = (loaded: LoadedRun): void => {
+  /** Counts a run that was loaded, from the cache or the bucket. */
+  account(loaded: LoadedRun): void {
+    const { progress, stats } = this;
     const record = loaded.summary;
     progress.runsDone++;
     if (loaded.how === 'fetched') {
@@ -167,146 +233,182 @@ export async function fetchRuns(options: FetchOptions): Promise<FetchReport> {
       stats.runsFromCache++;
     }
     if (!record.complete) progress.runsFailed++;
-    report();
-  };
+    this.report();
+  }
 
-  const walkJob = async (job: string, area: 'logs' | 'pr-logs'): Promise<void> => {
-    const jobProblems: DataProblem[] = [];
-    let candidates: Array<{ buildId: string; resolve: () => Promise<RunLocation> }>;
-    const edgeKey = `${area}/${job}`;
-    const folder = area === 'logs' ? `logs/${job}/` : `pr-logs/directory/${job}/`;
-    const knownEdge = options.previousEdges?.[edgeKey];
-    const insideEdge = (buildId: string): boolean => knownEdge === undefined || compareBuildIds(buildId, knownEdge) > 0;
-    const noteEdge = (buildId: string): void => {
-      if (edges[edgeKey] === undefined || compareBuildIds(buildId, edges[edgeKey]!) > 0) edges[edgeKey] = buildId;
+  /** Sorts the runs in the window, completes the stats and builds the report (the caller stores it). */
+  finish(): FetchReport {
+    const { inWindow, stats, options } = this;
+    inWindow.sort((a, b) => (a.job < b.job ? -1 : a.job > b.job ? 1 : compareBuildIds(a.buildId, b.buildId)));
+    stats.runsFound = inWindow.length;
+    for (const record of inWindow) {
+      if (!record.final) stats.runsPending++;
+      if (!record.complete) stats.runsIncomplete++;
+      stats.objectsFailed += record.fetchProblems;
+    }
+    this.progress.phase = 'done';
+    this.report();
+    const fetchReport: FetchReport = {
+      source: this.source.description,
+      bucket: this.source.bucket,
+      fetchedAt: new Date().toISOString(),
+      lookbackStart: options.lookbackStart.toISOString(),
+      runs: inWindow.map((r) => ({ job: r.job, buildId: r.buildId })),
+      discoveryProblems: this.discoveryProblems,
+      stats,
+      edges: this.edges,
     };
-    if (knownEdge !== undefined) noteEdge(knownEdge);
-    const listing = { ...listOptions, ...(knownEdge !== undefined ? { after: knownEdge } : {}) };
-    let late = false;
+    if (options.deadline !== undefined) fetchReport.deadline = new Date(options.deadline).toISOString();
+    return fetchReport;
+  }
+}
+
+/** Reads one job's builds, newest first, until the window's edge, the deadline or the end of the listing. */
+class JobWalker {
+  private readonly session: FetchSession;
+  private readonly job: string;
+  private readonly area: 'logs' | 'pr-logs';
+  private readonly edgeKey: string;
+  private readonly folder: string;
+  /** The edge the previous fetch found: it and every older build are skipped unread. */
+  private readonly knownEdge: string | undefined;
+  /** Problems the listing found, recorded once the listing has finished. */
+  private readonly jobProblems: DataProblem[] = [];
+  /** Whether the deadline had passed when the listing's turn came. */
+  private late = false;
+
+  constructor(session: FetchSession, job: string, area: 'logs' | 'pr-logs') {
+    this.session = session;
+    this.job = job;
+    this.area = area;
+    this.edgeKey = `${area}/${job}`;
+    this.folder = area === 'logs' ? `logs/${job}/` : `pr-logs/directory/${job}/`;
+    this.knownEdge = session.options.previousEdges?.[this.edgeKey];
+    if (this.knownEdge !== undefined) this.noteEdge(this.knownEdge);
+  }
+
+  async walk(): Promise<void> {
+    const { session, job, folder } = this;
+    let candidates: Candidate[];
     try {
-      candidates = await listLimit(async () => {
-        if ((late = pastDeadline())) return [];
-        if (area === 'logs') {
-          const builds = await listLogBuilds(source, job, jobProblems, listing);
-          return builds.filter((b) => insideEdge(b.buildId)).map((b) => ({ buildId: b.buildId, resolve: async () => b }));
-        }
-        const pointers = await listPresubmitBuilds(source, job, jobProblems, listing);
-        return pointers
-          .filter((p) => insideEdge(p.buildId))
-          .map((p) => ({ buildId: p.buildId, resolve: () => resolvePresubmitPointer(source, job, p.buildId, p.pointer) }));
-      });
+      candidates = await session.listLimit(() => this.list());
     } catch (error) {
-      discoveryProblems.push({ job, object: folder, kind: 'fetch', reason: `listing failed: ${(error as Error).message}` });
+      session.discoveryProblems.push({ job, object: folder, kind: 'fetch', reason: `listing failed: ${(error as Error).message}` });
       return;
     } finally {
-      progress.jobsListed++;
+      session.progress.jobsListed++;
     }
-    if (late) {
-      discoveryProblems.push({ job, object: folder, kind: 'fetch', reason: 'overall deadline reached before the job was listed: its builds were not read; the next fetch reads them' });
+    if (this.late) {
+      session.discoveryProblems.push({ job, object: folder, kind: 'fetch', reason: 'overall deadline reached before the job was listed: its builds were not read; the next fetch reads them' });
       return;
     }
-    for (const p of jobProblems) discoveryProblems.push({ ...p, job });
-
-    const notRead = (count: number, why: string): void => {
-      progress.runsSkipped += count;
-      stats.runsSkipped += count;
-      discoveryProblems.push({ job, object: folder, kind: 'fetch', reason: `${why}: ${count} build(s) not read; the next fetch reads them` });
-    };
+    for (const p of this.jobProblems) session.discoveryProblems.push({ ...p, job });
 
     // Newest first, a batch at a time: once a batch reaches back past the window, older builds are not read. A
     // batch also ends at the first build whose id says it was created before the window (snowflake ids hold their
     // creation time): its started.json confirms the edge, so a first fetch reads one run past it, not a batch.
-    const batch = Math.max(2, Math.min(concurrency, 32));
-    const idEdge = candidates.findIndex((c) => createdBefore(c.buildId, cutoff));
+    const batch = Math.max(2, Math.min(session.concurrency, 32));
+    const idEdge = candidates.findIndex((c) => createdBefore(c.buildId, session.cutoff));
     for (let i = 0, end = 0; i < candidates.length; i = end) {
       end = Math.min(candidates.length, i + batch);
       if (idEdge >= i && idEdge < end) end = idEdge + 1;
-      if (pastDeadline()) {
-        notRead(candidates.length - i, 'overall deadline reached');
+      if (session.pastDeadline()) {
+        this.notRead(candidates.length - i, 'overall deadline reached');
         return;
       }
       const slice = candidates.slice(i, end);
-      progress.runsFound += slice.length;
-      report();
-      const results = await Promise.all(
-        slice.map((candidate) =>
-          limit(async (): Promise<LoadedRun | Unread> => {
-            // Queued before the deadline but not started by then: leave it for the next fetch.
-            if (pastDeadline()) return { skipped: 'deadline' };
-            let location: RunLocation;
-            try {
-              location = await candidate.resolve();
-            } catch (error) {
-              discoveryProblems.push({ job, object: folder, kind: 'parse', reason: `presubmit pointer ${(error as Error).message}` });
-              progress.runsDone++;
-              return { skipped: 'error' };
-            }
-            try {
-              const loaded = await load(location);
-              account(loaded);
-              return loaded;
-            } catch (error) {
-              // Not a bad object (those become problems on the record) but a failure around it, such as the cache
-              // refusing a write: the run is listed and the fetch goes on.
-              discoveryProblems.push({ job, object: location.path, kind: 'fetch', reason: `run not read: ${(error as Error).message}` });
-              progress.runsDone++;
-              progress.runsFailed++;
-              report();
-              return { skipped: 'error' };
-            }
-          }),
-        ),
-      );
-      let reachedEdge = false;
-      let skipped = 0;
-      for (const loaded of results) {
-        if ('skipped' in loaded) {
-          if (loaded.skipped === 'deadline') skipped++;
-          continue;
-        }
-        const started = loaded.summary.started ? Date.parse(loaded.summary.started) : NaN;
-        if (Number.isFinite(started) && started < cutoff) {
-          reachedEdge = true;
-          noteEdge(loaded.summary.buildId);
-          continue;
-        }
-        inWindow.push(loaded.summary);
-      }
+      session.progress.runsFound += slice.length;
+      session.report();
+      const results = await Promise.all(slice.map((candidate) => session.limit(() => this.read(candidate))));
+      const { reachedEdge, skipped } = this.keep(results);
       if (skipped > 0) {
         // Older builds count as left only while the window's edge has not shown up yet.
-        notRead(skipped + (reachedEdge ? 0 : candidates.length - end), 'overall deadline reached');
+        this.notRead(skipped + (reachedEdge ? 0 : candidates.length - end), 'overall deadline reached');
         return;
       }
       if (reachedEdge) return;
     }
-  };
-
-  try {
-    await Promise.all(jobs.map((j) => walkJob(j.job, j.area)));
-  } finally {
-    await pool?.close();
   }
 
-  inWindow.sort((a, b) => (a.job < b.job ? -1 : a.job > b.job ? 1 : compareBuildIds(a.buildId, b.buildId)));
-  stats.runsFound = inWindow.length;
-  for (const record of inWindow) {
-    if (!record.final) stats.runsPending++;
-    if (!record.complete) stats.runsIncomplete++;
-    stats.objectsFailed += record.fetchProblems;
+  /** The job's builds newer than the known edge, newest first; none once the deadline has passed. */
+  private async list(): Promise<Candidate[]> {
+    const { session, job } = this;
+    const { source } = session;
+    if ((this.late = session.pastDeadline())) return [];
+    const listing = { ...session.listOptions, ...(this.knownEdge !== undefined ? { after: this.knownEdge } : {}) };
+    if (this.area === 'logs') {
+      const builds = await listLogBuilds(source, job, this.jobProblems, listing);
+      return builds.filter((b) => this.insideEdge(b.buildId)).map((b) => ({ buildId: b.buildId, resolve: async () => b }));
+    }
+    const pointers = await listPresubmitBuilds(source, job, this.jobProblems, listing);
+    return pointers
+      .filter((p) => this.insideEdge(p.buildId))
+      .map((p) => ({ buildId: p.buildId, resolve: () => resolvePresubmitPointer(source, job, p.buildId, p.pointer) }));
   }
-  progress.phase = 'done';
-  report();
-  const fetchReport: FetchReport = {
-    source: source.description,
-    bucket: source.bucket,
-    fetchedAt: new Date().toISOString(),
-    lookbackStart: options.lookbackStart.toISOString(),
-    runs: inWindow.map((r) => ({ job: r.job, buildId: r.buildId })),
-    discoveryProblems,
-    stats,
-    edges,
-  };
-  if (deadline !== undefined) fetchReport.deadline = new Date(deadline).toISOString();
-  await cache.writeFetchReport(fetchReport);
-  return fetchReport;
+
+  /** Loads one build's run; a failure around it is listed and the walk goes on. */
+  private async read(candidate: Candidate): Promise<LoadedRun | Unread> {
+    const { session, job, folder } = this;
+    // Queued before the deadline but not started by then: leave it for the next fetch.
+    if (session.pastDeadline()) return { skipped: 'deadline' };
+    let location: RunLocation;
+    try {
+      location = await candidate.resolve();
+    } catch (error) {
+      session.discoveryProblems.push({ job, object: folder, kind: 'parse', reason: `presubmit pointer ${(error as Error).message}` });
+      session.progress.runsDone++;
+      return { skipped: 'error' };
+    }
+    try {
+      const loaded = await session.load(location);
+      session.account(loaded);
+      return loaded;
+    } catch (error) {
+      // Not a bad object (those become problems on the record) but a failure around it, such as the cache
+      // refusing a write: the run is listed and the fetch goes on.
+      session.discoveryProblems.push({ job, object: location.path, kind: 'fetch', reason: `run not read: ${(error as Error).message}` });
+      session.progress.runsDone++;
+      session.progress.runsFailed++;
+      session.report();
+      return { skipped: 'error' };
+    }
+  }
+
+  /** Keeps a batch's runs that started inside the window; notes whether it reached the edge, and how many it skipped. */
+  private keep(results: Array<LoadedRun | Unread>): { reachedEdge: boolean; skipped: number } {
+    let reachedEdge = false;
+    let skipped = 0;
+    for (const loaded of results) {
+      if ('skipped' in loaded) {
+        if (loaded.skipped === 'deadline') skipped++;
+        continue;
+      }
+      const started = loaded.summary.started ? Date.parse(loaded.summary.started) : NaN;
+      if (Number.isFinite(started) && started < this.session.cutoff) {
+        reachedEdge = true;
+        this.noteEdge(loaded.summary.buildId);
+        continue;
+      }
+      this.session.inWindow.push(loaded.summary);
+    }
+    return { reachedEdge, skipped };
+  }
+
+  private insideEdge(buildId: string): boolean {
+    return this.knownEdge === undefined || compareBuildIds(buildId, this.knownEdge) > 0;
+  }
+
+  /** Keeps the newest build id known to have started before the window. */
+  private noteEdge(buildId: string): void {
+    const { edges } = this.session;
+    if (edges[this.edgeKey] === undefined || compareBuildIds(buildId, edges[this.edgeKey]!) > 0) edges[this.edgeKey] = buildId;
+  }
+
+  /** Lists builds left unread (the deadline passed) so the next fetch reads them. */
+  private notRead(count: number, why: string): void {
+    const { session } = this;
+    session.progress.runsSkipped += count;
+    session.stats.runsSkipped += count;
+    session.discoveryProblems.push({ job: this.job, object: this.folder, kind: 'fetch', reason: `${why}: ${count} build(s) not read; the next fetch reads them` });
+  }
 }

@@ -3,18 +3,21 @@
  * and the newest cluster-data file. Never downloads build logs or archives. Every object that fails
  * to fetch or parse becomes a DataProblem on the record; a fetch failure also marks the record
  * incomplete so the next fetch retries it.
+ *
+ * Three steps: one deep listing of the run folder, every object read at once, then the record assembled in a
+ * fixed order, so it does not depend on which read finished first.
  */
 import { createHash } from 'node:crypto';
 import type { BucketSource, ObjectInfo } from '../source/source.ts';
 import { listAll, readText, SourceError } from '../source/source.ts';
-import type { DataProblem, RunKind, RunRecord } from './run-record.ts';
+import type { DataProblem, RunRecord } from './run-record.ts';
 import { RUN_RECORD_VERSION } from './run-record.ts';
 import type { RunLocation } from './discover.ts';
-import { parseJunitStream, type JunitCase } from './junit-parser.ts';
+import { parseJunitStream, type JunitCase, type JunitParseOptions } from './junit-parser.ts';
 import { combineCases } from './test-outcomes.ts';
-import { combineDisruption, parseDisruptionFile } from './disruption-parser.ts';
+import { combineDisruption, parseDisruptionFile, type BackendDisruption } from './disruption-parser.ts';
 import { parseFinishedJson, parseProwJob, parseStartedJson, resolveRunOutcome, type FinishedJson, type ProwJobInfo, type StartedJson } from './run-metadata.ts';
-import { parseClusterData } from './cluster-data.ts';
+import { parseClusterData, type ClusterData } from './cluster-data.ts';
 import { mergeClusterData, variantsFromJobName } from './variants.ts';
 
 /** Matches sippy's `**junit**.xml` under artifacts/. */
@@ -46,159 +49,142 @@ interface ObjectOutcome<T> {
   bytesRead: number;
 }
 
-export async function ingestRun(source: BucketSource, location: RunLocation, options: IngestOptions = {}): Promise<RunRecord> {
-  const attempts = Math.max(1, options.objectAttempts ?? 2);
-  const parseOptions = options.maxMessageLength === undefined ? undefined : { maxMessageLength: options.maxMessageLength };
+/** How objects are read: through which source, how often a broken stream is tried, how JUnit is parsed. */
+interface ObjectReader {
+  source: BucketSource;
+  attempts: number;
+  parseOptions: JunitParseOptions | undefined;
+}
 
-  // What is in the run folder, in one deep listing: the root files and everything under artifacts/ (Prow puts
-  // nothing else there). Its names and sizes also make the fingerprint that lets an unfinished run be re-checked.
+/** What the run folder's one deep listing found. */
+interface RunFolder {
+  /** Names of the objects at the folder's root; undefined when the listing failed. */
+  rootNames: Set<string> | undefined;
+  /** Everything under artifacts/, sorted by name. */
+  artifacts: ObjectInfo[];
+  /** Names and sizes of every object, hashed: lets an unfinished run be re-checked with one listing. */
+  fingerprint: string | undefined;
+}
+
+/** What reading each object a run's record is made from gave. */
+interface RunObjects {
+  started: ObjectOutcome<StartedJson>;
+  finished: ObjectOutcome<FinishedJson>;
+  prowjob: ObjectOutcome<ProwJobInfo>;
+  junit: Array<ObjectOutcome<JunitCase[]>>;
+  disruption: Array<ObjectOutcome<BackendDisruption[]>>;
+  clusterData: ObjectOutcome<ClusterData> | undefined;
+}
+
+export async function ingestRun(source: BucketSource, location: RunLocation, options: IngestOptions = {}): Promise<RunRecord> {
+  const reader: ObjectReader = {
+    source,
+    attempts: Math.max(1, options.objectAttempts ?? 2),
+    parseOptions: options.maxMessageLength === undefined ? undefined : { maxMessageLength: options.maxMessageLength },
+  };
   const problems: DataProblem[] = [];
-  let complete = true;
-  let rootNames: Set<string> | undefined;
-  let artifacts: ObjectInfo[] = [];
-  let fingerprint: string | undefined;
+  const folder = await listRunFolder(source, location.path, problems);
+  const objects = await readRunObjects(reader, location.path, folder);
+  return assembleRecord(location, folder, objects, problems);
+}
+
+/**
+ * What is in the run folder, in one deep listing: the root files and everything under artifacts/ (Prow puts
+ * nothing else there). A failed listing is a problem, and leaves the folder unknown.
+ */
+async function listRunFolder(source: BucketSource, path: string, problems: DataProblem[]): Promise<RunFolder> {
   try {
     const names = new Set<string>();
     const found: ObjectInfo[] = [];
     const hash = createHash('sha256');
-    const artifactsPrefix = location.path + 'artifacts/';
-    for await (const page of listAll(source, location.path)) {
+    const artifactsPrefix = path + 'artifacts/';
+    for await (const page of listAll(source, path)) {
       for (const o of page.objects) {
         hash.update(`${o.name}\u0000${o.size}\n`);
         if (o.name.startsWith(artifactsPrefix)) found.push(o);
-        else if (!o.name.includes('/', location.path.length)) names.add(o.name);
+        else if (!o.name.includes('/', path.length)) names.add(o.name);
       }
     }
-    rootNames = names;
-    artifacts = found.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-    fingerprint = hash.digest('hex').slice(0, 16);
+    return {
+      rootNames: names,
+      artifacts: found.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0)),
+      fingerprint: hash.digest('hex').slice(0, 16),
+    };
   } catch (error) {
-    problems.push({ object: location.path, kind: 'fetch', reason: `listing failed: ${reasonOf(location.path, error)}; the next fetch reads this run again` });
-    complete = false;
+    problems.push({ object: path, kind: 'fetch', reason: `listing failed: ${reasonOf(path, error)}; the next fetch reads this run again` });
+    return { rootNames: undefined, artifacts: [], fingerprint: undefined };
   }
-  const relative = (o: ObjectInfo): string => o.name.slice(location.path.length);
+}
 
-  const root = (leaf: string): string => location.path + leaf;
-  /** Unknown when the root listing failed: then the file is read anyway, and its absence is no problem. */
-  const has = (leaf: string): boolean | undefined => (rootNames === undefined ? undefined : rootNames.has(root(leaf)));
-
-  /** Read a small object as text and parse it. Missing objects are problems only when required. */
-  const readJson = async <T>(name: string, present: boolean | undefined, required: boolean, parse: (text: string) => T): Promise<ObjectOutcome<T>> => {
-    const outcome: ObjectOutcome<T> = { value: undefined, problems: [], fetched: true, objectsRead: 0, bytesRead: 0 };
-    if (present === false) {
-      if (required) outcome.problems.push({ object: name, kind: 'missing', reason: 'not found' });
-      return outcome;
-    }
-    for (let attempt = 1; ; attempt++) {
-      try {
-        const text = await readText(source, name);
-        outcome.objectsRead++;
-        outcome.bytesRead += Buffer.byteLength(text);
-        try {
-          outcome.value = parse(text);
-        } catch (error) {
-          outcome.problems.push({ object: name, kind: 'parse', reason: (error as Error).message });
-        }
-        return outcome;
-      } catch (error) {
-        if (error instanceof SourceError && error.kind === 'not-found') {
-          // Listed but gone (or not listed because the listing failed).
-          if (required || present === true) outcome.problems.push({ object: name, kind: 'missing', reason: present ? 'listed, but gone when read' : 'not found' });
-          return outcome;
-        }
-        if (attempt >= attempts) {
-          outcome.problems.push({ object: name, kind: 'fetch', reason: reasonOf(name, error) });
-          outcome.fetched = false;
-          return outcome;
-        }
-      }
-    }
-  };
-
-  /** Stream one JUnit file through the parser; a truncated or damaged file keeps the cases before the damage. */
-  const readJunit = async (object: ObjectInfo): Promise<ObjectOutcome<JunitCase[]>> => {
-    const outcome: ObjectOutcome<JunitCase[]> = { value: undefined, problems: [], fetched: true, objectsRead: 0, bytesRead: 0 };
-    for (let attempt = 1; ; attempt++) {
-      const tracker = { error: undefined as unknown, bytes: 0 };
-      try {
-        const stream = trackStream(await source.read(object.name), tracker);
-        const result = await parseJunitStream(stream, parseOptions);
-        if (tracker.error) throw tracker.error;
-        outcome.objectsRead++;
-        outcome.bytesRead += tracker.bytes;
-        outcome.value = result.cases;
-        if (result.partial) {
-          outcome.problems.push({
-            object: object.name,
-            kind: result.cases.length > 0 ? 'partial' : 'parse',
-            reason: `${result.error ?? 'incomplete XML'}; ${result.cases.length} test case(s) before the damage were kept`,
-          });
-        }
-        return outcome;
-      } catch (error) {
-        const cause = tracker.error ?? error;
-        if ((cause instanceof SourceError && cause.kind === 'not-found') || attempt >= attempts) {
-          const gone = cause instanceof SourceError && cause.kind === 'not-found';
-          outcome.problems.push({ object: object.name, kind: gone ? 'missing' : 'fetch', reason: gone ? 'listed, but gone when read' : reasonOf(object.name, cause) });
-          outcome.fetched = gone;
-          return outcome;
-        }
-      }
-    }
-  };
-
+/**
+ * Reads every object at once (the source bounds requests in flight): a run costs a few round trips, not one per
+ * object. A root file is read even when the listing failed; its absence is then no problem.
+ */
+async function readRunObjects(reader: ObjectReader, path: string, folder: RunFolder): Promise<RunObjects> {
+  const { rootNames, artifacts } = folder;
+  const relative = (o: ObjectInfo): string => o.name.slice(path.length);
+  const has = (leaf: string): boolean | undefined => (rootNames === undefined ? undefined : rootNames.has(path + leaf));
   const newestClusterData = artifacts
     .filter((o) => isClusterDataObject(relative(o)))
     .sort((a, b) => basename(a.name).localeCompare(basename(b.name)))
     .at(-1);
-
-  // Every object at once (the source bounds requests in flight): a run costs a few round trips, not one per object.
-  // Results are assembled in a fixed order, so the record does not depend on which read finished first.
-  const [startedOut, finishedOut, prowjobOut, junitOuts, disruptionOuts, clusterOut] = await Promise.all([
-    readJson<StartedJson>(root('started.json'), has('started.json'), false, parseStartedJson),
-    readJson<FinishedJson>(root('finished.json'), has('finished.json'), false, parseFinishedJson),
-    readJson<ProwJobInfo>(root('prowjob.json'), has('prowjob.json'), false, parseProwJob),
-    Promise.all(artifacts.filter((o) => isJunitObject(relative(o))).map(readJunit)),
+  const [started, finished, prowjob, junit, disruption, clusterData] = await Promise.all([
+    readJson<StartedJson>(reader, path + 'started.json', has('started.json'), false, parseStartedJson),
+    readJson<FinishedJson>(reader, path + 'finished.json', has('finished.json'), false, parseFinishedJson),
+    readJson<ProwJobInfo>(reader, path + 'prowjob.json', has('prowjob.json'), false, parseProwJob),
+    Promise.all(artifacts.filter((o) => isJunitObject(relative(o))).map((o) => readJunit(reader, o))),
     // Disruption: every backend-disruption file (upgrade jobs have two), combined per backend.
-    Promise.all(artifacts.filter((o) => isDisruptionObject(relative(o))).map((o) => readJson(o.name, true, false, parseDisruptionFile))),
-    newestClusterData ? readJson(newestClusterData.name, true, false, parseClusterData) : undefined,
+    Promise.all(artifacts.filter((o) => isDisruptionObject(relative(o))).map((o) => readJson(reader, o.name, true, false, parseDisruptionFile))),
+    newestClusterData ? readJson(reader, newestClusterData.name, true, false, parseClusterData) : undefined,
   ]);
+  return { started, finished, prowjob, junit, disruption, clusterData };
+}
 
+/** The record from what was read: problems in object order, counts, outcome, tests, disruption, variants. */
+function assembleRecord(location: RunLocation, folder: RunFolder, objects: RunObjects, problems: DataProblem[]): RunRecord {
+  const { rootNames, fingerprint } = folder;
+  let complete = rootNames !== undefined;
   let objectsRead = 0;
   let bytesRead = 0;
-  const outcomes: Array<ObjectOutcome<unknown>> = [startedOut, finishedOut, prowjobOut, ...junitOuts, ...disruptionOuts, ...(clusterOut ? [clusterOut] : [])];
+  const outcomes: Array<ObjectOutcome<unknown>> = [
+    objects.started,
+    objects.finished,
+    objects.prowjob,
+    ...objects.junit,
+    ...objects.disruption,
+    ...(objects.clusterData ? [objects.clusterData] : []),
+  ];
   for (const outcome of outcomes) {
     problems.push(...outcome.problems);
     if (!outcome.fetched) complete = false;
     objectsRead += outcome.objectsRead;
     bytesRead += outcome.bytesRead;
   }
-  if (rootNames !== undefined && !rootNames.has(root('started.json'))) {
-    problems.push({ object: root('started.json'), kind: 'missing', reason: 'the run has no started.json; start time taken from prowjob.json if present' });
+  if (rootNames !== undefined && !rootNames.has(location.path + 'started.json')) {
+    problems.push({ object: location.path + 'started.json', kind: 'missing', reason: 'the run has no started.json; start time taken from prowjob.json if present' });
   }
 
-  const started = startedOut.value;
-  const finished = finishedOut.value;
-  const prowjob = prowjobOut.value;
+  const started = objects.started.value;
+  const finished = objects.finished.value;
+  const prowjob = objects.prowjob.value;
   const cases: JunitCase[] = [];
-  for (const outcome of junitOuts) for (const c of outcome.value ?? []) cases.push(c);
-  const disruptionFiles = disruptionOuts.flatMap((outcome) => (outcome.value ? [outcome.value] : []));
+  for (const outcome of objects.junit) for (const c of outcome.value ?? []) cases.push(c);
+  const disruptionFiles = objects.disruption.flatMap((outcome) => (outcome.value ? [outcome.value] : []));
 
   // Variants: the job name first, the newest cluster-data on top.
   let variants = variantsFromJobName(location.job);
-  if (clusterOut?.value) variants = mergeClusterData(variants, clusterOut.value);
+  if (objects.clusterData?.value) variants = mergeClusterData(variants, objects.clusterData.value);
 
   const outcome = resolveRunOutcome({
     ...(started ? { started } : {}),
     ...(finished ? { finished } : {}),
     ...(prowjob ? { prowjob } : {}),
   });
-  const kind: RunKind = prowjob?.type ?? location.kindHint;
   const record: RunRecord = {
     recordVersion: RUN_RECORD_VERSION,
     job: location.job,
     buildId: location.buildId,
-    kind,
+    kind: prowjob?.type ?? location.kindHint,
     path: location.path,
     started: outcome.started,
     finished: outcome.finished,
@@ -219,6 +205,71 @@ export async function ingestRun(source: BucketSource, location: RunLocation, opt
   const pull = prowjob?.pull ?? pullFromStarted(started);
   if (pull !== undefined) record.pull = pull;
   return record;
+}
+
+/** Reads a small object as text and parses it. Missing objects are problems only when required. */
+async function readJson<T>(reader: ObjectReader, name: string, present: boolean | undefined, required: boolean, parse: (text: string) => T): Promise<ObjectOutcome<T>> {
+  const outcome: ObjectOutcome<T> = { value: undefined, problems: [], fetched: true, objectsRead: 0, bytesRead: 0 };
+  if (present === false) {
+    if (required) outcome.problems.push({ object: name, kind: 'missing', reason: 'not found' });
+    return outcome;
+  }
+  for (let attempt = 1; ; attempt++) {
+    try {
+      const text = await readText(reader.source, name);
+      outcome.objectsRead++;
+      outcome.bytesRead += Buffer.byteLength(text);
+      try {
+        outcome.value = parse(text);
+      } catch (error) {
+        outcome.problems.push({ object: name, kind: 'parse', reason: (error as Error).message });
+      }
+      return outcome;
+    } catch (error) {
+      if (error instanceof SourceError && error.kind === 'not-found') {
+        // Listed but gone (or not listed because the listing failed).
+        if (required || present === true) outcome.problems.push({ object: name, kind: 'missing', reason: present ? 'listed, but gone when read' : 'not found' });
+        return outcome;
+      }
+      if (attempt >= reader.attempts) {
+        outcome.problems.push({ object: name, kind: 'fetch', reason: reasonOf(name, error) });
+        outcome.fetched = false;
+        return outcome;
+      }
+    }
+  }
+}
+
+/** Streams one JUnit file through the parser; a truncated or damaged file keeps the cases before the damage. */
+async function readJunit(reader: ObjectReader, object: ObjectInfo): Promise<ObjectOutcome<JunitCase[]>> {
+  const outcome: ObjectOutcome<JunitCase[]> = { value: undefined, problems: [], fetched: true, objectsRead: 0, bytesRead: 0 };
+  for (let attempt = 1; ; attempt++) {
+    const tracker = { error: undefined as unknown, bytes: 0 };
+    try {
+      const stream = trackStream(await reader.source.read(object.name), tracker);
+      const result = await parseJunitStream(stream, reader.parseOptions);
+      if (tracker.error) throw tracker.error;
+      outcome.objectsRead++;
+      outcome.bytesRead += tracker.bytes;
+      outcome.value = result.cases;
+      if (result.partial) {
+        outcome.problems.push({
+          object: object.name,
+          kind: result.cases.length > 0 ? 'partial' : 'parse',
+          reason: `${result.error ?? 'incomplete XML'}; ${result.cases.length} test case(s) before the damage were kept`,
+        });
+      }
+      return outcome;
+    } catch (error) {
+      const cause = tracker.error ?? error;
+      if ((cause instanceof SourceError && cause.kind === 'not-found') || attempt >= reader.attempts) {
+        const gone = cause instanceof SourceError && cause.kind === 'not-found';
+        outcome.problems.push({ object: object.name, kind: gone ? 'missing' : 'fetch', reason: gone ? 'listed, but gone when read' : reasonOf(object.name, cause) });
+        outcome.fetched = gone;
+        return outcome;
+      }
+    }
+  }
 }
 
 /** The error's message without the object name the SourceError already starts with. */

@@ -312,8 +312,31 @@ function prowUrl(run: RunPlan): string {
 }
 
 function prowjobJson(run: RunPlan, r: Rng, result: RenderedResult, podName: string): string {
-  const job = run.job;
   const name = uuid(r);
+  const { labels, annotations } = prowjobLabels(run, name);
+  return goJson(
+    {
+      kind: 'ProwJob',
+      apiVersion: 'prow.k8s.io/v1',
+      metadata: {
+        name,
+        namespace: 'ci',
+        uid: uuid(r),
+        resourceVersion: String(r.int(1_500_000_000, 2_100_000_000)),
+        generation: result === 'pending' ? 3 : r.int(6, 11),
+        creationTimestamp: isoSeconds(run.startMs),
+        labels: sortedMap(labels),
+        annotations: sortedMap(annotations),
+      },
+      spec: prowjobSpec(run),
+      status: prowjobStatus(run, result, podName),
+    },
+    '\t',
+  );
+}
+
+function prowjobLabels(run: RunPlan, name: string): { labels: Array<[string, string]>; annotations: Array<[string, string]> } {
+  const job = run.job;
   const labels: Array<[string, string]> = [
     ['created-by-prow', 'true'],
     ['prow.k8s.io/build-id', run.buildId],
@@ -341,19 +364,11 @@ function prowjobJson(run: RunPlan, r: Rng, result: RenderedResult, podName: stri
       ['prow.k8s.io/refs.repo', 'origin'],
     );
   }
-  const decoration = {
-    timeout: job.durationFactor >= 1.5 ? '6h0m0s' : '4h0m0s',
-    grace_period: '1h0m0s',
-    gcs_configuration: {
-      bucket: BUCKET,
-      path_strategy: 'single',
-      default_org: 'openshift',
-      default_repo: 'origin',
-      mediaTypes: { log: 'text/plain' },
-    },
-    gcs_credentials_secret: 'gce-sa-credentials-gcs-publisher',
-    skip_cloning: true,
-  };
+  return { labels, annotations };
+}
+
+function prowjobSpec(run: RunPlan): Record<string, unknown> {
+  const job = run.job;
   const spec: Record<string, unknown> = {
     type: job.kind,
     agent: 'kubernetes',
@@ -388,47 +403,44 @@ function prowjobJson(run: RunPlan, r: Rng, result: RenderedResult, podName: stri
     spec['extra_refs'] = [{ org: 'openshift', repo: 'release', base_ref: 'main' }];
     spec['report'] = true;
   }
-  spec['decoration_config'] = decoration;
+  spec['decoration_config'] = {
+    timeout: job.durationFactor >= 1.5 ? '6h0m0s' : '4h0m0s',
+    grace_period: '1h0m0s',
+    gcs_configuration: {
+      bucket: BUCKET,
+      path_strategy: 'single',
+      default_org: 'openshift',
+      default_repo: 'origin',
+      mediaTypes: { log: 'text/plain' },
+    },
+    gcs_credentials_secret: 'gce-sa-credentials-gcs-publisher',
+    skip_cloning: true,
+  };
   spec['prowjob_defaults'] = { tenant_id: 'GlobalDefaultID' };
+  return spec;
+}
 
+const PROWJOB_DESCRIPTIONS: Record<RenderedResult, string> = {
+  success: 'Job succeeded.',
+  failure: 'Job failed.',
+  aborted: 'Job aborted.',
+  error: 'Pod got deleted unexpectedly',
+  pending: 'Job triggered.',
+};
+
+function prowjobStatus(run: RunPlan, result: RenderedResult, podName: string): Record<string, unknown> {
   const status: Record<string, unknown> = {
     startTime: isoSeconds(run.startMs),
     pendingTime: isoSeconds(run.pendingMs),
   };
   if (run.endMs !== null) status['completionTime'] = isoSeconds(run.endMs + 20_000);
-  const descriptions: Record<RenderedResult, string> = {
-    success: 'Job succeeded.',
-    failure: 'Job failed.',
-    aborted: 'Job aborted.',
-    error: 'Pod got deleted unexpectedly',
-    pending: 'Job triggered.',
-  };
   status['state'] = result;
-  status['description'] = descriptions[result];
+  status['description'] = PROWJOB_DESCRIPTIONS[result];
   status['url'] = prowUrl(run);
   status['pod_name'] = podName;
   status['build_id'] = run.buildId;
   if (result !== 'pending') status['prev_report_states'] = { gcsk8sreporter: result, gcsreporter: result };
-
-  return goJson(
-    {
-      kind: 'ProwJob',
-      apiVersion: 'prow.k8s.io/v1',
-      metadata: {
-        name,
-        namespace: 'ci',
-        uid: uuid(r),
-        resourceVersion: String(r.int(1_500_000_000, 2_100_000_000)),
-        generation: result === 'pending' ? 3 : r.int(6, 11),
-        creationTimestamp: isoSeconds(run.startMs),
-        labels: sortedMap(labels),
-        annotations: sortedMap(annotations),
-      },
-      spec,
-      status,
-    },
-    '\t',
-  );
+  return status;
 }
 
 function startedJson(run: RunPlan, releaseSha: string): string {
@@ -492,189 +504,299 @@ function entrypointFailure(atMs: number): string {
 }
 
 export function renderRun(ctx: Ctx, run: RunPlan): RenderedRun {
-  const { cat } = ctx;
-  const job = run.job;
-  const r = rngFor(ctx.seed, 'render', run.key);
-  const files: RenderedFile[] = [];
-  const add = (name: string, content: string, mtimeMs: number) => files.push({ path: run.path + name, content, mtimeMs });
-  const workNamespace = `ci-op-${r.alnum(8)}`;
-  const podName = uuid(r);
-  const releaseSha = r.hex(40);
-  const releaseImage = run.payloadTag ?? `0.0.1-0.test-${payloadStamp(run.startMs)}-${workNamespace}-latest`;
-  const testVersion = `v4.1.0-${10200 + Math.floor((run.startMs / 86_400_000) % 400)}-g${r.hex(7)}`;
-  const upgrade = job.upgrade !== 'none';
+  const render = new RunRenderer(ctx, run);
+  render.startLog();
+  // Nothing but started.json and prowjob.json reach the bucket before the sidecar uploads.
+  if (run.fate === 'pending' || run.fate === 'died') return render.unstarted(run.fate === 'pending' ? 'pending' : 'error');
+  const preEnd = render.prePhase();
+  let result: RenderedResult;
+  if (run.fate === 'aborted') result = render.abort();
+  else if (run.fate !== 'install-failure') result = render.testPhase();
+  else result = 'failure';
+  if (run.fate !== 'aborted') render.postPhase(result, preEnd);
+  return render.finish(result);
+}
 
-  // Phase boundaries, as fractions of the run's undisturbed length.
+/** When each phase of a run begins and ends (epoch ms). */
+interface Timeline {
+  /** The pod started: ci-operator's first log line. */
+  t0: number;
+  setupEnd: number;
+  installEnd: number;
+  testsStart: number;
+  /** Length of the upgrade suite (0 on jobs without an upgrade). */
+  upgradeMs: number;
+  confStart: number;
+  /** Length of the conformance suite. */
+  confMs: number;
+  testsEnd: number;
+  /** The run's end, or +Infinity for a run still pending. */
+  end: number;
+}
+
+/** Phase boundaries, as fractions of the run's undisturbed length. */
+function planTimeline(run: RunPlan, r: Rng, upgrade: boolean): Timeline {
   const D = run.fullDurationMs;
   const t0 = run.podStartMs;
   const setupEnd = t0 + r.int(3, 7) * MINUTE;
   const installEnd = setupEnd + D * r.float(0.24, 0.3);
   const testsStart = installEnd + r.int(1, 3) * MINUTE;
   const upgradeMs = upgrade ? D * r.float(0.3, 0.34) : 0;
-  const confMs = D * (upgrade ? r.float(0.22, 0.26) : job.suite === 'serial' ? r.float(0.46, 0.52) : r.float(0.4, 0.46));
+  const confMs = D * (upgrade ? r.float(0.22, 0.26) : run.job.suite === 'serial' ? r.float(0.46, 0.52) : r.float(0.4, 0.46));
   const confStart = testsStart + upgradeMs + (upgrade ? r.int(1, 3) * MINUTE : 0);
   const testsEnd = confStart + confMs;
   const end = run.endMs ?? Number.POSITIVE_INFINITY;
+  return { t0, setupEnd, installEnd, testsStart, upgradeMs, confStart, confMs, testsEnd, end };
+}
 
-  let result: RenderedResult;
-  let plantedTest: RenderedRun['plantedTest'];
-  let plantedBackendSeconds: number | undefined;
-  const steps: StepCase[] = [];
-  const log: LogLine[] = [];
-  const stepSeconds = (ms: number) => ms / 1000 + r.next() / 1000;
+/**
+ * One run being rendered, phase by phase: the files written so far, ci-operator's steps and build log. Every
+ * draw comes from the run's one stream in a fixed order, so the methods must run in the order renderRun calls them.
+ */
+class RunRenderer {
+  readonly files: RenderedFile[] = [];
+  private readonly steps: StepCase[] = [];
+  private readonly log: LogLine[] = [];
+  private readonly ctx: Ctx;
+  private readonly run: RunPlan;
+  private readonly job: JobDef;
+  private readonly r: Rng;
+  private readonly workNamespace: string;
+  private readonly podName: string;
+  private readonly releaseSha: string;
+  private readonly releaseImage: string;
+  private readonly testVersion: string;
+  private readonly upgrade: boolean;
+  private readonly t: Timeline;
+  private readonly junitDir: string;
+  private plantedTest: RenderedRun['plantedTest'];
+  private plantedBackendSeconds: number | undefined;
 
-  log.push({ at: t0, level: 'INFO', text: `ci-operator version v20261118-${r.hex(9)}` });
-  log.push({
-    at: t0,
-    level: 'INFO',
-    text: run.pull
-      ? `Loading configuration from https://config.ci.openshift.org for openshift/origin@main`
-      : `Loading configuration from https://config.ci.openshift.org for openshift/release@main [${configVariant(job)}]`,
-  });
-  log.push({ at: t0 + 2000, level: 'INFO', text: `Using namespace https://console.${job.cluster}.ci.openshift.org/k8s/cluster/projects/${workNamespace}` });
-
-  // Setup steps: payload imports for periodics, image builds for the presubmit.
-  const setupNames = run.pull
-    ? cat.buildStepNames
-    : upgrade
-      ? ['Import the release payload "initial" from an external source', 'Import the release payload "latest" from an external source']
-      : ['Import the release payload "latest" from an external source'];
-  for (const name of setupNames) steps.push({ name, seconds: stepSeconds((setupEnd - t0) / setupNames.length) });
-
-  if (run.fate === 'pending' || run.fate === 'died') {
-    // Nothing but started.json and prowjob.json reach the bucket before the sidecar uploads.
-    result = run.fate === 'pending' ? 'pending' : 'error';
-    add('started.json', startedJson(run, releaseSha), run.podStartMs);
-    add('prowjob.json', prowjobJson(run, r, result, podName), run.endMs === null ? run.podStartMs + 60_000 : run.endMs + 20_000);
-    return { files, result };
+  constructor(ctx: Ctx, run: RunPlan) {
+    const r = rngFor(ctx.seed, 'render', run.key);
+    this.ctx = ctx;
+    this.run = run;
+    this.job = run.job;
+    this.r = r;
+    this.workNamespace = `ci-op-${r.alnum(8)}`;
+    this.podName = uuid(r);
+    this.releaseSha = r.hex(40);
+    this.releaseImage = run.payloadTag ?? `0.0.1-0.test-${payloadStamp(run.startMs)}-${this.workNamespace}-latest`;
+    this.testVersion = `v4.1.0-${10200 + Math.floor((run.startMs / 86_400_000) % 400)}-g${r.hex(7)}`;
+    this.upgrade = run.job.upgrade !== 'none';
+    this.t = planTimeline(run, r, this.upgrade);
+    this.junitDir = `artifacts/${run.job.target}/openshift-e2e-test/artifacts/junit/`;
   }
 
-  // Pre phase.
-  const pre = preSteps(job);
-  const failedInstall = run.fate === 'install-failure';
-  let cursor = setupEnd;
-  let preComplete = true;
-  for (const step of pre) {
-    const share = step === installStep(job) ? 0.8 : 0.2 / (pre.length - 1);
-    const ms = (installEnd - setupEnd) * share;
-    if (run.fate === 'aborted' && cursor + ms > end - MINUTE) {
-      // The abort came while this step was still running: it never reports.
-      preComplete = false;
-      break;
-    }
-    log.push({ at: cursor, level: 'INFO', text: `Running step ${job.target}-${step}.` });
-    cursor += ms;
-    if (failedInstall && step === installStep(job)) {
-      const failure =
-        `Installing from release registry.${job.cluster}.ci.openshift.org/${workNamespace}/release@sha256:${r.hex(64)}\n` +
-        `level=error msg=Cluster operator authentication Degraded is True with OAuthServerRouteEndpointAccessibleController_SyncError\n` +
-        `level=error msg=Cluster operator console Available is False with RouteHealth_FailedGet\n` +
-        `level=fatal msg=failed to initialize the cluster: Cluster operators authentication, console are not available\n` +
-        entrypointFailure(cursor);
-      steps.push({ name: stepCaseName(job, step), seconds: stepSeconds(ms), failure });
-      log.push({ at: cursor, level: 'ERROR', text: `Step ${job.target}-${step} failed after ${goDurationSeconds(ms / 1000)}.` });
-      break;
-    }
-    steps.push({ name: stepCaseName(job, step), seconds: stepSeconds(ms) });
-    log.push({ at: cursor, level: 'INFO', text: `Step ${job.target}-${step} succeeded after ${goDurationSeconds(ms / 1000)}.` });
+  private add(name: string, content: string, mtimeMs: number): void {
+    this.files.push({ path: this.run.path + name, content, mtimeMs });
   }
-  if (preComplete) steps.push(
-    failedInstall
-      ? { name: 'Run multi-stage test pre phase', seconds: stepSeconds(cursor - setupEnd), failure: `"${job.target}" pre steps failed: "${job.target}" pod "${job.target}-${installStep(job)}" failed: the pod ${workNamespace}/${job.target}-${installStep(job)} failed after ${goDurationSeconds((cursor - setupEnd) / 1000)} (failed containers: test): ContainerFailed one or more containers exited` }
-      : { name: 'Run multi-stage test pre phase', seconds: stepSeconds(installEnd - setupEnd) },
-  );
 
-  let testFailures: string[] = [];
-  const junitDir = `artifacts/${job.target}/openshift-e2e-test/artifacts/junit/`;
+  private stepSeconds(ms: number): number {
+    return ms / 1000 + this.r.next() / 1000;
+  }
 
-  if (run.fate === 'aborted') {
-    result = 'aborted';
-    log.push({ at: end - 30_000, level: 'INFO', text: 'Received signal, cancelling execution.' });
-    log.push({ at: end - 20_000, level: 'ERROR', text: 'Some steps failed:' });
-    log.push({ at: end - 20_000, level: 'ERROR', text: '  * could not run steps: execution cancelled' });
-  } else if (!failedInstall) {
-    // Test phase: openshift-tests (upgrade first on upgrade jobs, then conformance).
+  /** ci-operator's first log lines, and the setup steps: payload imports for periodics, image builds for the presubmit. */
+  startLog(): void {
+    const { run, job, r, log } = this;
+    const { t0, setupEnd } = this.t;
+    log.push({ at: t0, level: 'INFO', text: `ci-operator version v20261118-${r.hex(9)}` });
+    log.push({
+      at: t0,
+      level: 'INFO',
+      text: run.pull
+        ? `Loading configuration from https://config.ci.openshift.org for openshift/origin@main`
+        : `Loading configuration from https://config.ci.openshift.org for openshift/release@main [${configVariant(job)}]`,
+    });
+    log.push({ at: t0 + 2000, level: 'INFO', text: `Using namespace https://console.${job.cluster}.ci.openshift.org/k8s/cluster/projects/${this.workNamespace}` });
+    const setupNames = run.pull
+      ? this.ctx.cat.buildStepNames
+      : this.upgrade
+        ? ['Import the release payload "initial" from an external source', 'Import the release payload "latest" from an external source']
+        : ['Import the release payload "latest" from an external source'];
+    for (const name of setupNames) this.steps.push({ name, seconds: this.stepSeconds((setupEnd - t0) / setupNames.length) });
+  }
+
+  /** A run still pending, or whose pod died: only started.json and prowjob.json. */
+  unstarted(result: 'pending' | 'error'): RenderedRun {
+    const { run } = this;
+    this.add('started.json', startedJson(run, this.releaseSha), run.podStartMs);
+    this.add('prowjob.json', prowjobJson(run, this.r, result, this.podName), run.endMs === null ? run.podStartMs + 60_000 : run.endMs + 20_000);
+    return { files: this.files, result };
+  }
+
+  /** The pre phase (cluster install); returns when it ended. An install failure or an abort cuts it short. */
+  prePhase(): number {
+    const { run, job, steps, log } = this;
+    const { setupEnd, installEnd, end } = this.t;
+    const pre = preSteps(job);
+    const failedInstall = run.fate === 'install-failure';
+    let cursor = setupEnd;
+    let preComplete = true;
+    for (const step of pre) {
+      const share = step === installStep(job) ? 0.8 : 0.2 / (pre.length - 1);
+      const ms = (installEnd - setupEnd) * share;
+      if (run.fate === 'aborted' && cursor + ms > end - MINUTE) {
+        // The abort came while this step was still running: it never reports.
+        preComplete = false;
+        break;
+      }
+      log.push({ at: cursor, level: 'INFO', text: `Running step ${job.target}-${step}.` });
+      cursor += ms;
+      if (failedInstall && step === installStep(job)) {
+        const failure = this.installFailure(cursor);
+        steps.push({ name: stepCaseName(job, step), seconds: this.stepSeconds(ms), failure });
+        log.push({ at: cursor, level: 'ERROR', text: `Step ${job.target}-${step} failed after ${goDurationSeconds(ms / 1000)}.` });
+        break;
+      }
+      steps.push({ name: stepCaseName(job, step), seconds: this.stepSeconds(ms) });
+      log.push({ at: cursor, level: 'INFO', text: `Step ${job.target}-${step} succeeded after ${goDurationSeconds(ms / 1000)}.` });
+    }
+    if (preComplete) steps.push(
+      failedInstall
+        ? { name: 'Run multi-stage test pre phase', seconds: this.stepSeconds(cursor - setupEnd), failure: `"${job.target}" pre steps failed: "${job.target}" pod "${job.target}-${installStep(job)}" failed: the pod ${this.workNamespace}/${job.target}-${installStep(job)} failed after ${goDurationSeconds((cursor - setupEnd) / 1000)} (failed containers: test): ContainerFailed one or more containers exited` }
+        : { name: 'Run multi-stage test pre phase', seconds: this.stepSeconds(installEnd - setupEnd) },
+    );
+    return cursor;
+  }
+
+  private installFailure(atMs: number): string {
+    const { job } = this;
+    return (
+      `Installing from release registry.${job.cluster}.ci.openshift.org/${this.workNamespace}/release@sha256:${this.r.hex(64)}\n` +
+      `level=error msg=Cluster operator authentication Degraded is True with OAuthServerRouteEndpointAccessibleController_SyncError\n` +
+      `level=error msg=Cluster operator console Available is False with RouteHealth_FailedGet\n` +
+      `level=fatal msg=failed to initialize the cluster: Cluster operators authentication, console are not available\n` +
+      entrypointFailure(atMs)
+    );
+  }
+
+  abort(): RenderedResult {
+    const { end } = this.t;
+    this.log.push({ at: end - 30_000, level: 'INFO', text: 'Received signal, cancelling execution.' });
+    this.log.push({ at: end - 20_000, level: 'ERROR', text: 'Some steps failed:' });
+    this.log.push({ at: end - 20_000, level: 'ERROR', text: '  * could not run steps: execution cancelled' });
+    return 'aborted';
+  }
+
+  /** The test phase: openshift-tests (upgrade first on upgrade jobs, then conformance), and its step. */
+  testPhase(): RenderedResult {
+    const { ctx, job, r } = this;
     const badSet = new Set<string>();
     if (r.chance(0.06)) {
       // A bad cluster: a handful of unrelated tests fail together in one run.
-      const candidates = testsFor(ctx, job, 'conformance').filter((t) => t !== cat.regressedTest);
+      const candidates = testsFor(ctx, job, 'conformance').filter((t) => t !== ctx.cat.regressedTest);
       for (const t of r.shuffle(candidates).slice(0, r.int(3, 12))) badSet.add(t);
     }
-    const forced = new Map<string, string | null>();
+    const testFailures: string[] = [];
     let confDisruption: DisruptionPart | undefined;
-    if (upgrade) {
-      const fromRelease = baselineFromRelease(job.upgrade);
-      const backends = cat.backends.filter((b) => backendRunsOn(b, job.platform));
-      const upgradePart: DisruptionPart = { seconds: new Map() };
-      confDisruption = { seconds: new Map() };
-      for (const backend of backends) {
-        const p = cat.baselines.get(baselineKey(job.platform, fromRelease, backend)) ?? { p50: 0, p75: 0, p95: 0, p99: 0 };
-        let up: number;
-        let conf: number;
-        if (run.zeroDisruption) {
-          up = 0;
-          conf = 0;
-        } else if (backend === PLANTED.disruptionRegression.backend && run.plantedBackendSeconds !== undefined) {
-          up = run.plantedBackendSeconds;
-          conf = r.chance(0.3) ? 1 : 0;
-        } else {
-          const total = sampleDisruption(r, p);
-          conf = total >= 2 && r.chance(0.25) ? Math.min(total, r.int(1, 2)) : 0;
-          up = Math.round((total - conf) * 10) / 10;
-        }
-        upgradePart.seconds.set(backend, up);
-        confDisruption.seconds.set(backend, conf);
-        const limit = allowedSeconds(p);
-        forced.set(
-          availabilityTestName(backend),
-          up > limit
-            ? `${backend} was unreachable during disruption testing for at least ${goDuration(Math.round(up * 1000))} of ` +
-                `${goDuration(Math.round(upgradeMs / 1000) * 1000)} (maxAllowed=${goDuration(limit * 1000)}):\n\n` +
-                (disruptionMessages(r, backend, up, workNamespace, testsStart) ?? []).join('\n')
-            : null,
-        );
-        if (backend === PLANTED.disruptionRegression.backend && job.name === PLANTED.disruptionRegression.job) {
-          plantedBackendSeconds = Math.ceil(up) + Math.ceil(conf);
-        }
-      }
-      // Upgrade suite: the upgrade tests, the monitor tests, one availability test per backend.
-      const upgradeTests = [...cat.upgradeTests, ...cat.invariantTests, ...[...forced.keys()]];
-      const functional = cat.upgradeTests.find((t) => t.includes('Cluster should remain functional during upgrade'));
-      if (functional && r.chance(0.015)) {
-        forced.set(functional, `fail [github.com/openshift/origin/test/e2e/upgrade/upgrade.go:${200 + (hash32(functional) % 200)}]: during upgrade to ${releaseImage}: ` + `Cluster did not complete upgrade: timed out waiting for the condition: Working towards ${releaseImage}: 711 of 903 done (78% complete), waiting on machine-config`);
-      }
-      const up = runSuite(ctx, run, r, upgradeTests, testsStart, upgradeMs, workNamespace, new Set(), forced);
-      testFailures.push(...up.failed);
-      const stamp = fileStamp(testsStart);
-      add(`${junitDir}junit_e2e__${stamp}.xml`, openshiftTestsJunit('openshift-tests-upgrade', testVersion, upgradeMs / 1000, up.cases), end);
-      add(`${junitDir}backend-disruption_${stamp}.json`, disruptionJson(r, upgradePart, workNamespace, testsStart), end);
-      add(`${junitDir}cluster-data_${stamp}.json`, clusterData(run, releaseImage), end);
+    if (this.upgrade) {
+      const forced = new Map<string, string | null>();
+      const disruption = this.upgradeDisruption(forced);
+      confDisruption = disruption.conformance;
+      testFailures.push(...this.upgradeSuite(forced, disruption.upgrade));
     }
-
-    const confTests = testsFor(ctx, job, upgrade ? 'upgrade-conformance' : 'conformance');
-    const conf = runSuite(ctx, run, r, confTests, confStart, confMs, workNamespace, badSet, new Map());
-    if (conf.plantedTest !== undefined) plantedTest = conf.plantedTest;
+    const conf = this.conformanceSuite(badSet, confDisruption);
     testFailures.push(...conf.failed);
+    return this.testStep(testFailures, conf);
+  }
+
+  /**
+   * Each backend's disruption during the upgrade and during conformance after it; the availability test of each
+   * backend is forced to fail when the upgrade's disruption passes its limit.
+   */
+  private upgradeDisruption(forced: Map<string, string | null>): { upgrade: DisruptionPart; conformance: DisruptionPart } {
+    const { ctx, run, job, r, workNamespace } = this;
+    const { cat } = ctx;
+    const fromRelease = baselineFromRelease(job.upgrade);
+    const backends = cat.backends.filter((b) => backendRunsOn(b, job.platform));
+    const upgradePart: DisruptionPart = { seconds: new Map() };
+    const confPart: DisruptionPart = { seconds: new Map() };
+    for (const backend of backends) {
+      const p = cat.baselines.get(baselineKey(job.platform, fromRelease, backend)) ?? { p50: 0, p75: 0, p95: 0, p99: 0 };
+      let up: number;
+      let conf: number;
+      if (run.zeroDisruption) {
+        up = 0;
+        conf = 0;
+      } else if (backend === PLANTED.disruptionRegression.backend && run.plantedBackendSeconds !== undefined) {
+        up = run.plantedBackendSeconds;
+        conf = r.chance(0.3) ? 1 : 0;
+      } else {
+        const total = sampleDisruption(r, p);
+        conf = total >= 2 && r.chance(0.25) ? Math.min(total, r.int(1, 2)) : 0;
+        up = Math.round((total - conf) * 10) / 10;
+      }
+      upgradePart.seconds.set(backend, up);
+      confPart.seconds.set(backend, conf);
+      const limit = allowedSeconds(p);
+      forced.set(
+        availabilityTestName(backend),
+        up > limit
+          ? `${backend} was unreachable during disruption testing for at least ${goDuration(Math.round(up * 1000))} of ` +
+              `${goDuration(Math.round(this.t.upgradeMs / 1000) * 1000)} (maxAllowed=${goDuration(limit * 1000)}):\n\n` +
+              (disruptionMessages(r, backend, up, workNamespace, this.t.testsStart) ?? []).join('\n')
+          : null,
+      );
+      if (backend === PLANTED.disruptionRegression.backend && job.name === PLANTED.disruptionRegression.job) {
+        this.plantedBackendSeconds = Math.ceil(up) + Math.ceil(conf);
+      }
+    }
+    return { upgrade: upgradePart, conformance: confPart };
+  }
+
+  /** The upgrade suite: the upgrade tests, the monitor tests, one availability test per backend. Returns its failures. */
+  private upgradeSuite(forced: Map<string, string | null>, disruption: DisruptionPart): string[] {
+    const { ctx, run, r, releaseImage } = this;
+    const { cat } = ctx;
+    const { testsStart, upgradeMs, end } = this.t;
+    const upgradeTests = [...cat.upgradeTests, ...cat.invariantTests, ...[...forced.keys()]];
+    const functional = cat.upgradeTests.find((t) => t.includes('Cluster should remain functional during upgrade'));
+    if (functional && r.chance(0.015)) {
+      forced.set(functional, `fail [github.com/openshift/origin/test/e2e/upgrade/upgrade.go:${200 + (hash32(functional) % 200)}]: during upgrade to ${releaseImage}: ` + `Cluster did not complete upgrade: timed out waiting for the condition: Working towards ${releaseImage}: 711 of 903 done (78% complete), waiting on machine-config`);
+    }
+    const up = runSuite(ctx, run, r, upgradeTests, testsStart, upgradeMs, this.workNamespace, new Set(), forced);
+    const stamp = fileStamp(testsStart);
+    this.add(`${this.junitDir}junit_e2e__${stamp}.xml`, openshiftTestsJunit('openshift-tests-upgrade', this.testVersion, upgradeMs / 1000, up.cases), end);
+    this.add(`${this.junitDir}backend-disruption_${stamp}.json`, disruptionJson(r, disruption, this.workNamespace, testsStart), end);
+    this.add(`${this.junitDir}cluster-data_${stamp}.json`, clusterData(run, releaseImage), end);
+    return up.failed;
+  }
+
+  /** The conformance suite and the files it leaves, damaged as the run's plan says. */
+  private conformanceSuite(badSet: ReadonlySet<string>, disruption: DisruptionPart | undefined): SuiteOutcome {
+    const { ctx, run, job, r, junitDir } = this;
+    const { confStart, confMs, end } = this.t;
+    const confTests = testsFor(ctx, job, this.upgrade ? 'upgrade-conformance' : 'conformance');
+    const conf = runSuite(ctx, run, r, confTests, confStart, confMs, this.workNamespace, badSet, new Map());
+    if (conf.plantedTest !== undefined) this.plantedTest = conf.plantedTest;
     const stamp = fileStamp(confStart);
-    let confXml = openshiftTestsJunit('openshift-tests', testVersion, confMs / 1000, conf.cases);
+    let confXml = openshiftTestsJunit('openshift-tests', this.testVersion, confMs / 1000, conf.cases);
     if (run.fate === 'truncated-junit') confXml = truncateXml(confXml, r);
-    add(`${junitDir}junit_e2e__${stamp}.xml`, confXml, end);
-    if (confDisruption) {
-      let text = disruptionJson(r, confDisruption, workNamespace, confStart);
+    this.add(`${junitDir}junit_e2e__${stamp}.xml`, confXml, end);
+    if (disruption) {
+      let text = disruptionJson(r, disruption, this.workNamespace, confStart);
       // A writer that died half way: the JSON stops mid-object.
       if (run.malformedDisruption) text = text.slice(0, Math.floor(text.length * 0.4));
-      add(`${junitDir}backend-disruption_${stamp}.json`, text, end);
+      this.add(`${junitDir}backend-disruption_${stamp}.json`, text, end);
     }
-    add(`${junitDir}cluster-data_${stamp}.json`, clusterData(run, releaseImage), end);
-    if (run.oddArtifact) add(`artifacts/${job.target}/gather-extra/artifacts/junit/junit_gather.xml`, oddHtml(workNamespace), end);
+    this.add(`${junitDir}cluster-data_${stamp}.json`, clusterData(run, this.releaseImage), end);
+    if (run.oddArtifact) this.add(`artifacts/${job.target}/gather-extra/artifacts/junit/junit_gather.xml`, oddHtml(this.workNamespace), end);
+    return conf;
+  }
 
-    // The test step and its phase, as ci-operator reports them.
+  /** The test step and its phase, as ci-operator reports them; their outcome is the run's. */
+  private testStep(suiteFailures: string[], conf: SuiteOutcome): RenderedResult {
+    const { run, job, r, steps, log } = this;
+    const { installEnd, confStart, confMs, testsEnd } = this.t;
     const testStepMs = testsEnd - installEnd;
+    const stepName = stepCaseName(job, 'openshift-e2e-test');
+    let testFailures = suiteFailures;
     log.push({ at: installEnd, level: 'INFO', text: `Running step ${job.target}-openshift-e2e-test.` });
     if (run.fate === 'truncated-junit') {
       testFailures = ['(timeout)'];
       const failure = `Process did not finish before 2h0m0s timeout\n` + entrypointFailure(testsEnd);
-      steps.push({ name: stepCaseName(job, 'openshift-e2e-test'), seconds: stepSeconds(testStepMs), failure });
+      steps.push({ name: stepName, seconds: this.stepSeconds(testStepMs), failure });
     } else if (testFailures.length > 0) {
       const unique = [...new Set(testFailures)];
       const failure =
@@ -685,9 +807,9 @@ export function renderRun(ctx: Ctx, run: RunPlan): RenderedRun {
         `\n\n${unique.length} fail, ${conf.passed} pass, ${conf.skipped} skip (${goDurationSeconds(confMs / 1000)})\n` +
         `error: ${unique.length} fail, ${conf.passed} pass, ${conf.skipped} skip (${goDurationSeconds(confMs / 1000)})\n` +
         entrypointFailure(testsEnd);
-      steps.push({ name: stepCaseName(job, 'openshift-e2e-test'), seconds: stepSeconds(testStepMs), failure });
+      steps.push({ name: stepName, seconds: this.stepSeconds(testStepMs), failure });
     } else {
-      steps.push({ name: stepCaseName(job, 'openshift-e2e-test'), seconds: stepSeconds(testStepMs) });
+      steps.push({ name: stepName, seconds: this.stepSeconds(testStepMs) });
     }
     const testFailed = testFailures.length > 0;
     log.push({
@@ -697,26 +819,27 @@ export function renderRun(ctx: Ctx, run: RunPlan): RenderedRun {
     });
     steps.push(
       testFailed
-        ? { name: 'Run multi-stage test test phase', seconds: stepSeconds(testStepMs), failure: `"${job.target}" test steps failed: "${job.target}" pod "${job.target}-openshift-e2e-test" failed: the pod ${workNamespace}/${job.target}-openshift-e2e-test failed after ${goDurationSeconds(testStepMs / 1000)} (failed containers: test): ContainerFailed one or more containers exited` }
-        : { name: 'Run multi-stage test test phase', seconds: stepSeconds(testStepMs) },
+        ? { name: 'Run multi-stage test test phase', seconds: this.stepSeconds(testStepMs), failure: `"${job.target}" test steps failed: "${job.target}" pod "${job.target}-openshift-e2e-test" failed: the pod ${this.workNamespace}/${job.target}-openshift-e2e-test failed after ${goDurationSeconds(testStepMs / 1000)} (failed containers: test): ContainerFailed one or more containers exited` }
+        : { name: 'Run multi-stage test test phase', seconds: this.stepSeconds(testStepMs) },
     );
-    result = testFailed ? 'failure' : 'success';
-  } else {
-    result = 'failure';
+    return testFailed ? 'failure' : 'success';
   }
 
-  if (run.fate !== 'aborted') {
-    // Post phase: gather and teardown run whatever happened before.
+  /** The post phase: gather and teardown run whatever happened before (they start where the pre phase ended on an install failure). */
+  postPhase(result: RenderedResult, preEnd: number): void {
+    const { run, job, steps, log } = this;
+    const { t0, testsEnd, end } = this.t;
+    const failedInstall = run.fate === 'install-failure';
     const post = postSteps(job);
-    const postStart = failedInstall ? cursor : testsEnd;
+    const postStart = failedInstall ? preEnd : testsEnd;
     const postMs = Math.max(5 * MINUTE, end - 60_000 - postStart);
     let at = postStart;
     for (const step of post) {
       const ms = postMs / post.length;
-      steps.push({ name: stepCaseName(job, step), seconds: stepSeconds(ms) });
+      steps.push({ name: stepCaseName(job, step), seconds: this.stepSeconds(ms) });
       at += ms;
     }
-    steps.push({ name: 'Run multi-stage test post phase', seconds: stepSeconds(postMs) });
+    steps.push({ name: 'Run multi-stage test post phase', seconds: this.stepSeconds(postMs) });
     log.push({ at, level: 'INFO', text: `Ran for ${goDurationSeconds((end - t0) / 1000)}` });
     if (result === 'failure') {
       log.push({ at, level: 'ERROR', text: 'Some steps failed:' });
@@ -724,14 +847,18 @@ export function renderRun(ctx: Ctx, run: RunPlan): RenderedRun {
     }
   }
 
-  add('artifacts/junit_operator.xml', operatorJunit(steps), end);
-  add('build-log.txt', buildLog(log), end);
-  add('started.json', startedJson(run, releaseSha), run.podStartMs);
-  add('finished.json', finishedJson(run, result, workNamespace), end + (run.crierFinished ? 25_000 : 0));
-  add('prowjob.json', prowjobJson(run, r, result, podName), end + 20_000);
-
-  const rendered: RenderedRun = { files, result };
-  if (plantedTest !== undefined) rendered.plantedTest = plantedTest;
-  if (plantedBackendSeconds !== undefined) rendered.plantedBackendSeconds = plantedBackendSeconds;
-  return rendered;
+  /** The files every started run ends with: ci-operator's JUnit and log, and Prow's metadata. */
+  finish(result: RenderedResult): RenderedRun {
+    const { run } = this;
+    const { end } = this.t;
+    this.add('artifacts/junit_operator.xml', operatorJunit(this.steps), end);
+    this.add('build-log.txt', buildLog(this.log), end);
+    this.add('started.json', startedJson(run, this.releaseSha), run.podStartMs);
+    this.add('finished.json', finishedJson(run, result, this.workNamespace), end + (run.crierFinished ? 25_000 : 0));
+    this.add('prowjob.json', prowjobJson(run, this.r, result, this.podName), end + 20_000);
+    const rendered: RenderedRun = { files: this.files, result };
+    if (this.plantedTest !== undefined) rendered.plantedTest = this.plantedTest;
+    if (this.plantedBackendSeconds !== undefined) rendered.plantedBackendSeconds = this.plantedBackendSeconds;
+    return rendered;
+  }
 }

@@ -143,14 +143,7 @@ export async function buildSite(paths: OutputPaths, options: BuildOptions = {}):
   const site = options.site ?? DEFAULT_SITE_URL;
   const archive = new DirectoryArchive(paths.archive);
 
-  const archived = await archive.ids();
-  for (const id of archived) {
-    const manifest = (await archive.manifest(id))!;
-    if (manifest.base !== base) {
-      throw new BuildError(`the archive ${paths.archive} holds snapshot ${id} rendered for base path "${manifest.base}", but this build uses "${base}": `
-        + `its links would break. Build with --base ${manifest.base}, or give this site its own archive (another --out).`);
-    }
-  }
+  const archived = await archivedIds(archive, paths.archive, base);
   const own = (await listSnapshotIds(paths.snapshots)).reverse();
   const missing = own.filter((id) => !archived.includes(id));
 
@@ -173,13 +166,7 @@ export async function buildSite(paths: OutputPaths, options: BuildOptions = {}):
       ...(options.siteSrc ? { RATCHET_SITE_SRC: path.resolve(options.siteSrc) } : {}),
     }), options.quiet ?? false);
     ms.astro = performance.now() - t;
-    const staged = { snapshots: {} as Record<string, number>, moving: 0 };
-    for (const f of await listFiles(out)) {
-      if (f.startsWith('.prerender/')) continue;
-      const m = /^snapshots\/([^/]+)\/./.exec(f);
-      if (m) staged.snapshots[m[1]!] = (staged.snapshots[m[1]!] ?? 0) + 1;
-      else staged.moving++;
-    }
+    const staged = await countStaged(out);
 
     t = performance.now();
     for (const id of missing) {
@@ -192,28 +179,10 @@ export async function buildSite(paths: OutputPaths, options: BuildOptions = {}):
     ms.archive = performance.now() - t;
 
     t = performance.now();
-    // The moving pages: everything staging rendered except per-snapshot trees (taken from the archive,
-    // so a snapshot rendered just now is published from exactly the bytes that were archived).
-    for (const entry of await readdir(out)) {
-      if (entry === '.prerender') continue;
-      if (entry === 'snapshots') {
-        for (const inner of await readdir(path.join(out, 'snapshots'))) {
-          if (!missing.includes(inner)) await move(path.join(out, 'snapshots', inner), path.join(assembly, 'snapshots', inner));
-        }
-        continue;
-      }
-      await move(path.join(out, entry), path.join(assembly, entry));
-    }
+    await moveMovingPages(out, assembly, missing);
     const published = await archive.ids();
     for (const id of published) await linkTree(archive.pagesDir(id), path.join(assembly, 'snapshots', id));
-    // Every asset ever archived: old pages keep loading the scripts and styles they were built with.
-    for (const asset of await archive.assets()) {
-      const target = path.join(assembly, asset);
-      if (!existsSync(target)) {
-        await mkdir(path.dirname(target), { recursive: true });
-        await link(path.join(archive.assetsDir, asset), target).catch(() => copyFile(path.join(archive.assetsDir, asset), target));
-      }
-    }
+    await linkArchivedAssets(archive, assembly);
     ms.assemble = performance.now() - t;
 
     t = performance.now();
@@ -230,3 +199,55 @@ export async function buildSite(paths: OutputPaths, options: BuildOptions = {}):
   }
 }
 
+/** The archive's snapshot ids, once every one is known to be rendered for this build's base path. */
+async function archivedIds(archive: DirectoryArchive, archiveDir: string, base: string): Promise<string[]> {
+  const archived = await archive.ids();
+  for (const id of archived) {
+    const manifest = (await archive.manifest(id))!;
+    if (manifest.base !== base) {
+      throw new BuildError(`the archive ${archiveDir} holds snapshot ${id} rendered for base path "${manifest.base}", but this build uses "${base}": `
+        + `its links would break. Build with --base ${manifest.base}, or give this site its own archive (another --out).`);
+    }
+  }
+  return archived;
+}
+
+/** Files Astro wrote, per snapshot tree and for the moving pages (its temporary chunks left out). */
+async function countStaged(out: string): Promise<BuildReport['staged']> {
+  const staged = { snapshots: {} as Record<string, number>, moving: 0 };
+  for (const f of await listFiles(out)) {
+    if (f.startsWith('.prerender/')) continue;
+    const m = /^snapshots\/([^/]+)\/./.exec(f);
+    if (m) staged.snapshots[m[1]!] = (staged.snapshots[m[1]!] ?? 0) + 1;
+    else staged.moving++;
+  }
+  return staged;
+}
+
+/**
+ * The moving pages: everything staging rendered except per-snapshot trees (taken from the archive, so a snapshot
+ * rendered just now is published from exactly the bytes that were archived).
+ */
+async function moveMovingPages(out: string, assembly: string, rendered: readonly string[]): Promise<void> {
+  for (const entry of await readdir(out)) {
+    if (entry === '.prerender') continue;
+    if (entry === 'snapshots') {
+      for (const inner of await readdir(path.join(out, 'snapshots'))) {
+        if (!rendered.includes(inner)) await move(path.join(out, 'snapshots', inner), path.join(assembly, 'snapshots', inner));
+      }
+      continue;
+    }
+    await move(path.join(out, entry), path.join(assembly, entry));
+  }
+}
+
+/** Every asset ever archived: old pages keep loading the scripts and styles they were built with. */
+async function linkArchivedAssets(archive: DirectoryArchive, assembly: string): Promise<void> {
+  for (const asset of await archive.assets()) {
+    const target = path.join(assembly, asset);
+    if (!existsSync(target)) {
+      await mkdir(path.dirname(target), { recursive: true });
+      await link(path.join(archive.assetsDir, asset), target).catch(() => copyFile(path.join(archive.assetsDir, asset), target));
+    }
+  }
+}

@@ -17,8 +17,10 @@
  *   checked against Content-Length and the crc32c in x-goog-hash, then gunzipped. Validation stays on by default:
  *   it catches a body cut short or corrupted in a way the transport did not notice. Our own crc32c (crc32c.ts)
  *   keeps its CPU cost small; see `validation`.
- * - Auth: anonymous unless Application Default Credentials exist (see resolveAuth). A custom endpoint
+ * - Auth: anonymous unless Application Default Credentials exist (see resolveSettings). A custom endpoint
  *   (option or STORAGE_EMULATOR_HOST) is always anonymous unless auth: 'adc' is given.
+ * - Shape: createGcsSource checks the options (resolveSettings), sets up the client (openStorage) and hands
+ *   listings and reads to a GcsClient, which holds what they share: the request limit and the closed flag.
  */
 import { createHash, type Hash } from 'node:crypto';
 import { existsSync } from 'node:fs';
@@ -34,7 +36,7 @@ import pLimit from 'p-limit';
 import { isSafeObjectName } from '../util/safe-name.ts';
 import { crc32cBase64, crc32cUpdate, FastCrc32c } from './crc32c.ts';
 import { SourceError, type BucketSource, type ListOptions, type ListPage, type ObjectInfo } from './source.ts';
-import type { GcsSourceSettings } from './source-spec.ts';
+import type { GcsAuthMode, GcsSourceSettings } from './source-spec.ts';
 import {
   AttemptTimeoutError,
   RetryGiveUpError,
@@ -167,6 +169,42 @@ function positive(value: number | undefined, fallback: number, what: string, all
 }
 
 export function createGcsSource(options: GcsSourceOptions): BucketSource {
+  const settings = resolveSettings(options);
+  const client = new GcsClient(options, settings, openStorage(options, settings));
+  // Everything but the callbacks, so that worker threads can open the same source (source-spec.ts, open-source.ts).
+  const { onRetry: _onRetry, random: _random, ...spec } = options;
+  return {
+    description: client.description,
+    bucket: options.bucket,
+    spec: { type: 'gcs', options: spec },
+    list: (prefix, listOptions) => client.list(prefix, listOptions),
+    read: (name) => client.read(name),
+    async close() {
+      client.close();
+    },
+  };
+}
+
+/** The options checked, with defaults filled in, the endpoint resolved and the auth mode decided. */
+interface ResolvedSettings {
+  /** The prefix inside the bucket, '' or ending with '/'. */
+  root: string;
+  concurrency: number;
+  requestTimeoutMs: number;
+  retries: number;
+  baseDelayMs: number;
+  maxDelayMs: number;
+  validation: 'crc32c' | 'md5' | false;
+  bufferLimitBytes: number;
+  /** STORAGE_EMULATOR_HOST as found in the environment. */
+  emulatorHost: string | undefined;
+  /** The API endpoint with its scheme, or undefined for Google's. */
+  endpoint: string | undefined;
+  authMode: GcsAuthMode;
+  anonymous: boolean;
+}
+
+function resolveSettings(options: GcsSourceOptions): ResolvedSettings {
   const bucketProblem = checkBucketName(options.bucket);
   if (bucketProblem) throw new Error(`createGcsSource: bucket name "${options.bucket}" ${bucketProblem}`);
   let root = options.prefix ?? '';
@@ -193,7 +231,12 @@ export function createGcsSource(options: GcsSourceOptions): BucketSource {
         : undefined;
   const authMode = options.auth ?? 'auto';
   const anonymous = authMode === 'anonymous' || (authMode === 'auto' && (endpoint !== undefined || !hasApplicationDefaultCredentials()));
+  return { root, concurrency, requestTimeoutMs, retries, baseDelayMs, maxDelayMs, validation, bufferLimitBytes, emulatorHost, endpoint, authMode, anonymous };
+}
 
+/** The @google-cloud/storage client, set up for our retries, our endpoint and our auth. */
+function openStorage(options: GcsSourceOptions, settings: ResolvedSettings): Storage {
+  const { endpoint, emulatorHost, authMode, anonymous } = settings;
   const storageOptions: StorageOptions = {
     // autoRetry: false is the switch that matters: the constructor treats maxRetries: 0 as "unset" and puts
     // back its default of 3, which would multiply every one of our attempts by four.
@@ -220,37 +263,44 @@ export function createGcsSource(options: GcsSourceOptions): BucketSource {
   // among 32 parallel reads would cause up to 31 more. Without `forever` the transport uses Node's global
   // agent (keep-alive by default since Node 19) and the client has no agent of its own to destroy.
   storage.interceptors.push({ request: (reqOpts) => ({ ...reqOpts, forever: false }) as DecoratedRequest });
-  const bucket: Bucket = storage.bucket(options.bucket);
+  return storage;
+}
 
-  const description = `gs://${options.bucket}${root ? `/${root}` : ''}${endpoint ? ` (via ${endpoint})` : ''}`;
-  const limit = pLimit(concurrency);
-  let closed = false;
-  const checkOpen = (object: string): void => {
-    if (closed) throw new SourceError('fetch', object, `${description} was closed; create a new source to read more`);
-  };
+/** Listings and reads of one bucket: names checked, requests bounded and retried, failures made SourceErrors. */
+class GcsClient {
+  readonly description: string;
+  private readonly options: GcsSourceOptions;
+  private readonly settings: ResolvedSettings;
+  private readonly storage: Storage;
+  private readonly bucket: Bucket;
+  /** Requests in flight. */
+  private readonly limit: ReturnType<typeof pLimit>;
+  /** The media URL of an object is this plus its encoded name. */
+  private readonly mediaBase: string;
+  /** Whether reads carry the client's auth headers. */
+  private readonly sendAuth: boolean;
+  private closed = false;
 
-  const retryOptions = (operation: 'list' | 'read', object: string): RetryOptions => ({
-    retries,
-    baseDelayMs,
-    maxDelayMs,
-    attemptTimeoutMs: requestTimeoutMs,
-    ...(options.deadline !== undefined ? { deadline: options.deadline } : {}),
-    ...(options.random ? { random: options.random } : {}),
-    onRetry: (info) =>
-      options.onRetry?.({
-        operation,
-        object,
-        attempt: info.attempt,
-        delayMs: info.delayMs,
-        reason: info.reason,
-        message: describeError(info.error),
-      }),
-  });
+  constructor(options: GcsSourceOptions, settings: ResolvedSettings, storage: Storage) {
+    const { root, endpoint, anonymous, authMode } = settings;
+    this.options = options;
+    this.settings = settings;
+    this.storage = storage;
+    this.bucket = storage.bucket(options.bucket);
+    this.description = `gs://${options.bucket}${root ? `/${root}` : ''}${endpoint ? ` (via ${endpoint})` : ''}`;
+    this.limit = pLimit(settings.concurrency);
+    // Media downloads do not go through the client: its layers (teeny-request, node-fetch, retry-request, hash
+    // streams) cost about 1 ms of CPU per request, as much as parsing a JSON file many times its size. A read is
+    // one plain GET of the JSON API's media URL (the same URL the client uses, so path styles and emulators behave
+    // the same), with the client's auth when it would send any (see readMedia).
+    this.mediaBase = `${storage.baseUrl}/b/${encodeURIComponent(options.bucket)}/o/`;
+    // The client skips auth for a custom endpoint unless useAuthWithCustomEndpoint; anonymous sends none either.
+    this.sendAuth = !anonymous && (endpoint === undefined || authMode === 'adc');
+  }
 
-  const location = (name: string): string => `gs://${options.bucket}/${root}${name}`;
-
-  async function list(prefix: string, listOptions: ListOptions = {}): Promise<ListPage> {
-    checkOpen(prefix);
+  async list(prefix: string, listOptions: ListOptions = {}): Promise<ListPage> {
+    const { root } = this.settings;
+    this.checkOpen(prefix);
     const problem = checkObjectName(prefix, true);
     if (problem) throw new SourceError('invalid-name', prefix, `listing prefix ${problem}`);
     const query: Record<string, unknown> = { prefix: root + prefix, autoPaginate: false, fields: LIST_FIELDS };
@@ -261,83 +311,103 @@ export function createGcsSource(options: GcsSourceOptions): BucketSource {
 
     let response: RawListResponse;
     try {
-      response = await limit(() =>
+      response = await this.limit(() =>
         withRetry(async () => {
           // getFiles resolves [files, nextQuery, apiResponse]; the prefixes exist only in apiResponse, and with
           // `fields` set the "files" are raw JSON anyway, so we read everything from apiResponse.
-          const result = (await bucket.getFiles(query)) as unknown as [unknown, unknown, RawListResponse | undefined];
+          const result = (await this.bucket.getFiles(query)) as unknown as [unknown, unknown, RawListResponse | undefined];
           return result[2] ?? {};
-        }, retryOptions('list', prefix)),
+        }, this.retryOptions('list', prefix)),
       );
     } catch (error) {
-      throw toSourceError(error, prefix, 'list', location(prefix));
+      throw toSourceError(error, prefix, 'list', this.location(prefix));
     }
-
-    const objects: ObjectInfo[] = [];
-    for (const item of response.items ?? []) {
-      if (typeof item.name !== 'string' || !item.name.startsWith(root)) continue;
-      const info: ObjectInfo = { name: item.name.slice(root.length), size: Number(item.size ?? 0) };
-      if (item.updated) info.updated = item.updated;
-      if (item.contentEncoding) info.contentEncoding = item.contentEncoding;
-      objects.push(info);
-    }
-    const prefixes = (response.prefixes ?? []).filter((p) => p.startsWith(root)).map((p) => p.slice(root.length));
-    const page: ListPage = { objects, prefixes };
-    if (response.nextPageToken) page.nextPageToken = response.nextPageToken;
-    return page;
+    return toListPage(response, root);
   }
 
-  // Media downloads do not go through the client: its layers (teeny-request, node-fetch, retry-request, hash
-  // streams) cost about 1 ms of CPU per request, as much as parsing a JSON file many times its size. A read is one
-  // plain GET of the JSON API's media URL (the same URL the client uses, so path styles and emulators behave the
-  // same), with the client's auth when it would send any (see readMedia).
-  const mediaBase = `${storage.baseUrl}/b/${encodeURIComponent(options.bucket)}/o/`;
-  // The client skips auth for a custom endpoint unless useAuthWithCustomEndpoint; anonymous sends none either.
-  const sendAuth = !anonymous && (endpoint === undefined || authMode === 'adc');
-  const requestHeaders = async (url: string): Promise<Record<string, string>> => {
+  async read(name: string): Promise<AsyncIterable<Uint8Array>> {
+    const { root, validation, bufferLimitBytes, requestTimeoutMs } = this.settings;
+    this.checkOpen(name);
+    const problem = checkObjectName(name, false);
+    if (problem) throw new SourceError('invalid-name', name, `object name ${problem}`);
+    const url = `${this.mediaBase}${encodeURIComponent(root + name)}?alt=media`;
+
+    let head: ReadHead;
+    try {
+      head = await this.limit(() =>
+        withRetry(async ({ signal }) => readMedia(url, await this.requestHeaders(url), validation, signal, bufferLimitBytes), this.retryOptions('read', name)),
+      );
+    } catch (error) {
+      throw toSourceError(error, name, 'read', this.location(name));
+    }
+    if (head.rest === undefined) return fromChunks(head.chunks);
+    return streamRest(head.chunks, head.rest, name, this.location(name), requestTimeoutMs, this.options.deadline);
+  }
+
+  /**
+   * New calls are refused; calls already made run to completion, so nobody awaits a promise that never settles.
+   * Sockets live in Node's global agent (see openStorage); idle ones are unref'd and do not keep the process alive.
+   */
+  close(): void {
+    this.closed = true;
+  }
+
+  private checkOpen(object: string): void {
+    if (this.closed) throw new SourceError('fetch', object, `${this.description} was closed; create a new source to read more`);
+  }
+
+  private location(name: string): string {
+    return `gs://${this.options.bucket}/${this.settings.root}${name}`;
+  }
+
+  private retryOptions(operation: 'list' | 'read', object: string): RetryOptions {
+    const { options } = this;
+    const { retries, baseDelayMs, maxDelayMs, requestTimeoutMs } = this.settings;
+    return {
+      retries,
+      baseDelayMs,
+      maxDelayMs,
+      attemptTimeoutMs: requestTimeoutMs,
+      ...(options.deadline !== undefined ? { deadline: options.deadline } : {}),
+      ...(options.random ? { random: options.random } : {}),
+      onRetry: (info) =>
+        options.onRetry?.({
+          operation,
+          object,
+          attempt: info.attempt,
+          delayMs: info.delayMs,
+          reason: info.reason,
+          message: describeError(info.error),
+        }),
+    };
+  }
+
+  private async requestHeaders(url: string): Promise<Record<string, string>> {
     const headers: Record<string, string> = { 'Accept-Encoding': 'gzip' };
-    if (sendAuth) {
-      const auth = (await storage.authClient.getRequestHeaders(url)) as Headers | Record<string, string>;
+    if (this.sendAuth) {
+      const auth = (await this.storage.authClient.getRequestHeaders(url)) as Headers | Record<string, string>;
       if (typeof (auth as Headers).forEach === 'function' && typeof (auth as Headers).get === 'function') {
         (auth as Headers).forEach((value, key) => (headers[key] = value));
       } else Object.assign(headers, auth);
     }
     return headers;
-  };
-
-  async function read(name: string): Promise<AsyncIterable<Uint8Array>> {
-    checkOpen(name);
-    const problem = checkObjectName(name, false);
-    if (problem) throw new SourceError('invalid-name', name, `object name ${problem}`);
-    const url = `${mediaBase}${encodeURIComponent(root + name)}?alt=media`;
-
-    let head: ReadHead;
-    try {
-      head = await limit(() =>
-        withRetry(async ({ signal }) => readMedia(url, await requestHeaders(url), validation, signal, bufferLimitBytes), retryOptions('read', name)),
-      );
-    } catch (error) {
-      throw toSourceError(error, name, 'read', location(name));
-    }
-    if (head.rest === undefined) return fromChunks(head.chunks);
-    return streamRest(head.chunks, head.rest, name, location(name), requestTimeoutMs, options.deadline);
   }
+}
 
-  // Everything but the callbacks, so that worker threads can open the same source (source-spec.ts, open-source.ts).
-  const { onRetry: _onRetry, random: _random, ...spec } = options;
-  return {
-    description,
-    bucket: options.bucket,
-    spec: { type: 'gcs', options: spec },
-    list,
-    read,
-    async close() {
-      // New calls are refused; calls already made run to completion, so nobody awaits a promise that never
-      // settles. Sockets live in Node's global agent (see the interceptor above); idle ones are unref'd and do
-      // not keep the process alive.
-      closed = true;
-    },
-  };
+/** A listing response as a page of names relative to the root; anything outside the root is dropped. */
+function toListPage(response: RawListResponse, root: string): ListPage {
+  const objects: ObjectInfo[] = [];
+  for (const item of response.items ?? []) {
+    if (typeof item.name !== 'string' || !item.name.startsWith(root)) continue;
+    const info: ObjectInfo = { name: item.name.slice(root.length), size: Number(item.size ?? 0) };
+    if (item.updated) info.updated = item.updated;
+    if (item.contentEncoding) info.contentEncoding = item.contentEncoding;
+    objects.push(info);
+  }
+  const prefixes = (response.prefixes ?? []).filter((p) => p.startsWith(root)).map((p) => p.slice(root.length));
+  const page: ListPage = { objects, prefixes };
+  if (response.nextPageToken) page.nextPageToken = response.nextPageToken;
+  return page;
 }
 
 interface RawListResponse {
