@@ -14,14 +14,13 @@ import { variantsFromJobName } from '../src/ingest/variants.ts';
 import { createRng, drawFlakeRate, drawStableRate, simulationJobName } from '../scripts/simulation.ts';
 import { serializeSnapshot } from '../src/store/snapshot-store.ts';
 import { snapshotSchema } from '../src/snapshot/schema.ts';
+import { AS_OF, AS_OF_MS, DAY } from '../test/support/constants.ts';
 
 const RUNS = Number(process.argv[2] ?? 2000);
 const TESTS = Number(process.argv[3] ?? 3000);
 const JOBS = 20;
 const TARGET_SECONDS = 10;
 const TARGET_BYTES = 2 * 1024 ** 3;
-const AS_OF = new Date('2026-11-28T06:00:00Z');
-const DAY = 86_400_000;
 const BACKENDS = ['kube-api-new-connections', 'kube-api-reused-connections', 'openshift-api-new-connections', 'oauth-api-new-connections', 'image-registry-new-connections', 'ingress-to-console-new-connections'];
 
 /** One record at a time: each run gets fresh test-name strings, as JSON.parse of a cached record would give. */
@@ -32,8 +31,8 @@ function* records(): Generator<RunRecord> {
   for (let r = 0; r < RUNS; r++) {
     const j = r % JOBS;
     const job = simulationJobName(j);
-    const started = AS_OF.getTime() - 14 * DAY + Math.floor(((r + 0.5) * 14 * DAY) / RUNS);
-    const current = started >= AS_OF.getTime() - 7 * DAY;
+    const started = AS_OF_MS - 14 * DAY + Math.floor(((r + 0.5) * 14 * DAY) / RUNS);
+    const current = started >= AS_OF_MS - 7 * DAY;
     const tests: TestResult[] = new Array(TESTS);
     let failed = false;
     for (let t = 0; t < TESTS; t++) {

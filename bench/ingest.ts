@@ -33,15 +33,15 @@ import { RunCache, sourceKey } from '../src/ingest/run-cache.ts';
 import { parseJunitStream } from '../src/ingest/junit-parser.ts';
 import { openshiftTestsJunit, operatorJunit, type JunitCase } from '../src/sample/junit.ts';
 import { buildIdFor } from '../src/sample/format.ts';
-import { startGcsTestServer } from '../test/support/gcs-test-server.ts';
+import { AS_OF_MS, DAY, HOUR } from '../test/support/constants.ts';
+import { forkGcsTestServer, serveInChildProcess } from '../test/support/gcs-server-process.ts';
 import { mulberry32 } from '../src/util/mulberry32.ts';
 
 const BUCKET = 'bench-bucket';
 const SIDECAR = '.gcsmeta.json';
 const SELF = fileURLToPath(import.meta.url);
-/** Runs start in the 10 days before this; the look-back window covers 14. */
-const END_MS = Date.parse('2026-11-28T06:00:00Z');
-const LOOKBACK = new Date(END_MS - 14 * 86_400_000);
+/** Runs start in the 10 days before AS_OF_MS; the look-back window covers 14. */
+const LOOKBACK = new Date(AS_OF_MS - 14 * DAY);
 
 interface TreeParams {
   runs: number;
@@ -77,13 +77,7 @@ function usage(cpu: NodeJS.CpuUsage): Usage {
 // Children
 
 async function serveChild(): Promise<void> {
-  const latencyMs = Number(process.argv[4] ?? 0);
-  const server = await startGcsTestServer({
-    root: process.argv[3]!,
-    bucket: BUCKET,
-    // Mimic a remote GCS: every response is held back this long.
-    ...(latencyMs > 0 ? { faults: () => ({ kind: 'slow' as const, delayMs: latencyMs }) } : {}),
-  });
+  const server = await serveInChildProcess(process.argv[3]!, BUCKET, Number(process.argv[4] ?? 0));
   let cpu = process.cpuUsage();
   process.on('message', (message: { type: string }) => {
     if (message.type === 'stats') {
@@ -99,8 +93,6 @@ async function serveChild(): Promise<void> {
       process.send?.({ type: 'reset' });
     }
   });
-  process.send?.({ type: 'ready', url: server.url });
-  process.on('disconnect', () => void server.close().then(() => process.exit(0)));
 }
 
 async function rawChild(args: { manifest: string }): Promise<void> {
@@ -258,12 +250,9 @@ async function main(): Promise<void> {
   console.log(`tree: ${params.runs} runs in ${params.jobs} jobs, ${params.cases} test cases per run, JUnit ${(manifest.junitBytes / 1e6).toFixed(0)} MB (${perRunMb.toFixed(2)} MB/run), at ${root}`);
   warmPageCache(root);
 
-  const server = fork(SELF, ['serve', root, String(latencyMs)], { execArgv: process.execArgv });
+  const server = forkGcsTestServer(SELF, ['serve', root, String(latencyMs)]);
   try {
-    const url = await new Promise<string>((resolve, reject) => {
-      server.once('message', (message) => resolve((message as { url: string }).url));
-      server.once('exit', (code) => reject(new Error(`server process exited early with code ${code}`)));
-    });
+    const url = await server.url;
     console.log(`server: ${url} (own process), first-byte latency ${latencyMs} ms, validation ${validation}`);
 
     // Warm-up: the test server hashes each object on its first download (GCS keeps hashes in metadata).
@@ -286,10 +275,10 @@ async function main(): Promise<void> {
       for (const level of levels) {
         const cacheDir = join(base, 'cache');
         rmSync(cacheDir, { recursive: true, force: true });
-        await ask(server, 'reset');
+        await ask(server.child, 'reset');
         const args = JSON.stringify({ url, cacheDir, ...level, validation } satisfies IngestArgs);
         const result = await child<IngestResult>(['ingest', args]);
-        result.server = await ask<ServerStats>(server, 'stats');
+        result.server = await ask<ServerStats>(server.child, 'stats');
         result.cached = await child<CachedResult>(['cached', args]);
         result.raw = raw;
         checkIngest(result, params);
@@ -361,8 +350,7 @@ async function main(): Promise<void> {
       }
     }
   } finally {
-    server.disconnect();
-    await new Promise((resolve) => server.once('exit', resolve));
+    await server.stop();
     if (!values.keep && values.dir === undefined) rmSync(base, { recursive: true, force: true });
   }
 }
@@ -522,7 +510,7 @@ function ensureTree(base: string, root: string, params: TreeParams): Manifest {
     const jobIndex = i % params.jobs;
     const upgrade = jobIndex % 2 === 1;
     const job = `periodic-ci-openshift-release-main-nightly-4.22-e2e-aws-ovn${upgrade ? '-upgrade' : ''}-${String(jobIndex).padStart(2, '0')}`;
-    const startMs = END_MS - 3600_000 - Math.floor((i / params.runs) * 10 * 86_400_000);
+    const startMs = AS_OF_MS - HOUR - Math.floor((i / params.runs) * 10 * DAY);
     const buildId = buildIdFor(startMs - 60_000, i & 0xfff);
     const dir = join(root, 'logs', job, buildId);
     const stamp = new Date(startMs).toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
@@ -569,11 +557,11 @@ function ensureTree(base: string, root: string, params: TreeParams): Manifest {
 
   // The big file, under big/ so that the main ingest (logs/, pr-logs/) does not see it.
   const bigJob = 'periodic-ci-openshift-release-main-nightly-4.22-e2e-aws-ovn-big';
-  const bigBuild = buildIdFor(END_MS - 7200_000);
+  const bigBuild = buildIdFor(AS_OF_MS - 2 * HOUR);
   const bigPath = `logs/${bigJob}/${bigBuild}/`;
   const bigDir = join(root, 'big', bigPath);
-  put(join(bigDir, 'started.json'), JSON.stringify({ timestamp: Math.floor((END_MS - 7200_000) / 1000) }));
-  put(join(bigDir, 'finished.json'), JSON.stringify({ timestamp: Math.floor(END_MS / 1000), passed: true, result: 'SUCCESS' }));
+  put(join(bigDir, 'started.json'), JSON.stringify({ timestamp: Math.floor((AS_OF_MS - 2 * HOUR) / 1000) }));
+  put(join(bigDir, 'finished.json'), JSON.stringify({ timestamp: Math.floor(AS_OF_MS / 1000), passed: true, result: 'SUCCESS' }));
   const bigFile = join(bigDir, 'artifacts/e2e/openshift-e2e-test/artifacts/junit/junit_e2e__20261128-040000.xml');
   let bigDecodedBytes = 0;
   // Longer names than the runs': real 100,000-case files (all suites of a payload) run to 30 MB and more.

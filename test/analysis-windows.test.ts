@@ -9,10 +9,9 @@ import { configSchema } from '../src/config/config-schema.ts';
 import type { RunRecord, Variants } from '../src/ingest/run-record.ts';
 import { variantKey } from '../src/ingest/variants.ts';
 import { lookbackStart } from '../src/pipeline.ts';
-import { runRecord } from './support/run-records.ts';
+import { analysisInput, runRecord } from './support/run-records.ts';
+import { AS_OF, AS_OF_MS, DAY } from './support/constants.ts';
 
-const DAY = 86_400_000;
-const AS_OF = Date.parse('2026-11-28T06:00:00Z');
 const AWS: Variants = { platform: 'aws', network: 'ovn', architecture: 'amd64', topology: 'ha', installer: 'ipi', release: '4.22', aggregated: false };
 const GCP: Variants = { ...AWS, platform: 'gcp' };
 const NAME = '[sig-cli] oc works [Suite:openshift/conformance/parallel]';
@@ -21,7 +20,7 @@ let build = 1_500_000_000_000_000_000n;
 function run(job: string, variants: Variants, daysAgo: number, result: RunRecord['result'], testStatus: 'pass' | 'fail' = 'pass'): RunRecord {
   build += 1n;
   const buildId = String(build);
-  const t = AS_OF - daysAgo * DAY;
+  const t = AS_OF_MS - daysAgo * DAY;
   return runRecord(job, buildId, t, {
     ...(result === 'pending' ? { finished: null } : {}),
     result,
@@ -30,8 +29,6 @@ function run(job: string, variants: Variants, daysAgo: number, result: RunRecord
     tests: result === 'pending' ? [] : [{ suite: 'openshift-tests', name: NAME, status: testStatus, durationSec: 1 }],
   });
 }
-
-const thresholds = { passing: 0.8, failing: 0.5, flatDelta: 2, minTestRuns: 1 };
 
 describe('variant groups', () => {
   it('pools runs of equal variants across jobs and counts each result', async () => {
@@ -43,7 +40,7 @@ describe('variant groups', () => {
       run('job-b', AWS, 9, 'success'),
       run('job-c', GCP, 10, 'success'),
     ];
-    const s = await analyze({ runs, asOf: new Date(AS_OF), windows: { currentMs: 7 * DAY, previousMs: 7 * DAY }, thresholds, source: 't', bucket: 'b' });
+    const s = await analyze(analysisInput(runs));
     const aws = s.variantGroups!.find((g) => g.variantKey === variantKey(AWS))!;
     expect(aws.jobs).toEqual(['job-a', 'job-b']);
     expect(aws.current).toMatchObject({ runs: 4, success: 2, failure: 1, aborted: 1 });
@@ -65,18 +62,17 @@ describe('a basis window longer than the previous window', () => {
     ];
     // The recent window would rest this verdict on the last 3 days; this test is about the basis window.
     const regressions = configSchema.parse({ regressions: { basis: '21d', recent: false } }).regressions;
-    const s = await analyze({ runs, asOf: new Date(AS_OF), windows: { currentMs: 7 * DAY, previousMs: 7 * DAY, basisMs: 21 * DAY }, thresholds, regressions, source: 't', bucket: 'b' });
+    const s = await analyze(analysisInput(runs, { windows: { currentMs: 7 * DAY, previousMs: 7 * DAY, basisMs: 21 * DAY }, regressions }));
     expect(s.coverage.runsRead).toBe(20);
     expect(s.jobs[0]!.previous.runs).toBe(0);
-    expect(s.regressions!.settings.basisWindow.start).toBe(new Date(AS_OF - 28 * DAY).toISOString());
+    expect(s.regressions!.settings.basisWindow.start).toBe(new Date(AS_OF_MS - 28 * DAY).toISOString());
     const r = s.regressions!.tests.find((t) => t.mode === 'ratchet')!;
     expect(r.basis).toMatchObject({ runs: 10, passes: 10 });
     expect(r.sample).toMatchObject({ runs: 10, failures: 6 });
   });
 
   it('makes the fetch look back far enough', () => {
-    const asOf = new Date(AS_OF);
-    expect(lookbackStart(configSchema.parse({}), asOf).getTime()).toBe(AS_OF - 14 * DAY);
-    expect(lookbackStart(configSchema.parse({ regressions: { basis: '28d' } }), asOf).getTime()).toBe(AS_OF - 35 * DAY);
+    expect(lookbackStart(configSchema.parse({}), AS_OF).getTime()).toBe(AS_OF_MS - 14 * DAY);
+    expect(lookbackStart(configSchema.parse({ regressions: { basis: '28d' } }), AS_OF).getTime()).toBe(AS_OF_MS - 35 * DAY);
   });
 });

@@ -11,11 +11,9 @@ import { disruptionConfigSchema } from '../src/config/config-schema.ts';
 import type { RunRecord } from '../src/ingest/run-record.ts';
 import { binomialSf, describe as summarise, disruptionMeanCheck, mannWhitneyExactGreater, mannWhitneyU, percentile } from '../src/analysis/stats/index.ts';
 import { snapshotSchema } from '../src/snapshot/schema.ts';
-import { runRecord } from './support/run-records.ts';
+import { analysisInput, runRecord } from './support/run-records.ts';
+import { AS_OF_MS, DAY, UPGRADE_JOB } from './support/constants.ts';
 
-const DAY = 86_400_000;
-const AS_OF = Date.parse('2026-11-28T06:00:00Z');
-const JOB = 'periodic-ci-openshift-release-main-nightly-4.22-e2e-aws-ovn-upgrade';
 const WORSE = 'kube-api-new-connections';
 const SAME = 'openshift-api-new-connections';
 const EXCLUDED = 'host-to-host-new-connections';
@@ -29,10 +27,10 @@ function seconds(backend: string, i: number, current: boolean): number {
 function runs(): RunRecord[] {
   const out: RunRecord[] = [];
   for (let i = 0; i < 60; i++) {
-    const t = AS_OF - 14 * DAY + i * (14 * DAY / 60) + 1000;
-    const current = t >= AS_OF - 7 * DAY;
+    const t = AS_OF_MS - 14 * DAY + i * (14 * DAY / 60) + 1000;
+    const current = t >= AS_OF_MS - 7 * DAY;
     const buildId = String(1_700_000_000_000_000_000n + BigInt(i));
-    out.push(runRecord(JOB, buildId, t, {
+    out.push(runRecord(UPGRADE_JOB, buildId, t, {
       disruption: [WORSE, SAME, EXCLUDED].map((backend) => ({ backend, seconds: seconds(backend, i, current) })),
     }));
   }
@@ -40,20 +38,12 @@ function runs(): RunRecord[] {
 }
 
 const RECORDS = runs();
-const split = AS_OF - 7 * DAY;
+const split = AS_OF_MS - 7 * DAY;
 const valuesOf = (backend: string, current: boolean) =>
   RECORDS.filter((r) => (Date.parse(r.started!) >= split) === current).map((r) => r.disruption.find((d) => d.backend === backend)!.seconds);
 
 async function snapshotWith(extra: Partial<Parameters<typeof analyze>[0]> = {}) {
-  return analyze({
-    runs: RECORDS,
-    asOf: new Date(AS_OF),
-    windows: { currentMs: 7 * DAY, previousMs: 7 * DAY },
-    thresholds: { passing: 0.8, failing: 0.5, flatDelta: 2, minTestRuns: 1 },
-    source: 'disruption',
-    bucket: 'test-platform-results',
-    ...extra,
-  });
+  return analyze(analysisInput(RECORDS, extra));
 }
 
 describe('disruption per backend × variant group', () => {
@@ -66,7 +56,7 @@ describe('disruption per backend × variant group', () => {
     expect(cell.current).toMatchObject({ runs: current.length, mean: d.mean, sd: d.sd, p50: d.p50, p75: d.p75, p95: d.p95, p99: d.p99, max: d.max });
     expect(cell.current!.shareAboveZero).toBe(current.filter((v) => v > 0).length / current.length);
     expect(cell.basis!.runs).toBe(valuesOf(SAME, false).length);
-    expect(cell.jobs).toEqual([JOB]);
+    expect(cell.jobs).toEqual([UPGRADE_JOB]);
   });
 
   it("flags a rise in both modes: the aggregator's checks fail and Mann–Whitney is significant", async () => {

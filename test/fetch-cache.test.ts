@@ -6,22 +6,18 @@
 import { spawn } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { configSchema } from '../src/config/config-schema.ts';
 import { outputPaths } from '../src/config/output-paths.ts';
 import { fetchStage, openCache, type StageSettings } from '../src/pipeline.ts';
-import { createGcsSource } from '../src/source/gcs-source.ts';
 import { createLocalSource } from '../src/source/local-source.ts';
 import { RunCache, summarize } from '../src/ingest/run-cache.ts';
 import { RUN_RECORD_VERSION, type RunRecord } from '../src/ingest/run-record.ts';
-import { startGcsTestServer, type GcsTestServer } from './support/gcs-test-server.ts';
+import { AS_OF, AS_OF_ISO, AS_OF_S, BUCKET, JOB } from './support/constants.ts';
+import { useGcsTestServer } from './support/gcs-harness.ts';
 import { tempDir, writeTree, type TreeRun } from './support/prow-tree.ts';
 
 const ROOT = path.resolve(import.meta.dirname, '..');
-const BUCKET = 'test-platform-results';
-const AS_OF = '2026-11-28T06:00:00Z';
-const t0 = Date.parse(AS_OF) / 1000;
-const JOB = 'periodic-ci-openshift-release-main-nightly-4.22-e2e-aws-ovn';
 const RUNS = 40;
 
 const dirs: string[] = [];
@@ -119,22 +115,16 @@ describe('run cache files', () => {
 });
 
 describe('a fetch killed mid-way', () => {
-  let tree: string;
-  let server: GcsTestServer;
-
-  beforeAll(async () => {
-    tree = temp('ratchet-kill-tree-');
-    const runs: TreeRun[] = [];
-    for (let i = 0; i < RUNS; i++) {
-      runs.push({ job: JOB, buildId: String(1900000000000000100n + BigInt(i)), start: t0 - (i + 1) * 3 * 3600, tests: Array.from({ length: 50 }, (_, k) => ({ name: `test ${k}`, status: (k + i) % 17 === 0 ? 'fail' : 'pass' })) });
-    }
-    writeTree(tree, runs, BUCKET);
+  const gcs = useGcsTestServer({
+    fill: (root) => {
+      const runs: TreeRun[] = [];
+      for (let i = 0; i < RUNS; i++) {
+        runs.push({ job: JOB, buildId: String(1900000000000000100n + BigInt(i)), start: AS_OF_S - (i + 1) * 3 * 3600, tests: Array.from({ length: 50 }, (_, k) => ({ name: `test ${k}`, status: (k + i) % 17 === 0 ? 'fail' : 'pass' })) });
+      }
+      writeTree(root, runs, BUCKET);
+    },
     // Slow downloads, so that the kill lands while runs are being read and written.
-    server = await startGcsTestServer({ root: tree, bucket: BUCKET, faults: ({ kind }) => (kind === 'media' ? { kind: 'slow', delayMs: 40 } : undefined) });
-  });
-
-  afterAll(async () => {
-    await server?.close();
+    faults: ({ kind }) => (kind === 'media' ? { kind: 'slow', delayMs: 40 } : undefined),
   });
 
   it('leaves a cache the next fetch continues from, with every record whole', async () => {
@@ -143,7 +133,7 @@ describe('a fetch killed mid-way', () => {
     writeFileSync(configFile, '{}');
     const child = spawn(
       process.execPath,
-      [path.join(ROOT, 'scripts', 'ratchet.js'), 'fetch', '--config', configFile, '--source', `gs://${BUCKET}`, '--gcs-endpoint', server.url, '--out', out, '--as-of', AS_OF, '--concurrency', '2', '--quiet'],
+      [path.join(ROOT, 'scripts', 'ratchet.js'), 'fetch', '--config', configFile, '--source', `gs://${BUCKET}`, '--gcs-endpoint', gcs.server.url, '--out', out, '--as-of', AS_OF_ISO, '--concurrency', '2', '--quiet'],
       { cwd: out, stdio: 'ignore' },
     );
     const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
@@ -165,15 +155,15 @@ describe('a fetch killed mid-way', () => {
     for (const file of files) expect(() => JSON.parse(readFileSync(file, 'utf8')), file).not.toThrow();
 
     // The next fetch reads only what is missing and ends with every run, as a clean fetch of the tree would.
-    const source = createGcsSource({ bucket: BUCKET, endpoint: server.url });
-    const settings: StageSettings = { config: configSchema.parse({}), source, paths: outputPaths(out, undefined), asOf: new Date(AS_OF) };
+    const source = gcs.source();
+    const settings: StageSettings = { config: configSchema.parse({}), source, paths: outputPaths(out, undefined), asOf: AS_OF };
     const report = await fetchStage(settings);
     expect(report.stats.runsFound).toBe(RUNS);
     expect(report.stats.runsFromCache).toBe(files.length);
     expect(report.stats.runsFetched).toBe(RUNS - files.length);
     expect(openCache(settings).dir).toBe(path.join(cacheRoot, key));
 
-    const reference: StageSettings = { ...settings, source: createLocalSource(tree, { bucket: BUCKET }), paths: outputPaths(temp('ratchet-kill-ref-'), undefined) };
+    const reference: StageSettings = { ...settings, source: createLocalSource(gcs.root, { bucket: BUCKET }), paths: outputPaths(temp('ratchet-kill-ref-'), undefined) };
     await fetchStage(reference);
     const got: RunRecord[] = [];
     for await (const r of openCache(settings).records()) got.push(r);

@@ -11,21 +11,18 @@ import { createLocalSource } from '../src/source/local-source.ts';
 import { outputPaths } from '../src/config/output-paths.ts';
 import { analyzeStage, fetchStage, type StageSettings } from '../src/pipeline.ts';
 import { tempDir, writeTree, type TreeRun } from './support/prow-tree.ts';
+import { AS_OF, AS_OF_MS, AS_OF_S, DAY_S, HOUR, UPGRADE_JOB } from './support/constants.ts';
 
-const DAY = 86_400;
-const AS_OF = new Date('2026-11-28T06:00:00Z');
-const t0 = AS_OF.getTime() / 1000;
-const JOB = 'periodic-ci-openshift-release-main-nightly-4.22-e2e-aws-ovn-upgrade';
 const BROKEN = '[sig-network] services answer [Suite:openshift/conformance/parallel]';
 
 function runs(): TreeRun[] {
   const list: TreeRun[] = [];
   // 24 runs over 16 days; in the last 7 days BROKEN fails in two of every three runs.
   for (let i = 0; i < 48; i++) {
-    const start = t0 - 16 * DAY + i * (DAY / 3);
-    const recent = start >= t0 - 7 * DAY;
+    const start = AS_OF_S - 16 * DAY_S + i * (DAY_S / 3);
+    const recent = start >= AS_OF_S - 7 * DAY_S;
     list.push({
-      job: JOB,
+      job: UPGRADE_JOB,
       buildId: String(1900000000000000000n + BigInt(i)),
       start,
       tests: [{ name: BROKEN, status: recent && i % 3 !== 0 ? 'fail' : 'pass', message: 'connection refused' }],
@@ -52,7 +49,7 @@ describe('analyzeStage across snapshots', () => {
   });
 
   it('keeps the first sighting of a regression from the snapshot before', async () => {
-    const first = await analyzeStage(settings(new Date(AS_OF.getTime() - 3_600_000)));
+    const first = await analyzeStage(settings(new Date(AS_OF_MS - HOUR)));
     const second = await analyzeStage(settings(AS_OF));
     expect(second.snapshot.regressions!.settings.previousSnapshot).toBe(first.snapshot.id);
     const before = first.snapshot.regressions!.tests.find((r) => r.mode === 'ratchet')!;

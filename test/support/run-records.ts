@@ -1,9 +1,12 @@
-/** In-memory run records for analysis tests: a finished, complete, successful run unless told otherwise. */
+/**
+ * In-memory run records for analysis tests: a finished, complete, successful run unless told otherwise; and
+ * the input of analyze() the analysis tests share.
+ */
+import type { AnalysisInput } from '../../src/analysis/analyze.ts';
 import type { RunRecord } from '../../src/ingest/run-record.ts';
 import { RUN_RECORD_VERSION } from '../../src/ingest/run-record.ts';
 import { variantsFromJobName } from '../../src/ingest/variants.ts';
-
-const HOUR = 3_600_000;
+import { AS_OF, BUCKET, HOUR, THRESHOLDS, WEEK } from './constants.ts';
 
 export function runRecord(job: string, buildId: string, startedMs: number, fields: Partial<RunRecord> = {}): RunRecord {
   return {
@@ -25,4 +28,9 @@ export function runRecord(job: string, buildId: string, startedMs: number, field
     bytesRead: 0,
     ...fields,
   };
+}
+
+/** What analyze() takes for `runs`: at AS_OF, two 7-day windows, the default thresholds; `fields` override. */
+export function analysisInput(runs: RunRecord[], fields: Partial<AnalysisInput> = {}): AnalysisInput {
+  return { runs, asOf: AS_OF, windows: { currentMs: WEEK, previousMs: WEEK }, thresholds: THRESHOLDS, source: 'test', bucket: BUCKET, ...fields };
 }
