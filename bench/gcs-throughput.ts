@@ -52,7 +52,15 @@ async function main(): Promise<void> {
   if (validation !== false && validation !== 'crc32c' && validation !== 'md5') {
     throw new Error(`--validation must be crc32c, md5 or false, got "${values.validation}"`);
   }
-  if (!Number.isInteger(count) || count < 1 || !Number.isInteger(size) || size < 1 || levels.some((n) => !Number.isInteger(n) || n < 1) || !Number.isInteger(rounds) || rounds < 1) {
+  if (
+    !Number.isInteger(count) ||
+    count < 1 ||
+    !Number.isInteger(size) ||
+    size < 1 ||
+    levels.some((n) => !Number.isInteger(n) || n < 1) ||
+    !Number.isInteger(rounds) ||
+    rounds < 1
+  ) {
     throw new Error('--objects, --size, --rounds and --concurrency must be positive whole numbers (concurrency: comma-separated)');
   }
 

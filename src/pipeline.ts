@@ -28,7 +28,7 @@ export interface StageSettings {
   baseDir?: string;
 }
 
-export function selectionFrom(config: RatchetConfig): JobSelection {
+function selectionFrom(config: RatchetConfig): JobSelection {
   return {
     include: config.jobs.include.map((r) => new RegExp(r)),
     exclude: config.jobs.exclude.map((r) => new RegExp(r)),
@@ -63,7 +63,9 @@ export async function fetchStage(settings: StageSettings, options: FetchStageOpt
   const previous = await cache.readFetchReport();
   const report = await fetchRuns({
     // Edges hold only while the window does not reach further back than it did last time.
-    ...(previous?.edges && previous.source === settings.source.description && Date.parse(previous.lookbackStart) <= start.getTime() ? { previousEdges: previous.edges } : {}),
+    ...(previous?.edges && previous.source === settings.source.description && Date.parse(previous.lookbackStart) <= start.getTime()
+      ? { previousEdges: previous.edges }
+      : {}),
     source: settings.source,
     cache,
     selection: selectionFrom(settings.config),
@@ -96,7 +98,9 @@ export async function analyzeStage(settings: StageSettings): Promise<{ snapshot:
     thresholds: config.thresholds,
     regressions: config.regressions,
     disruption: config.disruption,
-    ...(historyFile ? { disruptionHistory: { records: await readDisruptionHistory(path.resolve(settings.baseDir ?? process.cwd(), historyFile)), file: historyFile } } : {}),
+    ...(historyFile
+      ? { disruptionHistory: { records: await readDisruptionHistory(path.resolve(settings.baseDir ?? process.cwd(), historyFile)), file: historyFile } }
+      : {}),
     previous,
     source: settings.source.description.startsWith('gs://') ? settings.source.description : path.basename(settings.source.description),
     bucket: settings.source.bucket,
@@ -118,7 +122,11 @@ async function previousSnapshot(dir: string, asOf: Date, problems: Problem[]): P
     try {
       return await readSnapshot(snapshotFile(dir, other));
     } catch (error) {
-      problems.push({ object: `snapshots/${other}/snapshot.json`, kind: 'parse', reason: `could not be read: ${(error as Error).message}; regressions are compared with an older snapshot instead` });
+      problems.push({
+        object: `snapshots/${other}/snapshot.json`,
+        kind: 'parse',
+        reason: `could not be read: ${(error as Error).message}; regressions are compared with an older snapshot instead`,
+      });
     }
   }
   return null;
@@ -129,7 +137,9 @@ async function readDisruptionHistory(file: string): Promise<HistoricalRecord[]> 
   try {
     json = JSON.parse(await readFile(file, 'utf8'));
   } catch (error) {
-    throw new UsageError(`disruption.historicalBasis ${file} could not be read: ${(error as Error).message}; point it at origin's query_results.json or remove the setting`);
+    throw new UsageError(
+      `disruption.historicalBasis ${file} could not be read: ${(error as Error).message}; point it at origin's query_results.json or remove the setting`,
+    );
   }
   try {
     return parseHistoricalDisruption(json, file);
@@ -138,9 +148,10 @@ async function readDisruptionHistory(file: string): Promise<HistoricalRecord[]> 
   }
 }
 
-export type { BuildOptions } from './site-build/build-site.ts';
-
 /** Build the static site from the snapshots (see src/site-build/build-site.ts). */
-export async function buildStage(paths: OutputPaths, options: import('./site-build/build-site.ts').BuildOptions = {}): Promise<import('./site-build/build-site.ts').BuildReport> {
+export async function buildStage(
+  paths: OutputPaths,
+  options: import('./site-build/build-site.ts').BuildOptions = {},
+): Promise<import('./site-build/build-site.ts').BuildReport> {
   return buildSite(paths, options);
 }

@@ -34,11 +34,24 @@ function records(): RunRecord[] {
   const out: RunRecord[] = [];
   // History: 40 runs in the basis window; BROKEN failed once, WOBBLY four times.
   for (let i = 0; i < 40; i++) {
-    out.push(run(AS_OF_MS - 13 * DAY + i * HOUR * 3, { [BROKEN]: i === 5 ? 'fail' : 'pass', [WOBBLY]: i % 10 === 0 ? 'fail' : 'pass', [FINE]: 'pass', [SKIPPED]: 'skip' }));
+    out.push(
+      run(AS_OF_MS - 13 * DAY + i * HOUR * 3, {
+        [BROKEN]: i === 5 ? 'fail' : 'pass',
+        [WOBBLY]: i % 10 === 0 ? 'fail' : 'pass',
+        [FINE]: 'pass',
+        [SKIPPED]: 'skip',
+      }),
+    );
   }
   // The payload: ten runs; BROKEN fails in six, WOBBLY in two (one more flakes), SKIPPED never runs.
   for (let i = 0; i < 10; i++) {
-    out.push(run(AS_OF_MS - 2 * DAY + i * HOUR, { [BROKEN]: i < 6 ? 'fail' : 'pass', [WOBBLY]: i < 2 ? 'fail' : i === 2 ? 'flake' : 'pass', [FINE]: 'pass', [SKIPPED]: 'skip' }, PAYLOAD));
+    out.push(
+      run(
+        AS_OF_MS - 2 * DAY + i * HOUR,
+        { [BROKEN]: i < 6 ? 'fail' : 'pass', [WOBBLY]: i < 2 ? 'fail' : i === 2 ? 'flake' : 'pass', [FINE]: 'pass', [SKIPPED]: 'skip' },
+        PAYLOAD,
+      ),
+    );
   }
   // Three runs of another payload: too few to aggregate.
   for (let i = 0; i < 3; i++) out.push(run(AS_OF_MS - 3 * DAY + i * HOUR, { [BROKEN]: 'fail', [FINE]: 'pass' }, SMALL_PAYLOAD));
@@ -66,7 +79,13 @@ describe('aggregated runs', () => {
     const historyWorking = 39;
     expect(broken.history).toMatchObject({ runs: historyRuns, working: historyWorking });
     const expected = aggregatedTestVerdict({ attempts: 10, passes: 4, failures: 6, skips: 0, historicalWorkingPercent: (100 * historyWorking) / historyRuns });
-    expect(broken.aggregator).toMatchObject({ verdict: expected.verdict, rule: expected.rule, required: expected.required, tableRequired: expected.tableRequired, workingPercent: expected.workingPercent });
+    expect(broken.aggregator).toMatchObject({
+      verdict: expected.verdict,
+      rule: expected.rule,
+      required: expected.required,
+      tableRequired: expected.tableRequired,
+      workingPercent: expected.workingPercent,
+    });
     expect(broken.aggregator.verdict).toBe('fail');
     expect(broken.testId).toBe(testId('openshift-tests', BROKEN));
   });

@@ -27,12 +27,14 @@ function seconds(backend: string, i: number, current: boolean): number {
 function runs(): RunRecord[] {
   const out: RunRecord[] = [];
   for (let i = 0; i < 60; i++) {
-    const t = AS_OF_MS - 14 * DAY + i * (14 * DAY / 60) + 1000;
+    const t = AS_OF_MS - 14 * DAY + i * ((14 * DAY) / 60) + 1000;
     const current = t >= AS_OF_MS - 7 * DAY;
     const buildId = String(1_700_000_000_000_000_000n + BigInt(i));
-    out.push(runRecord(UPGRADE_JOB, buildId, t, {
-      disruption: [WORSE, SAME, EXCLUDED].map((backend) => ({ backend, seconds: seconds(backend, i, current) })),
-    }));
+    out.push(
+      runRecord(UPGRADE_JOB, buildId, t, {
+        disruption: [WORSE, SAME, EXCLUDED].map((backend) => ({ backend, seconds: seconds(backend, i, current) })),
+      }),
+    );
   }
   return out;
 }
@@ -40,7 +42,7 @@ function runs(): RunRecord[] {
 const RECORDS = runs();
 const split = AS_OF_MS - 7 * DAY;
 const valuesOf = (backend: string, current: boolean) =>
-  RECORDS.filter((r) => (Date.parse(r.started!) >= split) === current).map((r) => r.disruption.find((d) => d.backend === backend)!.seconds);
+  RECORDS.filter((r) => Date.parse(r.started!) >= split === current).map((r) => r.disruption.find((d) => d.backend === backend)!.seconds);
 
 async function snapshotWith(extra: Partial<Parameters<typeof analyze>[0]> = {}) {
   return analyze(analysisInput(RECORDS, extra));
@@ -86,7 +88,7 @@ describe('disruption per backend × variant group', () => {
     expect(s.regressions!.disruption.some((r) => r.backend === SAME)).toBe(false);
   });
 
-  it("summarises but never checks the backends the aggregator excludes", async () => {
+  it('summarises but never checks the backends the aggregator excludes', async () => {
     const s = await snapshotWith();
     const cell = s.disruption!.find((c) => c.backend === EXCLUDED)!;
     expect(cell).toMatchObject({ excluded: true, checks: [], test: null, ratchet: 'not-checked', compatible: 'not-checked' });
@@ -97,8 +99,36 @@ describe('disruption per backend × variant group', () => {
     // Shaped like origin's query_results.json (values as strings); matches the job's variants.
     const records = parseHistoricalDisruption(
       [
-        { BackendName: WORSE, Release: '4.22', FromRelease: '4.22', Platform: 'aws', Architecture: 'amd64', Network: 'ovn', Topology: 'ha', MasterNodesUpdated: 'Y', JobRuns: 376, P95: '3.0', P99: '5.5', P75: '1.0', P50: '0.0' },
-        { BackendName: WORSE, Release: '4.22', FromRelease: '4.22', Platform: 'aws', Architecture: 'amd64', Network: 'ovn', Topology: 'ha', MasterNodesUpdated: 'N', JobRuns: 12, P95: '90', P99: '99', P75: '50', P50: '20' },
+        {
+          BackendName: WORSE,
+          Release: '4.22',
+          FromRelease: '4.22',
+          Platform: 'aws',
+          Architecture: 'amd64',
+          Network: 'ovn',
+          Topology: 'ha',
+          MasterNodesUpdated: 'Y',
+          JobRuns: 376,
+          P95: '3.0',
+          P99: '5.5',
+          P75: '1.0',
+          P50: '0.0',
+        },
+        {
+          BackendName: WORSE,
+          Release: '4.22',
+          FromRelease: '4.22',
+          Platform: 'aws',
+          Architecture: 'amd64',
+          Network: 'ovn',
+          Topology: 'ha',
+          MasterNodesUpdated: 'N',
+          JobRuns: 12,
+          P95: '90',
+          P99: '99',
+          P75: '50',
+          P50: '20',
+        },
       ],
       'query_results.json',
     );
@@ -124,9 +154,27 @@ describe('disruption per backend × variant group', () => {
 
   it('rejects a historical file that is not in the format, naming file, record and field', () => {
     expect(() => parseHistoricalDisruption({ rows: [] }, 'h.json')).toThrow(/h\.json: expected a JSON array/);
-    expect(() => parseHistoricalDisruption([{ BackendName: 'x', Release: '4.22', FromRelease: '', Platform: 'aws', Architecture: 'amd64', Network: 'ovn', Topology: 'ha', JobRuns: 3, P50: 'lots', P75: '1', P95: '2', P99: '3' }], 'h.json')).toThrow(
-      /h\.json: record 0: P50: expected a number of seconds/,
-    );
+    expect(() =>
+      parseHistoricalDisruption(
+        [
+          {
+            BackendName: 'x',
+            Release: '4.22',
+            FromRelease: '',
+            Platform: 'aws',
+            Architecture: 'amd64',
+            Network: 'ovn',
+            Topology: 'ha',
+            JobRuns: 3,
+            P50: 'lots',
+            P75: '1',
+            P95: '2',
+            P99: '3',
+          },
+        ],
+        'h.json',
+      ),
+    ).toThrow(/h\.json: record 0: P50: expected a number of seconds/);
   });
 
   it('does not check a backend with too few basis runs', async () => {

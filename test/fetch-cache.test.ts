@@ -56,7 +56,9 @@ function record(overrides: Partial<RunRecord> = {}): RunRecord {
 function cacheFiles(dir: string): string[] {
   const runs = path.join(dir, 'runs');
   if (!existsSync(runs)) return [];
-  return readdirSync(runs, { recursive: true, withFileTypes: true }).filter((e) => e.isFile()).map((e) => path.join(e.parentPath, e.name));
+  return readdirSync(runs, { recursive: true, withFileTypes: true })
+    .filter((e) => e.isFile())
+    .map((e) => path.join(e.parentPath, e.name));
 }
 
 describe('run cache files', () => {
@@ -119,7 +121,12 @@ describe('a fetch killed mid-way', () => {
     fill: (root) => {
       const runs: TreeRun[] = [];
       for (let i = 0; i < RUNS; i++) {
-        runs.push({ job: JOB, buildId: String(1900000000000000100n + BigInt(i)), start: AS_OF_S - (i + 1) * 3 * 3600, tests: Array.from({ length: 50 }, (_, k) => ({ name: `test ${k}`, status: (k + i) % 17 === 0 ? 'fail' : 'pass' })) });
+        runs.push({
+          job: JOB,
+          buildId: String(1900000000000000100n + BigInt(i)),
+          start: AS_OF_S - (i + 1) * 3 * 3600,
+          tests: Array.from({ length: 50 }, (_, k) => ({ name: `test ${k}`, status: (k + i) % 17 === 0 ? 'fail' : 'pass' })),
+        });
       }
       writeTree(root, runs, BUCKET);
     },
@@ -133,7 +140,23 @@ describe('a fetch killed mid-way', () => {
     writeFileSync(configFile, '{}');
     const child = spawn(
       process.execPath,
-      [path.join(ROOT, 'scripts', 'ratchet.js'), 'fetch', '--config', configFile, '--source', `gs://${BUCKET}`, '--gcs-endpoint', gcs.server.url, '--out', out, '--as-of', AS_OF_ISO, '--concurrency', '2', '--quiet'],
+      [
+        path.join(ROOT, 'scripts', 'ratchet.js'),
+        'fetch',
+        '--config',
+        configFile,
+        '--source',
+        `gs://${BUCKET}`,
+        '--gcs-endpoint',
+        gcs.server.url,
+        '--out',
+        out,
+        '--as-of',
+        AS_OF_ISO,
+        '--concurrency',
+        '2',
+        '--quiet',
+      ],
       { cwd: out, stdio: 'ignore' },
     );
     const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
@@ -163,7 +186,11 @@ describe('a fetch killed mid-way', () => {
     expect(report.stats.runsFetched).toBe(RUNS - files.length);
     expect(openCache(settings).dir).toBe(path.join(cacheRoot, key));
 
-    const reference: StageSettings = { ...settings, source: createLocalSource(gcs.root, { bucket: BUCKET }), paths: outputPaths(temp('ratchet-kill-ref-'), undefined) };
+    const reference: StageSettings = {
+      ...settings,
+      source: createLocalSource(gcs.root, { bucket: BUCKET }),
+      paths: outputPaths(temp('ratchet-kill-ref-'), undefined),
+    };
     await fetchStage(reference);
     const got: RunRecord[] = [];
     for await (const r of openCache(settings).records()) got.push(r);

@@ -81,7 +81,10 @@ describe('fetchRuns', () => {
     const now = 1_795_000_000;
     const ids = Array.from({ length: 40 }, (_, i) => (1900000000000000000n + BigInt(i)).toString());
     // 30 runs one per day: the window (10 days) holds the newest 10.
-    writeTree(tree, ids.slice(0, 30).map((id, i) => ({ job: JOB, buildId: id, start: now - (30 - i) * DAY_S, tests: [{ name: 't', status: 'pass' as const }] })));
+    writeTree(
+      tree,
+      ids.slice(0, 30).map((id, i) => ({ job: JOB, buildId: id, start: now - (30 - i) * DAY_S, tests: [{ name: 't', status: 'pass' as const }] })),
+    );
     await withGcsTestServer({ root: tree, bucket: BUCKET }, async (treeServer) => {
       const source = gcs.source({ endpoint: treeServer.url });
       const cache = new RunCache(gcs.tempDir('ratchet-edge-cache-'), 'k');
@@ -103,7 +106,10 @@ describe('fetchRuns', () => {
     const now = AS_OF_MS;
     // 100 runs, one every 3 hours, ids made as Prow makes them (created a minute before the start).
     const runs = Array.from({ length: 100 }, (_, i) => now - (i + 1) * 3 * HOUR);
-    writeTree(tree, runs.map((start) => ({ job: JOB, buildId: buildIdFor(start - 60_000), start: start / 1000, tests: [{ name: 't', status: 'pass' as const }] })));
+    writeTree(
+      tree,
+      runs.map((start) => ({ job: JOB, buildId: buildIdFor(start - 60_000), start: start / 1000, tests: [{ name: 't', status: 'pass' as const }] })),
+    );
     const lookbackStart = new Date(now - 3 * 24 * HOUR - HOUR); // holds the newest 24
     const cache = new RunCache(gcs.tempDir('ratchet-snowflake-cache-'), 'k');
     const report = await fetchRuns({ source: createLocalSource(tree), cache, selection: ALL, lookbackStart, concurrency: 32, workers: 0 });
@@ -125,21 +131,35 @@ describe('fetchRuns', () => {
       { job: 'job-a', buildId: '1900000000000000001', start: 1_795_000_000, tests: [{ name: 't', status: 'pass' }] },
       { job: 'job-b', buildId: '1900000000000000002', start: 1_795_000_000, tests: [{ name: 't', status: 'pass' }] },
     ]);
-    await withGcsTestServer({ root: tree, bucket: BUCKET, faults: ({ kind, prefix }) => (kind === 'list' && prefix === 'logs/job-a/' ? { kind: '503' } : undefined) }, async (treeServer) => {
-      const source = gcs.source({ endpoint: treeServer.url, retries: 1 });
-      const cache = new RunCache(gcs.tempDir('ratchet-listfail-cache-'), 'k');
-      const report = await fetchRuns({ source, cache, selection: ALL, lookbackStart: new Date(0), workers: 0 });
-      expect(report.runs).toEqual([{ job: 'job-b', buildId: '1900000000000000002' }]);
-      expect(report.discoveryProblems).toEqual([{ job: 'job-a', object: 'logs/job-a/', kind: 'fetch', reason: expect.stringMatching(/^listing failed: .*HTTP 503/) }]);
-    });
+    await withGcsTestServer(
+      { root: tree, bucket: BUCKET, faults: ({ kind, prefix }) => (kind === 'list' && prefix === 'logs/job-a/' ? { kind: '503' } : undefined) },
+      async (treeServer) => {
+        const source = gcs.source({ endpoint: treeServer.url, retries: 1 });
+        const cache = new RunCache(gcs.tempDir('ratchet-listfail-cache-'), 'k');
+        const report = await fetchRuns({ source, cache, selection: ALL, lookbackStart: new Date(0), workers: 0 });
+        expect(report.runs).toEqual([{ job: 'job-b', buildId: '1900000000000000002' }]);
+        expect(report.discoveryProblems).toEqual([
+          { job: 'job-a', object: 'logs/job-a/', kind: 'fetch', reason: expect.stringMatching(/^listing failed: .*HTTP 503/) },
+        ]);
+      },
+    );
   });
 
   it('lists the runs of an ingest worker that cannot start as problems, and finishes', async () => {
     const tree = gcs.tempDir('ratchet-badworker-');
-    writeTree(tree, [1, 2, 3].map((i) => ({ job: 'job-a', buildId: `190000000000000000${i}`, start: 1_795_000_000 + i, tests: [{ name: 't', status: 'pass' as const }] })));
+    writeTree(
+      tree,
+      [1, 2, 3].map((i) => ({ job: 'job-a', buildId: `190000000000000000${i}`, start: 1_795_000_000 + i, tests: [{ name: 't', status: 'pass' as const }] })),
+    );
     const local = createLocalSource(tree);
     // The worker's copy points at a directory that does not exist: opening it throws in every worker.
-    const source: BucketSource = { description: local.description, bucket: local.bucket, list: (p, o) => local.list(p, o), read: (n) => local.read(n), spec: { type: 'local', root: path.join(tree, 'gone'), bucket: 'b' } };
+    const source: BucketSource = {
+      description: local.description,
+      bucket: local.bucket,
+      list: (p, o) => local.list(p, o),
+      read: (n) => local.read(n),
+      spec: { type: 'local', root: path.join(tree, 'gone'), bucket: 'b' },
+    };
     const cache = new RunCache(gcs.tempDir('ratchet-badworker-cache-'), 'k');
     const report = await fetchRuns({ source, cache, selection: ALL, lookbackStart: new Date(0), workers: 1 });
     expect(report.runs).toEqual([]);

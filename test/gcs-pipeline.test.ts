@@ -72,7 +72,10 @@ async function writeBucket(root: string): Promise<void> {
     disruption: [{ 'kube-api-new-connections': '1.2s', 'openshift-api-reused-connections': '0s' }, { 'kube-api-new-connections': '2.1s' }],
     extra: {
       ...extra,
-      [`${E2E_DIR}/junit_e2e__20261127-050000.xml`]: junitXml([{ name: 'upgrade-flaky', status: 'pass' }, { name: 'after upgrade only', status: 'pass' }]),
+      [`${E2E_DIR}/junit_e2e__20261127-050000.xml`]: junitXml([
+        { name: 'upgrade-flaky', status: 'pass' },
+        { name: 'after upgrade only', status: 'pass' },
+      ]),
       [`${E2E_DIR}/cluster-data_20261127-040000.json`]: JSON.stringify({ Platform: 'gcp', Release: '4.21' }),
       [`${E2E_DIR}/cluster-data_20261127-050000.json`]: JSON.stringify({ Platform: 'aws', Release: '4.22', FromRelease: '4.21', Network: 'ovn' }),
     },
@@ -89,9 +92,25 @@ async function writeBucket(root: string): Promise<void> {
   const first = `logs/${JOB}/1900000000000000100/`;
   await writeObject(root, `${first}build-log.txt`, 'a long log\n'.repeat(10_000), { contentEncoding: 'gzip' });
   await writeObject(root, `${first}${E2E_DIR}/junit_gzip.xml`, junitXml([{ name: 'gzip test', status: 'pass' }]), { contentEncoding: 'gzip' });
-  await writeObject(root, `${first}artifacts/junit_truncated.xml`, '<testsuite name="s"><testcase name="kept"></testcase><testcase name="cut', { contentEncoding: 'gzip' });
+  await writeObject(root, `${first}artifacts/junit_truncated.xml`, '<testsuite name="s"><testcase name="kept"></testcase><testcase name="cut', {
+    contentEncoding: 'gzip',
+  });
   const second = `logs/${JOB}/1900000000000000101/`;
-  await writeObject(root, `${second}prowjob.json`, JSON.stringify({ kind: 'ProwJob', metadata: { annotations: { 'release.openshift.io/tag': 'gz-tag' } }, spec: { type: 'periodic', job: JOB }, status: { state: 'success', startTime: new Date((AS_OF_S - 40 * 3600) * 1000).toISOString(), completionTime: new Date((AS_OF_S - 39 * 3600) * 1000).toISOString() } }), { contentEncoding: 'gzip' });
+  await writeObject(
+    root,
+    `${second}prowjob.json`,
+    JSON.stringify({
+      kind: 'ProwJob',
+      metadata: { annotations: { 'release.openshift.io/tag': 'gz-tag' } },
+      spec: { type: 'periodic', job: JOB },
+      status: {
+        state: 'success',
+        startTime: new Date((AS_OF_S - 40 * 3600) * 1000).toISOString(),
+        completionTime: new Date((AS_OF_S - 39 * 3600) * 1000).toISOString(),
+      },
+    }),
+    { contentEncoding: 'gzip' },
+  );
   brokenJunit = `logs/${JOB}/1900000000000000105/${E2E_DIR}/junit_e2e__20261120-010203.xml`;
 }
 
@@ -130,7 +149,9 @@ describe('fetch through the GCS test server', () => {
     // Every object was downloaded once: no run read twice, no object re-read.
     expect([...gcs.server.stats.mediaByObject.values()].every((count) => count === 1)).toBe(true);
     // Of two cluster-data files only the newest is read.
-    expect(downloaded.filter((name) => name.includes('cluster-data_'))).toEqual([`logs/${UPGRADE_JOB}/${upgradeBuild}/${E2E_DIR}/cluster-data_20261127-050000.json`]);
+    expect(downloaded.filter((name) => name.includes('cluster-data_'))).toEqual([
+      `logs/${UPGRADE_JOB}/${upgradeBuild}/${E2E_DIR}/cluster-data_20261127-050000.json`,
+    ]);
   });
 
   it('combines the JUnit and disruption files of an upgrade run', async () => {
@@ -185,7 +206,9 @@ describe('fetch through the GCS test server', () => {
     expect(broken.complete).toBe(false);
     expect(broken.problems).toEqual([{ object: brokenJunit, kind: 'fetch', reason: expect.stringMatching(/HTTP 503|retry budget/) }]);
     const { snapshot } = await analyzeStage(settings);
-    expect(snapshot.dataQuality.problems).toEqual(expect.arrayContaining([expect.objectContaining({ object: brokenJunit, kind: 'fetch', buildId: '1900000000000000105' })]));
+    expect(snapshot.dataQuality.problems).toEqual(
+      expect.arrayContaining([expect.objectContaining({ object: brokenJunit, kind: 'fetch', buildId: '1900000000000000105' })]),
+    );
 
     // The fault is gone: the next fetch reads that run (and only that one) again, and it is complete.
     gcs.server.setFaults(undefined);

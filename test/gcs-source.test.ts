@@ -355,7 +355,7 @@ describe('parseGsUrl', () => {
 });
 
 describe('credentials', () => {
-  it('detects ADC from GOOGLE_APPLICATION_CREDENTIALS or gcloud\'s well-known file, without network', async () => {
+  it("detects ADC from GOOGLE_APPLICATION_CREDENTIALS or gcloud's well-known file, without network", async () => {
     const base = gcs.tempDir('ratchet-adc-');
     const home = join(base, 'home');
     expect(hasApplicationDefaultCredentials({}, home)).toBe(false);

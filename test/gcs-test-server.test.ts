@@ -103,7 +103,7 @@ describe('listing', () => {
   });
 
   it('serves both URL styles, and a prefix that ends inside a name', async () => {
-    const api = await listAllNames({ prefix: 'logs/job-' , delimiter: '/' });
+    const api = await listAllNames({ prefix: 'logs/job-', delimiter: '/' });
     const emulator = await listAllNames({ prefix: 'logs/job-', delimiter: '/' }, '');
     expect(emulator).toEqual(api);
     expect(api.prefixes).toEqual(['logs/job-a/', 'logs/job-b/']);
@@ -225,8 +225,8 @@ describe('objects', () => {
     expect(otherBucket.status).toBe(404);
     expect(JSON.stringify(json(otherBucket))).toContain('bucket does not exist');
     await writeFile(join(dirname(gcs.root), 'outside.txt'), 'secret');
-    const escape = await get(`${gcs.server.url}/storage/v1/b/${BUCKET}/o/${encodeURIComponent('../outside.txt')}?alt=media`);
-    expect(escape.status).toBe(404);
+    const escaped = await get(`${gcs.server.url}/storage/v1/b/${BUCKET}/o/${encodeURIComponent('../outside.txt')}?alt=media`);
+    expect(escaped.status).toBe(404);
     const sidecar = await get(`${gcs.server.url}/b/${BUCKET}/o/${encodeURIComponent('logs/job-a/100/build-log.txt.gcsmeta.json')}?alt=media`);
     expect(sidecar.status).toBe(404);
     expect(gcs.server.stats.notFound).toBe(4);

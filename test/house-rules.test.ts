@@ -89,7 +89,9 @@ describe('dependency-cruiser: the layer table of docs/architecture.md', () => {
     const dir = scratchTree({
       ...files,
       ...allowed,
-      'tsconfig.json': JSON.stringify({ compilerOptions: { module: 'NodeNext', moduleResolution: 'NodeNext', allowImportingTsExtensions: true, noEmit: true } }),
+      'tsconfig.json': JSON.stringify({
+        compilerOptions: { module: 'NodeNext', moduleResolution: 'NodeNext', allowImportingTsExtensions: true, noEmit: true },
+      }),
     });
     copyFileSync(path.join(ROOT, '.dependency-cruiser.cjs'), path.join(dir, '.dependency-cruiser.cjs'));
     // The same reporter as `npm run deps`: one "error <rule>: <from> → <to>" line per violation.
@@ -103,7 +105,9 @@ describe('dependency-cruiser: the layer table of docs/architecture.md', () => {
   });
 
   it('has one rule per row of the table, each with a comment that says what it protects', async () => {
-    const { default: config } = (await import(path.join(ROOT, '.dependency-cruiser.cjs'))) as { default: { forbidden: Array<{ name: string; comment?: string }> } };
+    const { default: config } = (await import(path.join(ROOT, '.dependency-cruiser.cjs'))) as {
+      default: { forbidden: Array<{ name: string; comment?: string }> };
+    };
     const table = readFileSync(path.join(ROOT, 'docs', 'architecture.md'), 'utf8')
       .split('\n')
       .filter((line) => /^\| `[^`]+` \|/.test(line));

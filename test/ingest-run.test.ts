@@ -33,7 +33,11 @@ function bigJunit(cases: number): string {
   const lines = ['<?xml version="1.0" encoding="UTF-8"?>', `<testsuite name="openshift-tests" tests="${cases}">`];
   for (let i = 0; i < cases; i++) {
     const name = escapeXml(`[sig-area${i % 30}] component ${i} should behave & recover [Suite:openshift/conformance/parallel]`);
-    lines.push(i % 500 === 7 ? `  <testcase name="${name}" time="1"><failure message="boom">stack &lt;${i}&gt;</failure></testcase>` : `  <testcase name="${name}" time="0.5"></testcase>`);
+    lines.push(
+      i % 500 === 7
+        ? `  <testcase name="${name}" time="1"><failure message="boom">stack &lt;${i}&gt;</failure></testcase>`
+        : `  <testcase name="${name}" time="0.5"></testcase>`,
+    );
   }
   lines.push('</testsuite>');
   return lines.join('\n');
@@ -41,11 +45,20 @@ function bigJunit(cases: number): string {
 
 /** Three runs: a big gzip-encoded JUnit file, damaged files, a small JUnit file. */
 async function writeBucket(root: string): Promise<void> {
-  await writeRun(root, '1001', { 'artifacts/e2e/junit/junit_big.xml': bigJunit(BIG_CASES), 'artifacts/e2e/must-gather.tar': 'x'.repeat(100_000) }, ['artifacts/e2e/junit/junit_big.xml', 'build-log.txt']);
+  await writeRun(root, '1001', { 'artifacts/e2e/junit/junit_big.xml': bigJunit(BIG_CASES), 'artifacts/e2e/must-gather.tar': 'x'.repeat(100_000) }, [
+    'artifacts/e2e/junit/junit_big.xml',
+    'build-log.txt',
+  ]);
   await writeRun(root, '1002', {
     'started.json': '{"timestamp": "not a number"',
-    'prowjob.json': JSON.stringify({ kind: 'ProwJob', metadata: { annotations: { 'release.openshift.io/tag': '4.22.0-0.nightly-x', 'release.openshift.io/from-tag': '4.21.0-0.nightly-y' } }, spec: { type: 'periodic', job: JOB }, status: { state: 'failure', startTime: '2026-11-20T00:00:00Z', completionTime: '2026-11-20T01:00:00Z' } }),
-    'artifacts/junit_operator.xml': '<testsuites><testsuite name="step graph"><testcase name="e2e step"><failure message="failed">x</failure></testcase></testsuite></testsuites>',
+    'prowjob.json': JSON.stringify({
+      kind: 'ProwJob',
+      metadata: { annotations: { 'release.openshift.io/tag': '4.22.0-0.nightly-x', 'release.openshift.io/from-tag': '4.21.0-0.nightly-y' } },
+      spec: { type: 'periodic', job: JOB },
+      status: { state: 'failure', startTime: '2026-11-20T00:00:00Z', completionTime: '2026-11-20T01:00:00Z' },
+    }),
+    'artifacts/junit_operator.xml':
+      '<testsuites><testsuite name="step graph"><testcase name="e2e step"><failure message="failed">x</failure></testcase></testsuite></testsuites>',
     'artifacts/e2e/junit/junit_html.xml': '<html><body>502 Bad Gateway</body></html>',
   });
   await writeRun(root, '1003', { 'artifacts/e2e/junit/junit.xml': bigJunit(10) });
@@ -109,7 +122,9 @@ describe('ingestRun', () => {
     gcs.server.setFaults(({ kind }) => (kind === 'list' ? { kind: '503' } : undefined));
     const record = await ingestRun(gcs.source({ retries: 1 }), at('1003'));
     expect(record.complete).toBe(false);
-    expect(record.problems).toEqual([{ object: `logs/${JOB}/1003/`, kind: 'fetch', reason: expect.stringMatching(/^listing failed: .*the next fetch reads this run again$/) }]);
+    expect(record.problems).toEqual([
+      { object: `logs/${JOB}/1003/`, kind: 'fetch', reason: expect.stringMatching(/^listing failed: .*the next fetch reads this run again$/) },
+    ]);
     // The root files were still read by name.
     expect(record.started).toBe(new Date(1_795_000_000_000).toISOString());
     expect(record.result).toBe('success');

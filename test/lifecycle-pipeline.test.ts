@@ -35,7 +35,13 @@ function runs(): TreeRun[] {
 describe('analyzeStage across snapshots', () => {
   let root: string;
   let out: string;
-  const settings = (asOf: Date, config = configSchema.parse({})): StageSettings => ({ config, source: createLocalSource(root), paths: outputPaths(out, undefined), asOf, baseDir: out });
+  const settings = (asOf: Date, config = configSchema.parse({})): StageSettings => ({
+    config,
+    source: createLocalSource(root),
+    paths: outputPaths(out, undefined),
+    asOf,
+    baseDir: out,
+  });
 
   beforeAll(async () => {
     root = tempDir();
@@ -71,13 +77,31 @@ describe('analyzeStage across snapshots', () => {
   it('reads the historical disruption basis named in the config, relative to the config directory', async () => {
     writeFileSync(
       path.join(out, 'history.json'),
-      JSON.stringify([{ BackendName: 'kube-api-new-connections', Release: '4.22', FromRelease: '4.22', Platform: 'aws', Architecture: 'amd64', Network: 'ovn', Topology: 'ha', MasterNodesUpdated: 'Y', JobRuns: 300, P50: '0.0', P75: '0.0', P95: '1.0', P99: '2.0' }]),
+      JSON.stringify([
+        {
+          BackendName: 'kube-api-new-connections',
+          Release: '4.22',
+          FromRelease: '4.22',
+          Platform: 'aws',
+          Architecture: 'amd64',
+          Network: 'ovn',
+          Topology: 'ha',
+          MasterNodesUpdated: 'Y',
+          JobRuns: 300,
+          P50: '0.0',
+          P75: '0.0',
+          P95: '1.0',
+          P99: '2.0',
+        },
+      ]),
     );
     const config = configSchema.parse({ disruption: { historicalBasis: 'history.json' } });
     const { snapshot } = await analyzeStage(settings(AS_OF, config));
     const cell = snapshot.disruption!.find((c) => c.backend === 'kube-api-new-connections')!;
     expect(cell.basisKind).toBe('historical');
     expect(cell.historical!.file).toBe('history.json');
-    await expect(analyzeStage(settings(AS_OF, configSchema.parse({ disruption: { historicalBasis: 'missing.json' } })))).rejects.toThrow(/disruption\.historicalBasis .*missing\.json could not be read/);
+    await expect(analyzeStage(settings(AS_OF, configSchema.parse({ disruption: { historicalBasis: 'missing.json' } })))).rejects.toThrow(
+      /disruption\.historicalBasis .*missing\.json could not be read/,
+    );
   });
 });

@@ -66,7 +66,13 @@ describe('regression lifecycle', () => {
 
   it('resolves it when the test works again, with the evidence of the day', () => {
     const [r] = ratchetTest(snaps.s3!);
-    expect(r).toMatchObject({ status: 'resolved', firstSeen: snaps.s1!.asOf, lastSeen: snaps.s2!.asOf, resolvedAt: snaps.s3!.asOf, evidenceAsOf: snaps.s3!.asOf });
+    expect(r).toMatchObject({
+      status: 'resolved',
+      firstSeen: snaps.s1!.asOf,
+      lastSeen: snaps.s2!.asOf,
+      resolvedAt: snaps.s3!.asOf,
+      evidenceAsOf: snaps.s3!.asOf,
+    });
     expect(r!.sample.failures).toBe(0);
     expect(snaps.s3!.regressions!.summary.ratchet.resolved).toBeGreaterThanOrEqual(1);
   });

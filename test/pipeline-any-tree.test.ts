@@ -32,11 +32,25 @@ function runs(): TreeRun[] {
     });
   }
   for (let i = 0; i < 5; i++) {
-    list.push({ job: JOB_A, buildId: String(1900000000000000000n + BigInt(50 + i)), start: AS_OF_S - 8 * DAY_S - i * DAY_S, tests: [{ name: STABLE, status: 'pass' }, { name: BROKEN, status: 'pass' }] });
+    list.push({
+      job: JOB_A,
+      buildId: String(1900000000000000000n + BigInt(50 + i)),
+      start: AS_OF_S - 8 * DAY_S - i * DAY_S,
+      tests: [
+        { name: STABLE, status: 'pass' },
+        { name: BROKEN, status: 'pass' },
+      ],
+    });
   }
   list.push({ job: JOB_A, buildId: String(1900000000000000000n + 1n), start: AS_OF_S - 20 * DAY_S, tests: [{ name: STABLE, status: 'fail' }] });
   // Job B: an upgrade job with two disruption files, one aborted run, one pending run, one malformed started.json.
-  list.push({ job: JOB_B, buildId: '1900000000000000200', start: AS_OF_S - DAY_S, tests: [{ name: STABLE, status: 'pass' }], disruption: [{ 'kube-api-new-connections': '1.2s' }, { 'kube-api-new-connections': '2.1s' }] });
+  list.push({
+    job: JOB_B,
+    buildId: '1900000000000000200',
+    start: AS_OF_S - DAY_S,
+    tests: [{ name: STABLE, status: 'pass' }],
+    disruption: [{ 'kube-api-new-connections': '1.2s' }, { 'kube-api-new-connections': '2.1s' }],
+  });
   list.push({ job: JOB_B, buildId: '1900000000000000201', start: AS_OF_S - 2 * DAY_S, result: 'ABORTED' });
   list.push({ job: JOB_B, buildId: '1900000000000000202', start: AS_OF_S - 3600, pending: true });
   list.push({
@@ -64,7 +78,15 @@ describe('pipeline on a Prow-layout directory', () => {
     out = tempDir();
     writeTree(root, runs());
     // A run whose started.json is malformed, and an unexpected file in a job folder.
-    writeTree(root, [{ job: JOB_B, buildId: '1900000000000000204', start: AS_OF_S - 4 * DAY_S, tests: [{ name: STABLE, status: 'pass' }], override: { 'started.json': '{"timestamp": 17' } }]);
+    writeTree(root, [
+      {
+        job: JOB_B,
+        buildId: '1900000000000000204',
+        start: AS_OF_S - 4 * DAY_S,
+        tests: [{ name: STABLE, status: 'pass' }],
+        override: { 'started.json': '{"timestamp": 17' },
+      },
+    ]);
     writeFileSync(path.join(root, 'logs', JOB_B, 'notes.txt'), 'hello');
     settings = { config: configSchema.parse({}), source: createLocalSource(root), paths: outputPaths(out, undefined), asOf: AS_OF };
   });

@@ -12,7 +12,7 @@ const NAME = '[sig-storage] snapshots restore [Suite:openshift/conformance/paral
 /** 30 runs per week; in the current week the test flakes in half of them, before it always passed. */
 function runs(): RunRecord[] {
   return Array.from({ length: 60 }, (_, i): RunRecord => {
-    const t = AS_OF_MS - 14 * DAY + i * (14 * DAY / 60) + 1;
+    const t = AS_OF_MS - 14 * DAY + i * ((14 * DAY) / 60) + 1;
     const flake = t >= AS_OF_MS - 7 * DAY && i % 2 === 0;
     const buildId = String(1_400_000_000_000_000_000n + BigInt(i));
     return runRecord(JOB, buildId, t, {
@@ -21,8 +21,7 @@ function runs(): RunRecord[] {
   });
 }
 
-const analyse = (flakeAsFailure: boolean) =>
-  analyze(analysisInput(runs(), { regressions: regressionsConfigSchema.parse({ flakeAsFailure }) }));
+const analyse = (flakeAsFailure: boolean) => analyze(analysisInput(runs(), { regressions: regressionsConfigSchema.parse({ flakeAsFailure }) }));
 
 describe('flakes in regression cells', () => {
   it('count as working by default: a flaky test is not a regression', async () => {

@@ -104,7 +104,11 @@ describe('simulation at default settings', () => {
 });
 
 describe('young and job-confined drops', () => {
-  const JOBS = ['periodic-ci-openshift-release-main-nightly-4.22-e2e-aws-ovn', 'periodic-ci-openshift-release-main-ci-4.22-e2e-aws-ovn', 'periodic-ci-openshift-release-main-nightly-4.22-e2e-gcp-ovn'];
+  const JOBS = [
+    'periodic-ci-openshift-release-main-nightly-4.22-e2e-aws-ovn',
+    'periodic-ci-openshift-release-main-ci-4.22-e2e-aws-ovn',
+    'periodic-ci-openshift-release-main-nightly-4.22-e2e-gcp-ovn',
+  ];
   // Jobs 0 and 1 form one variant group, job 2 another. Each drop is 2.5 days old: in the 7-day
   // window it is diluted by 4.5 healthy days, and the drops on jobs 0 and 1 also by the other job.
   const YOUNG = [
@@ -117,8 +121,7 @@ describe('young and job-confined drops', () => {
 
   beforeAll(async () => {
     young = simulateRuns({ seed: 7, asOf: AS_OF, tests: 1500, jobs: 3, runsPerWindow: 28, drops: YOUNG, jobNames: JOBS });
-    const run = (regressions: ReturnType<typeof regressionsConfigSchema.parse>) =>
-      analyze(analysisInput(young.records, { regressions }));
+    const run = (regressions: ReturnType<typeof regressionsConfigSchema.parse>) => analyze(analysisInput(young.records, { regressions }));
     defaults = await run(regressionsConfigSchema.parse({}));
     before = await run(regressionsConfigSchema.parse({ recent: false, ratchet: { jobCells: false } }));
   });

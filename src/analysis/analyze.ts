@@ -54,7 +54,11 @@ export async function analyze(input: AnalysisInput): Promise<Snapshot> {
   const regressionSettings = input.regressions ?? regressionsConfigSchema.parse({});
   const disruptionSettings = input.disruption ?? disruptionConfigSchema.parse({});
   const windows = windowsFor(input.asOf, input.windows.currentMs, input.windows.previousMs);
-  const slots = slotsFor(windows, input.windows.basisMs ?? input.windows.previousMs, regressionSettings.recent === false ? null : parseWindow(regressionSettings.recent));
+  const slots = slotsFor(
+    windows,
+    input.windows.basisMs ?? input.windows.previousMs,
+    regressionSettings.recent === false ? null : parseWindow(regressionSettings.recent),
+  );
   const asOf = input.asOf.toISOString();
   const previous = input.previous && input.previous.asOf < asOf ? input.previous : null;
   const jobs = new JobAccumulator(windows, input.bucket);
@@ -72,7 +76,13 @@ export async function analyze(input: AnalysisInput): Promise<Snapshot> {
   for await (const run of input.runs) {
     const time = runTime(run);
     if (time === undefined) {
-      problems.push({ job: run.job, buildId: run.buildId, object: run.path, kind: 'missing', reason: 'the run has no start or end time, so it belongs to no window; not counted' });
+      problems.push({
+        job: run.job,
+        buildId: run.buildId,
+        object: run.path,
+        kind: 'missing',
+        reason: 'the run has no start or end time, so it belongs to no window; not counted',
+      });
       continue;
     }
     const slot = slotOf(time, slots);

@@ -35,7 +35,7 @@ function addCommon(command: Command): Command {
     .option('--source <path|gs://bucket[/prefix]>', 'where to read Prow results: a directory laid out like a bucket, or a GCS bucket')
     .option('--config <file>', 'config file (default: ./ratchet.config.json or ./ratchet.config.ts if present)')
     .option('--cache <dir>', 'run cache directory (default: .cache/ratchet in the project, or <out>/cache)')
-    .option('--out <dir>', 'where snapshots and the built site go (default: the project\'s data/snapshots and dist/)')
+    .option('--out <dir>', "where snapshots and the built site go (default: the project's data/snapshots and dist/)")
     .option('--as-of <ISO time>', 'the analysis instant (default: now); the same data and as-of give the same report')
     .option('--gcs-endpoint <url>', 'another GCS JSON API endpoint (an emulator); STORAGE_EMULATOR_HOST works too')
     .option('--concurrency <n>', 'parallel requests while fetching')
@@ -44,14 +44,17 @@ function addCommon(command: Command): Command {
 
 function addFetchOptions(command: Command): Command {
   return command
-    .option('--deadline <minutes>', 'stop starting new work this many minutes into the fetch and keep what was read; runs not reached are listed in data quality and read next time')
+    .option(
+      '--deadline <minutes>',
+      'stop starting new work this many minutes into the fetch and keep what was read; runs not reached are listed in data quality and read next time',
+    )
     .option('--workers <n>', 'threads that parse runs while fetching (0: the main thread only; default one per core, at most 4)');
 }
 
 function addSiteOptions(command: Command): Command {
   return command
     .addOption(new Option('--base <path>', 'base path of the site, e.g. /ratchet/ for a GitHub Pages project site').env('RATCHET_BASE'))
-    .addOption(new Option('--site <url>', 'the site\'s public origin, e.g. https://org.github.io').env('RATCHET_SITE'));
+    .addOption(new Option('--site <url>', "the site's public origin, e.g. https://org.github.io").env('RATCHET_SITE'));
 }
 
 interface Resolved {
@@ -109,7 +112,7 @@ function parseConcurrency(value: string | undefined): number | undefined {
 }
 
 const log = (quiet: boolean | undefined, line: string): void => {
-  if (!quiet) process.stdout.write(line + '\n');
+  if (!quiet) process.stdout.write(`${line}\n`);
 };
 
 async function runFetch(options: CommonOptions, resolved: Resolved): Promise<{ settings: StageSettings; report: FetchReport }> {
@@ -181,30 +184,37 @@ export function createProgram(): Command {
     .version(VERSION)
     .showHelpAfterError('(run with --help for usage)');
 
-  addFetchOptions(addCommon(program.command('fetch').description('read runs in the look-back window from the source into the run cache'))).action(async (options: CommonOptions) => {
-    await runFetch(options, await resolveCommon(options));
-  });
+  addFetchOptions(addCommon(program.command('fetch').description('read runs in the look-back window from the source into the run cache'))).action(
+    async (options: CommonOptions) => {
+      await runFetch(options, await resolveCommon(options));
+    },
+  );
 
-  addCommon(program.command('analyze').description('analyse cached runs into a snapshot (<out>/snapshots/<id>/snapshot.json)')).action(async (options: CommonOptions) => {
-    await runAnalyze(options, await resolveCommon(options));
-  });
+  addCommon(program.command('analyze').description('analyse cached runs into a snapshot (<out>/snapshots/<id>/snapshot.json)')).action(
+    async (options: CommonOptions) => {
+      await runAnalyze(options, await resolveCommon(options));
+    },
+  );
 
   addSiteOptions(addCommon(program.command('build').description('build the static site from the snapshots'))).action(async (options: CommonOptions) => {
     await runBuild(options, await resolveCommon(options));
   });
 
-  addFetchOptions(addSiteOptions(addCommon(program.command('run').description('fetch, analyze and build in one go')))).action(async (options: CommonOptions) => {
-    const resolved = await resolveCommon(options);
-    const { settings } = await runFetch(options, resolved);
-    await runAnalyze(options, resolved, settings);
-    await runBuild(options, resolved);
-  });
+  addFetchOptions(addSiteOptions(addCommon(program.command('run').description('fetch, analyze and build in one go')))).action(
+    async (options: CommonOptions) => {
+      const resolved = await resolveCommon(options);
+      const { settings } = await runFetch(options, resolved);
+      await runAnalyze(options, resolved, settings);
+      await runBuild(options, resolved);
+    },
+  );
 
   addSiteOptions(addCommon(program.command('preview').description('serve the built site locally')))
     .option('--port <port>', 'port to listen on', '4321')
     .action(async (options: CommonOptions & { port: string }) => {
       const resolved = await resolveCommon(options);
-      if (!existsSync(path.join(resolved.paths.site, 'index.html'))) throw new UsageError(`no site in ${resolved.paths.site}: run \`npx ratchet build\` (or \`npm start\`) first`);
+      if (!existsSync(path.join(resolved.paths.site, 'index.html')))
+        throw new UsageError(`no site in ${resolved.paths.site}: run \`npx ratchet build\` (or \`npm start\`) first`);
       const port = Number(options.port);
       if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`--port ${options.port}: expected a port number`);
       const server = await serveStatic(resolved.paths.site, { ...(options.base ? { base: options.base } : {}), port });

@@ -16,8 +16,6 @@ import { discoverJobs, listLogBuilds, listPresubmitBuilds, resolvePresubmitPoint
 import { loadRun, type LoadedRun } from './load-run.ts';
 import { IngestPool } from './ingest-pool.ts';
 
-export { fingerprintRun } from './load-run.ts';
-
 /**
  * Runs read at once. Each run waits on two round trips (its listing, then its files in parallel), so against a
  * remote GCS more runs in flight hide the latency: with 50 ms per response (bench/ingest.ts --latency 50,
@@ -142,13 +140,14 @@ export async function fetchRuns(options: FetchOptions): Promise<FetchReport> {
 
   const workers = options.workers ?? defaultWorkers(source);
   if (!Number.isInteger(workers) || workers < 0) throw new RangeError(`fetchRuns: workers must be a whole number >= 0, got ${workers}`);
-  if (workers > 0 && source.spec === undefined) throw new RangeError(`fetchRuns: ${source.description} cannot be opened in a worker thread (it has no spec); pass workers: 0`);
+  if (workers > 0 && source.spec === undefined)
+    throw new RangeError(`fetchRuns: ${source.description} cannot be opened in a worker thread (it has no spec); pass workers: 0`);
   const pool = workers > 0 ? new IngestPool({ spec: source.spec!, cacheDir: cache.dir }, workers) : undefined;
   const load = async (location: RunLocation): Promise<LoadedRun> => {
     if (!pool) return loadRun(source, cache, location);
     // The cheap common case stays here: a fetch that finds everything cached never starts a worker.
     const cached = await cache.getSummary(location.job, location.buildId);
-    if (cached && cached.final && cached.complete) return { summary: cached, how: 'cache' };
+    if (cached?.final && cached.complete) return { summary: cached, how: 'cache' };
     return pool.load(location);
   };
 
@@ -201,7 +200,12 @@ export async function fetchRuns(options: FetchOptions): Promise<FetchReport> {
       progress.jobsListed++;
     }
     if (late) {
-      discoveryProblems.push({ job, object: folder, kind: 'fetch', reason: 'overall deadline reached before the job was listed: its builds were not read; the next fetch reads them' });
+      discoveryProblems.push({
+        job,
+        object: folder,
+        kind: 'fetch',
+        reason: 'overall deadline reached before the job was listed: its builds were not read; the next fetch reads them',
+      });
       return;
     }
     for (const p of jobProblems) discoveryProblems.push({ ...p, job });

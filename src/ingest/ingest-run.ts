@@ -18,15 +18,15 @@ import { parseClusterData } from './cluster-data.ts';
 import { mergeClusterData, variantsFromJobName } from './variants.ts';
 
 /** Matches sippy's `**junit**.xml` under artifacts/. */
-export function isJunitObject(relative: string): boolean {
+function isJunitObject(relative: string): boolean {
   return /junit/i.test(relative) && relative.toLowerCase().endsWith('.xml');
 }
 
-export function isDisruptionObject(relative: string): boolean {
+function isDisruptionObject(relative: string): boolean {
   return /(^|\/)backend-disruption_[^/]*\.json$/.test(relative);
 }
 
-export function isClusterDataObject(relative: string): boolean {
+function isClusterDataObject(relative: string): boolean {
   return /(^|\/)cluster-data_[^/]*\.json$/.test(relative);
 }
 
@@ -61,7 +61,7 @@ export async function ingestRun(source: BucketSource, location: RunLocation, opt
     const names = new Set<string>();
     const found: ObjectInfo[] = [];
     const hash = createHash('sha256');
-    const artifactsPrefix = location.path + 'artifacts/';
+    const artifactsPrefix = `${location.path}artifacts/`;
     for await (const page of listAll(source, location.path)) {
       for (const o of page.objects) {
         hash.update(`${o.name}\u0000${o.size}\n`);
@@ -73,7 +73,7 @@ export async function ingestRun(source: BucketSource, location: RunLocation, opt
     artifacts = found.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
     fingerprint = hash.digest('hex').slice(0, 16);
   } catch (error) {
-    problems.push({ object: location.path, kind: 'fetch', reason: `listing failed: ${reasonOf(location.path, error)}; the next fetch reads this run again` });
+    problems.push({ object: location.path, kind: 'fetch', reason: `listing failed: ${reasonOf(error)}; the next fetch reads this run again` });
     complete = false;
   }
   const relative = (o: ObjectInfo): string => o.name.slice(location.path.length);
@@ -103,11 +103,12 @@ export async function ingestRun(source: BucketSource, location: RunLocation, opt
       } catch (error) {
         if (error instanceof SourceError && error.kind === 'not-found') {
           // Listed but gone (or not listed because the listing failed).
-          if (required || present === true) outcome.problems.push({ object: name, kind: 'missing', reason: present ? 'listed, but gone when read' : 'not found' });
+          if (required || present === true)
+            outcome.problems.push({ object: name, kind: 'missing', reason: present ? 'listed, but gone when read' : 'not found' });
           return outcome;
         }
         if (attempt >= attempts) {
-          outcome.problems.push({ object: name, kind: 'fetch', reason: reasonOf(name, error) });
+          outcome.problems.push({ object: name, kind: 'fetch', reason: reasonOf(error) });
           outcome.fetched = false;
           return outcome;
         }
@@ -139,7 +140,11 @@ export async function ingestRun(source: BucketSource, location: RunLocation, opt
         const cause = tracker.error ?? error;
         if ((cause instanceof SourceError && cause.kind === 'not-found') || attempt >= attempts) {
           const gone = cause instanceof SourceError && cause.kind === 'not-found';
-          outcome.problems.push({ object: object.name, kind: gone ? 'missing' : 'fetch', reason: gone ? 'listed, but gone when read' : reasonOf(object.name, cause) });
+          outcome.problems.push({
+            object: object.name,
+            kind: gone ? 'missing' : 'fetch',
+            reason: gone ? 'listed, but gone when read' : reasonOf(cause),
+          });
           outcome.fetched = gone;
           return outcome;
         }
@@ -222,7 +227,7 @@ export async function ingestRun(source: BucketSource, location: RunLocation, opt
 }
 
 /** The error's message without the object name the SourceError already starts with. */
-function reasonOf(object: string, error: unknown): string {
+function reasonOf(error: unknown): string {
   if (error instanceof SourceError) return error.message.startsWith(`${error.object}: `) ? error.message.slice(error.object.length + 2) : error.message;
   return error instanceof Error ? error.message : String(error);
 }

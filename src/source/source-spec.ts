@@ -4,7 +4,7 @@
  * sources import it, and open-source.ts turns a spec into a source.
  */
 
-export type GcsAuthMode = 'auto' | 'anonymous' | 'adc';
+type GcsAuthMode = 'auto' | 'anonymous' | 'adc';
 
 /** What a GCS source needs to open: plain data (see gcs-source.ts for the defaults). */
 export interface GcsSourceSettings {

@@ -10,10 +10,10 @@
 import type { DisruptionStats, HistoricalDisruption, JobDay, TestDay } from '../../snapshot/schema.ts';
 import { count, percent } from './format.ts';
 
-export type ChartKind = 'line' | 'interval' | 'quantile' | 'hbar';
+type ChartKind = 'line' | 'interval' | 'quantile' | 'hbar';
 export type ChartUnit = 'percent' | 'seconds';
 
-export interface ChartSeries {
+interface ChartSeries {
   label: string;
   values: (number | null)[];
   /** Interval per value ([low, high], same unit), drawn as a floating bar (`interval` charts). */
@@ -29,7 +29,7 @@ export interface ChartSpec {
   series: ChartSeries[];
 }
 
-export interface FallbackTable {
+interface FallbackTable {
   columns: string[];
   /** First cell of each row is the row header (the day). */
   rows: string[][];
@@ -76,14 +76,20 @@ export function testDailyChart(days: readonly TestDay[]): DailyChart {
     },
     table: {
       columns: ['Day (UTC)', 'Runs', 'Passes', 'Failures', 'Flakes', 'Pass rate', 'Working rate'],
-      rows: sorted.map((d, i) => [d.date, count(d.runs), count(d.passes), count(d.failures), count(d.flakes),
-        percent(pass[i] ?? null), percent(working[i] ?? null)]),
+      rows: sorted.map((d, i) => [
+        d.date,
+        count(d.runs),
+        count(d.passes),
+        count(d.failures),
+        count(d.flakes),
+        percent(pass[i] ?? null),
+        percent(working[i] ?? null),
+      ]),
     },
   };
 }
 
-const toPercentRange = (iv: readonly [number, number] | null): [number, number] | null =>
-  (iv === null ? null : [toPercent(iv[0]) ?? 0, toPercent(iv[1]) ?? 0]);
+const toPercentRange = (iv: readonly [number, number] | null): [number, number] | null => (iv === null ? null : [toPercent(iv[0]) ?? 0, toPercent(iv[1]) ?? 0]);
 
 /** Basis against sample: each rate as a point, its 95 % interval as a floating bar. */
 export function intervalChart(label: string, sides: { label: string; rate: number | null; interval: readonly [number, number] | null }[]): ChartSpec {
@@ -95,7 +101,7 @@ export function intervalChart(label: string, sides: { label: string; rate: numbe
   };
 }
 
-export const QUANTILES = ['P50', 'P75', 'P95', 'P99', 'Max'] as const;
+const QUANTILES = ['P50', 'P75', 'P95', 'P99', 'Max'] as const;
 
 const seconds = (x: number): number => Math.round(x * 100) / 100;
 
@@ -123,13 +129,22 @@ const isRange = (r: unknown): boolean => r === null || (Array.isArray(r) && r.le
 export function isChartSpec(value: unknown): value is ChartSpec {
   if (typeof value !== 'object' || value === null) return false;
   const v = value as Record<string, unknown>;
-  return ['line', 'interval', 'quantile', 'hbar'].includes(v.kind as string) && ['percent', 'seconds'].includes(v.unit as string)
-    && Array.isArray(v.labels) && v.labels.every((l) => typeof l === 'string')
-    && Array.isArray(v.series) && v.series.every((s: unknown) => {
+  return (
+    ['line', 'interval', 'quantile', 'hbar'].includes(v.kind as string) &&
+    ['percent', 'seconds'].includes(v.unit as string) &&
+    Array.isArray(v.labels) &&
+    v.labels.every((l) => typeof l === 'string') &&
+    Array.isArray(v.series) &&
+    v.series.every((s: unknown) => {
       if (typeof s !== 'object' || s === null) return false;
       const r = s as Record<string, unknown>;
-      return typeof r.label === 'string' && typeof r.slot === 'number'
-        && Array.isArray(r.values) && r.values.every((x) => x === null || typeof x === 'number')
-        && (r.ranges === undefined || (Array.isArray(r.ranges) && r.ranges.every(isRange)));
-    });
+      return (
+        typeof r.label === 'string' &&
+        typeof r.slot === 'number' &&
+        Array.isArray(r.values) &&
+        r.values.every((x) => x === null || typeof x === 'number') &&
+        (r.ranges === undefined || (Array.isArray(r.ranges) && r.ranges.every(isRange)))
+      );
+    })
+  );
 }

@@ -4,7 +4,14 @@
  * and its `reason` sentence is shown as it is.
  */
 import type {
-  DisruptionCell, DisruptionRegression, DisruptionStats, EvidenceRun, JobRegression, Snapshot, TestCounts, TestRegression,
+  DisruptionCell,
+  DisruptionRegression,
+  DisruptionStats,
+  EvidenceRun,
+  JobRegression,
+  Snapshot,
+  TestCounts,
+  TestRegression,
 } from '../../snapshot/schema.ts';
 import type { Badge } from './format.ts';
 import { count, interval, percent, utcDateTime } from './format.ts';
@@ -13,7 +20,7 @@ export type Mode = 'ratchet' | 'compatible';
 export type AnyRegression = TestRegression | JobRegression | DisruptionRegression;
 export type Status = AnyRegression['status'];
 
-export const MODES: readonly Mode[] = ['ratchet', 'compatible'];
+const MODES: readonly Mode[] = ['ratchet', 'compatible'];
 
 export const MODE_LABEL: Record<Mode, string> = {
   ratchet: 'Ratchet mode',
@@ -21,7 +28,8 @@ export const MODE_LABEL: Record<Mode, string> = {
 };
 
 export const MODE_EXPLANATION: Record<Mode, string> = {
-  ratchet: 'One-sided Fisher exact tests on the 7-day and the recent 3-day window, by variant group and by job, with discrete Benjamini–Hochberg control of the false discovery rate across the whole report (q values), plus a minimum drop.',
+  ratchet:
+    'One-sided Fisher exact tests on the 7-day and the recent 3-day window, by variant group and by job, with discrete Benjamini–Hochberg control of the false discovery rate across the whole report (q values), plus a minimum drop.',
   compatible: 'The rules of sippy’s Component Readiness (a p value below 0.05 per cell, with its pity factor) and the job-run-aggregator’s disruption checks.',
 };
 
@@ -37,15 +45,18 @@ const STATUS_ORDER: Record<Status, number> = { new: 0, open: 1, resolved: 2 };
 /** New, then open, then resolved; extreme before significant; smallest q (else p) first; then title. */
 export function byConcern<T extends AnyRegression>(list: readonly T[]): T[] {
   const score = (r: AnyRegression): number => r.q ?? r.p ?? 2;
-  return [...list].sort((a, b) => STATUS_ORDER[a.status] - STATUS_ORDER[b.status]
-    || (a.severity === b.severity ? 0 : a.severity === 'extreme' ? -1 : 1)
-    || score(a) - score(b)
-    || regressionTitle(a).localeCompare(regressionTitle(b))
-    || a.id.localeCompare(b.id));
+  return [...list].sort(
+    (a, b) =>
+      STATUS_ORDER[a.status] - STATUS_ORDER[b.status] ||
+      (a.severity === b.severity ? 0 : a.severity === 'extreme' ? -1 : 1) ||
+      score(a) - score(b) ||
+      regressionTitle(a).localeCompare(regressionTitle(b)) ||
+      a.id.localeCompare(b.id),
+  );
 }
 
 /** The snapshot's default mode, or undefined when the snapshot predates regressions. */
-export function defaultMode(snapshot: Snapshot): Mode | undefined {
+function defaultMode(snapshot: Snapshot): Mode | undefined {
   return snapshot.regressions?.settings.defaultMode;
 }
 
@@ -78,18 +89,24 @@ export function activeRegressions(snapshot: Snapshot): AnyRegression[] {
 
 export function regressionTitle(r: AnyRegression): string {
   switch (r.kind) {
-    case 'test': return r.name;
-    case 'job': return r.job;
-    case 'disruption': return r.backend;
+    case 'test':
+      return r.name;
+    case 'job':
+      return r.job;
+    case 'disruption':
+      return r.backend;
   }
 }
 
 /** The cell: variant key or job of a test regression, the job's variant key, the disruption variant. */
 export function regressionGroup(r: AnyRegression): string {
   switch (r.kind) {
-    case 'test': return r.group;
-    case 'job': return r.variantKey;
-    case 'disruption': return r.variantKey;
+    case 'test':
+      return r.group;
+    case 'job':
+      return r.variantKey;
+    case 'disruption':
+      return r.variantKey;
   }
 }
 
@@ -97,9 +114,12 @@ export const KIND_LABEL: Record<AnyRegression['kind'], string> = { test: 'Test',
 
 export function statusBadge(status: Status): Badge {
   switch (status) {
-    case 'new': return { text: 'New', icon: '▲', tone: 'bad' };
-    case 'open': return { text: 'Open', icon: '!', tone: 'warn' };
-    case 'resolved': return { text: 'Resolved', icon: '✓', tone: 'ok' };
+    case 'new':
+      return { text: 'New', icon: '▲', tone: 'bad' };
+    case 'open':
+      return { text: 'Open', icon: '!', tone: 'warn' };
+    case 'resolved':
+      return { text: 'Resolved', icon: '✓', tone: 'ok' };
   }
 }
 
@@ -129,11 +149,11 @@ export function seconds(x: number | null | undefined): string {
   return `${x >= 10 ? x.toFixed(0) : x.toFixed(x === Math.round(x) ? 0 : 1)}\u00a0s`;
 }
 
-export function testCountsLine(c: TestCounts): string {
+function testCountsLine(c: TestCounts): string {
   return `${percent(c.workingRate)} working (${count(c.passes + c.flakes)} of ${count(c.runs)} runs; ${count(c.failures)} failures, ${count(c.flakes)} flakes; 95% interval ${interval(c.interval) || '—'})`;
 }
 
-export function disruptionLine(s: DisruptionStats | null): string {
+function disruptionLine(s: DisruptionStats | null): string {
   if (!s) return 'no runs';
   return `P50 ${seconds(s.p50)}, P75 ${seconds(s.p75)}, P95 ${seconds(s.p95)}, P99 ${seconds(s.p99)}, max ${seconds(s.max)} over ${count(s.runs)} runs`;
 }
@@ -155,13 +175,17 @@ export function evidenceWindows(r: AnyRegression, snapshot: Snapshot): EvidenceW
   // `window` is optional: snapshots made before the recent window existed have none (current).
   const recentWindow = (settings as { recentWindow?: { start: string; end: string } | null } | undefined)?.recentWindow;
   if ((r as { window?: string }).window === 'recent' && recentWindow && settings) {
-    return { recent: true, sample: span(recentWindow), basis: `every earlier run, ${utcDateTime(settings.basisWindow.start)} to ${utcDateTime(recentWindow.start)}` };
+    return {
+      recent: true,
+      sample: span(recentWindow),
+      basis: `every earlier run, ${utcDateTime(settings.basisWindow.start)} to ${utcDateTime(recentWindow.start)}`,
+    };
   }
   return { recent: false, sample: span(settings?.sampleWindow), basis: span(settings?.basisWindow) };
 }
 
 /** Failed runs of a regression: tests carry them; job and disruption regressions point at their job pages. */
-export function evidenceRuns(r: AnyRegression): EvidenceRun[] {
+function evidenceRuns(r: AnyRegression): EvidenceRun[] {
   return r.kind === 'test' ? r.failedRuns : [];
 }
 
@@ -170,7 +194,10 @@ export function evidenceRuns(r: AnyRegression): EvidenceRun[] {
  * sneak in. Data never starts a line here (lines start with "- " or "**"), so '#' and '+' can stay.
  */
 export function mdText(text: string): string {
-  return text.replace(/[\\`*_{}[\]()|<>~]/g, (c) => `\\${c}`).replace(/[\u0000-\u0008\u000b-\u001f\u007f]/g, '').replace(/\s*\n\s*/g, ' ');
+  return text
+    .replace(/[\\`*_{}[\]()|<>~]/g, (c) => `\\${c}`)
+    .replace(/[\u0000-\u0008\u000b-\u001f\u007f]/g, '')
+    .replace(/\s*\n\s*/g, ' ');
 }
 
 /** Only http(s) URLs become Markdown links; anything else is shown as text. */
@@ -184,7 +211,7 @@ function mdLink(text: string, url: string): string {
   return mdText(text);
 }
 
-export const BUG_RUNS = 10;
+const BUG_RUNS = 10;
 
 /**
  * The Markdown a "copy for bug" button copies: what regressed, where, the evidence with its numbers,
@@ -202,12 +229,18 @@ export function bugMarkdown(r: AnyRegression, snapshot: Snapshot, permalink: str
     lines.push(`- Basis (${windows.basis}): ${r.basis ? testCountsLine(r.basis) : 'never ran (new test)'}`);
     lines.push(`- Drop: ${dropText(r.drop, r.dropInterval)}`);
   } else if (r.kind === 'job') {
-    lines.push(`- Sample (${windows.sample}): pass rate ${percent(r.sample.passRate)} (${count(r.sample.success)} of ${count(r.sample.success + r.sample.failure + r.sample.error)} finished runs; 95% interval ${interval(r.sample.interval) || '—'})`);
-    lines.push(`- Basis (${windows.basis}): pass rate ${percent(r.basis.passRate)} (${count(r.basis.success)} of ${count(r.basis.success + r.basis.failure + r.basis.error)} finished runs; 95% interval ${interval(r.basis.interval) || '—'})`);
+    lines.push(
+      `- Sample (${windows.sample}): pass rate ${percent(r.sample.passRate)} (${count(r.sample.success)} of ${count(r.sample.success + r.sample.failure + r.sample.error)} finished runs; 95% interval ${interval(r.sample.interval) || '—'})`,
+    );
+    lines.push(
+      `- Basis (${windows.basis}): pass rate ${percent(r.basis.passRate)} (${count(r.basis.success)} of ${count(r.basis.success + r.basis.failure + r.basis.error)} finished runs; 95% interval ${interval(r.basis.interval) || '—'})`,
+    );
     lines.push(`- Drop: ${dropText(r.drop, r.dropInterval)}`);
   } else {
     lines.push(`- Current: ${disruptionLine(r.current)}`);
-    lines.push(`- Basis: ${r.basis ? disruptionLine(r.basis) : r.historical ? `historical P50 ${seconds(r.historical.p50)}, P95 ${seconds(r.historical.p95)} over ${count(r.historical.jobRuns)} runs` : 'none'}`);
+    lines.push(
+      `- Basis: ${r.basis ? disruptionLine(r.basis) : r.historical ? `historical P50 ${seconds(r.historical.p50)}, P95 ${seconds(r.historical.p95)} over ${count(r.historical.jobRuns)} runs` : 'none'}`,
+    );
     if (r.failedChecks.length > 0) lines.push(`- Failed checks: ${r.failedChecks.map(mdText).join(', ')}`);
   }
   lines.push(`- p = ${pValue(r.p)}, q = ${pValue(r.q)}`);

@@ -6,6 +6,7 @@ import { loadSnapshotsToRender } from '../../../../../lib/snapshots.ts';
 
 export const getStaticPaths = (async () =>
   (await loadSnapshotsToRender()).flatMap((snapshot) =>
-    snapshot.jobs.map((job) => ({ params: { id: snapshot.id, job: job.name }, props: { snapshot, job } })))) satisfies GetStaticPaths;
+    snapshot.jobs.map((job) => ({ params: { id: snapshot.id, job: job.name }, props: { snapshot, job } })),
+  )) satisfies GetStaticPaths;
 
 export const GET: APIRoute<{ snapshot: Snapshot; job: JobSummary }> = ({ props }) => jobDocument(props.snapshot, props.job);

@@ -7,6 +7,7 @@ import { testsWithPages } from '../../../../../lib/report.ts';
 
 export const getStaticPaths = (async () =>
   (await loadSnapshotsToRender()).flatMap((snapshot) =>
-    testsWithPages(snapshot).map((test) => ({ params: { id: snapshot.id, test: test.id }, props: { snapshot, test } })))) satisfies GetStaticPaths;
+    testsWithPages(snapshot).map((test) => ({ params: { id: snapshot.id, test: test.id }, props: { snapshot, test } })),
+  )) satisfies GetStaticPaths;
 
 export const GET: APIRoute<{ snapshot: Snapshot; test: TestSummary }> = ({ props }) => testDocument(props.snapshot, props.test);
