@@ -23,7 +23,14 @@ const TARGET_SECONDS = 10;
 const TARGET_BYTES = 2 * 1024 ** 3;
 const AS_OF = new Date('2026-11-28T06:00:00Z');
 const DAY = 86_400_000;
-const BACKENDS = ['kube-api-new-connections', 'kube-api-reused-connections', 'openshift-api-new-connections', 'oauth-api-new-connections', 'image-registry-new-connections', 'ingress-to-console-new-connections'];
+const BACKENDS = [
+  'kube-api-new-connections',
+  'kube-api-reused-connections',
+  'openshift-api-new-connections',
+  'oauth-api-new-connections',
+  'image-registry-new-connections',
+  'ingress-to-console-new-connections',
+];
 
 /** One record at a time: each run gets fresh test-name strings, as JSON.parse of a cached record would give. */
 function* records(): Generator<RunRecord> {
@@ -43,8 +50,14 @@ function* records(): Generator<RunRecord> {
       const u = rng();
       const status = u >= working ? 'fail' : rng() < flakes[t]! ? 'flake' : 'pass';
       if (status === 'fail') failed = true;
-      const result: TestResult = { suite: 'openshift-tests', name: `[sig-bench] test number ${t} should pass [Suite:openshift/conformance/parallel]`.slice(0), status, durationSec: 3.2 };
-      if (status !== 'pass') result.message = `fail [k8s.io/e2e/framework.go:${100 + (t % 50)}]: timed out after 300s waiting for pod e2e-${t}-${(rng() * 1e6) | 0} in namespace e2e-test-${r}`;
+      const result: TestResult = {
+        suite: 'openshift-tests',
+        name: `[sig-bench] test number ${t} should pass [Suite:openshift/conformance/parallel]`.slice(0),
+        status,
+        durationSec: 3.2,
+      };
+      if (status !== 'pass')
+        result.message = `fail [k8s.io/e2e/framework.go:${100 + (t % 50)}]: timed out after 300s waiting for pod e2e-${t}-${(rng() * 1e6) | 0} in namespace e2e-test-${r}`;
       tests[t] = result;
     }
     const buildId = String(1_900_000_000_000_000_000n + BigInt(r));

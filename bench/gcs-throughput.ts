@@ -10,7 +10,6 @@
  * so these figures show the client's CPU ceiling; --latency holds every response back to mimic a remote GCS, where
  * higher concurrency pays more.
  */
-import { fork } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -19,21 +18,14 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { createGcsSource } from '../src/source/gcs-source.ts';
 import type { BucketSource } from '../src/source/source.ts';
-import { startGcsTestServer, writeObject } from '../test/support/gcs-test-server.ts';
+import { forkGcsTestServer, serveInChildProcess } from '../test/support/gcs-server-process.ts';
+import { writeObject } from '../test/support/gcs-test-server.ts';
 
 const BUCKET = 'bench-bucket';
 
 if (process.argv[2] === 'serve') {
-  // Child: serve the directory and tell the parent where.
-  // Optional first-byte latency, to mimic a remote GCS: every response is held back this long.
-  const latencyMs = Number(process.argv[4] ?? 0);
-  const server = await startGcsTestServer({
-    root: process.argv[3]!,
-    bucket: BUCKET,
-    ...(latencyMs > 0 ? { faults: () => ({ kind: 'slow' as const, delayMs: latencyMs }) } : {}),
-  });
-  process.send?.({ url: server.url });
-  process.on('disconnect', () => void server.close().then(() => process.exit(0)));
+  // Child: serve the directory, every response held back --latency ms (to mimic a remote GCS).
+  await serveInChildProcess(process.argv[3]!, BUCKET, Number(process.argv[4] ?? 0));
 } else {
   await main();
 }
@@ -60,13 +52,21 @@ async function main(): Promise<void> {
   if (validation !== false && validation !== 'crc32c' && validation !== 'md5') {
     throw new Error(`--validation must be crc32c, md5 or false, got "${values.validation}"`);
   }
-  if (!Number.isInteger(count) || count < 1 || !Number.isInteger(size) || size < 1 || levels.some((n) => !Number.isInteger(n) || n < 1) || !Number.isInteger(rounds) || rounds < 1) {
+  if (
+    !Number.isInteger(count) ||
+    count < 1 ||
+    !Number.isInteger(size) ||
+    size < 1 ||
+    levels.some((n) => !Number.isInteger(n) || n < 1) ||
+    !Number.isInteger(rounds) ||
+    rounds < 1
+  ) {
     throw new Error('--objects, --size, --rounds and --concurrency must be positive whole numbers (concurrency: comma-separated)');
   }
 
   const base = await mkdtemp(join(tmpdir(), 'gcs-throughput-'));
   const root = join(base, 'bucket');
-  const child = fork(fileURLToPath(import.meta.url), ['serve', root, String(latencyMs)], { execArgv: process.execArgv });
+  const server = forkGcsTestServer(fileURLToPath(import.meta.url), ['serve', root, String(latencyMs)]);
   try {
     const names: string[] = [];
     process.stdout.write(`writing ${count} objects of ${size} bytes${values.gzip ? ' (gzip-encoded)' : ''}… `);
@@ -77,10 +77,7 @@ async function main(): Promise<void> {
       names.push(name);
     }
     console.log('done');
-    const url = await new Promise<string>((resolve, reject) => {
-      child.once('message', (message) => resolve((message as { url: string }).url));
-      child.once('exit', (code) => reject(new Error(`server process exited early with code ${code}`)));
-    });
+    const url = await server.url;
 
     const run = async (concurrency: number): Promise<{ seconds: number; bytes: number; cpuSeconds: number }> => {
       const source = createGcsSource({ bucket: BUCKET, endpoint: url, concurrency, validation });
@@ -116,8 +113,7 @@ async function main(): Promise<void> {
       );
     }
   } finally {
-    child.disconnect();
-    await new Promise((resolve) => child.once('exit', resolve));
+    await server.stop();
     await rm(base, { recursive: true, force: true });
   }
 }

@@ -33,15 +33,15 @@ import { RunCache, sourceKey } from '../src/ingest/run-cache.ts';
 import { parseJunitStream } from '../src/ingest/junit-parser.ts';
 import { openshiftTestsJunit, operatorJunit, type JunitCase } from '../src/sample/junit.ts';
 import { buildIdFor } from '../src/sample/format.ts';
-import { startGcsTestServer } from '../test/support/gcs-test-server.ts';
+import { AS_OF_MS, DAY, HOUR } from '../test/support/constants.ts';
+import { forkGcsTestServer, serveInChildProcess } from '../test/support/gcs-server-process.ts';
 import { mulberry32 } from '../src/util/mulberry32.ts';
 
 const BUCKET = 'bench-bucket';
 const SIDECAR = '.gcsmeta.json';
 const SELF = fileURLToPath(import.meta.url);
-/** Runs start in the 10 days before this; the look-back window covers 14. */
-const END_MS = Date.parse('2026-11-28T06:00:00Z');
-const LOOKBACK = new Date(END_MS - 14 * 86_400_000);
+/** Runs start in the 10 days before AS_OF_MS; the look-back window covers 14. */
+const LOOKBACK = new Date(AS_OF_MS - 14 * DAY);
 
 interface TreeParams {
   runs: number;
@@ -72,18 +72,11 @@ function usage(cpu: NodeJS.CpuUsage): Usage {
   return { maxRssMb: process.resourceUsage().maxRSS / 1024, cpuSeconds: (used.user + used.system) / 1e6 };
 }
 
-
 // ---------------------------------------------------------------------------------------------------------------
 // Children
 
 async function serveChild(): Promise<void> {
-  const latencyMs = Number(process.argv[4] ?? 0);
-  const server = await startGcsTestServer({
-    root: process.argv[3]!,
-    bucket: BUCKET,
-    // Mimic a remote GCS: every response is held back this long.
-    ...(latencyMs > 0 ? { faults: () => ({ kind: 'slow' as const, delayMs: latencyMs }) } : {}),
-  });
+  const server = await serveInChildProcess(process.argv[3]!, BUCKET, Number(process.argv[4] ?? 0));
   let cpu = process.cpuUsage();
   process.on('message', (message: { type: string }) => {
     if (message.type === 'stats') {
@@ -99,8 +92,6 @@ async function serveChild(): Promise<void> {
       process.send?.({ type: 'reset' });
     }
   });
-  process.send?.({ type: 'ready', url: server.url });
-  process.on('disconnect', () => void server.close().then(() => process.exit(0)));
 }
 
 async function rawChild(args: { manifest: string }): Promise<void> {
@@ -249,28 +240,31 @@ async function main(): Promise<void> {
   const rounds = whole('rounds', values.rounds, 1);
   const latencyMs = whole('latency', values.latency, 0);
   const validation = values.validation === 'false' ? false : values.validation;
-  if (validation !== false && validation !== 'crc32c' && validation !== 'md5') throw new Error(`--validation must be crc32c, md5 or false, got "${values.validation}"`);
+  if (validation !== false && validation !== 'crc32c' && validation !== 'md5')
+    throw new Error(`--validation must be crc32c, md5 or false, got "${values.validation}"`);
 
   const base = values.dir ?? join(tmpdir(), 'ratchet-bench-ingest');
   const root = join(base, 'bucket');
   const manifest = ensureTree(base, root, params);
   const perRunMb = manifest.junitBytes / params.runs / 1e6;
-  console.log(`tree: ${params.runs} runs in ${params.jobs} jobs, ${params.cases} test cases per run, JUnit ${(manifest.junitBytes / 1e6).toFixed(0)} MB (${perRunMb.toFixed(2)} MB/run), at ${root}`);
+  console.log(
+    `tree: ${params.runs} runs in ${params.jobs} jobs, ${params.cases} test cases per run, JUnit ${(manifest.junitBytes / 1e6).toFixed(0)} MB (${perRunMb.toFixed(2)} MB/run), at ${root}`,
+  );
   warmPageCache(root);
 
-  const server = fork(SELF, ['serve', root, String(latencyMs)], { execArgv: process.execArgv });
+  const server = forkGcsTestServer(SELF, ['serve', root, String(latencyMs)]);
   try {
-    const url = await new Promise<string>((resolve, reject) => {
-      server.once('message', (message) => resolve((message as { url: string }).url));
-      server.once('exit', (code) => reject(new Error(`server process exited early with code ${code}`)));
-    });
+    const url = await server.url;
     console.log(`server: ${url} (own process), first-byte latency ${latencyMs} ms, validation ${validation}`);
 
     // Warm-up: the test server hashes each object on its first download (GCS keeps hashes in metadata).
     process.stdout.write('warm-up ingest… ');
     const warmCache = join(base, 'cache');
     rmSync(warmCache, { recursive: true, force: true });
-    await child<IngestResult>(['ingest', JSON.stringify({ url, cacheDir: warmCache, workers: autoWorkers, concurrency: DEFAULT_FETCH_CONCURRENCY, validation } satisfies IngestArgs)]);
+    await child<IngestResult>([
+      'ingest',
+      JSON.stringify({ url, cacheDir: warmCache, workers: autoWorkers, concurrency: DEFAULT_FETCH_CONCURRENCY, validation } satisfies IngestArgs),
+    ]);
     console.log('done');
 
     const probe = await cpuProbe();
@@ -286,10 +280,10 @@ async function main(): Promise<void> {
       for (const level of levels) {
         const cacheDir = join(base, 'cache');
         rmSync(cacheDir, { recursive: true, force: true });
-        await ask(server, 'reset');
+        await ask(server.child, 'reset');
         const args = JSON.stringify({ url, cacheDir, ...level, validation } satisfies IngestArgs);
         const result = await child<IngestResult>(['ingest', args]);
-        result.server = await ask<ServerStats>(server, 'stats');
+        result.server = await ask<ServerStats>(server.child, 'stats');
         result.cached = await child<CachedResult>(['cached', args]);
         result.raw = raw;
         checkIngest(result, params);
@@ -343,26 +337,31 @@ async function main(): Promise<void> {
     const rawCpuPerRun = b.result.raw!.usage.cpuSeconds / runs;
     console.log(
       `CPU per run: raw parse ${fmt(rawCpuPerRun * 1000, 1)} ms; ingest ${fmt((b.result.usage.cpuSeconds / runs) * 1000, 1)} ms client + ${fmt((b.result.server!.usage.cpuSeconds / runs) * 1000, 1)} ms server` +
-        ` -> on two free cores at most ${fmt(2 / cpuPerRun, 1)} runs/s, ${fmt(((2 / cpuPerRun) * rawCpuPerRun) * 100, 0)} % of raw`,
+        ` -> on two free cores at most ${fmt(2 / cpuPerRun, 1)} runs/s, ${fmt((2 / cpuPerRun) * rawCpuPerRun * 100, 0)} % of raw`,
     );
     console.log(`ratio ingest/raw (wall clock, same round): ${fmt(b.ratio * 100, 0)} % (target >= 80 %) ${b.ratio >= 0.8 ? 'MET' : 'NOT MET'}`);
 
     if (params.bigCases > 0) {
       console.log('');
-      const bigIngest = await child<BigResult>(['big', JSON.stringify({ url, run: manifest.bigRun, file: manifest.bigFile, fromDisk: false } satisfies BigArgs)]);
+      const bigIngest = await child<BigResult>([
+        'big',
+        JSON.stringify({ url, run: manifest.bigRun, file: manifest.bigFile, fromDisk: false } satisfies BigArgs),
+      ]);
       const bigRaw = await child<BigResult>(['big', JSON.stringify({ url, run: manifest.bigRun, file: manifest.bigFile, fromDisk: true } satisfies BigArgs)]);
       console.log(
         `big JUnit: ${params.bigCases} test cases, ${fmt(manifest.bigDecodedBytes / 1e6, 1)} MB decoded (${fmt(manifest.bigStoredBytes / 1e6, 1)} MB stored gzip-encoded)`,
       );
-      for (const [label, r] of [['through the server', bigIngest], ['raw from disk     ', bigRaw]] as const) {
+      for (const [label, r] of [
+        ['through the server', bigIngest],
+        ['raw from disk     ', bigRaw],
+      ] as const) {
         console.log(
           `  ${label}: ${fmt(r.seconds, 2)} s, ${fmt(r.bytes / 1e6 / r.seconds, 1)} MB/s, ${r.cases} tests, peak RSS ${fmt(r.usage.maxRssMb, 0)} MB (process at start ${fmt(r.baselineRssMb, 0)} MB)`,
         );
       }
     }
   } finally {
-    server.disconnect();
-    await new Promise((resolve) => server.once('exit', resolve));
+    await server.stop();
     if (!values.keep && values.dir === undefined) rmSync(base, { recursive: true, force: true });
   }
 }
@@ -439,7 +438,9 @@ function child<T>(args: string[]): Promise<T> {
     const proc = fork(SELF, args, { execArgv: process.execArgv });
     let result: T | undefined;
     proc.once('message', (message) => (result = message as T));
-    proc.once('exit', (code) => (code === 0 && result !== undefined ? resolve(result) : reject(new Error(`bench child "${args[0]}" exited with code ${code}`))));
+    proc.once('exit', (code) =>
+      code === 0 && result !== undefined ? resolve(result) : reject(new Error(`bench child "${args[0]}" exited with code ${code}`)),
+    );
   });
 }
 
@@ -481,7 +482,9 @@ function testNames(count: number): string[] {
   for (let i = 0; i < count; i++) {
     const area = AREAS[i % AREAS.length]!;
     const suite = i % 7 === 0 ? 'serial' : 'parallel';
-    names.push(`[sig-${area}][Feature:Component${i % 23}] ${area} controller should ${VERBS[i % VERBS.length]} for case ${i} within the timeout [Suite:openshift/conformance/${suite}]`);
+    names.push(
+      `[sig-${area}][Feature:Component${i % 23}] ${area} controller should ${VERBS[i % VERBS.length]} for case ${i} within the timeout [Suite:openshift/conformance/${suite}]`,
+    );
   }
   return names;
 }
@@ -493,7 +496,9 @@ function junitFor(names: string[], random: () => number): string {
     const seconds = Math.round(random() * 120_000) / 1000;
     if (roll < 0.08) cases.push({ name, seconds: 0, skipped: 'skipped: not supported on this platform' });
     else if (roll < 0.09) {
-      const failure = `fail [github.com/openshift/origin/test/extended/util/client.go:${Math.floor(random() * 900)}]: expected 3 replicas, got ${Math.floor(random() * 3)}\n` + 'Ginkgo exited with an error\n'.repeat(8);
+      const failure =
+        `fail [github.com/openshift/origin/test/extended/util/client.go:${Math.floor(random() * 900)}]: expected 3 replicas, got ${Math.floor(random() * 3)}\n` +
+        'Ginkgo exited with an error\n'.repeat(8);
       cases.push({ name, seconds, failure, systemOut: 'STEP: creating a namespace\nSTEP: waiting for pods\n'.repeat(6) });
       // openshift-tests retries failures: half pass the second time (a flake).
       if (random() < 0.5) cases.push({ name, seconds });
@@ -506,7 +511,13 @@ function ensureTree(base: string, root: string, params: TreeParams): Manifest {
   const manifestFile = join(base, 'manifest.json');
   if (existsSync(manifestFile)) {
     const existing = JSON.parse(readFileSync(manifestFile, 'utf8')) as Manifest;
-    if (existing.runs === params.runs && existing.cases === params.cases && existing.jobs === params.jobs && existing.bigCases === params.bigCases && existing.version === params.version) {
+    if (
+      existing.runs === params.runs &&
+      existing.cases === params.cases &&
+      existing.jobs === params.jobs &&
+      existing.bigCases === params.bigCases &&
+      existing.version === params.version
+    ) {
       return existing;
     }
   }
@@ -522,7 +533,7 @@ function ensureTree(base: string, root: string, params: TreeParams): Manifest {
     const jobIndex = i % params.jobs;
     const upgrade = jobIndex % 2 === 1;
     const job = `periodic-ci-openshift-release-main-nightly-4.22-e2e-aws-ovn${upgrade ? '-upgrade' : ''}-${String(jobIndex).padStart(2, '0')}`;
-    const startMs = END_MS - 3600_000 - Math.floor((i / params.runs) * 10 * 86_400_000);
+    const startMs = AS_OF_MS - HOUR - Math.floor((i / params.runs) * 10 * DAY);
     const buildId = buildIdFor(startMs - 60_000, i & 0xfff);
     const dir = join(root, 'logs', job, buildId);
     const stamp = new Date(startMs).toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
@@ -532,9 +543,18 @@ function ensureTree(base: string, root: string, params: TreeParams): Manifest {
     put(join(dir, 'finished.json'), JSON.stringify({ timestamp: start + 5400, passed: !failed, result: failed ? 'FAILURE' : 'SUCCESS', metadata: {} }));
     const prowjob = {
       kind: 'ProwJob',
-      metadata: { name: `pj-${i}`, annotations: { 'release.openshift.io/tag': `4.22.0-0.nightly-2026-11-${String(10 + (i % 18)).padStart(2, '0')}-010203` }, labels: { 'prow.k8s.io/job': job } },
+      metadata: {
+        name: `pj-${i}`,
+        annotations: { 'release.openshift.io/tag': `4.22.0-0.nightly-2026-11-${String(10 + (i % 18)).padStart(2, '0')}-010203` },
+        labels: { 'prow.k8s.io/job': job },
+      },
       spec: { type: 'periodic', job },
-      status: { state: failed ? 'failure' : 'success', startTime: new Date(startMs).toISOString(), completionTime: new Date(startMs + 5_400_000).toISOString(), build_id: buildId },
+      status: {
+        state: failed ? 'failure' : 'success',
+        startTime: new Date(startMs).toISOString(),
+        completionTime: new Date(startMs + 5_400_000).toISOString(),
+        build_id: buildId,
+      },
     };
     put(join(dir, 'prowjob.json'), JSON.stringify(prowjob));
     put(join(dir, 'podinfo.json'), JSON.stringify({ pod: { metadata: { name: `pod-${i}` } } }));
@@ -557,31 +577,61 @@ function ensureTree(base: string, root: string, params: TreeParams): Manifest {
         BackendDisruptions: Object.fromEntries(
           ['kube-api-new-connections', 'kube-api-reused-connections', 'openshift-api-new-connections', 'ingress-to-console-new-connections'].map((backend) => [
             backend,
-            { Name: backend, BackendName: backend, ConnectionType: backend.includes('reused') ? 'Reused' : 'New', DisruptedDuration: `${seconds}s`, DisruptionMessages: [] },
+            {
+              Name: backend,
+              BackendName: backend,
+              ConnectionType: backend.includes('reused') ? 'Reused' : 'New',
+              DisruptedDuration: `${seconds}s`,
+              DisruptionMessages: [],
+            },
           ]),
         ),
       });
     put(join(testDir, `backend-disruption_${stamp}.json`), disruption(Math.floor(random() * 5)));
     if (upgrade) put(join(testDir, `backend-disruption_${stamp}-upgrade.json`), disruption(Math.floor(random() * 9)));
-    put(join(testDir, `cluster-data_${stamp}.json`), JSON.stringify({ Release: '4.22', FromRelease: upgrade ? '4.21' : '', Platform: 'aws', Architecture: 'amd64', Network: 'ovn', Topology: 'ha', NetworkStack: 'IPv4', CloudRegion: 'us-east-1', CloudZone: 'us-east-1a', MasterNodesUpdated: upgrade ? 'Y' : 'N' }));
+    put(
+      join(testDir, `cluster-data_${stamp}.json`),
+      JSON.stringify({
+        Release: '4.22',
+        FromRelease: upgrade ? '4.21' : '',
+        Platform: 'aws',
+        Architecture: 'amd64',
+        Network: 'ovn',
+        Topology: 'ha',
+        NetworkStack: 'IPv4',
+        CloudRegion: 'us-east-1',
+        CloudZone: 'us-east-1a',
+        MasterNodesUpdated: upgrade ? 'Y' : 'N',
+      }),
+    );
     put(join(testDir, `e2e-events_${stamp}.json`), filler);
   }
 
   // The big file, under big/ so that the main ingest (logs/, pr-logs/) does not see it.
   const bigJob = 'periodic-ci-openshift-release-main-nightly-4.22-e2e-aws-ovn-big';
-  const bigBuild = buildIdFor(END_MS - 7200_000);
+  const bigBuild = buildIdFor(AS_OF_MS - 2 * HOUR);
   const bigPath = `logs/${bigJob}/${bigBuild}/`;
   const bigDir = join(root, 'big', bigPath);
-  put(join(bigDir, 'started.json'), JSON.stringify({ timestamp: Math.floor((END_MS - 7200_000) / 1000) }));
-  put(join(bigDir, 'finished.json'), JSON.stringify({ timestamp: Math.floor(END_MS / 1000), passed: true, result: 'SUCCESS' }));
+  put(join(bigDir, 'started.json'), JSON.stringify({ timestamp: Math.floor((AS_OF_MS - 2 * HOUR) / 1000) }));
+  put(join(bigDir, 'finished.json'), JSON.stringify({ timestamp: Math.floor(AS_OF_MS / 1000), passed: true, result: 'SUCCESS' }));
   const bigFile = join(bigDir, 'artifacts/e2e/openshift-e2e-test/artifacts/junit/junit_e2e__20261128-040000.xml');
   let bigDecodedBytes = 0;
   // Longer names than the runs': real 100,000-case files (all suites of a payload) run to 30 MB and more.
-  const bigNames = testNames(params.bigCases).map((name) => `${name} [Late][Feature:ClusterUpgrade][apigroup:config.openshift.io][Skipped:Disconnected] should not regress`);
+  const bigNames = testNames(params.bigCases).map(
+    (name) => `${name} [Late][Feature:ClusterUpgrade][apigroup:config.openshift.io][Skipped:Disconnected] should not regress`,
+  );
   if (params.bigCases > 0) bigDecodedBytes = put(bigFile, junitFor(bigNames, random), true);
   const bigStoredBytes = params.bigCases > 0 ? readFileSync(bigFile).length : 0;
 
-  const manifest: Manifest = { ...params, junitFiles, junitBytes, bigFile, bigRun: { job: bigJob, buildId: bigBuild, path: bigPath }, bigDecodedBytes, bigStoredBytes };
+  const manifest: Manifest = {
+    ...params,
+    junitFiles,
+    junitBytes,
+    bigFile,
+    bigRun: { job: bigJob, buildId: bigBuild, path: bigPath },
+    bigDecodedBytes,
+    bigStoredBytes,
+  };
   writeFileSync(manifestFile, JSON.stringify(manifest));
   console.log(`done in ${((performance.now() - started) / 1000).toFixed(1)} s`);
   return manifest;
@@ -594,5 +644,4 @@ else if (mode === 'raw') await rawChild(JSON.parse(process.argv[3]!) as { manife
 else if (mode === 'ingest') await ingestChild(JSON.parse(process.argv[3]!) as IngestArgs);
 else if (mode === 'cached') await cachedChild(JSON.parse(process.argv[3]!) as IngestArgs);
 else if (mode === 'big') await bigChild(JSON.parse(process.argv[3]!) as BigArgs);
-
 else await main();

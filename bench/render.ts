@@ -24,7 +24,9 @@ import { makeLargeSnapshot } from '../test/fixtures/snapshots/make-large.ts';
 const TARGET_SECONDS = 60;
 const TARGET_MB = 20;
 
-const { values } = parseArgs({ options: { jobs: { type: 'string', default: '300' }, tests: { type: 'string', default: '10000' }, listed: { type: 'string', default: '0.3' } } });
+const { values } = parseArgs({
+  options: { jobs: { type: 'string', default: '300' }, tests: { type: 'string', default: '10000' }, listed: { type: 'string', default: '0.3' } },
+});
 const jobs = Number(values.jobs);
 const tests = Number(values.tests);
 const listed = Number(values.listed);
@@ -49,7 +51,9 @@ async function bytesUnder(dir: string, filter: (rel: string) => boolean = () => 
 const root = await mkdtemp(path.join(os.tmpdir(), 'ratchet-bench-'));
 const paths = { snapshots: path.join(root, 'snapshots'), archive: path.join(root, 'archive'), site: path.join(root, 'site'), cache: path.join(root, 'cache') };
 try {
-  console.log(`bench/render: ${jobs} jobs, ${tests} tests (${Math.round(listed * 100)}% failed or flaked and are listed; regressed tests and the worst of the rest get a page, up to ${maxTestPages()})`);
+  console.log(
+    `bench/render: ${jobs} jobs, ${tests} tests (${Math.round(listed * 100)}% failed or flaked and are listed; regressed tests and the worst of the rest get a page, up to ${maxTestPages()})`,
+  );
   const ids: string[] = [];
   for (const [i, asOf] of ['2026-11-27T06:00:00Z', '2026-11-28T06:00:00Z'].entries()) {
     const t = performance.now();
@@ -59,7 +63,9 @@ try {
     await writeFile(path.join(dir, 'snapshot.json'), serializeSnapshot(snapshot));
     ids.push(snapshot.id);
     const size = (await stat(path.join(dir, 'snapshot.json'))).size;
-    console.log(`  snapshot ${snapshot.id}: ${snapshot.jobs.length} jobs, ${snapshot.tests.length} listed tests, ${snapshot.regressions?.tests.length ?? 0} test regressions, ${snapshot.disruption?.length ?? 0} disruption cells; ${MB(size)} of JSON, made in ${s(performance.now() - t)}`);
+    console.log(
+      `  snapshot ${snapshot.id}: ${snapshot.jobs.length} jobs, ${snapshot.tests.length} listed tests, ${snapshot.regressions?.tests.length ?? 0} test regressions, ${snapshot.disruption?.length ?? 0} disruption cells; ${MB(size)} of JSON, made in ${s(performance.now() - t)}`,
+    );
   }
 
   // First build: only the older snapshot exists yet.
@@ -69,7 +75,7 @@ try {
   await import('node:fs/promises').then((fs) => fs.rename(path.join(paths.snapshots, newer), path.join(newerDir, newer)));
   const results: { label: string; report: BuildReport; added: number; tree: { bytes: number; gzip: number; files: number } }[] = [];
   let before = 0;
-  for (const label of ['first snapshot into an empty site', 'next day\'s snapshot added to the history']) {
+  for (const label of ['first snapshot into an empty site', "next day's snapshot added to the history"]) {
     if (results.length === 1) await import('node:fs/promises').then((fs) => fs.rename(path.join(newerDir, newer), path.join(paths.snapshots, newer)));
     const report = await buildSite(paths, { base: '/ratchet/', site: 'https://example.github.io', quiet: true });
     const after = (await bytesUnder(paths.site)).bytes;
@@ -85,10 +91,16 @@ try {
     const over = report.ms.total / 1000 > TARGET_SECONDS || added / 1e6 > TARGET_MB;
     ok &&= !over;
     console.log(`\n  ${label} (${id}):`);
-    console.log(`    render time   ${s(report.ms.total)}  (astro ${s(report.ms.astro)}, archive ${s(report.ms.archive)}, assemble ${s(report.ms.assemble)}, search index ${s(report.ms.search)})   target < ${TARGET_SECONDS} s`);
+    console.log(
+      `    render time   ${s(report.ms.total)}  (astro ${s(report.ms.astro)}, archive ${s(report.ms.archive)}, assemble ${s(report.ms.assemble)}, search index ${s(report.ms.search)})   target < ${TARGET_SECONDS} s`,
+    );
     console.log(`    added to site ${MB(added)}   target < ${TARGET_MB} MB`);
     console.log(`    snapshot tree ${MB(tree.bytes)} in ${tree.files} files (${MB(tree.gzip)} gzipped, as served), search records ${report.searchRecords}`);
-    console.log(`    site total    ${MB(report.bytes)} in ${report.files} files; staged by Astro: ${Object.entries(report.staged.snapshots).map(([k, v]) => `${v} files for ${k}`).join(', ')}, ${report.staged.moving} moving`);
+    console.log(
+      `    site total    ${MB(report.bytes)} in ${report.files} files; staged by Astro: ${Object.entries(report.staged.snapshots)
+        .map(([k, v]) => `${v} files for ${k}`)
+        .join(', ')}, ${report.staged.moving} moving`,
+    );
   }
   const latest = path.join(paths.site, 'snapshots', results[1]!.report.rendered[0]!);
   const byKind = new Map<string, number>();
@@ -105,7 +117,9 @@ try {
   const rest = [...byKind].filter(([k]) => !k.startsWith('tests/*/')).reduce((n, [, b]) => n + b, 0);
   const fits = Math.max(0, Math.floor((TARGET_MB * 1e6 - rest) / perTest));
   console.log(`\n  per test page ${(perTest / 1000).toFixed(1)} kB (page and its test.json.gz), everything else ${MB(rest)}:`);
-  console.log(`  the ${TARGET_MB} MB target holds with up to ${fits} test pages (${((fits / tests) * 100).toFixed(1)}% of ${tests} tests); this model has ${testPages}`);
+  console.log(
+    `  the ${TARGET_MB} MB target holds with up to ${fits} test pages (${((fits / tests) * 100).toFixed(1)}% of ${tests} tests); this model has ${testPages}`,
+  );
   console.log(`\nbench/render: ${ok ? 'within' : 'OVER'} the targets (< ${TARGET_SECONDS} s, < ${TARGET_MB} MB per snapshot)`);
   process.exitCode = ok ? 0 : 1;
 } finally {

@@ -47,9 +47,15 @@ const parts = [
   { label: 'the default with ratchet.openP = 0.05 (hysteresis as before)', options: { rules: { ...defaults, ratchet: { ...defaults.ratchet, openP: 0.05 } } } },
 ];
 const partDrops = [drops[2]!, drops[3]!];
-const ablation = parts.map((p) => ({ label: p.label, rates: measureErrorRates({ ...common, ...p.options, sampleRuns: [20, 50], drops: partDrops, reports: 20 }) }));
+const ablation = parts.map((p) => ({
+  label: p.label,
+  rates: measureErrorRates({ ...common, ...p.options, sampleRuns: [20, 50], drops: partDrops, reports: 20 }),
+}));
 // The length of the recent window.
-const lengths = [1, 2, 3, 4].map((days) => ({ days, rates: measureErrorRates({ ...common, recentDays: days, sampleRuns: [20, 50], drops: partDrops, reports: 20 }) }));
+const lengths = [1, 2, 3, 4].map((days) => ({
+  days,
+  rates: measureErrorRates({ ...common, recentDays: days, sampleRuns: [20, 50], drops: partDrops, reports: 20 }),
+}));
 // A drop in one of the two jobs of a variant group (N runs per job): the pooled cell halves it.
 const confinedDrops = [{ from: 0.99, to: 0.7 }, drops[3]!];
 const twoJobs = { ...common, jobsPerGroup: 2, stableGroups: 2500, sampleRuns: [10, 20, 50], drops: confinedDrops, reports: 20 };
@@ -57,11 +63,17 @@ const withJobCells = measureErrorRates(twoJobs);
 const withoutJobCells = measureErrorRates({ ...twoJobs, jobCells: false });
 // The drop floor for tests that almost never failed only binds in large cells: 200 runs a week
 // (a variant group of several busy jobs) against 1,000 basis runs.
-const floorDrops = [{ from: 0.999, to: 0.97 }, { from: 0.95, to: 0.9 }];
+const floorDrops = [
+  { from: 0.999, to: 0.97 },
+  { from: 0.95, to: 0.9 },
+];
 const floorOptions = { ...common, sampleRuns: [200], basisRuns: 1000, drops: floorDrops, stableGroups: 3000, reports: 6, horizon: 7 };
 const floors = [
   { label: `floor ${defaults.ratchet.stableMinDrop}–${defaults.ratchet.minDrop} points (default)`, rates: measureErrorRates(floorOptions) },
-  { label: `floor ${defaults.ratchet.minDrop} points for every test`, rates: measureErrorRates({ ...floorOptions, rules: { ...defaults, ratchet: { ...defaults.ratchet, stableMinDrop: defaults.ratchet.minDrop } } }) },
+  {
+    label: `floor ${defaults.ratchet.minDrop} points for every test`,
+    rates: measureErrorRates({ ...floorOptions, rules: { ...defaults, ratchet: { ...defaults.ratchet, stableMinDrop: defaults.ratchet.minDrop } } }),
+  },
 ];
 // No dropped cells at all: the false discovery rate is then the chance of any false alarm.
 const quiet = measureErrorRates({ ...common, drops: [drops[0]!], regressedGroups: 0, reports: 20 });
@@ -73,13 +85,13 @@ const dropText = (d: Drop): string => `${+(d.from * 100).toFixed(1)} → ${+(d.t
 const delay = (m: ModeDetection): string => `${m.medianDelay === null ? `> ${m.foundBy.length}` : m.medianDelay} d (${pct(m.foundBy[m.foundBy.length - 1]!)})`;
 
 function falseAlarms(rates: ErrorRates): string[] {
-  const rows = ['| mode | ' + rates.falseAlarms.map((r) => `N = ${r.sampleRuns}`).join(' | ') + ' |', '|---|' + rates.falseAlarms.map(() => '---:').join('|') + '|'];
-  rows.push('| ratchet (default) | ' + rates.falseAlarms.map((r) => per10k(r.ratchet)).join(' | ') + ' |');
-  rows.push('| compatible (sippy) | ' + rates.falseAlarms.map((r) => per10k(r.compatible)).join(' | ') + ' |');
-  rows.push('| aggregator table (one payload, exact) | ' + rates.falseAlarms.map((r) => per10k(r.aggregator)).join(' | ') + ' |');
-  rows.push('| *share of flagged cells that are stable: ratchet* | ' + rates.falseAlarms.map((r) => pct(r.fdr.ratchet)).join(' | ') + ' |');
-  rows.push('| *… ratchet, new verdicts only (without hysteresis)* | ' + rates.falseAlarms.map((r) => pct(r.fdrStrict)).join(' | ') + ' |');
-  rows.push('| *share of flagged cells that are stable: compatible* | ' + rates.falseAlarms.map((r) => pct(r.fdr.compatible)).join(' | ') + ' |');
+  const rows = [`| mode | ${rates.falseAlarms.map((r) => `N = ${r.sampleRuns}`).join(' | ')} |`, `|---|${rates.falseAlarms.map(() => '---:').join('|')}|`];
+  rows.push(`| ratchet (default) | ${rates.falseAlarms.map((r) => per10k(r.ratchet)).join(' | ')} |`);
+  rows.push(`| compatible (sippy) | ${rates.falseAlarms.map((r) => per10k(r.compatible)).join(' | ')} |`);
+  rows.push(`| aggregator table (one payload, exact) | ${rates.falseAlarms.map((r) => per10k(r.aggregator)).join(' | ')} |`);
+  rows.push(`| *share of flagged cells that are stable: ratchet* | ${rates.falseAlarms.map((r) => pct(r.fdr.ratchet)).join(' | ')} |`);
+  rows.push(`| *… ratchet, new verdicts only (without hysteresis)* | ${rates.falseAlarms.map((r) => pct(r.fdrStrict)).join(' | ')} |`);
+  rows.push(`| *share of flagged cells that are stable: compatible* | ${rates.falseAlarms.map((r) => pct(r.fdr.compatible)).join(' | ')} |`);
   return rows;
 }
 
@@ -110,29 +122,33 @@ function variants(list: Array<{ label: string; rates: ErrorRates }>): string[] {
   for (const { label, rates } of list) {
     for (const d of rates.detection) {
       const fa = rates.falseAlarms.find((f) => f.sampleRuns === d.sampleRuns)!;
-      rows.push(`| ${label} | ${d.sampleRuns} | ${per10k(fa.ratchet)} | ${pct(fa.fdr.ratchet)} | ${dropText(d.drop)} | ${pct(d.ratchet.flagged[2]!)} | ${pct(d.ratchet.flagged[6]!)} | ${delay(d.ratchet)} |`);
+      rows.push(
+        `| ${label} | ${d.sampleRuns} | ${per10k(fa.ratchet)} | ${pct(fa.fdr.ratchet)} | ${dropText(d.drop)} | ${pct(d.ratchet.flagged[2]!)} | ${pct(d.ratchet.flagged[6]!)} | ${delay(d.ratchet)} |`,
+      );
     }
   }
   return rows;
 }
 
 function confined(): string[] {
-  const rows = [
-    '| drop in one job | N per job | ratchet with job cells (default) | ratchet, variant cells only | compatible |',
-    '|---|---:|---:|---:|---:|',
-  ];
+  const rows = ['| drop in one job | N per job | ratchet with job cells (default) | ratchet, variant cells only | compatible |', '|---|---:|---:|---:|---:|'];
   withJobCells.detection.forEach((d, i) => {
     const w = withoutJobCells.detection[i]!;
-    rows.push(`| ${dropText(d.drop)} | ${d.sampleRuns} | ${pct(d.ratchet.flagged[6]!)}, ${delay(d.ratchet)} | ${pct(w.ratchet.flagged[6]!)}, ${delay(w.ratchet)} | ${pct(d.compatible.flagged[6]!)}, ${delay(d.compatible)} |`);
+    rows.push(
+      `| ${dropText(d.drop)} | ${d.sampleRuns} | ${pct(d.ratchet.flagged[6]!)}, ${delay(d.ratchet)} | ${pct(w.ratchet.flagged[6]!)}, ${delay(w.ratchet)} | ${pct(d.compatible.flagged[6]!)}, ${delay(d.compatible)} |`,
+    );
   });
   rows.push('');
-  rows.push('False alarms per 10,000 stable groups (any of their cells flagged), and in brackets the share of flagged groups that are stable: ' +
-    withJobCells.falseAlarms
-      .map((f, i) => {
-        const w = withoutJobCells.falseAlarms[i]!;
-        return `N = ${f.sampleRuns}: ${per10k(f.ratchet)} (${pct(f.fdr.ratchet)}; new verdicts only ${pct(f.fdrStrict)}; per flagged cell ${pct(f.fdrRows)}) with job cells, ${per10k(w.ratchet)} (${pct(w.fdr.ratchet)}; ${pct(w.fdrStrict)}; ${pct(w.fdrRows)}) without, ${per10k(f.compatible)} (${pct(f.fdr.compatible)}) compatible`;
-      })
-      .join('; ') + '.');
+  rows.push(
+    'False alarms per 10,000 stable groups (any of their cells flagged), and in brackets the share of flagged groups that are stable: ' +
+      withJobCells.falseAlarms
+        .map((f, i) => {
+          const w = withoutJobCells.falseAlarms[i]!;
+          return `N = ${f.sampleRuns}: ${per10k(f.ratchet)} (${pct(f.fdr.ratchet)}; new verdicts only ${pct(f.fdrStrict)}; per flagged cell ${pct(f.fdrRows)}) with job cells, ${per10k(w.ratchet)} (${pct(w.fdr.ratchet)}; ${pct(w.fdrStrict)}; ${pct(w.fdrRows)}) without, ${per10k(f.compatible)} (${pct(f.fdr.compatible)}) compatible`;
+        })
+        .join('; ') +
+      '.',
+  );
   return rows;
 }
 
@@ -155,7 +171,8 @@ const lines = [
   ...falseAlarms(same),
   '',
   'With no dropped cells in the report at all (20 reports), false alarms per 10,000 stable cells per snapshot: ' +
-    quiet.falseAlarms.map((f) => `N = ${f.sampleRuns}: ratchet ${per10k(f.ratchet)}, compatible ${per10k(f.compatible)}`).join('; ') + '.',
+    quiet.falseAlarms.map((f) => `N = ${f.sampleRuns}: ratchet ${per10k(f.ratchet)}, compatible ${per10k(f.compatible)}`).join('; ') +
+    '.',
   '',
   'Share of the dropped cells flagged in the snapshot 3 and 7 days after the drop started (day 7: the drop fills the current window):',
   '',

@@ -140,16 +140,6 @@ export function aggregatorFailProbability(n: number, historyRate: number, rate: 
   return required === 0 ? 0 : binomialCdf(required - 1, n, rate);
 }
 
-/**
- * One job's runs of one test on a timeline: runs evenly spaced, N per 7 days, from far enough back
- * that the basis window is full on day 1, to the horizon. Time 0 is the start of the drop; a run
- * at time t works with probability `before` for t < 0 and `after` from then on. `failed[j]` counts
- * the failures among runs 0 … j − 1, so any window's counts are two lookups.
- */
-interface Timeline {
-  failed: Int32Array;
-}
-
 interface Geometry {
   /** Days between runs. */
   step: number;
@@ -164,6 +154,12 @@ function geometry(n: number, m: number, horizon: number): Geometry {
   return { step, start, length: Math.ceil((horizon - start) / step) + 1 };
 }
 
+/**
+ * One job's runs of one test on a timeline: runs evenly spaced, N per 7 days, from far enough back
+ * that the basis window is full on day 1, to the horizon. Time 0 is the start of the drop; a run
+ * at time t works with probability `before` for t < 0 and `after` from then on. `into[j]` counts
+ * the failures among runs 0 … j − 1, so any window's counts are two lookups.
+ */
 function drawTimeline(rng: () => number, g: Geometry, before: number, after: number, into: Int32Array): void {
   into[0] = 0;
   for (let j = 0; j < g.length; j++) {
@@ -313,8 +309,14 @@ export function measureErrorRates(options: ErrorRateOptions): ErrorRates {
             if (st) today.strict++;
             if (st && k < options.stableGroups) today.strictFalse++;
             if (k < options.stableGroups) {
-              if (r) (flagged.ratchet++, today.ratchetFalse++);
-              if (c) (flagged.compatible++, today.compatibleFalse++);
+              if (r) {
+                flagged.ratchet++;
+                today.ratchetFalse++;
+              }
+              if (c) {
+                flagged.compatible++;
+                today.compatibleFalse++;
+              }
               continue;
             }
             const index = report * options.regressedGroups + (k - options.stableGroups);

@@ -26,8 +26,10 @@ if (!existsSync(bucket) || !existsSync(stampFile) || readFileSync(stampFile, 'ut
   rmSync(bucket, { recursive: true, force: true });
   const started = Date.now();
   const result = await generateSample(bucket);
-  writeFileSync(stampFile, stamp + '\n');
-  console.log(`sample: generated ${result.runs} runs, ${result.files} files (${(result.bytes / 1e6).toFixed(1)} MB) in ${bucket} in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+  writeFileSync(stampFile, `${stamp}\n`);
+  console.log(
+    `sample: generated ${result.runs} runs, ${result.files} files (${(result.bytes / 1e6).toFixed(1)} MB) in ${bucket} in ${((Date.now() - started) / 1000).toFixed(1)} s`,
+  );
 }
 
 const code = await main(['run', '--config', path.join(sampleDir, 'ratchet.config.json'), ...process.argv.slice(2)]);

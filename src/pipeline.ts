@@ -28,7 +28,7 @@ export interface StageIO {
 }
 
 /** Open the plan's source; `deadline` (epoch ms) also stops the GCS client's own retries. */
-export async function openPlannedSource(plan: RunPlan, deadline?: number): Promise<BucketSource> {
+async function openPlannedSource(plan: RunPlan, deadline?: number): Promise<BucketSource> {
   const { location, gcsEndpoint, requestTimeoutMs, retries } = plan.source;
   if (location === null) throw new UsageError('no source: pass --source <dir | gs://bucket[/prefix]> or set "source" in the config');
   return openSource(location, {
@@ -65,7 +65,9 @@ export async function fetchStage(plan: RunPlan, io: StageIO = {}): Promise<Fetch
     const previous = await cache.readFetchReport();
     const report = await fetchRuns({
       // Edges hold only while the window does not reach further back than it did last time.
-      ...(previous?.edges && previous.source === source.description && Date.parse(previous.lookbackStart) <= start.getTime() ? { previousEdges: previous.edges } : {}),
+      ...(previous?.edges && previous.source === source.description && Date.parse(previous.lookbackStart) <= start.getTime()
+        ? { previousEdges: previous.edges }
+        : {}),
       source,
       cache,
       selection: plan.jobs,
@@ -119,7 +121,11 @@ async function previousSnapshot(dir: string, asOf: Date, problems: Problem[]): P
     try {
       return await readSnapshot(snapshotFile(dir, other));
     } catch (error) {
-      problems.push({ object: `snapshots/${other}/snapshot.json`, kind: 'parse', reason: `could not be read: ${(error as Error).message}; regressions are compared with an older snapshot instead` });
+      problems.push({
+        object: `snapshots/${other}/snapshot.json`,
+        kind: 'parse',
+        reason: `could not be read: ${(error as Error).message}; regressions are compared with an older snapshot instead`,
+      });
     }
   }
   return null;
@@ -130,7 +136,9 @@ async function readDisruptionHistory(file: string): Promise<HistoricalRecord[]> 
   try {
     json = JSON.parse(await readFile(file, 'utf8'));
   } catch (error) {
-    throw new UsageError(`disruption.historicalBasis ${file} could not be read: ${(error as Error).message}; point it at origin's query_results.json or remove the setting`);
+    throw new UsageError(
+      `disruption.historicalBasis ${file} could not be read: ${(error as Error).message}; point it at origin's query_results.json or remove the setting`,
+    );
   }
   try {
     return parseHistoricalDisruption(json, file);

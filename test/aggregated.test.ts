@@ -8,11 +8,9 @@ import { analyze } from '../src/analysis/analyze.ts';
 import { testId } from '../src/analysis/test-summary.ts';
 import type { RunRecord, TestResult } from '../src/ingest/run-record.ts';
 import { aggregatedTestVerdict, benjaminiHochberg, fisherGreater } from '../src/analysis/stats/index.ts';
-import { runRecord } from './support/run-records.ts';
-import { analysisPlan } from './support/plans.ts';
+import { analysisInput, runRecord } from './support/run-records.ts';
+import { AS_OF_MS, DAY, HOUR } from './support/constants.ts';
 
-const DAY = 86_400_000;
-const AS_OF = Date.parse('2026-11-28T06:00:00Z');
 const JOB = 'periodic-ci-openshift-release-main-nightly-4.22-e2e-gcp-ovn-upgrade';
 const PAYLOAD = '4.22.0-0.nightly-2026-11-27-101010';
 const SMALL_PAYLOAD = '4.22.0-0.nightly-2026-11-26-090909';
@@ -36,24 +34,32 @@ function records(): RunRecord[] {
   const out: RunRecord[] = [];
   // History: 40 runs in the basis window; BROKEN failed once, WOBBLY four times.
   for (let i = 0; i < 40; i++) {
-    out.push(run(AS_OF - 13 * DAY + i * 3_600_000 * 3, { [BROKEN]: i === 5 ? 'fail' : 'pass', [WOBBLY]: i % 10 === 0 ? 'fail' : 'pass', [FINE]: 'pass', [SKIPPED]: 'skip' }));
+    out.push(
+      run(AS_OF_MS - 13 * DAY + i * HOUR * 3, {
+        [BROKEN]: i === 5 ? 'fail' : 'pass',
+        [WOBBLY]: i % 10 === 0 ? 'fail' : 'pass',
+        [FINE]: 'pass',
+        [SKIPPED]: 'skip',
+      }),
+    );
   }
   // The payload: ten runs; BROKEN fails in six, WOBBLY in two (one more flakes), SKIPPED never runs.
   for (let i = 0; i < 10; i++) {
-    out.push(run(AS_OF - 2 * DAY + i * 3_600_000, { [BROKEN]: i < 6 ? 'fail' : 'pass', [WOBBLY]: i < 2 ? 'fail' : i === 2 ? 'flake' : 'pass', [FINE]: 'pass', [SKIPPED]: 'skip' }, PAYLOAD));
+    out.push(
+      run(
+        AS_OF_MS - 2 * DAY + i * HOUR,
+        { [BROKEN]: i < 6 ? 'fail' : 'pass', [WOBBLY]: i < 2 ? 'fail' : i === 2 ? 'flake' : 'pass', [FINE]: 'pass', [SKIPPED]: 'skip' },
+        PAYLOAD,
+      ),
+    );
   }
   // Three runs of another payload: too few to aggregate.
-  for (let i = 0; i < 3; i++) out.push(run(AS_OF - 3 * DAY + i * 3_600_000, { [BROKEN]: 'fail', [FINE]: 'pass' }, SMALL_PAYLOAD));
+  for (let i = 0; i < 3; i++) out.push(run(AS_OF_MS - 3 * DAY + i * HOUR, { [BROKEN]: 'fail', [FINE]: 'pass' }, SMALL_PAYLOAD));
   return out;
 }
 
 async function snapshot() {
-  return analyze({
-    runs: records(),
-    plan: analysisPlan(AS_OF),
-    source: 'aggregated',
-    bucket: 'test-platform-results',
-  });
+  return analyze(analysisInput(records()));
 }
 
 describe('aggregated runs', () => {
@@ -73,7 +79,13 @@ describe('aggregated runs', () => {
     const historyWorking = 39;
     expect(broken.history).toMatchObject({ runs: historyRuns, working: historyWorking });
     const expected = aggregatedTestVerdict({ attempts: 10, passes: 4, failures: 6, skips: 0, historicalWorkingPercent: (100 * historyWorking) / historyRuns });
-    expect(broken.aggregator).toMatchObject({ verdict: expected.verdict, rule: expected.rule, required: expected.required, tableRequired: expected.tableRequired, workingPercent: expected.workingPercent });
+    expect(broken.aggregator).toMatchObject({
+      verdict: expected.verdict,
+      rule: expected.rule,
+      required: expected.required,
+      tableRequired: expected.tableRequired,
+      workingPercent: expected.workingPercent,
+    });
     expect(broken.aggregator.verdict).toBe('fail');
     expect(broken.testId).toBe(testId('openshift-tests', BROKEN));
   });

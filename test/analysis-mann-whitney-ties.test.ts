@@ -25,7 +25,7 @@ function bruteForce(x: number[], y: number[]): number {
     if (bits !== n1) continue;
     const a: number[] = [];
     const b: number[] = [];
-    pooled.forEach((v, i) => ((mask >> i) & 1 ? a : b).push(v));
+    for (const [i, v] of pooled.entries()) ((mask >> i) & 1 ? a : b).push(v);
     total++;
     if (uOf(a, b) >= observed - 1e-9) hits++;
   }

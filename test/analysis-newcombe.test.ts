@@ -18,13 +18,19 @@ describe('newcombeInterval', () => {
 
   it('always contains the observed difference and stays within [-1, 1]', () => {
     fc.assert(
-      fc.property(fc.integer({ min: 1, max: 300 }), fc.integer({ min: 1, max: 300 }), fc.double({ min: 0, max: 1, noNaN: true }), fc.double({ min: 0, max: 1, noNaN: true }), (n1, n2, a, b) => {
-        const x1 = Math.floor(a * n1);
-        const x2 = Math.floor(b * n2);
-        const [l, u] = newcombeInterval(x1, n1, x2, n2);
-        const d = x1 / n1 - x2 / n2;
-        return l <= d + 1e-12 && d <= u + 1e-12 && l >= -1 - 1e-12 && u <= 1 + 1e-12;
-      }),
+      fc.property(
+        fc.integer({ min: 1, max: 300 }),
+        fc.integer({ min: 1, max: 300 }),
+        fc.double({ min: 0, max: 1, noNaN: true }),
+        fc.double({ min: 0, max: 1, noNaN: true }),
+        (n1, n2, a, b) => {
+          const x1 = Math.floor(a * n1);
+          const x2 = Math.floor(b * n2);
+          const [l, u] = newcombeInterval(x1, n1, x2, n2);
+          const d = x1 / n1 - x2 / n2;
+          return l <= d + 1e-12 && d <= u + 1e-12 && l >= -1 - 1e-12 && u <= 1 + 1e-12;
+        },
+      ),
     );
   });
 

@@ -7,11 +7,10 @@ import { describe, expect, it } from 'vitest';
 import { analyze } from '../src/analysis/analyze.ts';
 import type { RunRecord, Variants } from '../src/ingest/run-record.ts';
 import { variantKey } from '../src/ingest/variants.ts';
-import { runRecord } from './support/run-records.ts';
 import { analysisPlan } from './support/plans.ts';
+import { analysisInput, runRecord } from './support/run-records.ts';
+import { AS_OF, AS_OF_MS, DAY } from './support/constants.ts';
 
-const DAY = 86_400_000;
-const AS_OF = Date.parse('2026-11-28T06:00:00Z');
 const AWS: Variants = { platform: 'aws', network: 'ovn', architecture: 'amd64', topology: 'ha', installer: 'ipi', release: '4.22', aggregated: false };
 const GCP: Variants = { ...AWS, platform: 'gcp' };
 const NAME = '[sig-cli] oc works [Suite:openshift/conformance/parallel]';
@@ -20,7 +19,7 @@ let build = 1_500_000_000_000_000_000n;
 function run(job: string, variants: Variants, daysAgo: number, result: RunRecord['result'], testStatus: 'pass' | 'fail' = 'pass'): RunRecord {
   build += 1n;
   const buildId = String(build);
-  const t = AS_OF - daysAgo * DAY;
+  const t = AS_OF_MS - daysAgo * DAY;
   return runRecord(job, buildId, t, {
     ...(result === 'pending' ? { finished: null } : {}),
     result,
@@ -29,8 +28,6 @@ function run(job: string, variants: Variants, daysAgo: number, result: RunRecord
     tests: result === 'pending' ? [] : [{ suite: 'openshift-tests', name: NAME, status: testStatus, durationSec: 1 }],
   });
 }
-
-const thresholds = { passing: 0.8, failing: 0.5, flatDelta: 2, minTestRuns: 1 };
 
 describe('variant groups', () => {
   it('pools runs of equal variants across jobs and counts each result', async () => {
@@ -42,7 +39,7 @@ describe('variant groups', () => {
       run('job-b', AWS, 9, 'success'),
       run('job-c', GCP, 10, 'success'),
     ];
-    const s = await analyze({ runs, plan: analysisPlan(AS_OF), source: 't', bucket: 'b' });
+    const s = await analyze(analysisInput(runs));
     const aws = s.variantGroups!.find((g) => g.variantKey === variantKey(AWS))!;
     expect(aws.jobs).toEqual(['job-a', 'job-b']);
     expect(aws.current).toMatchObject({ runs: 4, success: 2, failure: 1, aborted: 1 });
@@ -63,17 +60,17 @@ describe('a basis window longer than the previous window', () => {
       ...Array.from({ length: 10 }, (_, i) => run('job-a', AWS, 15 + i, 'success')), // only in the 21-day basis
     ];
     // The recent window would rest this verdict on the last 3 days; this test is about the basis window.
-    const s = await analyze({ runs, plan: analysisPlan(AS_OF, { regressions: { basis: '21d', recent: false } }), source: 't', bucket: 'b' });
+    const s = await analyze(analysisInput(runs, { config: { regressions: { basis: '21d', recent: false } } }));
     expect(s.coverage.runsRead).toBe(20);
     expect(s.jobs[0]!.previous.runs).toBe(0);
-    expect(s.regressions!.settings.basisWindow.start).toBe(new Date(AS_OF - 28 * DAY).toISOString());
+    expect(s.regressions!.settings.basisWindow.start).toBe(new Date(AS_OF_MS - 28 * DAY).toISOString());
     const r = s.regressions!.tests.find((t) => t.mode === 'ratchet')!;
     expect(r.basis).toMatchObject({ runs: 10, passes: 10 });
     expect(r.sample).toMatchObject({ runs: 10, failures: 6 });
   });
 
   it('makes the fetch look back far enough', () => {
-    expect(analysisPlan(AS_OF).windows.lookbackStart).toBe(AS_OF - 14 * DAY);
-    expect(analysisPlan(AS_OF, { regressions: { basis: '28d' } }).windows.lookbackStart).toBe(AS_OF - 35 * DAY);
+    expect(analysisPlan(AS_OF).windows.lookbackStart).toBe(AS_OF_MS - 14 * DAY);
+    expect(analysisPlan(AS_OF, { regressions: { basis: '28d' } }).windows.lookbackStart).toBe(AS_OF_MS - 35 * DAY);
   });
 });

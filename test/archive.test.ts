@@ -31,7 +31,13 @@ async function tempRoot(): Promise<string> {
 /** sha-256 of every file under `dir`, by relative path. */
 async function hashes(dir: string): Promise<Map<string, string>> {
   const out = new Map<string, string>();
-  for (const rel of await walk(dir)) out.set(rel, createHash('sha256').update(await readFile(path.join(dir, rel))).digest('hex'));
+  for (const rel of await walk(dir))
+    out.set(
+      rel,
+      createHash('sha256')
+        .update(await readFile(path.join(dir, rel)))
+        .digest('hex'),
+    );
   return out;
 }
 

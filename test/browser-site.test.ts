@@ -35,10 +35,18 @@ if (!HAVE_CHROMIUM) console.log(`browser tests skipped: ${CHROMIUM} not found`);
 
 function ratchet(args: string[]): Promise<string> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [path.join(ROOT, 'scripts', 'ratchet.js'), ...args], { cwd: ROOT, env: { ...process.env, CI: 'true' }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [path.join(ROOT, 'scripts', 'ratchet.js'), ...args], {
+      cwd: ROOT,
+      env: { ...process.env, CI: 'true' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let out = '';
-    child.stdout.on('data', (d: Buffer) => { out += d.toString(); });
-    child.stderr.on('data', (d: Buffer) => { out += d.toString(); });
+    child.stdout.on('data', (d: Buffer) => {
+      out += d.toString();
+    });
+    child.stderr.on('data', (d: Buffer) => {
+      out += d.toString();
+    });
     child.on('error', reject);
     child.on('close', (code) => (code === 0 ? resolve(out) : reject(new Error(`ratchet ${args.join(' ')} exited with ${code}:\n${out}`))));
   });
@@ -87,11 +95,20 @@ describe.skipIf(!HAVE_CHROMIUM)('site in a browser', () => {
   async function open(context?: BrowserContext): Promise<{ page: Page; problems: string[] }> {
     const page = await (context ?? browser).newPage({ viewport: { width: 1280, height: 900 } });
     const problems: string[] = [];
-    page.on('console', (msg) => { if (msg.type() === 'error' || msg.type() === 'warning') problems.push(`${msg.type()}: ${msg.text()}`); });
+    page.on('console', (msg) => {
+      if (msg.type() === 'error' || msg.type() === 'warning') problems.push(`${msg.type()}: ${msg.text()}`);
+    });
     page.on('pageerror', (err) => problems.push(`pageerror: ${err.message}`));
-    page.on('dialog', (d) => { problems.push(`dialog: ${d.message()}`); void d.dismiss(); });
-    page.on('requestfailed', (r) => { if (!(r.failure()?.errorText ?? '').includes('ERR_ABORTED')) problems.push(`request failed: ${r.url()}`); });
-    page.on('response', (r) => { if (r.status() >= 400) problems.push(`${r.status()}: ${r.url()}`); });
+    page.on('dialog', (d) => {
+      problems.push(`dialog: ${d.message()}`);
+      void d.dismiss();
+    });
+    page.on('requestfailed', (r) => {
+      if (!(r.failure()?.errorText ?? '').includes('ERR_ABORTED')) problems.push(`request failed: ${r.url()}`);
+    });
+    page.on('response', (r) => {
+      if (r.status() >= 400) problems.push(`${r.status()}: ${r.url()}`);
+    });
     return { page, problems };
   }
 
@@ -204,13 +221,18 @@ describe.skipIf(!HAVE_CHROMIUM)('site in a browser', () => {
       const rel = t.attributes.rel;
       if (current && t.local === 'link' && (typeof rel === 'string' ? rel : rel?.value) === 'alternate') {
         const href = t.attributes.href;
-        current.href = typeof href === 'string' ? href : href?.value ?? '';
+        current.href = typeof href === 'string' ? href : (href?.value ?? '');
       }
     });
-    parser.on('text', (text) => { if (inId && current) current.id += text; });
+    parser.on('text', (text) => {
+      if (inId && current) current.id += text;
+    });
     parser.on('closetag', (t) => {
       if (t.local === 'id') inId = false;
-      if (t.local === 'entry' && current) { entries.push(current); current = undefined; }
+      if (t.local === 'entry' && current) {
+        entries.push(current);
+        current = undefined;
+      }
     });
     parser.write(xml).close();
     const expected = latest.regressions!.tests.concat().filter((r) => r.mode === 'ratchet' && r.status !== 'open').length;
@@ -238,8 +260,9 @@ describe.skipIf(!HAVE_CHROMIUM)('site in a browser', () => {
     const header = page.locator('#jobs-table thead th').nth(3);
     await header.getByRole('button').click();
     expect(await header.getAttribute('aria-sort')).toBe('descending');
-    const rates = (await page.locator('#jobs-table tbody tr td:nth-child(4)').evaluateAll((cells) => cells.map((c) => (c as HTMLElement).dataset.value ?? '')))
-      .map((v) => (v === '' ? -Infinity : Number(v)));
+    const rates = (
+      await page.locator('#jobs-table tbody tr td:nth-child(4)').evaluateAll((cells) => cells.map((c) => (c as HTMLElement).dataset.value ?? ''))
+    ).map((v) => (v === '' ? -Infinity : Number(v)));
     expect(rates).toEqual([...rates].sort((a, b) => b - a));
     await header.getByRole('button').click();
     expect(await header.getAttribute('aria-sort')).toBe('ascending');
@@ -316,9 +339,18 @@ describe.skipIf(!HAVE_CHROMIUM)('site in a browser', () => {
     const { page, problems } = await open();
     const job = latest.jobs[0]!;
     const test = testsWithPages(latest)[0]!;
-    const targets = [url(), url('latest'), url('snapshots'), url('compare'), `${url('search')}?q=aws`,
-      ...['', 'regressions', 'regressions/compatible', 'jobs', 'tests', 'disruption', 'diff', 'data-quality'].map((v) => `${url('snapshots', latest.id)}${v ? `${v}/` : ''}`),
-      url('snapshots', latest.id, 'jobs', job.name), url('snapshots', latest.id, 'tests', test.id)];
+    const targets = [
+      url(),
+      url('latest'),
+      url('snapshots'),
+      url('compare'),
+      `${url('search')}?q=aws`,
+      ...['', 'regressions', 'regressions/compatible', 'jobs', 'tests', 'disruption', 'diff', 'data-quality'].map(
+        (v) => `${url('snapshots', latest.id)}${v ? `${v}/` : ''}`,
+      ),
+      url('snapshots', latest.id, 'jobs', job.name),
+      url('snapshots', latest.id, 'tests', test.id),
+    ];
     for (const target of targets) {
       await page.goto(target, { waitUntil: 'load' });
       // Let lazily drawn charts draw: scroll through the page.
@@ -336,9 +368,16 @@ describe.skipIf(!HAVE_CHROMIUM)('site in a browser', () => {
   it('renders hostile names, messages and very long lines harmlessly', async () => {
     const { page, problems } = await open();
     const origin2 = new URL(hostileServer.url).origin;
-    const fixture = JSON.parse(gunzipSync(await readFile(path.join(hostileSite.paths.site, 'snapshots', '2026-11-28T0600Z', 'snapshot.json.gz'))).toString('utf8')) as Snapshot;
+    const fixture = JSON.parse(
+      gunzipSync(await readFile(path.join(hostileSite.paths.site, 'snapshots', '2026-11-28T0600Z', 'snapshot.json.gz'))).toString('utf8'),
+    ) as Snapshot;
     const hostile = fixture.tests.find((t) => t.name.includes('<script>'))!;
-    for (const target of [`${BASE}snapshots/${fixture.id}/tests/${hostile.id}/`, `${BASE}snapshots/${fixture.id}/regressions/`, `${BASE}snapshots/${fixture.id}/disruption/`, `${BASE}`]) {
+    for (const target of [
+      `${BASE}snapshots/${fixture.id}/tests/${hostile.id}/`,
+      `${BASE}snapshots/${fixture.id}/regressions/`,
+      `${BASE}snapshots/${fixture.id}/disruption/`,
+      `${BASE}`,
+    ]) {
       await page.goto(`${origin2}${target}`, { waitUntil: 'load' });
       expect(await page.locator('main img, main script:not([src])').count(), target).toBe(0);
       // A 12,000-character line wraps or scrolls inside its box; the page itself never scrolls sideways.

@@ -27,8 +27,19 @@ describe('ratchet CLI', () => {
     const t0 = Date.parse(asOf) / 1000;
     const runs: TreeRun[] = [];
     for (let i = 0; i < 6; i++) {
-      runs.push({ job: 'periodic-ci-example-e2e-gcp', buildId: String(1800000000000000000n + BigInt(i)), start: t0 - (i + 1) * 86_400, tests: [{ name: 'a test', status: i === 0 ? 'fail' : 'pass' }] });
-      runs.push({ job: 'periodic-ci-example-e2e-aws-upgrade', buildId: String(1800000000000000100n + BigInt(i)), start: t0 - (i + 1) * 80_000, tests: [{ name: 'b test', status: 'pass' }], disruption: [{ 'kube-api-new-connections': '1s' }] });
+      runs.push({
+        job: 'periodic-ci-example-e2e-gcp',
+        buildId: String(1800000000000000000n + BigInt(i)),
+        start: t0 - (i + 1) * 86_400,
+        tests: [{ name: 'a test', status: i === 0 ? 'fail' : 'pass' }],
+      });
+      runs.push({
+        job: 'periodic-ci-example-e2e-aws-upgrade',
+        buildId: String(1800000000000000100n + BigInt(i)),
+        start: t0 - (i + 1) * 80_000,
+        tests: [{ name: 'b test', status: 'pass' }],
+        disruption: [{ 'kube-api-new-connections': '1s' }],
+      });
     }
     writeTree(tree, runs);
   });

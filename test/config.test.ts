@@ -44,7 +44,10 @@ describe('config', () => {
   });
 
   it('names each invalid field: bad regex, unknown key, bad window, bad threshold', async () => {
-    const dir = dirWith('c.json', JSON.stringify({ jobs: { include: ['(unclosed'] }, windowz: 1, windows: { current: 'seven days' }, thresholds: { passing: 2 } }));
+    const dir = dirWith(
+      'c.json',
+      JSON.stringify({ jobs: { include: ['(unclosed'] }, windowz: 1, windows: { current: 'seven days' }, thresholds: { passing: 2 } }),
+    );
     const error = await loadConfig('c.json', dir).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(UsageError);
     const message = (error as Error).message;

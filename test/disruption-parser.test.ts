@@ -49,9 +49,15 @@ describe('parseDisruptionFile', () => {
     ['{"BackendDisruptions": {', /backend-disruption file: not valid JSON/],
     ['[]', /expected object/],
     ['{"Disruptions": {}}', /unexpected content: BackendDisruptions: missing \(expected object\)/],
-    ['{"BackendDisruptions": {"kube-api-new-connections": {"BackendName": "kube-api-new-connections"}}}', /BackendDisruptions\["kube-api-new-connections"\]\.DisruptedDuration: missing \(expected string\)/],
+    [
+      '{"BackendDisruptions": {"kube-api-new-connections": {"BackendName": "kube-api-new-connections"}}}',
+      /BackendDisruptions\["kube-api-new-connections"\]\.DisruptedDuration: missing \(expected string\)/,
+    ],
     ['{"BackendDisruptions": {"kube-api-new-connections": {"DisruptedDuration": 12.5}}}', /DisruptedDuration: .*expected string, received number/],
-    ['{"BackendDisruptions": {"oauth-api-new-connections": {"DisruptedDuration": "12 seconds"}}}', /BackendDisruptions\["oauth-api-new-connections"\]\.DisruptedDuration: invalid Go duration "12 seconds"/],
+    [
+      '{"BackendDisruptions": {"oauth-api-new-connections": {"DisruptedDuration": "12 seconds"}}}',
+      /BackendDisruptions\["oauth-api-new-connections"\]\.DisruptedDuration: invalid Go duration "12 seconds"/,
+    ],
     ['{"BackendDisruptions": {"oauth-api-new-connections": {"DisruptedDuration": "-3s"}}}', /DisruptedDuration is negative \(-3s\)/],
     ['{"BackendDisruptions": {"": {"DisruptedDuration": "3s"}}}', /no BackendName or Name/],
   ])('rejects %j with a message naming the problem', (text, why) => {

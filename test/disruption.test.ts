@@ -7,16 +7,12 @@ import { describe, expect, it } from 'vitest';
 import { analyze } from '../src/analysis/analyze.ts';
 import { exceedanceP } from '../src/analysis/disruption.ts';
 import { parseHistoricalDisruption } from '../src/analysis/disruption-history.ts';
-import type { RatchetConfigInput } from '../src/config/config-schema.ts';
 import type { RunRecord } from '../src/ingest/run-record.ts';
 import { binomialSf, describe as summarise, disruptionMeanCheck, mannWhitneyExactGreater, mannWhitneyU, percentile } from '../src/analysis/stats/index.ts';
 import { snapshotSchema } from '../src/snapshot/schema.ts';
-import { runRecord } from './support/run-records.ts';
-import { analysisPlan } from './support/plans.ts';
+import { analysisInput, runRecord } from './support/run-records.ts';
+import { AS_OF_MS, DAY, UPGRADE_JOB } from './support/constants.ts';
 
-const DAY = 86_400_000;
-const AS_OF = Date.parse('2026-11-28T06:00:00Z');
-const JOB = 'periodic-ci-openshift-release-main-nightly-4.22-e2e-aws-ovn-upgrade';
 const WORSE = 'kube-api-new-connections';
 const SAME = 'openshift-api-new-connections';
 const EXCLUDED = 'host-to-host-new-connections';
@@ -30,29 +26,25 @@ function seconds(backend: string, i: number, current: boolean): number {
 function runs(): RunRecord[] {
   const out: RunRecord[] = [];
   for (let i = 0; i < 60; i++) {
-    const t = AS_OF - 14 * DAY + i * (14 * DAY / 60) + 1000;
-    const current = t >= AS_OF - 7 * DAY;
+    const t = AS_OF_MS - 14 * DAY + i * ((14 * DAY) / 60) + 1000;
+    const current = t >= AS_OF_MS - 7 * DAY;
     const buildId = String(1_700_000_000_000_000_000n + BigInt(i));
-    out.push(runRecord(JOB, buildId, t, {
-      disruption: [WORSE, SAME, EXCLUDED].map((backend) => ({ backend, seconds: seconds(backend, i, current) })),
-    }));
+    out.push(
+      runRecord(UPGRADE_JOB, buildId, t, {
+        disruption: [WORSE, SAME, EXCLUDED].map((backend) => ({ backend, seconds: seconds(backend, i, current) })),
+      }),
+    );
   }
   return out;
 }
 
 const RECORDS = runs();
-const split = AS_OF - 7 * DAY;
+const split = AS_OF_MS - 7 * DAY;
 const valuesOf = (backend: string, current: boolean) =>
-  RECORDS.filter((r) => (Date.parse(r.started!) >= split) === current).map((r) => r.disruption.find((d) => d.backend === backend)!.seconds);
+  RECORDS.filter((r) => Date.parse(r.started!) >= split === current).map((r) => r.disruption.find((d) => d.backend === backend)!.seconds);
 
-async function snapshotWith(extra: Partial<Parameters<typeof analyze>[0]> = {}, config: RatchetConfigInput = {}) {
-  return analyze({
-    runs: RECORDS,
-    plan: analysisPlan(AS_OF, config),
-    source: 'disruption',
-    bucket: 'test-platform-results',
-    ...extra,
-  });
+async function snapshotWith(extra: Parameters<typeof analysisInput>[1] = {}) {
+  return analyze(analysisInput(RECORDS, extra));
 }
 
 describe('disruption per backend × variant group', () => {
@@ -65,7 +57,7 @@ describe('disruption per backend × variant group', () => {
     expect(cell.current).toMatchObject({ runs: current.length, mean: d.mean, sd: d.sd, p50: d.p50, p75: d.p75, p95: d.p95, p99: d.p99, max: d.max });
     expect(cell.current!.shareAboveZero).toBe(current.filter((v) => v > 0).length / current.length);
     expect(cell.basis!.runs).toBe(valuesOf(SAME, false).length);
-    expect(cell.jobs).toEqual([JOB]);
+    expect(cell.jobs).toEqual([UPGRADE_JOB]);
   });
 
   it("flags a rise in both modes: the aggregator's checks fail and Mann–Whitney is significant", async () => {
@@ -95,7 +87,7 @@ describe('disruption per backend × variant group', () => {
     expect(s.regressions!.disruption.some((r) => r.backend === SAME)).toBe(false);
   });
 
-  it("summarises but never checks the backends the aggregator excludes", async () => {
+  it('summarises but never checks the backends the aggregator excludes', async () => {
     const s = await snapshotWith();
     const cell = s.disruption!.find((c) => c.backend === EXCLUDED)!;
     expect(cell).toMatchObject({ excluded: true, checks: [], test: null, ratchet: 'not-checked', compatible: 'not-checked' });
@@ -106,8 +98,36 @@ describe('disruption per backend × variant group', () => {
     // Shaped like origin's query_results.json (values as strings); matches the job's variants.
     const records = parseHistoricalDisruption(
       [
-        { BackendName: WORSE, Release: '4.22', FromRelease: '4.22', Platform: 'aws', Architecture: 'amd64', Network: 'ovn', Topology: 'ha', MasterNodesUpdated: 'Y', JobRuns: 376, P95: '3.0', P99: '5.5', P75: '1.0', P50: '0.0' },
-        { BackendName: WORSE, Release: '4.22', FromRelease: '4.22', Platform: 'aws', Architecture: 'amd64', Network: 'ovn', Topology: 'ha', MasterNodesUpdated: 'N', JobRuns: 12, P95: '90', P99: '99', P75: '50', P50: '20' },
+        {
+          BackendName: WORSE,
+          Release: '4.22',
+          FromRelease: '4.22',
+          Platform: 'aws',
+          Architecture: 'amd64',
+          Network: 'ovn',
+          Topology: 'ha',
+          MasterNodesUpdated: 'Y',
+          JobRuns: 376,
+          P95: '3.0',
+          P99: '5.5',
+          P75: '1.0',
+          P50: '0.0',
+        },
+        {
+          BackendName: WORSE,
+          Release: '4.22',
+          FromRelease: '4.22',
+          Platform: 'aws',
+          Architecture: 'amd64',
+          Network: 'ovn',
+          Topology: 'ha',
+          MasterNodesUpdated: 'N',
+          JobRuns: 12,
+          P95: '90',
+          P99: '99',
+          P75: '50',
+          P50: '20',
+        },
       ],
       'query_results.json',
     );
@@ -133,13 +153,31 @@ describe('disruption per backend × variant group', () => {
 
   it('rejects a historical file that is not in the format, naming file, record and field', () => {
     expect(() => parseHistoricalDisruption({ rows: [] }, 'h.json')).toThrow(/h\.json: expected a JSON array/);
-    expect(() => parseHistoricalDisruption([{ BackendName: 'x', Release: '4.22', FromRelease: '', Platform: 'aws', Architecture: 'amd64', Network: 'ovn', Topology: 'ha', JobRuns: 3, P50: 'lots', P75: '1', P95: '2', P99: '3' }], 'h.json')).toThrow(
-      /h\.json: record 0: P50: expected a number of seconds/,
-    );
+    expect(() =>
+      parseHistoricalDisruption(
+        [
+          {
+            BackendName: 'x',
+            Release: '4.22',
+            FromRelease: '',
+            Platform: 'aws',
+            Architecture: 'amd64',
+            Network: 'ovn',
+            Topology: 'ha',
+            JobRuns: 3,
+            P50: 'lots',
+            P75: '1',
+            P95: '2',
+            P99: '3',
+          },
+        ],
+        'h.json',
+      ),
+    ).toThrow(/h\.json: record 0: P50: expected a number of seconds/);
   });
 
   it('does not check a backend with too few basis runs', async () => {
-    const s = await snapshotWith({}, { disruption: { minBasisRuns: 100 } });
+    const s = await snapshotWith({ config: { disruption: { minBasisRuns: 100 } } });
     expect(s.disruption!.every((c) => c.basisKind === 'none' && c.ratchet === 'not-checked')).toBe(true);
   });
 });

@@ -14,7 +14,13 @@ import { FIXTURES } from './support/site-fixture.ts';
 const ATOM = 'http://www.w3.org/2005/Atom';
 const SITE = 'https://example.github.io';
 
-interface Node { name: string; ns: string; attrs: Record<string, string>; children: Node[]; text: string }
+interface Node {
+  name: string;
+  ns: string;
+  attrs: Record<string, string>;
+  children: Node[];
+  text: string;
+}
 
 /** Parse strictly (namespaces on) into a small tree; saxes throws on anything that is not well-formed XML. */
 function parseXml(xml: string): Node {
@@ -28,8 +34,12 @@ function parseXml(xml: string): Node {
     stack.at(-1)!.children.push(node);
     stack.push(node);
   });
-  parser.on('text', (t) => { stack.at(-1)!.text += t; });
-  parser.on('closetag', () => { stack.pop(); });
+  parser.on('text', (t) => {
+    stack.at(-1)!.text += t;
+  });
+  parser.on('closetag', () => {
+    stack.pop();
+  });
   parser.write(xml).close();
   return root.children[0]!;
 }
@@ -61,9 +71,11 @@ describe('Atom feed', () => {
   it('has one entry per new or resolved regression of the default mode, linked to its snapshot permalink', () => {
     const feed = parseXml(atomFeed(summaries, SITE));
     const entries = children(feed, 'entry');
-    const expected = snapshots.flatMap((s) => [...(s.regressions?.tests ?? []), ...(s.regressions?.jobs ?? []), ...(s.regressions?.disruption ?? [])]
-      .filter((r) => r.mode === s.regressions!.settings.defaultMode && r.status !== 'open')
-      .map((r) => tagId('example.github.io', 'regression', r.id, r.status, s.id)));
+    const expected = snapshots.flatMap((s) =>
+      [...(s.regressions?.tests ?? []), ...(s.regressions?.jobs ?? []), ...(s.regressions?.disruption ?? [])]
+        .filter((r) => r.mode === s.regressions!.settings.defaultMode && r.status !== 'open')
+        .map((r) => tagId('example.github.io', 'regression', r.id, r.status, s.id)),
+    );
     expect(entries.map((e) => child(e, 'id')!.text).sort()).toEqual(expected.sort());
     expect(entries.length).toBeGreaterThan(3);
     for (const entry of entries) {

@@ -6,21 +6,16 @@
 import { spawn } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { fetchStage, openCache } from '../src/pipeline.ts';
-import { runPlan } from './support/plans.ts';
-import { createGcsSource } from '../src/source/gcs-source.ts';
+import { afterAll, describe, expect, it } from 'vitest';
+import { cacheOf, fetchWith, staged } from './support/plans.ts';
 import { createLocalSource } from '../src/source/local-source.ts';
 import { RunCache, summarize } from '../src/ingest/run-cache.ts';
 import { RUN_RECORD_VERSION, type RunRecord } from '../src/ingest/run-record.ts';
-import { startGcsTestServer, type GcsTestServer } from './support/gcs-test-server.ts';
+import { AS_OF_ISO, AS_OF_S, BUCKET, JOB } from './support/constants.ts';
+import { useGcsTestServer } from './support/gcs-harness.ts';
 import { tempDir, writeTree, type TreeRun } from './support/prow-tree.ts';
 
 const ROOT = path.resolve(import.meta.dirname, '..');
-const BUCKET = 'test-platform-results';
-const AS_OF = '2026-11-28T06:00:00Z';
-const t0 = Date.parse(AS_OF) / 1000;
-const JOB = 'periodic-ci-openshift-release-main-nightly-4.22-e2e-aws-ovn';
 const RUNS = 40;
 
 const dirs: string[] = [];
@@ -59,7 +54,9 @@ function record(overrides: Partial<RunRecord> = {}): RunRecord {
 function cacheFiles(dir: string): string[] {
   const runs = path.join(dir, 'runs');
   if (!existsSync(runs)) return [];
-  return readdirSync(runs, { recursive: true, withFileTypes: true }).filter((e) => e.isFile()).map((e) => path.join(e.parentPath, e.name));
+  return readdirSync(runs, { recursive: true, withFileTypes: true })
+    .filter((e) => e.isFile())
+    .map((e) => path.join(e.parentPath, e.name));
 }
 
 describe('run cache files', () => {
@@ -118,22 +115,21 @@ describe('run cache files', () => {
 });
 
 describe('a fetch killed mid-way', () => {
-  let tree: string;
-  let server: GcsTestServer;
-
-  beforeAll(async () => {
-    tree = temp('ratchet-kill-tree-');
-    const runs: TreeRun[] = [];
-    for (let i = 0; i < RUNS; i++) {
-      runs.push({ job: JOB, buildId: String(1900000000000000100n + BigInt(i)), start: t0 - (i + 1) * 3 * 3600, tests: Array.from({ length: 50 }, (_, k) => ({ name: `test ${k}`, status: (k + i) % 17 === 0 ? 'fail' : 'pass' })) });
-    }
-    writeTree(tree, runs, BUCKET);
+  const gcs = useGcsTestServer({
+    fill: (root) => {
+      const runs: TreeRun[] = [];
+      for (let i = 0; i < RUNS; i++) {
+        runs.push({
+          job: JOB,
+          buildId: String(1900000000000000100n + BigInt(i)),
+          start: AS_OF_S - (i + 1) * 3 * 3600,
+          tests: Array.from({ length: 50 }, (_, k) => ({ name: `test ${k}`, status: (k + i) % 17 === 0 ? 'fail' : 'pass' })),
+        });
+      }
+      writeTree(root, runs, BUCKET);
+    },
     // Slow downloads, so that the kill lands while runs are being read and written.
-    server = await startGcsTestServer({ root: tree, bucket: BUCKET, faults: ({ kind }) => (kind === 'media' ? { kind: 'slow', delayMs: 40 } : undefined) });
-  });
-
-  afterAll(async () => {
-    await server?.close();
+    faults: ({ kind }) => (kind === 'media' ? { kind: 'slow', delayMs: 40 } : undefined),
   });
 
   it('leaves a cache the next fetch continues from, with every record whole', async () => {
@@ -142,7 +138,23 @@ describe('a fetch killed mid-way', () => {
     writeFileSync(configFile, '{}');
     const child = spawn(
       process.execPath,
-      [path.join(ROOT, 'scripts', 'ratchet.js'), 'fetch', '--config', configFile, '--source', `gs://${BUCKET}`, '--gcs-endpoint', server.url, '--out', out, '--as-of', AS_OF, '--concurrency', '2', '--quiet'],
+      [
+        path.join(ROOT, 'scripts', 'ratchet.js'),
+        'fetch',
+        '--config',
+        configFile,
+        '--source',
+        `gs://${BUCKET}`,
+        '--gcs-endpoint',
+        gcs.server.url,
+        '--out',
+        out,
+        '--as-of',
+        AS_OF_ISO,
+        '--concurrency',
+        '2',
+        '--quiet',
+      ],
       { cwd: out, stdio: 'ignore' },
     );
     const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
@@ -164,21 +176,20 @@ describe('a fetch killed mid-way', () => {
     for (const file of files) expect(() => JSON.parse(readFileSync(file, 'utf8')), file).not.toThrow();
 
     // The next fetch reads only what is missing and ends with every run, as a clean fetch of the tree would.
-    const source = createGcsSource({ bucket: BUCKET, endpoint: server.url });
-    const plan = runPlan({ out, asOf: AS_OF });
-    const report = await fetchStage(plan, { source });
+    const source = gcs.source();
+    const settings = staged(source, { out });
+    const report = await fetchWith(settings);
     expect(report.stats.runsFound).toBe(RUNS);
     expect(report.stats.runsFromCache).toBe(files.length);
     expect(report.stats.runsFetched).toBe(RUNS - files.length);
-    expect(openCache(plan, source).dir).toBe(path.join(cacheRoot, key));
+    expect(cacheOf(settings).dir).toBe(path.join(cacheRoot, key));
 
-    const referencePlan = runPlan({ out: temp('ratchet-kill-ref-'), asOf: AS_OF });
-    const referenceSource = createLocalSource(tree, { bucket: BUCKET });
-    await fetchStage(referencePlan, { source: referenceSource });
+    const reference = staged(createLocalSource(gcs.root, { bucket: BUCKET }), { out: temp('ratchet-kill-ref-') });
+    await fetchWith(reference);
     const got: RunRecord[] = [];
-    for await (const r of openCache(plan, source).records()) got.push(r);
+    for await (const r of cacheOf(settings).records()) got.push(r);
     const want: RunRecord[] = [];
-    for await (const r of openCache(referencePlan, referenceSource).records()) want.push(r);
+    for await (const r of cacheOf(reference).records()) want.push(r);
     expect(got).toEqual(want);
   }, 120_000);
 });

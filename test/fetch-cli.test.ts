@@ -7,9 +7,7 @@ import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { main } from '../src/cli/main.ts';
 import { tempDir, writeTree } from './support/prow-tree.ts';
-
-const AS_OF = '2026-11-28T06:00:00Z';
-const t0 = Date.parse(AS_OF) / 1000;
+import { AS_OF_ISO, AS_OF_S } from './support/constants.ts';
 
 let tree: string;
 let out: string;
@@ -19,8 +17,14 @@ let stderr: string;
 async function ratchet(args: string[]): Promise<number> {
   stdout = '';
   stderr = '';
-  vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => ((stdout += String(chunk)), true));
-  vi.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => ((stderr += String(chunk)), true));
+  vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
+    stdout += String(chunk);
+    return true;
+  });
+  vi.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => {
+    stderr += String(chunk);
+    return true;
+  });
   try {
     return await main(args);
   } finally {
@@ -31,7 +35,15 @@ async function ratchet(args: string[]): Promise<number> {
 beforeAll(() => {
   tree = tempDir('ratchet-fetch-cli-');
   out = tempDir('ratchet-fetch-cli-out-');
-  writeTree(tree, [1, 2, 3].map((i) => ({ job: 'periodic-ci-example-e2e-gcp', buildId: `190000000000000000${i}`, start: t0 - i * 3600, tests: [{ name: 't', status: 'pass' as const }] })));
+  writeTree(
+    tree,
+    [1, 2, 3].map((i) => ({
+      job: 'periodic-ci-example-e2e-gcp',
+      buildId: `190000000000000000${i}`,
+      start: AS_OF_S - i * 3600,
+      tests: [{ name: 't', status: 'pass' as const }],
+    })),
+  );
   writeFileSync(path.join(out, 'ratchet.config.json'), JSON.stringify({ gcs: { deadlineMinutes: 30, workers: 0 } }));
 });
 
@@ -53,15 +65,19 @@ describe('ratchet fetch options', () => {
 
   it('fetches under a deadline and records it, from the option or the config', async () => {
     const before = Date.now();
-    expect(await ratchet(['fetch', '--source', tree, '--out', out, '--as-of', AS_OF, '--deadline', '2.5', '--workers', '1', '--quiet'])).toBe(0);
-    expect(stdout).toMatch(/^fetch: 1 jobs, 3 runs in the window: 0 from the cache, 3 read from .*; 0 unfinished, 0 incomplete, 0 objects failed; \d+\.\d s\n$/);
+    expect(await ratchet(['fetch', '--source', tree, '--out', out, '--as-of', AS_OF_ISO, '--deadline', '2.5', '--workers', '1', '--quiet'])).toBe(0);
+    expect(stdout).toMatch(
+      /^fetch: 1 jobs, 3 runs in the window: 0 from the cache, 3 read from .*; 0 unfinished, 0 incomplete, 0 objects failed; \d+\.\d s\n$/,
+    );
     const cacheDir = path.join(out, 'cache');
     const report = JSON.parse(readFileSync(path.join(cacheDir, readdirSync(cacheDir)[0]!, 'last-fetch.json'), 'utf8'));
     const deadline = Date.parse(report.deadline);
     expect(deadline).toBeGreaterThanOrEqual(before + 150_000);
     expect(deadline).toBeLessThanOrEqual(Date.now() + 150_000);
 
-    expect(await ratchet(['fetch', '--config', path.join(out, 'ratchet.config.json'), '--source', tree, '--out', out, '--as-of', AS_OF, '--quiet'])).toBe(0);
+    expect(await ratchet(['fetch', '--config', path.join(out, 'ratchet.config.json'), '--source', tree, '--out', out, '--as-of', AS_OF_ISO, '--quiet'])).toBe(
+      0,
+    );
     expect(stdout).toMatch(/3 runs in the window: 3 from the cache, 0 read/);
     const again = JSON.parse(readFileSync(path.join(cacheDir, readdirSync(cacheDir)[0]!, 'last-fetch.json'), 'utf8'));
     expect(Date.parse(again.deadline) - Date.parse(again.fetchedAt)).toBeGreaterThan(29 * 60_000);

@@ -18,7 +18,7 @@ describe('crc32c', () => {
     expect(crc32cUpdate(0, new Uint8Array(0))).toBe(0);
   });
 
-  it('agrees with the client\'s implementation on random data fed in random pieces', () => {
+  it("agrees with the client's implementation on random data fed in random pieces", () => {
     for (let round = 0; round < 20; round++) {
       const data = randomBytes(Math.floor(Math.random() * 70_000));
       const reference = new CRC32C();

@@ -3,34 +3,24 @@
  * endpoint styles (apiEndpoint and STORAGE_EMULATOR_HOST).
  */
 import { randomBytes } from 'node:crypto';
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Storage } from '@google-cloud/storage';
 import { PassThroughClient } from 'google-auth-library';
-import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import { createGcsSource, hasApplicationDefaultCredentials, parseGsUrl, type GcsRetryInfo, type GcsSourceOptions } from '../src/source/gcs-source.ts';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { createGcsSource, hasApplicationDefaultCredentials, parseGsUrl, type GcsRetryInfo } from '../src/source/gcs-source.ts';
 import { listAll, readText, SourceError, type BucketSource } from '../src/source/source.ts';
-import { startGcsTestServer, writeObject, type GcsTestServer } from './support/gcs-test-server.ts';
+import { BUCKET } from './support/constants.ts';
+import { useGcsTestServer } from './support/gcs-harness.ts';
+import { writeObject } from './support/gcs-test-server.ts';
 
-const BUCKET = 'test-platform-results';
 const JOB = 'periodic-ci-openshift-release-master-nightly-4.18-e2e-aws-ovn';
 const BUILDS = 1600;
 /** Build ids like Prow's: 19 digits, beyond 2^53. */
 const buildId = (i: number): string => (1850000000000000000n + BigInt(i) * 1000n).toString();
 
-let base: string;
-let root: string;
-let server: GcsTestServer;
 /** Objects for the read tests: name → bytes as the reader must see them. */
 const contents = new Map<string, Buffer>();
-const sources: BucketSource[] = [];
-
-function source(options: Partial<GcsSourceOptions> = {}): BucketSource {
-  const created = createGcsSource({ bucket: BUCKET, endpoint: server.url, baseDelayMs: 1, maxDelayMs: 20, random: () => 0.5, ...options });
-  sources.push(created);
-  return created;
-}
 
 async function readBytes(from: BucketSource, name: string): Promise<Buffer> {
   const chunks: Uint8Array[] = [];
@@ -48,9 +38,8 @@ async function rejection(promise: Promise<unknown>): Promise<SourceError> {
   throw new Error('expected a rejection, got a result');
 }
 
-beforeAll(async () => {
-  base = await mkdtemp(join(tmpdir(), 'gcs-source-'));
-  root = join(base, 'bucket');
+/** 1,600 builds of one job to list, objects to read (some gzip-encoded), and 60 of all sizes for the fault tests. */
+async function writeBucket(root: string): Promise<void> {
   // 1,600 build folders of one job, each with a started.json (plain writes: writeObject per file is slower).
   for (let i = 0; i < BUILDS; i++) {
     const dir = join(root, 'logs', JOB, buildId(i));
@@ -73,36 +62,26 @@ beforeAll(async () => {
   }
   await add('big/junit.xml', Buffer.from('<testcase name="x"/>\n'.repeat(60_000)), true);
   await add('big/raw.bin', randomBytes(1_200_000));
+}
 
-  server = await startGcsTestServer({ root, bucket: BUCKET });
-}, 120_000);
+const gcs = useGcsTestServer({ fill: writeBucket, sourceDefaults: { baseDelayMs: 1, maxDelayMs: 20, random: () => 0.5 }, timeoutMs: 120_000 });
 
-afterAll(async () => {
-  for (const created of sources) await created.close?.();
-  await server?.close();
-  await rm(base, { recursive: true, force: true });
-});
-
-afterEach(() => {
-  vi.unstubAllEnvs();
-  server.setFaults(undefined);
-  server.resetStats();
-});
+afterEach(() => vi.unstubAllEnvs());
 
 describe.each([
-  ['apiEndpoint', () => source()],
+  ['apiEndpoint', () => gcs.source()],
   [
     'STORAGE_EMULATOR_HOST',
     () => {
-      vi.stubEnv('STORAGE_EMULATOR_HOST', server.url);
-      return source({ endpoint: undefined });
+      vi.stubEnv('STORAGE_EMULATOR_HOST', gcs.server.url);
+      return gcs.source({ endpoint: undefined });
     },
   ],
   [
     'STORAGE_EMULATOR_HOST without scheme',
     () => {
-      vi.stubEnv('STORAGE_EMULATOR_HOST', `127.0.0.1:${server.port}`);
-      return source({ endpoint: undefined });
+      vi.stubEnv('STORAGE_EMULATOR_HOST', `127.0.0.1:${gcs.server.port}`);
+      return gcs.source({ endpoint: undefined });
     },
   ],
 ])('through %s', (style, make) => {
@@ -123,8 +102,8 @@ describe.each([
     expect(new Set(prefixes).size).toBe(prefixes.length);
     expect(prefixes.sort()).toEqual(Array.from({ length: BUILDS }, (_, i) => `logs/${JOB}/${buildId(i)}/`).sort());
     expect(objects).toEqual([`logs/${JOB}/latest-build.txt`]);
-    expect(server.stats.requests.list).toBe(4);
-    expect(server.stats.pathStyles[expectedStyle]).toBe(4);
+    expect(gcs.server.stats.requests.list).toBe(4);
+    expect(gcs.server.stats.pathStyles[expectedStyle]).toBe(4);
   });
 
   it('reads plain and gzip-encoded objects: decoded bytes identical', async () => {
@@ -132,9 +111,9 @@ describe.each([
     for (const name of ['reads/started.json', 'reads/build-log.txt', 'reads/empty.txt', 'reads/unicode ü name #1.txt']) {
       expect((await readBytes(from, name)).equals(contents.get(name)!), name).toBe(true);
     }
-    expect(server.stats.gzipServed).toBe(1);
-    expect(server.stats.pathStyles[expectedStyle]).toBe(4);
-    expect(server.stats.withAuthorization).toBe(0);
+    expect(gcs.server.stats.gzipServed).toBe(1);
+    expect(gcs.server.stats.pathStyles[expectedStyle]).toBe(4);
+    expect(gcs.server.stats.withAuthorization).toBe(0);
   });
 
   it('reports a missing object as SourceError not-found naming it', async () => {
@@ -143,13 +122,13 @@ describe.each([
     expect(error.object).toBe('reads/missing.json');
     expect(error.message).toContain('reads/missing.json');
     // 404 is final: one request, no retries.
-    expect(server.stats.requests.media).toBe(1);
+    expect(gcs.server.stats.requests.media).toBe(1);
   });
 });
 
 describe('listing', () => {
   it('maps object info: bucket-relative name, numeric size, updated, contentEncoding', async () => {
-    const page = await source().list('reads/');
+    const page = await gcs.source().list('reads/');
     const log = page.objects.find((object) => object.name === 'reads/build-log.txt');
     expect(log).toMatchObject({ contentEncoding: 'gzip' });
     expect(log!.size).toBeGreaterThan(0);
@@ -164,12 +143,12 @@ describe('listing', () => {
   });
 
   it('honours startOffset', async () => {
-    const page = await source().list(`logs/${JOB}/`, { delimiter: '/', startOffset: `logs/${JOB}/${buildId(BUILDS - 2)}/` });
+    const page = await gcs.source().list(`logs/${JOB}/`, { delimiter: '/', startOffset: `logs/${JOB}/${buildId(BUILDS - 2)}/` });
     expect(page.prefixes).toEqual([`logs/${JOB}/${buildId(BUILDS - 2)}/`, `logs/${JOB}/${buildId(BUILDS - 1)}/`]);
   });
 
   it('with a source prefix, takes and returns names relative to it', async () => {
-    const from = source({ prefix: 'reads' });
+    const from = gcs.source({ prefix: 'reads' });
     expect(from.description).toContain(`gs://${BUCKET}/reads/`);
     const page = await from.list('', { delimiter: '/' });
     expect(page.objects.map((object) => object.name)).toContain('started.json');
@@ -177,19 +156,19 @@ describe('listing', () => {
   });
 
   it('retries listing faults, then still pages correctly', async () => {
-    server.setFaults({ probability: 0.3, seed: 5, kinds: ['429', '503', 'reset', 'truncate'], requestKinds: ['list'] });
+    gcs.server.setFaults({ probability: 0.3, seed: 5, kinds: ['429', '503', 'reset', 'truncate'], requestKinds: ['list'] });
     const retries: GcsRetryInfo[] = [];
-    const from = source({ retries: 8, onRetry: (info) => retries.push(info) });
+    const from = gcs.source({ retries: 8, onRetry: (info) => retries.push(info) });
     const prefixes: string[] = [];
     for await (const page of listAll(from, `logs/${JOB}/`, { delimiter: '/', maxResults: 200 })) prefixes.push(...page.prefixes);
     expect(new Set(prefixes).size).toBe(BUILDS);
-    expect(server.stats.faults.total).toBeGreaterThan(0);
-    expect(retries.length).toBe(server.stats.faults.total);
+    expect(gcs.server.stats.faults.total).toBeGreaterThan(0);
+    expect(retries.length).toBe(gcs.server.stats.faults.total);
     expect(retries.every((info) => info.operation === 'list' && info.object === `logs/${JOB}/`)).toBe(true);
   });
 
   it('reports a missing bucket as not-found', async () => {
-    const error = await rejection(createGcsSource({ bucket: 'no-such-bucket', endpoint: server.url }).list('logs/'));
+    const error = await rejection(createGcsSource({ bucket: 'no-such-bucket', endpoint: gcs.server.url }).list('logs/'));
     expect(error.kind).toBe('not-found');
     expect(error.message).toMatch(/bucket does not exist/);
   });
@@ -197,14 +176,14 @@ describe('listing', () => {
 
 describe('faults', () => {
   it('reads every object correctly with ~20 % of requests failing (429, 503, reset, truncated)', async () => {
-    server.setFaults({ probability: 0.2, seed: 11, kinds: ['429', '503', 'reset', 'truncate'] });
+    gcs.server.setFaults({ probability: 0.2, seed: 11, kinds: ['429', '503', 'reset', 'truncate'] });
     const retries: GcsRetryInfo[] = [];
-    const from = source({ retries: 8, concurrency: 16, onRetry: (info) => retries.push(info) });
+    const from = gcs.source({ retries: 8, concurrency: 16, onRetry: (info) => retries.push(info) });
     const names = [...contents.keys()].filter((name) => name.startsWith('faulty/'));
     const results = await Promise.all(names.map(async (name) => [name, await readBytes(from, name)] as const));
     for (const [name, bytes] of results) expect(bytes.equals(contents.get(name)!), name).toBe(true);
 
-    const { faults, requests } = server.stats;
+    const { faults, requests } = gcs.server.stats;
     expect(faults['429']).toBeGreaterThan(0);
     expect(faults['503']).toBeGreaterThan(0);
     expect(faults.reset).toBeGreaterThan(0);
@@ -216,57 +195,57 @@ describe('faults', () => {
   });
 
   it('gives up on a permanently broken object after the retry budget: SourceError fetch naming it', async () => {
-    server.setFaults({ brokenObjects: ['reads/started.json'] });
+    gcs.server.setFaults({ brokenObjects: ['reads/started.json'] });
     const retries: GcsRetryInfo[] = [];
-    const error = await rejection(readBytes(source({ retries: 3, onRetry: (info) => retries.push(info) }), 'reads/started.json'));
+    const error = await rejection(readBytes(gcs.source({ retries: 3, onRetry: (info) => retries.push(info) }), 'reads/started.json'));
     expect(error.kind).toBe('fetch');
     expect(error.object).toBe('reads/started.json');
     expect(error.message).toContain(`gs://${BUCKET}/reads/started.json`);
     expect(error.message).toMatch(/failed 4 times.*HTTP 503/);
-    expect(server.stats.mediaByObject.get('reads/started.json')).toBe(4);
+    expect(gcs.server.stats.mediaByObject.get('reads/started.json')).toBe(4);
     expect(retries.map((info) => info.attempt)).toEqual([1, 2, 3]);
     expect(retries.every((info) => info.reason === 'server-error')).toBe(true);
   });
 
   it('times out a slow response and retries it', async () => {
-    server.setFaults(({ kind, attempt }) => (kind === 'media' && attempt === 1 ? { kind: 'slow', delayMs: 1500 } : undefined));
+    gcs.server.setFaults(({ kind, attempt }) => (kind === 'media' && attempt === 1 ? { kind: 'slow', delayMs: 1500 } : undefined));
     const retries: GcsRetryInfo[] = [];
     const started = Date.now();
-    const bytes = await readBytes(source({ requestTimeoutMs: 200, onRetry: (info) => retries.push(info) }), 'reads/build-log.txt');
+    const bytes = await readBytes(gcs.source({ requestTimeoutMs: 200, onRetry: (info) => retries.push(info) }), 'reads/build-log.txt');
     expect(bytes.equals(contents.get('reads/build-log.txt')!)).toBe(true);
     expect(Date.now() - started).toBeLessThan(1500);
     expect(retries).toHaveLength(1);
     expect(retries[0]).toMatchObject({ operation: 'read', reason: 'timeout', attempt: 1 });
-    expect(server.stats.mediaByObject.get('reads/build-log.txt')).toBe(2);
+    expect(gcs.server.stats.mediaByObject.get('reads/build-log.txt')).toBe(2);
   });
 
   it('times out a response that stalls mid-body, and a slow listing', async () => {
-    server.setFaults(({ attempt }) => (attempt === 1 ? { kind: 'slow', delayMs: 1500, phase: 'body' } : undefined));
+    gcs.server.setFaults(({ attempt }) => (attempt === 1 ? { kind: 'slow', delayMs: 1500, phase: 'body' } : undefined));
     const retries: GcsRetryInfo[] = [];
-    const from = source({ requestTimeoutMs: 200, onRetry: (info) => retries.push(info) });
+    const from = gcs.source({ requestTimeoutMs: 200, onRetry: (info) => retries.push(info) });
     expect((await readBytes(from, 'reads/build-log.txt')).equals(contents.get('reads/build-log.txt')!)).toBe(true);
     expect((await from.list('reads/')).objects.length).toBe(4);
     expect(retries.map((info) => `${info.operation}:${info.reason}`)).toEqual(['read:timeout', 'list:timeout']);
   });
 
   it('fails with SourceError timeout when every attempt is too slow', async () => {
-    server.setFaults(() => ({ kind: 'slow', delayMs: 1000 }));
-    const error = await rejection(readBytes(source({ requestTimeoutMs: 100, retries: 1 }), 'reads/started.json'));
+    gcs.server.setFaults(() => ({ kind: 'slow', delayMs: 1000 }));
+    const error = await rejection(readBytes(gcs.source({ requestTimeoutMs: 100, retries: 1 }), 'reads/started.json'));
     expect(error.kind).toBe('timeout');
     expect(error.message).toMatch(/no answer within 100 ms/);
   });
 
   it('gives up at the overall deadline with SourceError timeout', async () => {
-    server.setFaults({ brokenObjects: ['reads/started.json'] });
-    const pastDeadline = await rejection(readBytes(source({ deadline: Date.now() - 1 }), 'reads/started.json'));
+    gcs.server.setFaults({ brokenObjects: ['reads/started.json'] });
+    const pastDeadline = await rejection(readBytes(gcs.source({ deadline: Date.now() - 1 }), 'reads/started.json'));
     expect(pastDeadline.kind).toBe('timeout');
     expect(pastDeadline.message).toMatch(/deadline/);
-    expect(server.stats.requests.total).toBe(0);
+    expect(gcs.server.stats.requests.total).toBe(0);
 
     // Backoff of ~1 s per retry cannot fit into a 300 ms deadline: it stops early instead of sleeping past it.
     const started = Date.now();
     const error = await rejection(
-      readBytes(source({ deadline: Date.now() + 300, retries: 10, baseDelayMs: 1000, maxDelayMs: 1000 }), 'reads/started.json'),
+      readBytes(gcs.source({ deadline: Date.now() + 300, retries: 10, baseDelayMs: 1000, maxDelayMs: 1000 }), 'reads/started.json'),
     );
     expect(error.kind).toBe('timeout');
     expect(Date.now() - started).toBeLessThan(300);
@@ -275,7 +254,7 @@ describe('faults', () => {
 
 describe('large objects', () => {
   it('streams objects beyond the buffer limit, gzip-encoded or not', async () => {
-    const from = source({ bufferLimitBytes: 64 * 1024 });
+    const from = gcs.source({ bufferLimitBytes: 64 * 1024 });
     for (const name of ['big/junit.xml', 'big/raw.bin']) {
       const chunks: Uint8Array[] = [];
       for await (const chunk of await from.read(name)) chunks.push(chunk);
@@ -286,12 +265,12 @@ describe('large objects', () => {
 
   it('retries a failure before the limit is reached, but reports one after handing bytes out', async () => {
     // The truncation cuts at half the object (600 KB): beyond a 64 KB limit, inside an 8 MB one.
-    server.setFaults(({ kind, attempt }) => (kind === 'media' && attempt === 1 ? { kind: 'truncate' } : undefined));
-    expect((await readBytes(source(), 'big/raw.bin')).equals(contents.get('big/raw.bin')!)).toBe(true);
-    expect(server.stats.mediaByObject.get('big/raw.bin')).toBe(2);
+    gcs.server.setFaults(({ kind, attempt }) => (kind === 'media' && attempt === 1 ? { kind: 'truncate' } : undefined));
+    expect((await readBytes(gcs.source(), 'big/raw.bin')).equals(contents.get('big/raw.bin')!)).toBe(true);
+    expect(gcs.server.stats.mediaByObject.get('big/raw.bin')).toBe(2);
 
-    server.setFaults(({ kind, attempt }) => (kind === 'media' && attempt === 1 ? { kind: 'truncate' } : undefined));
-    const small = source({ bufferLimitBytes: 64 * 1024 });
+    gcs.server.setFaults(({ kind, attempt }) => (kind === 'media' && attempt === 1 ? { kind: 'truncate' } : undefined));
+    const small = gcs.source({ bufferLimitBytes: 64 * 1024 });
     const error = await rejection(readBytes(small, 'big/raw.bin'));
     expect(error.kind).toBe('fetch');
     expect(error.message).toMatch(/after \d+ bytes had been delivered.*read the object again/);
@@ -300,7 +279,7 @@ describe('large objects', () => {
   });
 
   it('releases the connection when the consumer stops early', async () => {
-    const from = source({ bufferLimitBytes: 16 * 1024 });
+    const from = gcs.source({ bufferLimitBytes: 16 * 1024 });
     for await (const chunk of await from.read('big/raw.bin')) {
       expect(chunk.byteLength).toBeGreaterThan(0);
       break;
@@ -311,13 +290,13 @@ describe('large objects', () => {
 
 describe('names and options', () => {
   it('rejects unusable object names with SourceError invalid-name', async () => {
-    const from = source();
+    const from = gcs.source();
     for (const name of ['', '/abs.txt', 'a/../b', 'x\ny']) {
       const error = await rejection(Promise.resolve().then(() => from.read(name)));
       expect(error.kind).toBe('invalid-name');
     }
     expect((await rejection(from.list('a/./b/'))).kind).toBe('invalid-name');
-    expect(server.stats.requests.total).toBe(0);
+    expect(gcs.server.stats.requests.total).toBe(0);
   });
 
   it('rejects bad options with a message naming the option', () => {
@@ -330,12 +309,12 @@ describe('names and options', () => {
   it('prefers an explicit endpoint over STORAGE_EMULATOR_HOST', async () => {
     // Port 9 on loopback (discard): nothing listens there, so a request sent to it would fail.
     vi.stubEnv('STORAGE_EMULATOR_HOST', 'http://127.0.0.1:9');
-    expect(await readText(source(), 'reads/started.json')).toBe(contents.get('reads/started.json')!.toString());
-    expect(server.stats.pathStyles.api).toBe(1);
+    expect(await readText(gcs.source(), 'reads/started.json')).toBe(contents.get('reads/started.json')!.toString());
+    expect(gcs.server.stats.pathStyles.api).toBe(1);
   });
 
   it('refuses new calls after close()', async () => {
-    const from = source();
+    const from = gcs.source();
     await from.close?.();
     const error = await rejection(Promise.resolve().then(() => from.read('reads/started.json')));
     expect(error.message).toMatch(/was closed/);
@@ -343,8 +322,8 @@ describe('names and options', () => {
 
   it('describes itself as a gs:// URL', () => {
     expect(createGcsSource({ bucket: BUCKET, auth: 'anonymous' }).description).toBe(`gs://${BUCKET}`);
-    expect(source().description).toBe(`gs://${BUCKET} (via ${server.url})`);
-    expect(source().bucket).toBe(BUCKET);
+    expect(gcs.source().description).toBe(`gs://${BUCKET} (via ${gcs.server.url})`);
+    expect(gcs.source().bucket).toBe(BUCKET);
   });
 });
 
@@ -376,7 +355,8 @@ describe('parseGsUrl', () => {
 });
 
 describe('credentials', () => {
-  it('detects ADC from GOOGLE_APPLICATION_CREDENTIALS or gcloud\'s well-known file, without network', async () => {
+  it("detects ADC from GOOGLE_APPLICATION_CREDENTIALS or gcloud's well-known file, without network", async () => {
+    const base = gcs.tempDir('ratchet-adc-');
     const home = join(base, 'home');
     expect(hasApplicationDefaultCredentials({}, home)).toBe(false);
     expect(hasApplicationDefaultCredentials({ GOOGLE_APPLICATION_CREDENTIALS: '/x/key.json' }, home)).toBe(true);
@@ -389,13 +369,13 @@ describe('credentials', () => {
     // Our sources skip auth for custom endpoints; here the client is forced through authorizeRequest, as it
     // is against the real GCS, to show the anonymous client yields no credentials and needs none.
     const storage = new Storage({
-      apiEndpoint: server.url,
+      apiEndpoint: gcs.server.url,
       useAuthWithCustomEndpoint: true,
       authClient: new PassThroughClient(),
       retryOptions: { autoRetry: false },
     });
     const [contentsRead] = await storage.bucket(BUCKET).file('reads/started.json').download();
     expect(contentsRead.equals(contents.get('reads/started.json')!)).toBe(true);
-    expect(server.stats.withAuthorization).toBe(0);
+    expect(gcs.server.stats.withAuthorization).toBe(0);
   });
 });

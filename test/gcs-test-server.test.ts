@@ -1,11 +1,11 @@
 import { createHash } from 'node:crypto';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { writeFile } from 'node:fs/promises';
 import { request } from 'node:http';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { startGcsTestServer, writeObject, type FaultConfig, type GcsTestServer } from './support/gcs-test-server.ts';
+import { describe, expect, it } from 'vitest';
+import { useGcsTestServer } from './support/gcs-harness.ts';
+import { startGcsTestServer, writeObject, type FaultConfig } from './support/gcs-test-server.ts';
 
 interface RawResponse {
   status: number;
@@ -35,37 +35,24 @@ function get(url: string, headers: Record<string, string> = {}, method = 'GET'):
 const json = (response: RawResponse): Record<string, unknown> => JSON.parse(response.body.toString('utf8')) as Record<string, unknown>;
 
 const BUCKET = 'test-bucket';
-let base: string;
-let root: string;
-let server: GcsTestServer;
 const logText = 'line of build log\n'.repeat(500);
 
-beforeAll(async () => {
-  base = await mkdtemp(join(tmpdir(), 'gcs-test-server-'));
-  root = join(base, 'bucket');
-  for (let i = 0; i < 25; i++) await writeObject(root, `flat/obj-${String(i).padStart(2, '0')}.txt`, `object ${i}`);
-  for (const job of ['job-a', 'job-b']) {
-    for (const build of ['100', '101', '102']) {
-      await writeObject(root, `logs/${job}/${build}/started.json`, JSON.stringify({ timestamp: Number(build) }));
-      await writeObject(root, `logs/${job}/${build}/finished.json`, JSON.stringify({ passed: true }));
+const gcs = useGcsTestServer({
+  bucket: BUCKET,
+  fill: async (root) => {
+    for (let i = 0; i < 25; i++) await writeObject(root, `flat/obj-${String(i).padStart(2, '0')}.txt`, `object ${i}`);
+    for (const job of ['job-a', 'job-b']) {
+      for (const build of ['100', '101', '102']) {
+        await writeObject(root, `logs/${job}/${build}/started.json`, JSON.stringify({ timestamp: Number(build) }));
+        await writeObject(root, `logs/${job}/${build}/finished.json`, JSON.stringify({ passed: true }));
+      }
     }
-  }
-  await writeObject(root, 'logs/latest.txt', '102');
-  await writeObject(root, 'logs/job-a/100/build-log.txt', logText, { contentEncoding: 'gzip', contentType: 'text/plain' });
-  await writeObject(root, 'bytes.bin', Buffer.from(Array.from({ length: 100 }, (_, i) => i)));
-  // A real .gz object that is NOT content-encoded (a tarball): served as stored, whatever the client accepts.
-  await writeObject(root, 'artifacts/must-gather.tar.gz', Buffer.from([0x1f, 0x8b, 1, 2, 3]));
-  server = await startGcsTestServer({ root, bucket: BUCKET });
-});
-
-afterAll(async () => {
-  await server?.close();
-  await rm(base, { recursive: true, force: true });
-});
-
-afterEach(() => {
-  server.setFaults(undefined);
-  server.resetStats();
+    await writeObject(root, 'logs/latest.txt', '102');
+    await writeObject(root, 'logs/job-a/100/build-log.txt', logText, { contentEncoding: 'gzip', contentType: 'text/plain' });
+    await writeObject(root, 'bytes.bin', Buffer.from(Array.from({ length: 100 }, (_, i) => i)));
+    // A real .gz object that is NOT content-encoded (a tarball): served as stored, whatever the client accepts.
+    await writeObject(root, 'artifacts/must-gather.tar.gz', Buffer.from([0x1f, 0x8b, 1, 2, 3]));
+  },
 });
 
 async function listAllNames(params: Record<string, string>, style = '/storage/v1'): Promise<{ names: string[]; prefixes: string[]; pages: number }> {
@@ -75,7 +62,7 @@ async function listAllNames(params: Record<string, string>, style = '/storage/v1
   let pages = 0;
   do {
     const query = new URLSearchParams({ ...params, ...(pageToken ? { pageToken } : {}) });
-    const response = await get(`${server.url}${style}/b/${BUCKET}/o?${query}`);
+    const response = await get(`${gcs.server.url}${style}/b/${BUCKET}/o?${query}`);
     expect(response.status).toBe(200);
     const body = json(response) as { items?: { name: string }[]; prefixes?: string[]; nextPageToken?: string };
     names.push(...(body.items ?? []).map((item) => item.name));
@@ -94,7 +81,7 @@ describe('listing', () => {
   });
 
   it('defaults to pages of 1,000 and omits nextPageToken on the last page', async () => {
-    const response = await get(`${server.url}/storage/v1/b/${BUCKET}/o?prefix=flat/`);
+    const response = await get(`${gcs.server.url}/storage/v1/b/${BUCKET}/o?prefix=flat/`);
     const body = json(response);
     expect((body.items as unknown[]).length).toBe(25);
     expect(body.nextPageToken).toBeUndefined();
@@ -116,11 +103,11 @@ describe('listing', () => {
   });
 
   it('serves both URL styles, and a prefix that ends inside a name', async () => {
-    const api = await listAllNames({ prefix: 'logs/job-' , delimiter: '/' });
+    const api = await listAllNames({ prefix: 'logs/job-', delimiter: '/' });
     const emulator = await listAllNames({ prefix: 'logs/job-', delimiter: '/' }, '');
     expect(emulator).toEqual(api);
     expect(api.prefixes).toEqual(['logs/job-a/', 'logs/job-b/']);
-    expect(server.stats.pathStyles).toMatchObject({ api: 1, emulator: 1 });
+    expect(gcs.server.stats.pathStyles).toMatchObject({ api: 1, emulator: 1 });
   });
 
   it('honours startOffset and hides sidecar metadata files', async () => {
@@ -131,7 +118,7 @@ describe('listing', () => {
   });
 
   it('describes items like GCS: size as a string, updated, generation, contentEncoding', async () => {
-    const response = await get(`${server.url}/storage/v1/b/${BUCKET}/o?prefix=logs/job-a/100/build`);
+    const response = await get(`${gcs.server.url}/storage/v1/b/${BUCKET}/o?prefix=logs/job-a/100/build`);
     const [item] = (json(response) as { items: Record<string, unknown>[] }).items;
     expect(item).toMatchObject({ name: 'logs/job-a/100/build-log.txt', bucket: BUCKET, contentEncoding: 'gzip', kind: 'storage#object' });
     expect(typeof item!.size).toBe('string');
@@ -141,21 +128,21 @@ describe('listing', () => {
   });
 
   it('rejects a bad maxResults or pageToken with 400', async () => {
-    expect((await get(`${server.url}/storage/v1/b/${BUCKET}/o?maxResults=0`)).status).toBe(400);
-    const bad = await get(`${server.url}/storage/v1/b/${BUCKET}/o?pageToken=nonsense`);
+    expect((await get(`${gcs.server.url}/storage/v1/b/${BUCKET}/o?maxResults=0`)).status).toBe(400);
+    const bad = await get(`${gcs.server.url}/storage/v1/b/${BUCKET}/o?pageToken=nonsense`);
     expect(bad.status).toBe(400);
     expect(JSON.stringify(json(bad))).toContain('pageToken');
   });
 
   it('returns an empty listing (no items key) for a prefix with nothing under it', async () => {
-    const body = json(await get(`${server.url}/storage/v1/b/${BUCKET}/o?prefix=nothing/here/`));
+    const body = json(await get(`${gcs.server.url}/storage/v1/b/${BUCKET}/o?prefix=nothing/here/`));
     expect(body).toEqual({ kind: 'storage#objects' });
   });
 });
 
 describe('objects', () => {
   it('returns metadata with md5Hash and crc32c of the stored bytes', async () => {
-    const response = await get(`${server.url}/storage/v1/b/${BUCKET}/o/${encodeURIComponent('logs/latest.txt')}`);
+    const response = await get(`${gcs.server.url}/storage/v1/b/${BUCKET}/o/${encodeURIComponent('logs/latest.txt')}`);
     expect(response.status).toBe(200);
     const body = json(response);
     expect(body).toMatchObject({ name: 'logs/latest.txt', size: '3', md5Hash: createHash('md5').update('102').digest('base64') });
@@ -163,23 +150,23 @@ describe('objects', () => {
   });
 
   it('downloads media, with x-goog-hash and the stored encoding', async () => {
-    const response = await get(`${server.url}/b/${BUCKET}/o/${encodeURIComponent('logs/latest.txt')}?alt=media`);
+    const response = await get(`${gcs.server.url}/b/${BUCKET}/o/${encodeURIComponent('logs/latest.txt')}?alt=media`);
     expect(response.status).toBe(200);
     expect(response.body.toString()).toBe('102');
     expect(response.headers['x-goog-hash']).toMatch(/crc32c=.+,md5=.+/);
     expect(response.headers['x-goog-stored-content-encoding']).toBe('identity');
-    expect(server.stats.mediaByObject.get('logs/latest.txt')).toBe(1);
+    expect(gcs.server.stats.mediaByObject.get('logs/latest.txt')).toBe(1);
   });
 
   it('answers HEAD like GET without a body', async () => {
-    const response = await get(`${server.url}/b/${BUCKET}/o/bytes.bin?alt=media`, {}, 'HEAD');
+    const response = await get(`${gcs.server.url}/b/${BUCKET}/o/bytes.bin?alt=media`, {}, 'HEAD');
     expect(response.status).toBe(200);
     expect(response.headers['content-length']).toBe('100');
     expect(response.body.length).toBe(0);
   });
 
   it('serves byte ranges with 206, suffix ranges, and 416 beyond the end', async () => {
-    const url = `${server.url}/storage/v1/b/${BUCKET}/o/bytes.bin?alt=media`;
+    const url = `${gcs.server.url}/storage/v1/b/${BUCKET}/o/bytes.bin?alt=media`;
     const middle = await get(url, { Range: 'bytes=10-19' });
     expect(middle.status).toBe(206);
     expect([...middle.body]).toEqual([10, 11, 12, 13, 14, 15, 16, 17, 18, 19]);
@@ -191,11 +178,11 @@ describe('objects', () => {
     const beyond = await get(url, { Range: 'bytes=100-200' });
     expect(beyond.status).toBe(416);
     expect(beyond.headers['content-range']).toBe('bytes */100');
-    expect(server.stats.rangeRequests).toBe(4);
+    expect(gcs.server.stats.rangeRequests).toBe(4);
   });
 
   it('sends gzip-encoded objects compressed when the client accepts gzip, decompressed otherwise', async () => {
-    const url = `${server.url}/storage/v1/b/${BUCKET}/o/${encodeURIComponent('logs/job-a/100/build-log.txt')}?alt=media`;
+    const url = `${gcs.server.url}/storage/v1/b/${BUCKET}/o/${encodeURIComponent('logs/job-a/100/build-log.txt')}?alt=media`;
     const compressed = await get(url, { 'Accept-Encoding': 'gzip, deflate' });
     expect(compressed.headers['content-encoding']).toBe('gzip');
     expect(gunzipSync(compressed.body).toString()).toBe(logText);
@@ -213,11 +200,11 @@ describe('objects', () => {
 
     const refused = await get(url, { 'Accept-Encoding': 'gzip;q=0' });
     expect(refused.headers['content-encoding']).toBeUndefined();
-    expect(server.stats).toMatchObject({ gzipServed: 1, transcoded: 3 });
+    expect(gcs.server.stats).toMatchObject({ gzipServed: 1, transcoded: 3 });
   });
 
   it('serves a .gz object without content-encoding as plain bytes', async () => {
-    const response = await get(`${server.url}/b/${BUCKET}/o/${encodeURIComponent('artifacts/must-gather.tar.gz')}?alt=media`, {
+    const response = await get(`${gcs.server.url}/b/${BUCKET}/o/${encodeURIComponent('artifacts/must-gather.tar.gz')}?alt=media`, {
       'Accept-Encoding': 'gzip',
     });
     expect(response.headers['content-encoding']).toBeUndefined();
@@ -225,7 +212,7 @@ describe('objects', () => {
   });
 
   it('answers 404 with a GCS-style JSON error for missing objects, buckets and names escaping the root', async () => {
-    const missing = await get(`${server.url}/storage/v1/b/${BUCKET}/o/${encodeURIComponent('logs/nope.json')}?alt=media`);
+    const missing = await get(`${gcs.server.url}/storage/v1/b/${BUCKET}/o/${encodeURIComponent('logs/nope.json')}?alt=media`);
     expect(missing.status).toBe(404);
     expect(json(missing)).toEqual({
       error: {
@@ -234,47 +221,47 @@ describe('objects', () => {
         errors: [{ message: `No such object: ${BUCKET}/logs/nope.json`, domain: 'global', reason: 'notFound' }],
       },
     });
-    const otherBucket = await get(`${server.url}/storage/v1/b/other-bucket/o`);
+    const otherBucket = await get(`${gcs.server.url}/storage/v1/b/other-bucket/o`);
     expect(otherBucket.status).toBe(404);
     expect(JSON.stringify(json(otherBucket))).toContain('bucket does not exist');
-    await writeFile(join(base, 'outside.txt'), 'secret');
-    const escape = await get(`${server.url}/storage/v1/b/${BUCKET}/o/${encodeURIComponent('../outside.txt')}?alt=media`);
-    expect(escape.status).toBe(404);
-    const sidecar = await get(`${server.url}/b/${BUCKET}/o/${encodeURIComponent('logs/job-a/100/build-log.txt.gcsmeta.json')}?alt=media`);
+    await writeFile(join(dirname(gcs.root), 'outside.txt'), 'secret');
+    const escaped = await get(`${gcs.server.url}/storage/v1/b/${BUCKET}/o/${encodeURIComponent('../outside.txt')}?alt=media`);
+    expect(escaped.status).toBe(404);
+    const sidecar = await get(`${gcs.server.url}/b/${BUCKET}/o/${encodeURIComponent('logs/job-a/100/build-log.txt.gcsmeta.json')}?alt=media`);
     expect(sidecar.status).toBe(404);
-    expect(server.stats.notFound).toBe(4);
+    expect(gcs.server.stats.notFound).toBe(4);
   });
 
   it('is read-only: other methods get 405', async () => {
-    const response = await get(`${server.url}/storage/v1/b/${BUCKET}/o`, {}, 'POST');
+    const response = await get(`${gcs.server.url}/storage/v1/b/${BUCKET}/o`, {}, 'POST');
     expect(response.status).toBe(405);
     expect(JSON.stringify(json(response))).toContain('read-only');
   });
 });
 
 describe('faults', () => {
-  const mediaUrl = (name: string): string => `${server.url}/b/${BUCKET}/o/${encodeURIComponent(name)}?alt=media`;
+  const mediaUrl = (name: string): string => `${gcs.server.url}/b/${BUCKET}/o/${encodeURIComponent(name)}?alt=media`;
 
   it('injects 429 with Retry-After and 503 with JSON bodies, and counts them', async () => {
-    server.setFaults(({ attempt }) => (attempt === 1 ? { kind: '429', retryAfterSeconds: 2 } : attempt === 2 ? { kind: '503' } : undefined));
+    gcs.server.setFaults(({ attempt }) => (attempt === 1 ? { kind: '429', retryAfterSeconds: 2 } : attempt === 2 ? { kind: '503' } : undefined));
     const first = await get(mediaUrl('logs/latest.txt'));
     expect(first.status).toBe(429);
     expect(first.headers['retry-after']).toBe('2');
     expect((json(first).error as { code: number }).code).toBe(429);
     expect((await get(mediaUrl('logs/latest.txt'))).status).toBe(503);
     expect((await get(mediaUrl('logs/latest.txt'))).status).toBe(200);
-    expect(server.stats.faults).toMatchObject({ total: 2, '429': 1, '503': 1 });
-    expect(server.stats.requests).toMatchObject({ total: 3, media: 3 });
+    expect(gcs.server.stats.faults).toMatchObject({ total: 2, '429': 1, '503': 1 });
+    expect(gcs.server.stats.requests).toMatchObject({ total: 3, media: 3 });
   });
 
   it('resets the connection before any byte', async () => {
-    server.setFaults(() => ({ kind: 'reset' }));
+    gcs.server.setFaults(() => ({ kind: 'reset' }));
     await expect(get(mediaUrl('logs/latest.txt'))).rejects.toThrow(/socket hang up|ECONNRESET/);
-    expect(server.stats.faults.reset).toBe(1);
+    expect(gcs.server.stats.faults.reset).toBe(1);
   });
 
   it('truncates: announces the full Content-Length, sends half, then drops the connection', async () => {
-    server.setFaults(() => ({ kind: 'truncate' }));
+    gcs.server.setFaults(() => ({ kind: 'truncate' }));
     const response = await get(mediaUrl('bytes.bin'));
     expect(response.headers['content-length']).toBe('100');
     expect(response.body.length).toBe(50);
@@ -282,7 +269,7 @@ describe('faults', () => {
   });
 
   it('delays headers, or stalls in the middle of the body', async () => {
-    server.setFaults(({ attempt }) => (attempt === 1 ? { kind: 'slow', delayMs: 150 } : { kind: 'slow', delayMs: 150, phase: 'body' }));
+    gcs.server.setFaults(({ attempt }) => (attempt === 1 ? { kind: 'slow', delayMs: 150 } : { kind: 'slow', delayMs: 150, phase: 'body' }));
     let started = Date.now();
     const delayed = await get(mediaUrl('bytes.bin'));
     expect(Date.now() - started).toBeGreaterThanOrEqual(140);
@@ -291,20 +278,20 @@ describe('faults', () => {
     const stalled = await get(mediaUrl('bytes.bin'));
     expect(Date.now() - started).toBeGreaterThanOrEqual(140);
     expect(stalled.body.length).toBe(100);
-    expect(server.stats.faults.slow).toBe(2);
+    expect(gcs.server.stats.faults.slow).toBe(2);
   });
 
   it('fails broken objects every time, whatever the probability', async () => {
-    server.setFaults({ probability: 0, brokenObjects: ['logs/latest.txt'] });
+    gcs.server.setFaults({ probability: 0, brokenObjects: ['logs/latest.txt'] });
     for (let i = 0; i < 3; i++) expect((await get(mediaUrl('logs/latest.txt'))).status).toBe(503);
     expect((await get(mediaUrl('bytes.bin'))).status).toBe(200);
-    expect(server.stats.faults['503']).toBe(3);
+    expect(gcs.server.stats.faults['503']).toBe(3);
   });
 
   it('decides faults from the seed, the target and the attempt: the same config gives the same faults', async () => {
     const config: FaultConfig = { probability: 0.3, seed: 42, kinds: ['429', '503'] };
     const run = async (): Promise<number[]> => {
-      server.setFaults(config);
+      gcs.server.setFaults(config);
       const statuses: number[] = [];
       for (let i = 0; i < 25; i++) {
         const name = `flat/obj-${String(i).padStart(2, '0')}.txt`;
@@ -320,7 +307,7 @@ describe('faults', () => {
     expect(failures).toBeGreaterThan(5);
     expect(failures).toBeLessThan(30);
     const other = await (async () => {
-      server.setFaults({ ...config, seed: 43 });
+      gcs.server.setFaults({ ...config, seed: 43 });
       const statuses: number[] = [];
       for (let i = 0; i < 25; i++) statuses.push((await get(mediaUrl(`flat/obj-${String(i).padStart(2, '0')}.txt`))).status);
       return statuses;
@@ -329,18 +316,18 @@ describe('faults', () => {
   });
 
   it('limits faults to the chosen request kinds', async () => {
-    server.setFaults({ probability: 1, kinds: ['503'], requestKinds: ['list'] });
-    expect((await get(`${server.url}/storage/v1/b/${BUCKET}/o?prefix=flat/`)).status).toBe(503);
+    gcs.server.setFaults({ probability: 1, kinds: ['503'], requestKinds: ['list'] });
+    expect((await get(`${gcs.server.url}/storage/v1/b/${BUCKET}/o?prefix=flat/`)).status).toBe(503);
     expect((await get(mediaUrl('bytes.bin'))).status).toBe(200);
   });
 });
 
 describe('startGcsTestServer', () => {
   it('refuses a root that is not a directory', async () => {
-    await expect(startGcsTestServer({ root: join(root, 'bytes.bin'), bucket: BUCKET })).rejects.toThrow(/not a directory/);
+    await expect(startGcsTestServer({ root: join(gcs.root, 'bytes.bin'), bucket: BUCKET })).rejects.toThrow(/not a directory/);
   });
 
   it('listens on 127.0.0.1', () => {
-    expect(server.url).toBe(`http://127.0.0.1:${server.port}`);
+    expect(gcs.server.url).toBe(`http://127.0.0.1:${gcs.server.port}`);
   });
 });

@@ -66,6 +66,7 @@ describe('real JUnit files', () => {
     expect(outcomes(r.cases)).toEqual(Array(5).fill('passed'));
     expect(r.cases.every((c) => c.durationSec === 0 && c.suite === 'step graph')).toBe(true);
     expect(r.cases[2]!.name).toBe('Create the release image "latest" containing all images built by this job');
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: the real step name holds a literal ${component}
     expect(r.cases[3]!.name).toBe('Find all of the input images from ocp/4.10:${component} and tag them into the output image stream');
   });
 
@@ -78,7 +79,7 @@ describe('real JUnit files', () => {
     const failed = r.cases.filter((c) => c.outcome === 'failed');
     expect(failed.map((c) => c.name)).toEqual(['Run multi-stage test multi-observers - multi-observers-failing-observer container test']);
     const message = failed[0]!.message!;
-    expect(message.startsWith("+ echo 'this is going to fail'\nthis is going to fail\n+ exit 1\n{\"component\":\"entrypoint\",")).toBe(true);
+    expect(message.startsWith('+ echo \'this is going to fail\'\nthis is going to fail\n+ exit 1\n{"component":"entrypoint",')).toBe(true);
     // The trailing &#xA; is trimmed away.
     expect(message.endsWith('"time":"whatever"}\nerror: failed to execute wrapped command: exit status 1')).toBe(true);
     // Cases with <system-out> are plain passes.
@@ -98,7 +99,14 @@ describe('real JUnit files', () => {
     expect(r.cases).toHaveLength(8);
     expect(count(xml, /<testcase\b/g)).toBe(8);
     expect(r.cases.map((c) => c.name)).toEqual([
-      'TearDown Previous', 'Up', 'test setup', 'Node Tests', 'DumpClusterLogs', 'TearDown', 'Deferred TearDown', 'Timeout',
+      'TearDown Previous',
+      'Up',
+      'test setup',
+      'Node Tests',
+      'DumpClusterLogs',
+      'TearDown',
+      'Deferred TearDown',
+      'Timeout',
     ]);
     expect(r.cases.every((c) => c.classname === 'e2e.go' && c.suite === '')).toBe(true);
     expect(r.cases.map((c) => c.durationSec)).toEqual([2.065e-5, 6.342e-6, 5.298e-6, 654.279097299, 5.399023835, 1.21e-5, 2.17e-7, 3900]);
@@ -226,7 +234,9 @@ describe('damaged files', () => {
     expect(r.cases).toHaveLength(4);
     expect(outcomes(r.cases)).toEqual(['failed', 'passed', 'failed', 'passed']);
     // message="must-gather&nbsp;failed"; text has ESC[31m ... ESC[0m, &nbsp;, &hellip;, BEL, NUL, a bare &, &bogus; and a form feed.
-    expect(r.cases[0]!.message).toBe('must-gather\u00A0failed\nerror: gather output:[must-gather-5kq8d] OUT pod\u00A0not\u00A0ready\u2026 AT&T mirror &bogus; done');
+    expect(r.cases[0]!.message).toBe(
+      'must-gather\u00A0failed\nerror: gather output:[must-gather-5kq8d] OUT pod\u00A0not\u00A0ready\u2026 AT&T mirror &bogus; done',
+    );
     // CR LF, tab and newline kept as \n and \t, then trimmed; ESC[1m, ESC[22m, ESC, backspaces and &#x1b; removed.
     expect(r.cases[2]!.message).toBe('container log: step 1 ok');
   });
@@ -334,8 +344,7 @@ describe('damaged files', () => {
 });
 
 describe('failure messages', () => {
-  const withFailure = (text: string, attr = '') =>
-    `<testsuite name="s"><testcase name="t"><failure message="${attr}">${text}</failure></testcase></testsuite>`;
+  const withFailure = (text: string, attr = '') => `<testsuite name="s"><testcase name="t"><failure message="${attr}">${text}</failure></testcase></testsuite>`;
 
   it('keeps the first 4096 characters by default, or maxMessageLength', () => {
     const long = 'abcdefghij'.repeat(1000);

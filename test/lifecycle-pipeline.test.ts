@@ -8,24 +8,21 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RatchetConfigInput } from '../src/config/config-schema.ts';
 import type { RunPlan } from '../src/config/run-plan.ts';
+import { runPlan } from './support/plans.ts';
 import { analyzeStage, fetchStage } from '../src/pipeline.ts';
 import { tempDir, writeTree, type TreeRun } from './support/prow-tree.ts';
-import { runPlan } from './support/plans.ts';
+import { AS_OF, AS_OF_MS, AS_OF_S, DAY_S, HOUR, UPGRADE_JOB } from './support/constants.ts';
 
-const DAY = 86_400;
-const AS_OF = new Date('2026-11-28T06:00:00Z');
-const t0 = AS_OF.getTime() / 1000;
-const JOB = 'periodic-ci-openshift-release-main-nightly-4.22-e2e-aws-ovn-upgrade';
 const BROKEN = '[sig-network] services answer [Suite:openshift/conformance/parallel]';
 
 function runs(): TreeRun[] {
   const list: TreeRun[] = [];
   // 24 runs over 16 days; in the last 7 days BROKEN fails in two of every three runs.
   for (let i = 0; i < 48; i++) {
-    const start = t0 - 16 * DAY + i * (DAY / 3);
-    const recent = start >= t0 - 7 * DAY;
+    const start = AS_OF_S - 16 * DAY_S + i * (DAY_S / 3);
+    const recent = start >= AS_OF_S - 7 * DAY_S;
     list.push({
-      job: JOB,
+      job: UPGRADE_JOB,
       buildId: String(1900000000000000000n + BigInt(i)),
       start,
       tests: [{ name: BROKEN, status: recent && i % 3 !== 0 ? 'fail' : 'pass', message: 'connection refused' }],
@@ -52,7 +49,7 @@ describe('analyzeStage across snapshots', () => {
   });
 
   it('keeps the first sighting of a regression from the snapshot before', async () => {
-    const first = await analyzeStage(settings(new Date(AS_OF.getTime() - 3_600_000)));
+    const first = await analyzeStage(settings(new Date(AS_OF_MS - HOUR)));
     const second = await analyzeStage(settings(AS_OF));
     expect(second.snapshot.regressions!.settings.previousSnapshot).toBe(first.snapshot.id);
     const before = first.snapshot.regressions!.tests.find((r) => r.mode === 'ratchet')!;
@@ -74,13 +71,31 @@ describe('analyzeStage across snapshots', () => {
   it('reads the historical disruption basis named in the config, relative to the config directory', async () => {
     writeFileSync(
       path.join(out, 'history.json'),
-      JSON.stringify([{ BackendName: 'kube-api-new-connections', Release: '4.22', FromRelease: '4.22', Platform: 'aws', Architecture: 'amd64', Network: 'ovn', Topology: 'ha', MasterNodesUpdated: 'Y', JobRuns: 300, P50: '0.0', P75: '0.0', P95: '1.0', P99: '2.0' }]),
+      JSON.stringify([
+        {
+          BackendName: 'kube-api-new-connections',
+          Release: '4.22',
+          FromRelease: '4.22',
+          Platform: 'aws',
+          Architecture: 'amd64',
+          Network: 'ovn',
+          Topology: 'ha',
+          MasterNodesUpdated: 'Y',
+          JobRuns: 300,
+          P50: '0.0',
+          P75: '0.0',
+          P95: '1.0',
+          P99: '2.0',
+        },
+      ]),
     );
     const config = { disruption: { historicalBasis: 'history.json' } };
     const { snapshot } = await analyzeStage(settings(AS_OF, config));
     const cell = snapshot.disruption!.find((c) => c.backend === 'kube-api-new-connections')!;
     expect(cell.basisKind).toBe('historical');
     expect(cell.historical!.file).toBe('history.json');
-    await expect(analyzeStage(settings(AS_OF, { disruption: { historicalBasis: 'missing.json' } }))).rejects.toThrow(/disruption\.historicalBasis .*missing\.json could not be read/);
+    await expect(analyzeStage(settings(AS_OF, { disruption: { historicalBasis: 'missing.json' } }))).rejects.toThrow(
+      /disruption\.historicalBasis .*missing\.json could not be read/,
+    );
   });
 });

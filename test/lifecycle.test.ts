@@ -11,19 +11,17 @@ import type { RunRecord, TestResult } from '../src/ingest/run-record.ts';
 import { variantsFromJobName, variantKey } from '../src/ingest/variants.ts';
 import { serializeSnapshot } from '../src/store/snapshot-store.ts';
 import type { Snapshot } from '../src/snapshot/schema.ts';
-import { runRecord } from './support/run-records.ts';
-import { analysisPlan } from './support/plans.ts';
+import { analysisInput, runRecord } from './support/run-records.ts';
+import { DAY, HOUR, JOB } from './support/constants.ts';
 
-const DAY = 86_400_000;
 const D = Date.parse('2026-11-01T06:00:00Z');
-const JOB = 'periodic-ci-openshift-release-main-nightly-4.22-e2e-aws-ovn';
 const BROKEN = '[sig-node] pods should start [Suite:openshift/conformance/parallel]';
 const STABLE = Array.from({ length: 5 }, (_, i) => `[sig-apps] stable test ${i} [Suite:openshift/conformance/parallel]`);
 
 /** A run every 6 hours from D − 30 d to D + 30 d; BROKEN fails in every other run of [D − 5 d, D + 3 d). */
 function runs(): RunRecord[] {
   const out: RunRecord[] = [];
-  for (let i = 0, t = D - 30 * DAY; t < D + 30 * DAY; i++, t += 6 * 3_600_000) {
+  for (let i = 0, t = D - 30 * DAY; t < D + 30 * DAY; i++, t += 6 * HOUR) {
     const broken = t >= D - 5 * DAY && t < D + 3 * DAY && i % 2 === 0;
     const tests: TestResult[] = [
       { suite: 'openshift-tests', name: BROKEN, status: broken ? 'fail' : 'pass', durationSec: 1, ...(broken ? { message: 'container never started' } : {}) },
@@ -36,13 +34,7 @@ function runs(): RunRecord[] {
 }
 
 const RECORDS = runs();
-const input = (asOf: number, previous: Snapshot | null): AnalysisInput => ({
-  runs: RECORDS,
-  plan: analysisPlan(asOf),
-  previous,
-  source: 'lifecycle',
-  bucket: 'test-platform-results',
-});
+const input = (asOf: number, previous: Snapshot | null): AnalysisInput => analysisInput(RECORDS, { asOf: new Date(asOf), previous });
 
 const ratchetTest = (s: Snapshot) => s.regressions!.tests.filter((r) => r.mode === 'ratchet' && r.name === BROKEN);
 
@@ -74,7 +66,13 @@ describe('regression lifecycle', () => {
 
   it('resolves it when the test works again, with the evidence of the day', () => {
     const [r] = ratchetTest(snaps.s3!);
-    expect(r).toMatchObject({ status: 'resolved', firstSeen: snaps.s1!.asOf, lastSeen: snaps.s2!.asOf, resolvedAt: snaps.s3!.asOf, evidenceAsOf: snaps.s3!.asOf });
+    expect(r).toMatchObject({
+      status: 'resolved',
+      firstSeen: snaps.s1!.asOf,
+      lastSeen: snaps.s2!.asOf,
+      resolvedAt: snaps.s3!.asOf,
+      evidenceAsOf: snaps.s3!.asOf,
+    });
     expect(r!.sample.failures).toBe(0);
     expect(snaps.s3!.regressions!.summary.ratchet.resolved).toBeGreaterThanOrEqual(1);
   });

@@ -68,7 +68,7 @@ describe('local source', () => {
   });
 });
 
-describe('local source: gzip-encoded objects (the test server\'s sidecar convention)', () => {
+describe("local source: gzip-encoded objects (the test server's sidecar convention)", () => {
   let root: string;
   let source: BucketSource;
   const log = 'step 1 passed\n'.repeat(5000);
@@ -113,10 +113,16 @@ describe('local source: gzip-encoded objects (the test server\'s sidecar convent
   });
 
   it('fails a damaged gzip object or sidecar with SourceError fetch naming the object', async () => {
-    const cut = await readText(source, 'logs/job/2/junit.xml').then(() => undefined, (error: unknown) => error);
+    const cut = await readText(source, 'logs/job/2/junit.xml').then(
+      () => undefined,
+      (error: unknown) => error,
+    );
     expect(cut).toBeInstanceOf(SourceError);
     expect(cut).toMatchObject({ kind: 'fetch', object: 'logs/job/2/junit.xml' });
     expect((cut as Error).message).toMatch(/gzip data is damaged or cut short/);
-    await expect(readText(source, 'logs/job/2/finished.json')).rejects.toMatchObject({ kind: 'fetch', message: expect.stringMatching(/sidecar finished\.json\.gcsmeta\.json is not valid JSON.*fix or delete it/) });
+    await expect(readText(source, 'logs/job/2/finished.json')).rejects.toMatchObject({
+      kind: 'fetch',
+      message: expect.stringMatching(/sidecar finished\.json\.gcsmeta\.json is not valid JSON.*fix or delete it/),
+    });
   });
 });

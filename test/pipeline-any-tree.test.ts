@@ -6,17 +6,11 @@ import { readFileSync, readdirSync, rmSync, writeFileSync, existsSync } from 'no
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunPlan } from '../src/config/run-plan.ts';
+import { runPlan } from './support/plans.ts';
 import { analyzeStage, fetchStage } from '../src/pipeline.ts';
 import { tempDir, writeTree, type TreeRun } from './support/prow-tree.ts';
-import { runPlan } from './support/plans.ts';
+import { AS_OF, AS_OF_S, DAY_S, JOB as JOB_A, PRESUBMIT_JOB as PRESUBMIT, UPGRADE_JOB as JOB_B } from './support/constants.ts';
 
-const AS_OF = new Date('2026-11-28T06:00:00Z');
-const day = 86_400;
-const t0 = AS_OF.getTime() / 1000;
-
-const JOB_A = 'periodic-ci-openshift-release-main-nightly-4.22-e2e-aws-ovn';
-const JOB_B = 'periodic-ci-openshift-release-main-nightly-4.22-e2e-aws-ovn-upgrade';
-const PRESUBMIT = 'pull-ci-openshift-origin-main-e2e-aws-ovn';
 const STABLE = '[sig-network] Services should serve endpoints [Suite:openshift/conformance/parallel]';
 const FLAKY = '[sig-storage] CSI volumes should mount [Suite:openshift/conformance/parallel]';
 const BROKEN = '[sig-api-machinery] API data in etcd should be stored [Suite:openshift/conformance/serial]';
@@ -28,7 +22,7 @@ function runs(): TreeRun[] {
     list.push({
       job: JOB_A,
       buildId: String(1900000000000000000n + BigInt(100 + i)),
-      start: t0 - (i + 1) * 12 * 3600,
+      start: AS_OF_S - (i + 1) * 12 * 3600,
       tests: [
         { name: STABLE, status: 'pass' },
         { name: FLAKY, status: i % 3 === 0 ? 'flake' : 'pass', message: `timed out at 2026-11-2${i % 10}T01:02:03Z on pod csi-7d9f8c6b5-x2k4q` },
@@ -37,17 +31,31 @@ function runs(): TreeRun[] {
     });
   }
   for (let i = 0; i < 5; i++) {
-    list.push({ job: JOB_A, buildId: String(1900000000000000000n + BigInt(50 + i)), start: t0 - 8 * day - i * day, tests: [{ name: STABLE, status: 'pass' }, { name: BROKEN, status: 'pass' }] });
+    list.push({
+      job: JOB_A,
+      buildId: String(1900000000000000000n + BigInt(50 + i)),
+      start: AS_OF_S - 8 * DAY_S - i * DAY_S,
+      tests: [
+        { name: STABLE, status: 'pass' },
+        { name: BROKEN, status: 'pass' },
+      ],
+    });
   }
-  list.push({ job: JOB_A, buildId: String(1900000000000000000n + 1n), start: t0 - 20 * day, tests: [{ name: STABLE, status: 'fail' }] });
+  list.push({ job: JOB_A, buildId: String(1900000000000000000n + 1n), start: AS_OF_S - 20 * DAY_S, tests: [{ name: STABLE, status: 'fail' }] });
   // Job B: an upgrade job with two disruption files, one aborted run, one pending run, one malformed started.json.
-  list.push({ job: JOB_B, buildId: '1900000000000000200', start: t0 - day, tests: [{ name: STABLE, status: 'pass' }], disruption: [{ 'kube-api-new-connections': '1.2s' }, { 'kube-api-new-connections': '2.1s' }] });
-  list.push({ job: JOB_B, buildId: '1900000000000000201', start: t0 - 2 * day, result: 'ABORTED' });
-  list.push({ job: JOB_B, buildId: '1900000000000000202', start: t0 - 3600, pending: true });
+  list.push({
+    job: JOB_B,
+    buildId: '1900000000000000200',
+    start: AS_OF_S - DAY_S,
+    tests: [{ name: STABLE, status: 'pass' }],
+    disruption: [{ 'kube-api-new-connections': '1.2s' }, { 'kube-api-new-connections': '2.1s' }],
+  });
+  list.push({ job: JOB_B, buildId: '1900000000000000201', start: AS_OF_S - 2 * DAY_S, result: 'ABORTED' });
+  list.push({ job: JOB_B, buildId: '1900000000000000202', start: AS_OF_S - 3600, pending: true });
   list.push({
     job: JOB_B,
     buildId: '1900000000000000203',
-    start: t0 - 3 * day,
+    start: AS_OF_S - 3 * DAY_S,
     tests: [{ name: STABLE, status: 'pass' }],
     extra: {
       'artifacts/e2e/junit/junit_truncated.xml': '<testsuite name="openshift-tests"><testcase name="kept case"></testcase><testcase name="cut',
@@ -55,7 +63,7 @@ function runs(): TreeRun[] {
     },
   });
   // A presubmit found only through pr-logs/directory.
-  list.push({ job: PRESUBMIT, buildId: '1900000000000000300', start: t0 - day, pr: 30123, tests: [{ name: STABLE, status: 'pass' }] });
+  list.push({ job: PRESUBMIT, buildId: '1900000000000000300', start: AS_OF_S - DAY_S, pr: 30123, tests: [{ name: STABLE, status: 'pass' }] });
   return list;
 }
 
@@ -69,7 +77,15 @@ describe('pipeline on a Prow-layout directory', () => {
     out = tempDir();
     writeTree(root, runs());
     // A run whose started.json is malformed, and an unexpected file in a job folder.
-    writeTree(root, [{ job: JOB_B, buildId: '1900000000000000204', start: t0 - 4 * day, tests: [{ name: STABLE, status: 'pass' }], override: { 'started.json': '{"timestamp": 17' } }]);
+    writeTree(root, [
+      {
+        job: JOB_B,
+        buildId: '1900000000000000204',
+        start: AS_OF_S - 4 * DAY_S,
+        tests: [{ name: STABLE, status: 'pass' }],
+        override: { 'started.json': '{"timestamp": 17' },
+      },
+    ]);
     writeFileSync(path.join(root, 'logs', JOB_B, 'notes.txt'), 'hello');
     settings = runPlan({ out, asOf: AS_OF, flags: { source: root } });
   });
@@ -80,7 +96,7 @@ describe('pipeline on a Prow-layout directory', () => {
 
   it('fetches every run in the look-back window and stops at its edge', async () => {
     const report = await fetchStage(settings);
-    // 15 A + 5 B + 1 presubmit in the window; the 20-day-old run is outside it.
+    // 15 A + 5 B + 1 presubmit in the window; the 20-DAY_S-old run is outside it.
     expect(report.stats.runsFound).toBe(21);
     expect(report.stats.runsFetched).toBeGreaterThanOrEqual(21);
     expect(report.stats.runsPending).toBe(1);
@@ -140,7 +156,7 @@ describe('pipeline on a Prow-layout directory', () => {
 
   it('re-reads an unfinished run once its folder changes', async () => {
     const folder = path.join(root, 'logs', JOB_B, '1900000000000000202');
-    writeFileSync(path.join(folder, 'finished.json'), JSON.stringify({ timestamp: t0 - 60, passed: true, result: 'SUCCESS' }));
+    writeFileSync(path.join(folder, 'finished.json'), JSON.stringify({ timestamp: AS_OF_S - 60, passed: true, result: 'SUCCESS' }));
     const report = await fetchStage(settings);
     expect(report.stats.runsFetched).toBe(1);
     expect(report.stats.runsPending).toBe(0);

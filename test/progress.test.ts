@@ -8,7 +8,20 @@ import { createProgressReporter, formatDuration, progressLine } from '../src/cli
 import type { FetchProgress } from '../src/ingest/fetch-runs.ts';
 
 function progress(overrides: Partial<FetchProgress> = {}): FetchProgress {
-  return { phase: 'fetch', jobs: 3, jobsListed: 3, runsFound: 200, runsDone: 50, runsFromCache: 10, runsFetched: 38, runsFailed: 2, runsSkipped: 0, bytesRead: 25_000_000, startedAt: 0, ...overrides };
+  return {
+    phase: 'fetch',
+    jobs: 3,
+    jobsListed: 3,
+    runsFound: 200,
+    runsDone: 50,
+    runsFromCache: 10,
+    runsFetched: 38,
+    runsFailed: 2,
+    runsSkipped: 0,
+    bytesRead: 25_000_000,
+    startedAt: 0,
+    ...overrides,
+  };
 }
 
 function capture(isTTY: boolean): { stream: PassThrough & { isTTY?: boolean; columns?: number }; text: () => string } {
@@ -16,9 +29,13 @@ function capture(isTTY: boolean): { stream: PassThrough & { isTTY?: boolean; col
   stream.isTTY = isTTY;
   stream.columns = 200;
   // What cli-progress calls on a terminal.
-  stream.cursorTo = (_x: number, _y?: number, cb?: () => void) => (cb?.(), true);
-  stream.clearLine = (_dir: number, cb?: () => void) => (cb?.(), true);
-  stream.moveCursor = (_dx: number, _dy: number, cb?: () => void) => (cb?.(), true);
+  const call = (cb?: () => void): true => {
+    cb?.();
+    return true;
+  };
+  stream.cursorTo = (_x: number, _y?: number, cb?: () => void) => call(cb);
+  stream.clearLine = (_dir: number, cb?: () => void) => call(cb);
+  stream.moveCursor = (_dx: number, _dy: number, cb?: () => void) => call(cb);
   let text = '';
   stream.on('data', (chunk: Buffer) => (text += chunk.toString()));
   return { stream, text: () => text };

@@ -2,19 +2,17 @@
 import { describe, expect, it } from 'vitest';
 import { analyze } from '../src/analysis/analyze.ts';
 import type { RunRecord } from '../src/ingest/run-record.ts';
-import { runRecord } from './support/run-records.ts';
-import { analysisPlan } from './support/plans.ts';
+import { analysisInput, runRecord } from './support/run-records.ts';
+import { AS_OF_MS, DAY } from './support/constants.ts';
 
-const DAY = 86_400_000;
-const AS_OF = Date.parse('2026-11-28T06:00:00Z');
 const JOB = 'periodic-ci-openshift-release-main-nightly-4.22-e2e-metal-ipi-ovn';
 const NAME = '[sig-storage] snapshots restore [Suite:openshift/conformance/parallel]';
 
 /** 30 runs per week; in the current week the test flakes in half of them, before it always passed. */
 function runs(): RunRecord[] {
   return Array.from({ length: 60 }, (_, i): RunRecord => {
-    const t = AS_OF - 14 * DAY + i * (14 * DAY / 60) + 1;
-    const flake = t >= AS_OF - 7 * DAY && i % 2 === 0;
+    const t = AS_OF_MS - 14 * DAY + i * ((14 * DAY) / 60) + 1;
+    const flake = t >= AS_OF_MS - 7 * DAY && i % 2 === 0;
     const buildId = String(1_400_000_000_000_000_000n + BigInt(i));
     return runRecord(JOB, buildId, t, {
       tests: [{ suite: 'openshift-tests', name: NAME, status: flake ? 'flake' : 'pass', durationSec: 1, ...(flake ? { message: 'retried' } : {}) }],
@@ -22,13 +20,7 @@ function runs(): RunRecord[] {
   });
 }
 
-const analyse = (flakeAsFailure: boolean) =>
-  analyze({
-    runs: runs(),
-    plan: analysisPlan(AS_OF, { regressions: { flakeAsFailure } }),
-    source: 'flakes',
-    bucket: 'test-platform-results',
-  });
+const analyse = (flakeAsFailure: boolean) => analyze(analysisInput(runs(), { config: { regressions: { flakeAsFailure } } }));
 
 describe('flakes in regression cells', () => {
   it('count as working by default: a flaky test is not a regression', async () => {

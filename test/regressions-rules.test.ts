@@ -7,11 +7,17 @@
 import { describe, expect, it } from 'vitest';
 import { regressionsConfigSchema } from '../src/config/config-schema.ts';
 import { dropFloor, dropPoints, evaluateCells, minimumFisherP, type CellSide, type RegressionCell } from '../src/analysis/verdict-rules.ts';
-import { benjaminiHochberg, binomialCdf, fisherGreater } from '../src/analysis/stats/index.ts';
+import { binomialCdf, fisherGreater } from '../src/analysis/stats/index.ts';
 
 const rules = regressionsConfigSchema.parse({});
 
-function cell(sampleRuns: number, sampleWorking: number, basisRuns: number, basisWorking: number, open: Partial<Pick<RegressionCell, 'openRatchet' | 'openCompatible'>> = {}): RegressionCell {
+function cell(
+  sampleRuns: number,
+  sampleWorking: number,
+  basisRuns: number,
+  basisWorking: number,
+  open: Partial<Pick<RegressionCell, 'openRatchet' | 'openCompatible'>> = {},
+): RegressionCell {
   return {
     sample: { runs: sampleRuns, working: sampleWorking },
     basis: { runs: basisRuns, working: basisWorking },
@@ -105,12 +111,17 @@ describe('ratchet mode', () => {
         support.push(fisherGreater(a, h.sample.runs - a, f - a, bw));
       }
       const a = h.sample.runs - h.sample.working;
-      const passes = a >= rules.minFailures && dropPoints(h.sample.working, h.sample.runs, h.basis.working, h.basis.runs) >= dropFloor(h.basis.working, h.basis.runs, r.minDrop, r.stableMinDrop);
+      const passes =
+        a >= rules.minFailures &&
+        dropPoints(h.sample.working, h.sample.runs, h.basis.working, h.basis.runs) >= dropFloor(h.basis.working, h.basis.runs, r.minDrop, r.stableMinDrop);
       return { support, p: passes ? fisherGreater(a, h.sample.working, h.basis.runs - h.basis.working, h.basis.working) : 1 };
     });
     const F = (support: number[], t: number): number => support.filter((s) => s <= t * (1 + 1e-9)).reduce((x, y) => Math.max(x, y), 0);
     const xi = (t: number): number => members.reduce((sum, m) => (m ? sum + F(m.support, t) / (1 - F(m.support, t)) : sum), 0);
-    const order = members.map((m, i) => i).filter((i) => members[i]).sort((x, y) => members[x]!.p - members[y]!.p);
+    const order = members
+      .map((_m, i) => i)
+      .filter((i) => members[i])
+      .sort((x, y) => members[x]!.p - members[y]!.p);
     const q = new Array<number>(hypotheses.length).fill(NaN);
     let running = 0;
     order.forEach((i, j) => {
@@ -122,7 +133,15 @@ describe('ratchet mode', () => {
   }
 
   it('reports discrete Benjamini–Hochberg q-values over the family of cells that can reach significance', () => {
-    const cells = [cell(20, 10, 20, 20), cell(20, 17, 20, 19), cell(20, 20, 20, 20), cell(20, 12, 20, 19), cell(20, 19, 20, 18), cell(30, 24, 40, 38), cell(12, 7, 60, 59)];
+    const cells = [
+      cell(20, 10, 20, 20),
+      cell(20, 17, 20, 19),
+      cell(20, 20, 20, 20),
+      cell(20, 12, 20, 19),
+      cell(20, 19, 20, 18),
+      cell(30, 24, 40, 38),
+      cell(12, 7, 60, 59),
+    ];
     const q = referenceQ(cells);
     const { verdicts, tested } = evaluateCells(cells, rules);
     expect(tested).toBe(q.filter((x) => !Number.isNaN(x)).length);

@@ -4,13 +4,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import {
-  parseFinishedJson,
-  parseProwJob,
-  parseStartedJson,
-  resolveRunOutcome,
-  type ProwJobInfo,
-} from '../src/ingest/run-metadata.ts';
+import { parseFinishedJson, parseProwJob, parseStartedJson, resolveRunOutcome, type ProwJobInfo } from '../src/ingest/run-metadata.ts';
 
 const readFixture = (rel: string): string => readFileSync(new URL(`./fixtures/prow/${rel}`, import.meta.url), 'utf8');
 

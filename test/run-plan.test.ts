@@ -12,7 +12,11 @@ import { UsageError } from '../src/util/errors.ts';
 const DAY = 86_400_000;
 const AS_OF = '2026-11-28T06:00:00.000Z';
 const T = Date.parse(AS_OF);
-const loaded = (config: unknown, baseDir = '/etc/ratchet') => ({ config: configSchema.parse(config), file: path.join(baseDir, 'ratchet.config.json'), baseDir });
+const loaded = (config: unknown, baseDir = '/etc/ratchet') => ({
+  config: configSchema.parse(config),
+  file: path.join(baseDir, 'ratchet.config.json'),
+  baseDir,
+});
 
 describe('resolvePlan', () => {
   it('lets a flag beat the config file and the config file beat the default', () => {
@@ -45,7 +49,10 @@ describe('resolvePlan', () => {
     expect(plan.paths.site).toBe(path.join(PROJECT_ROOT, 'dist'));
     expect(plan.source.location).toBeNull();
     expect(plan.site).toEqual({ base: '/', url: 'https://example.github.io' });
-    expect(resolvePlan(loaded({}), { asOf: AS_OF, base: 'ratchet', site: 'https://org.github.io' }).site).toEqual({ base: '/ratchet/', url: 'https://org.github.io' });
+    expect(resolvePlan(loaded({}), { asOf: AS_OF, base: 'ratchet', site: 'https://org.github.io' }).site).toEqual({
+      base: '/ratchet/',
+      url: 'https://org.github.io',
+    });
   });
 
   it('refuses flag values that are not what they should be, naming the flag', () => {

@@ -173,7 +173,7 @@ describe('bucket layout', () => {
   it('has at least 8 jobs, with real-looking 19-digit build ids that grow with time', () => {
     const jobs = new Set(allRuns.map((r) => r.job));
     expect(jobs.size).toBeGreaterThanOrEqual(8);
-    const ordered = [...allRuns].sort((a, b) => (a.buildId.length - b.buildId.length) || (a.buildId < b.buildId ? -1 : 1));
+    const ordered = [...allRuns].sort((a, b) => a.buildId.length - b.buildId.length || (a.buildId < b.buildId ? -1 : 1));
     let lastStart = 0;
     for (const run of ordered) {
       expect(run.buildId).toMatch(/^\d{19}$/);
@@ -197,7 +197,9 @@ describe('bucket layout', () => {
     // Every periodic job runs every day or two.
     for (const job of new Set(allRuns.filter((r) => r.path.startsWith('logs/')).map((r) => r.job))) {
       const jobDays = new Set(
-        allRuns.filter((r) => r.job === job).map((r) => Math.floor((json<{ timestamp: number }>(`${r.path}started.json`).timestamp - (END_S - 14 * DAY_S)) / DAY_S)),
+        allRuns
+          .filter((r) => r.job === job)
+          .map((r) => Math.floor((json<{ timestamp: number }>(`${r.path}started.json`).timestamp - (END_S - 14 * DAY_S)) / DAY_S)),
       );
       expect(jobDays.size, job).toBeGreaterThanOrEqual(12);
     }
@@ -206,6 +208,7 @@ describe('bucket layout', () => {
   it('writes latest-build.txt with the newest id of each periodic job', () => {
     for (const job of new Set(allRuns.filter((r) => r.path.startsWith('logs/')).map((r) => r.job))) {
       const ids = allRuns.filter((r) => r.job === job && r.path.startsWith('logs/')).map((r) => BigInt(r.buildId));
+      // biome-ignore lint/complexity/useMathMinMax: BigInt ids, which Math.max does not take
       const newest = ids.reduce((a, b) => (a > b ? a : b));
       expect(read(`logs/${job}/latest-build.txt`)).toBe(newest.toString());
     }
@@ -225,6 +228,7 @@ describe('bucket layout', () => {
       const started = json<{ pull?: string }>(`${run.path}started.json`);
       expect(started.pull).toBe(String(pj.spec.refs.pulls[0]?.number));
     }
+    // biome-ignore lint/complexity/useMathMinMax: BigInt ids, which Math.max does not take
     const newest = pres.map((r) => BigInt(r.buildId)).reduce((a, b) => (a > b ? a : b));
     expect(read(`pr-logs/directory/${job}/latest-build.txt`)).toBe(newest.toString());
     for (const pr of new Set(pres.map((r) => r.path.split('/')[2]))) {
@@ -236,7 +240,9 @@ describe('bucket layout', () => {
     const results = new Set<string>();
     let crier = 0;
     for (const run of allRuns) {
-      const pj = json<{ kind: string; spec: { job: string; type: string }; status: { state: string; build_id: string; url: string } }>(`${run.path}prowjob.json`);
+      const pj = json<{ kind: string; spec: { job: string; type: string }; status: { state: string; build_id: string; url: string } }>(
+        `${run.path}prowjob.json`,
+      );
       expect(pj.kind).toBe('ProwJob');
       expect(pj.spec.job).toBe(run.job);
       expect(pj.status.build_id).toBe(run.buildId);
@@ -245,7 +251,7 @@ describe('bucket layout', () => {
       if (!run.files.includes('finished.json')) continue;
       const fin = json<{ timestamp: number; passed: boolean; result: string; metadata: Record<string, unknown> }>(`${run.path}finished.json`);
       results.add(fin.result);
-      if (fin.metadata['uploader'] === 'crier') {
+      if (fin.metadata.uploader === 'crier') {
         crier++;
         expect(fin.result).toBe(fin.result.toLowerCase());
       }
@@ -307,7 +313,10 @@ describe('test results', () => {
       const stepFailed = read(`${run.path}artifacts/junit_operator.xml`).includes('<failure');
       expect(result, run.path).toBe(testFailed || stepFailed ? 'FAILURE' : 'SUCCESS');
       // No e2e JUnit and a failed step: the install (pre phase) failed.
-      if (stepFailed && junits.length === 0) expect(read(`${run.path}artifacts/junit_operator.xml`)).toMatch(/"Run multi-stage test pre phase" time="[^"]*">\s*<properties><\/properties>\s*<failure/);
+      if (stepFailed && junits.length === 0)
+        expect(read(`${run.path}artifacts/junit_operator.xml`)).toMatch(
+          /"Run multi-stage test pre phase" time="[^"]*">\s*<properties><\/properties>\s*<failure/,
+        );
       checked++;
     }
     expect(checked).toBeGreaterThan(300);
@@ -359,7 +368,15 @@ describe('upgrade jobs', () => {
     expect(durations.has('0s')).toBe(true);
     expect([...durations].some((d) => /^\d+\.\d+s$/.test(d))).toBe(true);
     const cd = json<Record<string, string>>(files.find((f) => f.includes('-e2e-aws-ovn-upgrade/') && f.includes('/cluster-data_')) as string);
-    expect(cd).toMatchObject({ Release: '4.22', FromRelease: '4.21', Platform: 'aws', Architecture: 'amd64', Network: 'ovn', Topology: 'ha', MasterNodesUpdated: 'Y' });
+    expect(cd).toMatchObject({
+      Release: '4.22',
+      FromRelease: '4.21',
+      Platform: 'aws',
+      Architecture: 'amd64',
+      Network: 'ovn',
+      Topology: 'ha',
+      MasterNodesUpdated: 'Y',
+    });
   });
 });
 
@@ -388,7 +405,9 @@ describe('planted scenarios', () => {
   });
 
   it('has one aborted run without e2e JUnit', () => {
-    const aborted = allRuns.filter((r) => r.files.includes('finished.json') && json<{ result: string }>(`${r.path}finished.json`).result.toUpperCase() === 'ABORTED');
+    const aborted = allRuns.filter(
+      (r) => r.files.includes('finished.json') && json<{ result: string }>(`${r.path}finished.json`).result.toUpperCase() === 'ABORTED',
+    );
     expect(aborted.map((r) => r.path)).toEqual([first.manifest.abortedRun.path]);
     expect(aborted[0]?.files.some((f) => f.includes('junit_e2e__'))).toBe(false);
   });
@@ -451,7 +470,8 @@ describe('planted scenarios', () => {
       // Ingest rule: sum over files, each rounded up to whole seconds.
       let total = 0;
       for (const f of disruption) {
-        const text = json<{ BackendDisruptions: Record<string, { DisruptedDuration: string }> }>(run.path + f).BackendDisruptions[d.backend]?.DisruptedDuration ?? '0s';
+        const text =
+          json<{ BackendDisruptions: Record<string, { DisruptedDuration: string }> }>(run.path + f).BackendDisruptions[d.backend]?.DisruptedDuration ?? '0s';
         const m = /^(?:(\d+)m)?(\d+(?:\.\d+)?)s$/.exec(text);
         total += Math.ceil(Number(m?.[1] ?? 0) * 60 + Number(m?.[2] ?? 0));
       }

@@ -93,7 +93,11 @@ describe('pipeline on the bundled sample', () => {
 
     it('flags the planted test regression on each of its jobs or their variant group', () => {
       const rows = open(snapshot.regressions!.tests).filter((r) => r.name === PLANTED.testRegression.test);
-      for (const job of testJobs) expect(rows.some((r) => r.jobs.includes(job)), job).toBe(true);
+      for (const job of testJobs)
+        expect(
+          rows.some((r) => r.jobs.includes(job)),
+          job,
+        ).toBe(true);
       for (const r of rows) {
         expect(r.jobs.some((j) => testJobs.includes(j))).toBe(true);
         // Three days old: the recent window carries it, against every earlier run.
@@ -101,7 +105,12 @@ describe('pipeline on the bundled sample', () => {
         expect(r.q).toBeLessThanOrEqual(0.05);
       }
       // On the jobs themselves too, not only in the variant group they share with others.
-      expect(rows.filter((r) => r.groupBy === 'job').map((r) => r.group).sort()).toEqual([...testJobs].sort());
+      expect(
+        rows
+          .filter((r) => r.groupBy === 'job')
+          .map((r) => r.group)
+          .sort(),
+      ).toEqual([...testJobs].sort());
     });
 
     it('flags the planted disruption on the upgrade job, and the availability test that fails with it', () => {

@@ -12,11 +12,10 @@ import { measureErrorRates, simulateRuns, type RunSimulation } from '../scripts/
 import { regressionsConfigSchema } from '../src/config/config-schema.ts';
 import { variantKey } from '../src/ingest/variants.ts';
 import { fisherGreater } from '../src/analysis/stats/index.ts';
-import { snapshotSchema, type RegressionMode, type Snapshot } from '../src/snapshot/schema.ts';
-import { analysisPlan } from './support/plans.ts';
+import { snapshotSchema, type Snapshot } from '../src/snapshot/schema.ts';
+import { AS_OF, AS_OF_MS, DAY, WEEK } from './support/constants.ts';
+import { analysisInput } from './support/run-records.ts';
 
-const AS_OF = new Date('2026-11-28T06:00:00Z');
-const WEEK = 7 * 86_400_000;
 const DROPS = Array.from({ length: 12 }, (_, k) => ({ test: 100 + k * 7, job: k % 2, from: 0.995, to: 0.6 }));
 
 let sim: RunSimulation;
@@ -24,15 +23,10 @@ let snapshot: Snapshot;
 
 beforeAll(async () => {
   sim = simulateRuns({ seed: 20261128, asOf: AS_OF, tests: 3000, jobs: 2, runsPerWindow: 50, drops: DROPS });
-  snapshot = await analyze({
-    runs: sim.records,
-    plan: analysisPlan(AS_OF),
-    source: 'simulation',
-    bucket: 'test-platform-results',
-  });
+  snapshot = await analyze(analysisInput(sim.records));
 });
 
-const flagged = (mode: RegressionMode, s: Snapshot = snapshot) => s.regressions!.tests.filter((r) => r.mode === mode && r.status !== 'resolved');
+const flagged = (mode: 'ratchet' | 'compatible', s: Snapshot = snapshot) => s.regressions!.tests.filter((r) => r.mode === mode && r.status !== 'resolved');
 const cellKey = (name: string, group: string) => `${name}\u0000${group}`;
 
 describe('simulation at default settings', () => {
@@ -60,7 +54,7 @@ describe('simulation at default settings', () => {
     let missed = 0;
     for (const seed of [1, 2, 3, 4, 5, 6]) {
       const s = simulateRuns({ seed, asOf: AS_OF, tests: 1500, jobs: 2, runsPerWindow: 50, drops: DROPS });
-      const snap = await analyze({ runs: s.records, plan: analysisPlan(AS_OF), source: 'simulation', bucket: 'b' });
+      const snap = await analyze(analysisInput(s.records));
       const dropped = new Set(DROPS.map((d) => s.testNames[d.test]));
       const rows = flagged('ratchet', snap);
       flaggedCells += rows.length;
@@ -74,7 +68,7 @@ describe('simulation at default settings', () => {
   it("compatible mode's verdicts are sippy's rules applied to the same counts", () => {
     // Count sample (current window) and basis (previous window) per test × variant group from the runs.
     const counts = new Map<string, { s: number; sw: number; b: number; bw: number }>();
-    const split = AS_OF.getTime() - WEEK;
+    const split = AS_OF_MS - WEEK;
     for (const run of sim.records) {
       const group = variantKey(run.variants);
       const current = Date.parse(run.started!) >= split;
@@ -110,7 +104,11 @@ describe('simulation at default settings', () => {
 });
 
 describe('young and job-confined drops', () => {
-  const JOBS = ['periodic-ci-openshift-release-main-nightly-4.22-e2e-aws-ovn', 'periodic-ci-openshift-release-main-ci-4.22-e2e-aws-ovn', 'periodic-ci-openshift-release-main-nightly-4.22-e2e-gcp-ovn'];
+  const JOBS = [
+    'periodic-ci-openshift-release-main-nightly-4.22-e2e-aws-ovn',
+    'periodic-ci-openshift-release-main-ci-4.22-e2e-aws-ovn',
+    'periodic-ci-openshift-release-main-nightly-4.22-e2e-gcp-ovn',
+  ];
   // Jobs 0 and 1 form one variant group, job 2 another. Each drop is 2.5 days old: in the 7-day
   // window it is diluted by 4.5 healthy days, and the drops on jobs 0 and 1 also by the other job.
   const YOUNG = [
@@ -123,13 +121,7 @@ describe('young and job-confined drops', () => {
 
   beforeAll(async () => {
     young = simulateRuns({ seed: 7, asOf: AS_OF, tests: 1500, jobs: 3, runsPerWindow: 28, drops: YOUNG, jobNames: JOBS });
-    const run = (regressions: ReturnType<typeof regressionsConfigSchema.parse>) =>
-      analyze({
-        runs: young.records,
-        plan: analysisPlan(AS_OF, { regressions }),
-        source: 'simulation',
-        bucket: 'test-platform-results',
-      });
+    const run = (regressions: ReturnType<typeof regressionsConfigSchema.parse>) => analyze(analysisInput(young.records, { config: { regressions } }));
     defaults = await run(regressionsConfigSchema.parse({}));
     before = await run(regressionsConfigSchema.parse({ recent: false, ratchet: { jobCells: false } }));
   });
@@ -151,7 +143,7 @@ describe('young and job-confined drops', () => {
 
   it('rests those verdicts on the recent window, with its counts and failed runs', () => {
     const recentStart = Date.parse(defaults.regressions!.settings.recentWindow!.start);
-    expect(recentStart).toBe(AS_OF.getTime() - 3 * 86_400_000);
+    expect(recentStart).toBe(AS_OF_MS - 3 * DAY);
     const recent = flagged('ratchet', defaults).filter((r) => r.window === 'recent');
     expect(recent.length).toBeGreaterThan(0);
     for (const r of recent) {

@@ -59,13 +59,13 @@ describe('site build', () => {
     for (const s of snapshots) {
       expect(await readGzipJson(`snapshots/${s.id}/snapshot.json.gz`)).toEqual(JSON.parse(JSON.stringify(s)));
       for (const job of s.jobs) {
-        const doc = await readGzipJson(`snapshots/${s.id}/jobs/${job.name}/job.json.gz`) as Record<string, unknown>;
+        const doc = (await readGzipJson(`snapshots/${s.id}/jobs/${job.name}/job.json.gz`)) as Record<string, unknown>;
         expect(doc.job).toEqual(JSON.parse(JSON.stringify(job)));
         expect(doc.snapshot).toMatchObject({ id: s.id, asOf: s.asOf, url: pageUrl('snapshots', s.id) });
         expect(doc.url).toBe(pageUrl('snapshots', s.id, 'jobs', job.name));
       }
       for (const test of testsWithPages(s)) {
-        const doc = await readGzipJson(`snapshots/${s.id}/tests/${test.id}/test.json.gz`) as Record<string, unknown>;
+        const doc = (await readGzipJson(`snapshots/${s.id}/tests/${test.id}/test.json.gz`)) as Record<string, unknown>;
         expect(doc.test).toEqual(JSON.parse(JSON.stringify(test)));
       }
       const summary = JSON.parse(await read(`snapshots/${s.id}/summary.json`));
@@ -80,7 +80,11 @@ describe('site build', () => {
   it('resolves every internal href and src to a built file, always under the base path', () => {
     const broken: string[] = [];
     for (const [page, html] of pages) {
-      const ids = new Set(tags(html).map((t) => t.attrs.get('id')).filter(Boolean));
+      const ids = new Set(
+        tags(html)
+          .map((t) => t.attrs.get('id'))
+          .filter(Boolean),
+      );
       for (const tag of tags(html)) {
         for (const attr of ['href', 'src', 'action']) {
           const raw = tag.attrs.get(attr);
@@ -101,7 +105,8 @@ describe('site build', () => {
           // Anchors into other pages must exist there too (regression cards, disruption cells).
           if (fragment && file.endsWith('.html')) {
             const other = pages.get(pathOnly.endsWith('/') ? pathOnly : pathOnly);
-            if (other && !new RegExp(`\\sid="${fragment.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}"`).test(other)) broken.push(`${page}: ${value} has no anchor there`);
+            if (other && !new RegExp(`\\sid="${fragment.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}"`).test(other))
+              broken.push(`${page}: ${value} has no anchor there`);
           }
         }
       }
@@ -124,9 +129,15 @@ describe('site build', () => {
       for (const tag of all.filter((t) => t.name === 'script' && !t.closing)) {
         expect(tag.attrs.has('src') || tag.attrs.get('type') === 'application/json', `${page}: inline script`).toBe(true);
       }
-      expect(all.some((t) => t.name === 'style'), page).toBe(false);
+      expect(
+        all.some((t) => t.name === 'style'),
+        page,
+      ).toBe(false);
       for (const tag of all) {
-        expect([...tag.attrs.keys()].filter((a) => a === 'style' || a.startsWith('on')), `${page}: <${tag.name}>`).toEqual([]);
+        expect(
+          [...tag.attrs.keys()].filter((a) => a === 'style' || a.startsWith('on')),
+          `${page}: <${tag.name}>`,
+        ).toEqual([]);
       }
       const meta = all.find((t) => t.name === 'meta' && t.attrs.get('http-equiv') === 'Content-Security-Policy');
       expect(meta, `${page}: CSP meta`).toBeDefined();
@@ -146,7 +157,10 @@ describe('site build', () => {
       const all = tags(html);
       // The only scripts are our bundles; no element or attribute from the data became markup.
       expect(all.filter((t) => t.name === 'script' && !t.closing && !t.attrs.get('src')?.startsWith(`${BASE}_astro/`)).length, page).toBe(0);
-      expect(all.filter((t) => ['img', 'iframe', 'object', 'embed', 'svg'].includes(t.name)).map((t) => t.name), page).toEqual([]);
+      expect(
+        all.filter((t) => ['img', 'iframe', 'object', 'embed', 'svg'].includes(t.name)).map((t) => t.name),
+        page,
+      ).toEqual([]);
       // eslint-disable-next-line no-control-regex
       expect(html, page).not.toMatch(/[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f\u202e]/);
     }
@@ -159,7 +173,7 @@ describe('site build', () => {
     // The very long line is cut on the page, saying where the whole of it is.
     expect(testPage).toContain('token=A1b2A1b2');
     expect(testPage).toMatch(/Cut here: [\d,]+ more characters in test\.json\.gz/);
-    const doc = await readGzipJson(`snapshots/${latest.id}/tests/${hostile.id}/test.json.gz`) as { test: { failureGroups: { text: string }[] } };
+    const doc = (await readGzipJson(`snapshots/${latest.id}/tests/${hostile.id}/test.json.gz`)) as { test: { failureGroups: { text: string }[] } };
     expect(doc.test.failureGroups.map((g) => g.text).join()).toContain(`token=${'A1b2'.repeat(3000)}`);
     expect(pages.get(pageUrl('snapshots', latest.id, 'data-quality'))).toContain('&lt;script&gt;alert(1)&lt;/script&gt;');
     const regressions = pages.get(pageUrl('snapshots', latest.id, 'regressions'))!;

@@ -14,7 +14,14 @@ import { externalUrl, makeFileHref, makeHref } from '../src/site/lib/links.ts';
 import { activeRegressions, bugMarkdown, byConcern, mdText, pValue } from '../src/site/lib/regressions.ts';
 import { hasData, jobsByConcern, jobsNeedingAttention, topFailingTests, topFlakyTests } from '../src/site/lib/report.ts';
 import {
-  clearLoaderCache, loadCatalog, loadSnapshotsToRender, loadSummaries, readSnapshotFile, readSnapshots, renderIdsFromEnv, SnapshotLoadError,
+  clearLoaderCache,
+  loadCatalog,
+  loadSnapshotsToRender,
+  loadSummaries,
+  readSnapshotFile,
+  readSnapshots,
+  renderIdsFromEnv,
+  SnapshotLoadError,
 } from '../src/site/lib/snapshots.ts';
 import { parseSummary, summarise } from '../src/site/lib/summary.ts';
 import { showable } from '../src/site/lib/text.ts';
@@ -46,7 +53,11 @@ async function writeSnapshot(dir: string, id: string, body: unknown): Promise<st
 describe('snapshot loader', () => {
   const saved = { dir: process.env.RATCHET_SNAPSHOTS_DIR, ids: process.env.RATCHET_RENDER_IDS, archive: process.env.RATCHET_ARCHIVE_DIR };
   afterEach(() => {
-    for (const [key, value] of [['RATCHET_SNAPSHOTS_DIR', saved.dir], ['RATCHET_RENDER_IDS', saved.ids], ['RATCHET_ARCHIVE_DIR', saved.archive]] as const) {
+    for (const [key, value] of [
+      ['RATCHET_SNAPSHOTS_DIR', saved.dir],
+      ['RATCHET_RENDER_IDS', saved.ids],
+      ['RATCHET_ARCHIVE_DIR', saved.archive],
+    ] as const) {
       if (value === undefined) delete process.env[key];
       else process.env[key] = value;
     }
@@ -203,8 +214,16 @@ describe('report views', () => {
       { date: '2026-11-02', runs: 2, success: 0, failure: 0, passRate: null },
       { date: '2026-11-01', runs: 4, success: 3, failure: 1, passRate: 0.75 },
     ]);
-    expect(chart.spec).toEqual({ kind: 'line', unit: 'percent', labels: ['2026-11-01', '2026-11-02'], series: [{ label: 'Pass rate', slot: 0, values: [75, null] }] });
-    expect(chart.table.rows).toEqual([['2026-11-01', '4', '3', '1', '75.0%'], ['2026-11-02', '2', '0', '0', '—']]);
+    expect(chart.spec).toEqual({
+      kind: 'line',
+      unit: 'percent',
+      labels: ['2026-11-01', '2026-11-02'],
+      series: [{ label: 'Pass rate', slot: 0, values: [75, null] }],
+    });
+    expect(chart.table.rows).toEqual([
+      ['2026-11-01', '4', '3', '1', '75.0%'],
+      ['2026-11-02', '2', '0', '0', '—'],
+    ]);
     expect(isChartSpec(chart.spec)).toBe(true);
     expect(isChartSpec({ labels: ['x'], series: [{ label: 'y', slot: 0, values: ['1'] }] })).toBe(false);
     const tests = testDailyChart([{ date: '2026-11-01', runs: 4, passes: 2, failures: 1, flakes: 1 }]);
@@ -221,7 +240,8 @@ describe('text from the data', () => {
 
   it('indexes every hyphenated piece of a name for search', () => {
     const tokens = searchTokens('pull-ci-openshift-origin-main-e2e-aws-1234').split(' ');
-    for (const piece of ['e2e-aws-1234', 'aws-1234', 'origin-main-e2e-aws-1234', 'pull-ci-openshift-origin-main-e2e-aws-1234', 'e2e', '1234']) expect(tokens).toContain(piece);
+    for (const piece of ['e2e-aws-1234', 'aws-1234', 'origin-main-e2e-aws-1234', 'pull-ci-openshift-origin-main-e2e-aws-1234', 'e2e', '1234'])
+      expect(tokens).toContain(piece);
     expect(searchTokens('[sig-network] Services work')).toContain('sig-network');
   });
 });
@@ -268,7 +288,9 @@ describe('diff', () => {
     expect(isCompareInput(JSON.parse(JSON.stringify(to)))).toBe(true);
     expect(isCompareInput({ ...to, jobs: [{ name: 1 }] })).toBe(false);
     const diff = diffSnapshots(from, to);
-    expect(diff.jobsCompared).toBe(latest.jobs.filter((j) => j.current.passRate !== null && previous!.jobs.find((p) => p.name === j.name)?.current.passRate != null).length);
+    expect(diff.jobsCompared).toBe(
+      latest.jobs.filter((j) => j.current.passRate !== null && previous!.jobs.find((p) => p.name === j.name)?.current.passRate != null).length,
+    );
     const magnitudes = diff.jobChanges.map((c) => Math.abs(c.delta!));
     expect(magnitudes).toEqual([...magnitudes].sort((a, b) => b - a));
     expect(diff.regressions!.appeared.map((r) => r.title).join()).toContain('<script>');

@@ -8,13 +8,25 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { disruptionOverviewChart, regressionChart } from '../src/site/lib/charts.ts';
 import {
-  CELL_STATUSES, cellStatus, MODES, regressionsForCell, regressionsForJob, regressionsForTest, regressionTitle, topDisruptionCells, type AnyRegression,
+  CELL_STATUSES,
+  cellStatus,
+  MODES,
+  regressionsForCell,
+  regressionsForJob,
+  regressionsForTest,
+  regressionTitle,
+  topDisruptionCells,
+  type AnyRegression,
 } from '../src/site/lib/regressions.ts';
+import { breakdownRows, failureGroupsByCount, jobStatusesIn, problemKinds, runsByJob, testsWithPages, variantGroupsByConcern } from '../src/site/lib/report.ts';
 import {
-  breakdownRows, failureGroupsByCount, jobStatusesIn, problemKinds, runsByJob, testsWithPages, variantGroupsByConcern,
-} from '../src/site/lib/report.ts';
-import {
-  defaultModePaths, jobPaths, otherModePaths, snapshotPaths, snapshotPathsWithPrevious, snapshotPathsWithPreviousId, testPaths,
+  defaultModePaths,
+  jobPaths,
+  otherModePaths,
+  snapshotPaths,
+  snapshotPathsWithPrevious,
+  snapshotPathsWithPreviousId,
+  testPaths,
 } from '../src/site/lib/snapshot-paths.ts';
 import { clearLoaderCache, readSnapshots } from '../src/site/lib/snapshots.ts';
 import { regressionSubjectHref } from '../src/site/lib/subject-links.ts';
@@ -38,7 +50,14 @@ beforeAll(async () => {
 
 /** A regression in a few words: kind, mode, status, severity and what it is about (a test by the first two words of its name). */
 const brief = (r: AnyRegression) => {
-  const about = r.kind === 'test' ? r.name.replace(/^\[[^\]]+\] /, '').split(' ').slice(0, 2).join(' ') : regressionTitle(r);
+  const about =
+    r.kind === 'test'
+      ? r.name
+          .replace(/^\[[^\]]+\] /, '')
+          .split(' ')
+          .slice(0, 2)
+          .join(' ')
+      : regressionTitle(r);
   return `${r.kind} ${r.mode} ${r.status} ${r.severity}: ${about}`;
 };
 const testNamed = (name: string): TestSummary => latest.tests.find((t) => t.name.includes(name))!;
@@ -95,7 +114,9 @@ describe('disruption page', () => {
     const cells = latest.disruption!;
     expect(cells.find((c) => c.excluded)?.backend).toBe('ingress-to-console-new-connections');
     expect(topDisruptionCells(cells).map((c) => c.backend)).toEqual([
-      'kube-api-new-connections', '"><img src=x onerror=alert(1)>-new-connections', 'openshift-api-reused-connections',
+      'kube-api-new-connections',
+      '"><img src=x onerror=alert(1)>-new-connections',
+      'openshift-api-reused-connections',
     ]);
     expect(topDisruptionCells([...cells].reverse(), 1).map((c) => c.backend)).toEqual(['kube-api-new-connections']);
     expect(topDisruptionCells([{ ...cells[0]!, current: null }])).toEqual([]);
@@ -143,7 +164,11 @@ describe('tables', () => {
     const watchers = breakdownRows(testNamed('Watchers').byJob);
     expect(watchers.troubled.map((r) => r.key)).toEqual([PR, PERIODIC]);
     expect(watchers.clean).toBe(1);
-    expect(watchers.cleanRuns).toBe(testNamed('Watchers').byJob.filter((r) => !watchers.troubled.includes(r)).reduce((n, r) => n + r.current.runs, 0));
+    expect(watchers.cleanRuns).toBe(
+      testNamed('Watchers')
+        .byJob.filter((r) => !watchers.troubled.includes(r))
+        .reduce((n, r) => n + r.current.runs, 0),
+    );
   });
 
   it('puts the largest failure group first and keeps equal groups in their order', () => {
@@ -155,16 +180,33 @@ describe('tables', () => {
 
   it('groups a failure’s runs by job, jobs in order of first appearance, runs in their order', () => {
     const runs = testNamed('Services should serve endpoints').failureGroups[0]!.runs;
-    expect(runsByJob(runs).map(([job, list]) => [job, list.length])).toEqual([[PR, 4], [PERIODIC, 1]]);
-    const interleaved = [{ job: 'b', buildId: '1' }, { job: 'a', buildId: '2' }, { job: 'b', buildId: '3' }];
-    expect(runsByJob(interleaved)).toEqual([['b', [interleaved[0], interleaved[2]]], ['a', [interleaved[1]]]]);
+    expect(runsByJob(runs).map(([job, list]) => [job, list.length])).toEqual([
+      [PR, 4],
+      [PERIODIC, 1],
+    ]);
+    const interleaved = [
+      { job: 'b', buildId: '1' },
+      { job: 'a', buildId: '2' },
+      { job: 'b', buildId: '3' },
+    ];
+    expect(runsByJob(interleaved)).toEqual([
+      ['b', [interleaved[0], interleaved[2]]],
+      ['a', [interleaved[1]]],
+    ]);
   });
 
   it('counts data problems by kind, most first, then by name, leaving out empty kinds unless asked', () => {
     expect(problemKinds(latest.dataQuality).map(([kind]) => kind)).toEqual(['fetch', 'missing', 'parse', 'unknown', 'unsafe-name']);
     const byKind = { fetch: 0, partial: 1, parse: 3 };
-    expect(problemKinds({ byKind })).toEqual([['parse', 3], ['partial', 1]]);
-    expect(problemKinds({ byKind }, { withEmpty: true })).toEqual([['parse', 3], ['partial', 1], ['fetch', 0]]);
+    expect(problemKinds({ byKind })).toEqual([
+      ['parse', 3],
+      ['partial', 1],
+    ]);
+    expect(problemKinds({ byKind }, { withEmpty: true })).toEqual([
+      ['parse', 3],
+      ['partial', 1],
+      ['fetch', 0],
+    ]);
   });
 
   it('offers the job statuses present, worst first, and orders variant groups worst first', () => {
@@ -172,7 +214,9 @@ describe('tables', () => {
     expect(jobStatusesIn([...latest.jobs].reverse().filter((j) => j.status !== 'failing'))).toEqual(['degraded', 'stale', 'passing']);
     // Two degraded groups, lower pass rate first, then the stale one.
     expect(variantGroupsByConcern([...latest.variantGroups!].reverse()).map((g) => `${g.variantKey} ${g.status}`)).toEqual([
-      'aws-ovn-amd64-ha degraded', 'aws-ovn-amd64-ha-upgrade-micro degraded', 'metal-ovn-amd64-ha-ipv6 stale',
+      'aws-ovn-amd64-ha degraded',
+      'aws-ovn-amd64-ha-upgrade-micro degraded',
+      'metal-ovn-amd64-ha-ipv6 stale',
     ]);
   });
 });
@@ -190,7 +234,11 @@ describe('per-snapshot page paths', () => {
     clearLoaderCache();
   });
   afterAll(() => {
-    for (const [key, value] of [['RATCHET_SNAPSHOTS_DIR', saved.dir], ['RATCHET_RENDER_IDS', saved.ids], ['RATCHET_ARCHIVE_DIR', saved.archive]] as const) {
+    for (const [key, value] of [
+      ['RATCHET_SNAPSHOTS_DIR', saved.dir],
+      ['RATCHET_RENDER_IDS', saved.ids],
+      ['RATCHET_ARCHIVE_DIR', saved.archive],
+    ] as const) {
       if (value === undefined) delete process.env[key];
       else process.env[key] = value;
     }
@@ -204,20 +252,37 @@ describe('per-snapshot page paths', () => {
   });
 
   it('adds the snapshot before: its id for the report, the snapshot itself for what changed', async () => {
-    expect((await snapshotPathsWithPreviousId()).map((p) => [p.params.id, p.props.previous])).toEqual([[IDS[0], IDS[1]], [IDS[1], IDS[2]], [IDS[2], undefined]]);
-    expect((await snapshotPathsWithPrevious()).map((p) => [p.params.id, p.props.previous?.id])).toEqual([[IDS[0], IDS[1]], [IDS[1], IDS[2]], [IDS[2], undefined]]);
+    expect((await snapshotPathsWithPreviousId()).map((p) => [p.params.id, p.props.previous])).toEqual([
+      [IDS[0], IDS[1]],
+      [IDS[1], IDS[2]],
+      [IDS[2], undefined],
+    ]);
+    expect((await snapshotPathsWithPrevious()).map((p) => [p.params.id, p.props.previous?.id])).toEqual([
+      [IDS[0], IDS[1]],
+      [IDS[1], IDS[2]],
+      [IDS[2], undefined],
+    ]);
   });
 
   it('puts the default mode at /regressions/ (ratchet before regressions existed) and a page per other mode', async () => {
-    expect((await defaultModePaths()).map((p) => [p.params.id, p.props.mode])).toEqual([[IDS[0], 'ratchet'], [IDS[1], 'ratchet'], [IDS[2], 'ratchet']]);
+    expect((await defaultModePaths()).map((p) => [p.params.id, p.props.mode])).toEqual([
+      [IDS[0], 'ratchet'],
+      [IDS[1], 'ratchet'],
+      [IDS[2], 'ratchet'],
+    ]);
     const others = await otherModePaths();
-    expect(others.map((p) => p.params)).toEqual([{ id: IDS[0], mode: 'compatible' }, { id: IDS[1], mode: 'compatible' }]);
+    expect(others.map((p) => p.params)).toEqual([
+      { id: IDS[0], mode: 'compatible' },
+      { id: IDS[1], mode: 'compatible' },
+    ]);
     expect(others.every((p) => p.props.mode === p.params.mode && MODES.includes(p.props.mode))).toBe(true);
   });
 
   it('gives every job a page, and every test the page budget chooses, named by its URL segment', async () => {
     const jobs = await jobPaths();
-    expect(jobs.map((p) => `${p.params.id}/${p.params.job}`)).toEqual([latest, (await readSnapshots(FIXTURES))[1]!].flatMap((s) => s.jobs.map((j) => `${s.id}/${j.name}`)));
+    expect(jobs.map((p) => `${p.params.id}/${p.params.job}`)).toEqual(
+      [latest, (await readSnapshots(FIXTURES))[1]!].flatMap((s) => s.jobs.map((j) => `${s.id}/${j.name}`)),
+    );
     expect(jobs.every((p) => p.props.job.name === p.params.job && p.props.snapshot.id === p.params.id)).toBe(true);
     const tests = await testPaths();
     expect(tests.filter((p) => p.params.id === latest.id).map((p) => p.params.test)).toEqual(testsWithPages(latest).map((t) => t.id));

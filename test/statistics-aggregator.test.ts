@@ -129,9 +129,7 @@ describe('aggregated test verdict', () => {
   it('rejects inconsistent counts with a message saying what was wrong', () => {
     expect(() => aggregatedTestVerdict({ attempts: 5, passes: 6, failures: 0, skips: 0 })).toThrow(/cannot exceed attempts/);
     expect(() => aggregatedTestVerdict({ attempts: -1, passes: 0, failures: 0, skips: 0 })).toThrow(RangeError);
-    expect(() => aggregatedTestVerdict({ attempts: 10, passes: 9, failures: 1, skips: 0, historicalWorkingPercent: 120 })).toThrow(
-      /0\.\.100/,
-    );
+    expect(() => aggregatedTestVerdict({ attempts: 10, passes: 9, failures: 1, skips: 0, historicalWorkingPercent: 120 })).toThrow(/0\.\.100/);
   });
 });
 

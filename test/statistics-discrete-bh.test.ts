@@ -6,14 +6,24 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { benjaminiHochberg, binomialCdf, binomialCdfSupport, discreteBenjaminiHochberg, fisherGreater, fisherGreaterSupport } from '../src/analysis/stats/index.ts';
+import {
+  benjaminiHochberg,
+  binomialCdf,
+  binomialCdfSupport,
+  discreteBenjaminiHochberg,
+  fisherGreater,
+  fisherGreaterSupport,
+} from '../src/analysis/stats/index.ts';
 import { createRng, drawBinomial } from '../scripts/simulation.ts';
 
 /** q₍ₖ₎ = min(1, max over j ≤ k of ξ(p₍ⱼ₎)/j), ξ(t) = Σ F_i(t)/(1 − F_i(t)), F_i(t) = max support value ≤ t: O(m² · support). */
 function reference(p: number[], supports: number[][]): number[] {
   const F = (support: number[], t: number): number => support.filter((s) => s <= t).reduce((x, y) => Math.max(x, y), 0);
   const xi = (t: number): number => supports.reduce((sum, s, i) => (Number.isNaN(p[i]!) ? sum : sum + F(s, t) / (1 - F(s, t))), 0);
-  const order = p.map((_, i) => i).filter((i) => !Number.isNaN(p[i]!)).sort((a, b) => p[a]! - p[b]! || a - b);
+  const order = p
+    .map((_, i) => i)
+    .filter((i) => !Number.isNaN(p[i]!))
+    .sort((a, b) => p[a]! - p[b]! || a - b);
   const q = p.map(() => NaN);
   let running = 0;
   order.forEach((i, j) => {
@@ -25,12 +35,10 @@ function reference(p: number[], supports: number[][]): number[] {
 
 describe('discreteBenjaminiHochberg', () => {
   it('matches its definition evaluated directly', () => {
-    const hypothesis = fc
-      .uniqueArray(fc.double({ min: 1e-6, max: 0.999, noNaN: true }), { minLength: 1, maxLength: 8 })
-      .chain((values) => {
-        const support = [...values].sort((a, b) => a - b);
-        return fc.record({ support: fc.constant(support), observed: fc.integer({ min: 0, max: support.length - 1 }), missing: fc.boolean() });
-      });
+    const hypothesis = fc.uniqueArray(fc.double({ min: 1e-6, max: 0.999, noNaN: true }), { minLength: 1, maxLength: 8 }).chain((values) => {
+      const support = [...values].sort((a, b) => a - b);
+      return fc.record({ support: fc.constant(support), observed: fc.integer({ min: 0, max: support.length - 1 }), missing: fc.boolean() });
+    });
     fc.assert(
       fc.property(fc.array(hypothesis, { minLength: 1, maxLength: 25 }), (hs) => {
         const p = hs.map((h) => (h.missing ? NaN : h.support[h.observed]!));
@@ -49,7 +57,10 @@ describe('discreteBenjaminiHochberg', () => {
   it('reduces to m·t/(1 − t) for p-values that can take every value', () => {
     const grid = Array.from({ length: 10_000 }, (_, k) => (k + 1) / 10_000);
     const p = [0.0002, 0.0005, 0.003, 0.02, 0.4, 0.9];
-    const q = discreteBenjaminiHochberg(p, p.map(() => grid));
+    const q = discreteBenjaminiHochberg(
+      p,
+      p.map(() => grid),
+    );
     const m = p.length;
     let running = 0;
     p.forEach((x, j) => {
@@ -114,7 +125,14 @@ describe('discreteBenjaminiHochberg', () => {
 
 describe('null supports', () => {
   it('fisherGreaterSupport lists every attainable right-tail p-value, as fisherGreater gives them', () => {
-    for (const [r1, r2, c1] of [[10, 10, 5], [50, 250, 12], [21, 18, 10], [3, 200, 150], [1000, 1000, 40], [500, 500, 900]] as const) {
+    for (const [r1, r2, c1] of [
+      [10, 10, 5],
+      [50, 250, 12],
+      [21, 18, 10],
+      [3, 200, 150],
+      [1000, 1000, 40],
+      [500, 500, 900],
+    ] as const) {
       const support = fisherGreaterSupport(r1, r2, c1, 0);
       const hi = Math.min(r1, c1);
       expect(support.length).toBe(hi - Math.max(0, c1 - r2) + 1);
@@ -130,10 +148,14 @@ describe('null supports', () => {
   });
 
   it('binomialCdfSupport lists P(X ≤ w) for w = 0 … upTo', () => {
-    for (const [n, p] of [[10, 0.95], [200, 0.95], [30, 0.5]] as const) {
+    for (const [n, p] of [
+      [10, 0.95],
+      [200, 0.95],
+      [30, 0.5],
+    ] as const) {
       const support = binomialCdfSupport(n, p, n - 3);
       expect(support.length).toBe(n - 2);
-      support.forEach((s, w) => expect(Math.abs(s - binomialCdf(w, n, p))).toBeLessThanOrEqual(1e-11 * binomialCdf(w, n, p) + 1e-300));
+      for (const [w, s] of support.entries()) expect(Math.abs(s - binomialCdf(w, n, p))).toBeLessThanOrEqual(1e-11 * binomialCdf(w, n, p) + 1e-300);
     }
   });
 });

@@ -262,15 +262,18 @@ describe('Mann–Whitney U properties', () => {
 
   it('has exact and asymptotic p-values agreeing within 0.02 for 15–40 values per sample', () => {
     fc.assert(
-      fc.property(distinctSamples(40).filter(([x, y]) => x.length >= 15 && y.length >= 15), ([x, y]) => {
-        for (const alternative of ['two-sided', 'greater', 'less'] as const) {
-          const exact = mannWhitneyU(x, y, { alternative, method: 'exact' });
-          const asymptotic = mannWhitneyU(x, y, { alternative, method: 'asymptotic' });
-          expect(exact.method).toBe('exact');
-          expect(asymptotic.method).toBe('asymptotic');
-          expect(Math.abs(exact.p - asymptotic.p)).toBeLessThanOrEqual(0.02);
-        }
-      }),
+      fc.property(
+        distinctSamples(40).filter(([x, y]) => x.length >= 15 && y.length >= 15),
+        ([x, y]) => {
+          for (const alternative of ['two-sided', 'greater', 'less'] as const) {
+            const exact = mannWhitneyU(x, y, { alternative, method: 'exact' });
+            const asymptotic = mannWhitneyU(x, y, { alternative, method: 'asymptotic' });
+            expect(exact.method).toBe('exact');
+            expect(asymptotic.method).toBe('asymptotic');
+            expect(Math.abs(exact.p - asymptotic.p)).toBeLessThanOrEqual(0.02);
+          }
+        },
+      ),
       { numRuns: 100 },
     );
   });

@@ -62,9 +62,7 @@ describe('combineCases', () => {
   it('the same test in two files of one run combines across them', () => {
     const first = [kase({ name: 'a', outcome: 'failed', message: 'boom', durationSec: 2 })];
     const second = [kase({ name: 'a', outcome: 'passed', durationSec: 3 })];
-    expect(combineCases([...first, ...second])).toEqual([
-      { suite: 'openshift-tests', name: 'a', status: 'flake', durationSec: 5, message: 'boom' },
-    ]);
+    expect(combineCases([...first, ...second])).toEqual([{ suite: 'openshift-tests', name: 'a', status: 'flake', durationSec: 5, message: 'boom' }]);
   });
 
   it('applies the status rules: fail only, pass only, skip only, skip with pass, skip with fail', () => {
@@ -124,7 +122,10 @@ describe('combineCases', () => {
     });
     fc.assert(
       fc.property(fc.array(caseArb, { maxLength: 30 }), fc.func(fc.integer()), (cases, rank) => {
-        const shuffled = cases.map((c, i) => ({ c, k: rank(i) })).sort((a, b) => a.k - b.k).map((x) => x.c);
+        const shuffled = cases
+          .map((c, i) => ({ c, k: rank(i) }))
+          .sort((a, b) => a.k - b.k)
+          .map((x) => x.c);
         const a = combineCases(cases);
         expect(combineCases(shuffled)).toEqual(a);
         // Sorted, one entry per (suite, name), durations add up.

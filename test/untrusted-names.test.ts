@@ -15,7 +15,12 @@ import { tempDir } from './support/prow-tree.ts';
 
 describe('untrusted names', () => {
   it('accepts real job names and build ids as path segments', () => {
-    for (const name of ['periodic-ci-openshift-release-main-nightly-4.22-e2e-aws-ovn', 'pull-ci-openshift-origin-main-e2e-aws-ovn', 'ci-kubernetes-e2e-gce', '2050205768946290688']) {
+    for (const name of [
+      'periodic-ci-openshift-release-main-nightly-4.22-e2e-aws-ovn',
+      'pull-ci-openshift-origin-main-e2e-aws-ovn',
+      'ci-kubernetes-e2e-gce',
+      '2050205768946290688',
+    ]) {
       expect(isSafeSegment(name), name).toBe(true);
     }
   });
@@ -35,7 +40,24 @@ describe('untrusted names', () => {
   it('never writes a cache file outside the cache directory', async () => {
     const root = tempDir();
     const cache = new RunCache(root, 'bucket-abc');
-    const record = { recordVersion: RUN_RECORD_VERSION, job: '../../escape', buildId: '1', kind: 'periodic', path: 'logs/x/1/', started: null, finished: null, result: 'pending', final: false, complete: true, variants: {}, tests: [], disruption: [], problems: [], objectsRead: 0, bytesRead: 0 } as RunRecord;
+    const record = {
+      recordVersion: RUN_RECORD_VERSION,
+      job: '../../escape',
+      buildId: '1',
+      kind: 'periodic',
+      path: 'logs/x/1/',
+      started: null,
+      finished: null,
+      result: 'pending',
+      final: false,
+      complete: true,
+      variants: {},
+      tests: [],
+      disruption: [],
+      problems: [],
+      objectsRead: 0,
+      bytesRead: 0,
+    } as RunRecord;
     await expect(cache.put(record)).rejects.toThrow(/unsafe job name/);
     await expect(cache.put({ ...record, job: 'ok', buildId: '../1' })).rejects.toThrow(/unsafe build id/);
     expect(existsSync(path.join(root, '..', 'escape'))).toBe(false);
@@ -60,7 +82,10 @@ describe('untrusted names', () => {
     writeFileSync(path.join(dir, '6.txt'), 'gs://b/logs/other-job/6');
     writeFileSync(path.join(dir, '7.txt'), 'gs://b/pr-logs/pull/../../../etc/pull-job/7');
     const source = createLocalSource(root);
-    await expect(resolvePresubmitPointer(source, 'pull-job', '5', 'pr-logs/directory/pull-job/5.txt')).resolves.toMatchObject({ path: 'pr-logs/pull/org_repo/12/pull-job/5/', kindHint: 'presubmit' });
+    await expect(resolvePresubmitPointer(source, 'pull-job', '5', 'pr-logs/directory/pull-job/5.txt')).resolves.toMatchObject({
+      path: 'pr-logs/pull/org_repo/12/pull-job/5/',
+      kindHint: 'presubmit',
+    });
     await expect(resolvePresubmitPointer(source, 'pull-job', '6', 'pr-logs/directory/pull-job/6.txt')).rejects.toThrow(/not pr-logs\/pull/);
     await expect(resolvePresubmitPointer(source, 'pull-job', '7', 'pr-logs/directory/pull-job/7.txt')).rejects.toThrow(/not pr-logs\/pull/);
     expect(readdirSync(root)).toEqual(['pr-logs']);

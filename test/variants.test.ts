@@ -8,7 +8,10 @@ import { mergeClusterData, variantKey, variantsFromJobName } from '../src/ingest
 // Real job names, copied from shared/real-data (see test/fixtures/real/PROVENANCE.md).
 const REAL = fileURLToPath(new URL('./fixtures/real/openshift/sippy/', import.meta.url));
 const lines = (relative: string): string[] =>
-  readFileSync(REAL + relative, 'utf8').split('\n').map((l) => l.trim()).filter((l) => l.length > 0);
+  readFileSync(REAL + relative, 'utf8')
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((l) => l.length > 0);
 
 const neverStable = lines('pkg/testidentification/ocp_never_stable.txt');
 const nightly = lines('config/openshift.nightly-jobs.txt');
@@ -16,9 +19,7 @@ const blocking = lines('config/openshift.blocking-jobs.txt');
 // The release-controller status names its jobs only inside Prow URLs: ".../logs/<job>/<build-id>".
 const releaseStatusJobs = [
   ...new Set(
-    [...readFileSync(REAL + 'pkg/dataloader/releaseloader/OCPCRT-74-pr-test.json', 'utf8').matchAll(/\/logs\/([^/"]+)\/\d+/g)].map(
-      (m) => m[1] as string,
-    ),
+    [...readFileSync(`${REAL}pkg/dataloader/releaseloader/OCPCRT-74-pr-test.json`, 'utf8').matchAll(/\/logs\/([^/"]+)\/\d+/g)].map((m) => m[1] as string),
   ),
 ];
 const allReal = [...new Set([...neverStable, ...nightly, ...blocking, ...releaseStatusJobs])];
@@ -99,126 +100,234 @@ describe('real job name lists', () => {
  */
 const HAND_CHECKED: ReadonlyArray<readonly [string, Variants]> = [
   // aws, explicit network, serial suite
-  ['periodic-ci-openshift-release-master-nightly-4.14-e2e-aws-ovn-fips-serial',
-    { platform: 'aws', network: 'ovn', architecture: 'amd64', topology: 'ha', installer: 'ipi', release: '4.14', suite: 'serial' }],
+  [
+    'periodic-ci-openshift-release-master-nightly-4.14-e2e-aws-ovn-fips-serial',
+    { platform: 'aws', network: 'ovn', architecture: 'amd64', topology: 'ha', installer: 'ipi', release: '4.14', suite: 'serial' },
+  ],
   // gcp, upi installer
-  ['periodic-ci-openshift-release-master-nightly-4.13-e2e-gcp-ovn-upi',
-    { platform: 'gcp', network: 'ovn', architecture: 'amd64', topology: 'ha', installer: 'upi', release: '4.13' }],
+  [
+    'periodic-ci-openshift-release-master-nightly-4.13-e2e-gcp-ovn-upi',
+    { platform: 'gcp', network: 'ovn', architecture: 'amd64', topology: 'ha', installer: 'upi', release: '4.13' },
+  ],
   // azure, upi
-  ['periodic-ci-openshift-release-master-nightly-4.12-e2e-azure-ovn-upi',
-    { platform: 'azure', network: 'ovn', architecture: 'amd64', topology: 'ha', installer: 'upi', release: '4.12' }],
+  [
+    'periodic-ci-openshift-release-master-nightly-4.12-e2e-azure-ovn-upi',
+    { platform: 'azure', network: 'ovn', architecture: 'amd64', topology: 'ha', installer: 'upi', release: '4.12' },
+  ],
   // Azure Stack Hub is azure; no network in the name, 4.14 defaults to ovn
-  ['periodic-ci-openshift-release-master-nightly-4.14-e2e-azurestack-csi',
-    { platform: 'azure', network: 'ovn', architecture: 'amd64', topology: 'ha', installer: 'ipi', release: '4.14' }],
+  [
+    'periodic-ci-openshift-release-master-nightly-4.14-e2e-azurestack-csi',
+    { platform: 'azure', network: 'ovn', architecture: 'amd64', topology: 'ha', installer: 'ipi', release: '4.14' },
+  ],
   // metal, sno in the middle of the name
-  ['periodic-ci-openshift-release-master-nightly-4.16-e2e-metal-ovn-sno-cert-rotation-shutdown-60d',
-    { platform: 'metal', network: 'ovn', architecture: 'amd64', topology: 'single', installer: 'ipi', release: '4.16' }],
+  [
+    'periodic-ci-openshift-release-master-nightly-4.16-e2e-metal-ovn-sno-cert-rotation-shutdown-60d',
+    { platform: 'metal', network: 'ovn', architecture: 'amd64', topology: 'single', installer: 'ipi', release: '4.16' },
+  ],
   // vsphere, upi and serial together
-  ['periodic-ci-openshift-release-master-nightly-4.13-e2e-vsphere-ovn-upi-serial',
-    { platform: 'vsphere', network: 'ovn', architecture: 'amd64', topology: 'ha', installer: 'upi', release: '4.13', suite: 'serial' }],
+  [
+    'periodic-ci-openshift-release-master-nightly-4.13-e2e-vsphere-ovn-upi-serial',
+    { platform: 'vsphere', network: 'ovn', architecture: 'amd64', topology: 'ha', installer: 'upi', release: '4.13', suite: 'serial' },
+  ],
   // ovirt
-  ['periodic-ci-openshift-release-master-nightly-4.13-e2e-ovirt-ovn',
-    { platform: 'ovirt', network: 'ovn', architecture: 'amd64', topology: 'ha', installer: 'ipi', release: '4.13' }],
+  [
+    'periodic-ci-openshift-release-master-nightly-4.13-e2e-ovirt-ovn',
+    { platform: 'ovirt', network: 'ovn', architecture: 'amd64', topology: 'ha', installer: 'ipi', release: '4.13' },
+  ],
   // openstack, shiftstack's own repo
-  ['periodic-ci-shiftstack-ci-release-4.19-e2e-openstack-ccpmso',
-    { platform: 'openstack', network: 'ovn', architecture: 'amd64', topology: 'ha', installer: 'ipi', release: '4.19' }],
+  [
+    'periodic-ci-shiftstack-ci-release-4.19-e2e-openstack-ccpmso',
+    { platform: 'openstack', network: 'ovn', architecture: 'amd64', topology: 'ha', installer: 'ipi', release: '4.19' },
+  ],
   // libvirt on s390x, serial
-  ['periodic-ci-openshift-multiarch-master-nightly-4.14-ocp-e2e-serial-ovn-remote-libvirt-s390x',
-    { platform: 'libvirt', network: 'ovn', architecture: 's390x', topology: 'ha', installer: 'ipi', release: '4.14', suite: 'serial' }],
+  [
+    'periodic-ci-openshift-multiarch-master-nightly-4.14-ocp-e2e-serial-ovn-remote-libvirt-s390x',
+    { platform: 'libvirt', network: 'ovn', architecture: 's390x', topology: 'ha', installer: 'ipi', release: '4.14', suite: 'serial' },
+  ],
   // libvirt on ppc64le
-  ['periodic-ci-openshift-multiarch-master-nightly-4.16-ocp-e2e-serial-ovn-remote-libvirt-ppc64le',
-    { platform: 'libvirt', network: 'ovn', architecture: 'ppc64le', topology: 'ha', installer: 'ipi', release: '4.16', suite: 'serial' }],
+  [
+    'periodic-ci-openshift-multiarch-master-nightly-4.16-ocp-e2e-serial-ovn-remote-libvirt-ppc64le',
+    { platform: 'libvirt', network: 'ovn', architecture: 'ppc64le', topology: 'ha', installer: 'ipi', release: '4.16', suite: 'serial' },
+  ],
   // arm64 spelled out; "multiarch" (the repo) is not the multi architecture
-  ['periodic-ci-openshift-multiarch-master-nightly-4.13-ocp-jenkins-e2e-aws-ovn-arm64',
-    { platform: 'aws', network: 'ovn', architecture: 'arm64', topology: 'ha', installer: 'ipi', release: '4.13' }],
+  [
+    'periodic-ci-openshift-multiarch-master-nightly-4.13-ocp-jenkins-e2e-aws-ovn-arm64',
+    { platform: 'aws', network: 'ovn', architecture: 'arm64', topology: 'ha', installer: 'ipi', release: '4.13' },
+  ],
   // a bare "-arm" suffix is arm64 too
-  ['periodic-ci-ComplianceAsCode-content-master-4.14-e2e-aws-ocp4-moderate-weekly-arm',
-    { platform: 'aws', network: 'ovn', architecture: 'arm64', topology: 'ha', installer: 'ipi', release: '4.14' }],
+  [
+    'periodic-ci-ComplianceAsCode-content-master-4.14-e2e-aws-ocp4-moderate-weekly-arm',
+    { platform: 'aws', network: 'ovn', architecture: 'arm64', topology: 'ha', installer: 'ipi', release: '4.14' },
+  ],
   // heterogeneous code: amd64 control plane, ppc64le + amd64 workers
-  ['periodic-ci-openshift-multiarch-master-nightly-4.18-ocp-e2e-ibmcloud-ovn-multi-x-px',
-    { platform: 'ibmcloud', network: 'ovn', architecture: 'multi', topology: 'ha', installer: 'ipi', release: '4.18' }],
+  [
+    'periodic-ci-openshift-multiarch-master-nightly-4.18-ocp-e2e-ibmcloud-ovn-multi-x-px',
+    { platform: 'ibmcloud', network: 'ovn', architecture: 'multi', topology: 'ha', installer: 'ipi', release: '4.18' },
+  ],
   // homogeneous code: all s390x; compact topology
-  ['periodic-ci-openshift-multiarch-master-nightly-4.19-ocp-e2e-compact-ovn-remote-libvirt-multi-z-z',
-    { platform: 'libvirt', network: 'ovn', architecture: 's390x', topology: 'compact', installer: 'ipi', release: '4.19' }],
+  [
+    'periodic-ci-openshift-multiarch-master-nightly-4.19-ocp-e2e-compact-ovn-remote-libvirt-multi-z-z',
+    { platform: 'libvirt', network: 'ovn', architecture: 's390x', topology: 'compact', installer: 'ipi', release: '4.19' },
+  ],
   // PowerVS with a heterogeneous code
-  ['periodic-ci-openshift-multiarch-master-nightly-4.17-ocp-e2e-powervs-ovn-multi-p-px',
-    { platform: 'powervs', network: 'ovn', architecture: 'multi', topology: 'ha', installer: 'ipi', release: '4.17' }],
+  [
+    'periodic-ci-openshift-multiarch-master-nightly-4.17-ocp-e2e-powervs-ovn-multi-p-px',
+    { platform: 'powervs', network: 'ovn', architecture: 'multi', topology: 'ha', installer: 'ipi', release: '4.17' },
+  ],
   // "heterogeneous" is multi; minor upgrade from 4.11, which was installed with sdn
-  ['periodic-ci-openshift-multiarch-master-nightly-4.12-upgrade-from-nightly-4.11-ocp-e2e-aws-heterogeneous-upgrade',
-    { platform: 'aws', network: 'sdn', architecture: 'multi', topology: 'ha', installer: 'ipi', upgrade: 'minor', release: '4.12', fromRelease: '4.11' }],
+  [
+    'periodic-ci-openshift-multiarch-master-nightly-4.12-upgrade-from-nightly-4.11-ocp-e2e-aws-heterogeneous-upgrade',
+    { platform: 'aws', network: 'sdn', architecture: 'multi', topology: 'ha', installer: 'ipi', upgrade: 'minor', release: '4.12', fromRelease: '4.11' },
+  ],
   // s390x comes before heterogeneous in the first-match list
-  ['periodic-ci-openshift-multiarch-master-nightly-4.15-ocp-e2e-ovn-remote-libvirt-s390x-heterogeneous',
-    { platform: 'libvirt', network: 'ovn', architecture: 's390x', topology: 'ha', installer: 'ipi', release: '4.15' }],
+  [
+    'periodic-ci-openshift-multiarch-master-nightly-4.15-ocp-e2e-ovn-remote-libvirt-s390x-heterogeneous',
+    { platform: 'libvirt', network: 'ovn', architecture: 's390x', topology: 'ha', installer: 'ipi', release: '4.15' },
+  ],
   // hypershift repo: external topology, hypershift installer, conformance = parallel
-  ['periodic-ci-openshift-hypershift-release-4.19-periodics-e2e-aws-ovn-proxy-conformance',
-    { platform: 'aws', network: 'ovn', architecture: 'amd64', topology: 'external', installer: 'hypershift', release: '4.19', suite: 'parallel' }],
+  [
+    'periodic-ci-openshift-hypershift-release-4.19-periodics-e2e-aws-ovn-proxy-conformance',
+    { platform: 'aws', network: 'ovn', architecture: 'amd64', topology: 'external', installer: 'hypershift', release: '4.19', suite: 'parallel' },
+  ],
   // hypershift with agent nodes on metal: hypershift wins over agent, external over compact
-  ['periodic-ci-openshift-hypershift-release-4.19-periodics-mce-e2e-agent-connected-ovn-ipv4-metal-compact-conformance',
-    { platform: 'metal', network: 'ovn', architecture: 'amd64', topology: 'external', installer: 'hypershift', release: '4.19', suite: 'parallel' }],
+  [
+    'periodic-ci-openshift-hypershift-release-4.19-periodics-mce-e2e-agent-connected-ovn-ipv4-metal-compact-conformance',
+    { platform: 'metal', network: 'ovn', architecture: 'amd64', topology: 'external', installer: 'hypershift', release: '4.19', suite: 'parallel' },
+  ],
   // AKS is azure
-  ['periodic-ci-openshift-hypershift-release-4.20-periodics-e2e-azure-aks-ovn-conformance',
-    { platform: 'azure', network: 'ovn', architecture: 'amd64', topology: 'external', installer: 'hypershift', release: '4.20', suite: 'parallel' }],
+  [
+    'periodic-ci-openshift-hypershift-release-4.20-periodics-e2e-azure-aks-ovn-conformance',
+    { platform: 'azure', network: 'ovn', architecture: 'amd64', topology: 'external', installer: 'hypershift', release: '4.20', suite: 'parallel' },
+  ],
   // micro upgrade: one release, "-upgrade" before the network; single-node
-  ['periodic-ci-openshift-release-master-ci-4.13-e2e-aws-upgrade-ovn-single-node',
-    { platform: 'aws', network: 'ovn', architecture: 'amd64', topology: 'single', installer: 'ipi', upgrade: 'micro', release: '4.13', fromRelease: '4.13' }],
+  [
+    'periodic-ci-openshift-release-master-ci-4.13-e2e-aws-upgrade-ovn-single-node',
+    { platform: 'aws', network: 'ovn', architecture: 'amd64', topology: 'single', installer: 'ipi', upgrade: 'micro', release: '4.13', fromRelease: '4.13' },
+  ],
   // minor upgrade on ovirt with sdn
-  ['periodic-ci-openshift-release-master-ci-4.14-upgrade-from-stable-4.13-e2e-ovirt-sdn-upgrade',
-    { platform: 'ovirt', network: 'sdn', architecture: 'amd64', topology: 'ha', installer: 'ipi', upgrade: 'minor', release: '4.14', fromRelease: '4.13' }],
+  [
+    'periodic-ci-openshift-release-master-ci-4.14-upgrade-from-stable-4.13-e2e-ovirt-sdn-upgrade',
+    { platform: 'ovirt', network: 'sdn', architecture: 'amd64', topology: 'ha', installer: 'ipi', upgrade: 'minor', release: '4.14', fromRelease: '4.13' },
+  ],
   // two hops: from the lowest release
-  ['periodic-ci-openshift-release-master-ci-4.19-upgrade-from-stable-4.18-from-stable-4.17-e2e-aws-ovn-upgrade',
-    { platform: 'aws', network: 'ovn', architecture: 'amd64', topology: 'ha', installer: 'ipi', upgrade: 'minor', release: '4.19', fromRelease: '4.17' }],
+  [
+    'periodic-ci-openshift-release-master-ci-4.19-upgrade-from-stable-4.18-from-stable-4.17-e2e-aws-ovn-upgrade',
+    { platform: 'aws', network: 'ovn', architecture: 'amd64', topology: 'ha', installer: 'ipi', upgrade: 'minor', release: '4.19', fromRelease: '4.17' },
+  ],
   // chained upgrade; 4.12 beats 4.9 as a version, and the 4.9 install means sdn
-  ['release-openshift-origin-installer-e2e-aws-upgrade-4.9-to-4.10-to-4.11-to-4.12-ci',
-    { platform: 'aws', network: 'sdn', architecture: 'amd64', topology: 'ha', installer: 'ipi', upgrade: 'minor', release: '4.12', fromRelease: '4.9' }],
+  [
+    'release-openshift-origin-installer-e2e-aws-upgrade-4.9-to-4.10-to-4.11-to-4.12-ci',
+    { platform: 'aws', network: 'sdn', architecture: 'amd64', topology: 'ha', installer: 'ipi', upgrade: 'minor', release: '4.12', fromRelease: '4.9' },
+  ],
   // ppc64le on aws, release 4.8 before the ovn default
-  ['promote-release-openshift-machine-os-content-e2e-aws-4.8-ppc64le',
-    { platform: 'aws', network: 'sdn', architecture: 'ppc64le', topology: 'ha', installer: 'ipi', release: '4.8' }],
+  [
+    'promote-release-openshift-machine-os-content-e2e-aws-4.8-ppc64le',
+    { platform: 'aws', network: 'sdn', architecture: 'ppc64le', topology: 'ha', installer: 'ipi', release: '4.8' },
+  ],
   // cilium
-  ['periodic-ci-openshift-release-master-ci-4.12-e2e-aws-cilium',
-    { platform: 'aws', network: 'cilium', architecture: 'amd64', topology: 'ha', installer: 'ipi', release: '4.12' }],
+  [
+    'periodic-ci-openshift-release-master-ci-4.12-e2e-aws-cilium',
+    { platform: 'aws', network: 'cilium', architecture: 'amd64', topology: 'ha', installer: 'ipi', release: '4.12' },
+  ],
   // rosa before aws
-  ['periodic-ci-openshift-osde2e-main-nightly-4.16-rosa-classic-sts',
-    { platform: 'rosa', network: 'ovn', architecture: 'amd64', topology: 'ha', installer: 'ipi', release: '4.16' }],
+  [
+    'periodic-ci-openshift-osde2e-main-nightly-4.16-rosa-classic-sts',
+    { platform: 'rosa', network: 'ovn', architecture: 'amd64', topology: 'ha', installer: 'ipi', release: '4.16' },
+  ],
   // OSD on GCP
-  ['periodic-ci-openshift-osde2e-main-nightly-4.15-osd-gcp',
-    { platform: 'osd-gcp', network: 'ovn', architecture: 'amd64', topology: 'ha', installer: 'ipi', release: '4.15' }],
+  [
+    'periodic-ci-openshift-osde2e-main-nightly-4.15-osd-gcp',
+    { platform: 'osd-gcp', network: 'ovn', architecture: 'amd64', topology: 'ha', installer: 'ipi', release: '4.15' },
+  ],
   // external platform on aws
-  ['periodic-ci-openshift-release-master-nightly-4.18-e2e-external-aws',
-    { platform: 'external-aws', network: 'ovn', architecture: 'amd64', topology: 'ha', installer: 'ipi', release: '4.18' }],
+  [
+    'periodic-ci-openshift-release-master-nightly-4.18-e2e-external-aws',
+    { platform: 'external-aws', network: 'ovn', architecture: 'amd64', topology: 'ha', installer: 'ipi', release: '4.18' },
+  ],
   // alibaba, nutanix
-  ['periodic-ci-openshift-release-master-nightly-4.15-e2e-alibaba-csi',
-    { platform: 'alibaba', network: 'ovn', architecture: 'amd64', topology: 'ha', installer: 'ipi', release: '4.15' }],
-  ['periodic-ci-openshift-release-master-nightly-4.16-e2e-nutanix-ovn',
-    { platform: 'nutanix', network: 'ovn', architecture: 'amd64', topology: 'ha', installer: 'ipi', release: '4.16' }],
+  [
+    'periodic-ci-openshift-release-master-nightly-4.15-e2e-alibaba-csi',
+    { platform: 'alibaba', network: 'ovn', architecture: 'amd64', topology: 'ha', installer: 'ipi', release: '4.15' },
+  ],
+  [
+    'periodic-ci-openshift-release-master-nightly-4.16-e2e-nutanix-ovn',
+    { platform: 'nutanix', network: 'ovn', architecture: 'amd64', topology: 'ha', installer: 'ipi', release: '4.16' },
+  ],
   // two-node fencing, micro upgrade
-  ['periodic-ci-openshift-release-master-nightly-4.19-e2e-metal-ovn-two-node-fencing-upgrade',
-    { platform: 'metal', network: 'ovn', architecture: 'amd64', topology: 'two-node-fencing', installer: 'ipi', upgrade: 'micro', release: '4.19', fromRelease: '4.19' }],
+  [
+    'periodic-ci-openshift-release-master-nightly-4.19-e2e-metal-ovn-two-node-fencing-upgrade',
+    {
+      platform: 'metal',
+      network: 'ovn',
+      architecture: 'amd64',
+      topology: 'two-node-fencing',
+      installer: 'ipi',
+      upgrade: 'micro',
+      release: '4.19',
+      fromRelease: '4.19',
+    },
+  ],
   // "4-19" is not read as a release; assisted before agent; no release, so no network default
-  ['periodic-ci-openshift-assisted-test-infra-master-e2e-metal-assisted-upgrade-agent-4-19-periodic',
-    { platform: 'metal', architecture: 'amd64', topology: 'ha', installer: 'assisted', upgrade: 'micro' }],
+  [
+    'periodic-ci-openshift-assisted-test-infra-master-e2e-metal-assisted-upgrade-agent-4-19-periodic',
+    { platform: 'metal', architecture: 'amd64', topology: 'ha', installer: 'assisted', upgrade: 'micro' },
+  ],
   // layered-product version below the OpenShift release: release 4.19, no fromRelease
-  ['periodic-ci-oadp-qe-oadp-qe-automation-oadp-1.4-oadp1.4-ocp4.19-lp-interop-oadp-interop-aws',
-    { platform: 'aws', network: 'ovn', architecture: 'amd64', topology: 'ha', installer: 'ipi', release: '4.19' }],
+  [
+    'periodic-ci-oadp-qe-oadp-qe-automation-oadp-1.4-oadp1.4-ocp4.19-lp-interop-oadp-interop-aws',
+    { platform: 'aws', network: 'ovn', architecture: 'amd64', topology: 'ha', installer: 'ipi', release: '4.19' },
+  ],
   // an ACM version is the only release; no OpenShift release has major 2, so no network default
-  ['periodic-ci-openshift-assisted-service-release-ocm-2.11-e2e-ai-operator-ztp-periodic',
-    { architecture: 'amd64', topology: 'ha', installer: 'assisted', release: '2.11' }],
+  [
+    'periodic-ci-openshift-assisted-service-release-ocm-2.11-e2e-ai-operator-ztp-periodic',
+    { architecture: 'amd64', topology: 'ha', installer: 'assisted', release: '2.11' },
+  ],
   // "multi-vcenter" is not the multi architecture
-  ['periodic-ci-openshift-release-main-nightly-4.18-e2e-vsphere-ovn-multi-vcenter',
-    { platform: 'vsphere', network: 'ovn', architecture: 'amd64', topology: 'ha', installer: 'ipi', release: '4.18' }],
+  [
+    'periodic-ci-openshift-release-main-nightly-4.18-e2e-vsphere-ovn-multi-vcenter',
+    { platform: 'vsphere', network: 'ovn', architecture: 'amd64', topology: 'ha', installer: 'ipi', release: '4.18' },
+  ],
   // major upgrade: the two releases differ in major version
-  ['periodic-ci-openshift-release-main-ci-5.0-upgrade-from-stable-4.22-e2e-aws-ovn-upgrade',
-    { platform: 'aws', network: 'ovn', architecture: 'amd64', topology: 'ha', installer: 'ipi', upgrade: 'major', release: '5.0', fromRelease: '4.22' }],
+  [
+    'periodic-ci-openshift-release-main-ci-5.0-upgrade-from-stable-4.22-e2e-aws-ovn-upgrade',
+    { platform: 'aws', network: 'ovn', architecture: 'amd64', topology: 'ha', installer: 'ipi', upgrade: 'major', release: '5.0', fromRelease: '4.22' },
+  ],
   // all-arm64 multi payload
-  ['periodic-ci-openshift-multiarch-main-nightly-5.0-ocp-e2e-aws-ovn-multi-a-a',
-    { platform: 'aws', network: 'ovn', architecture: 'arm64', topology: 'ha', installer: 'ipi', release: '5.0' }],
+  [
+    'periodic-ci-openshift-multiarch-main-nightly-5.0-ocp-e2e-aws-ovn-multi-a-a',
+    { platform: 'aws', network: 'ovn', architecture: 'arm64', topology: 'ha', installer: 'ipi', release: '5.0' },
+  ],
   // aggregated; the "-minor" token names the kind, from the minor before
-  ['aggregated-aws-ovn-upgrade-4.13-minor-release-openshift-release-analysis-aggregator',
-    { platform: 'aws', network: 'ovn', architecture: 'amd64', topology: 'ha', installer: 'ipi', upgrade: 'minor', release: '4.13', fromRelease: '4.12', aggregated: true }],
-  ['aggregated-azure-sdn-upgrade-4.13-minor-release-openshift-release-analysis-aggregator',
-    { platform: 'azure', network: 'sdn', architecture: 'amd64', topology: 'ha', installer: 'ipi', upgrade: 'minor', release: '4.13', fromRelease: '4.12', aggregated: true }],
+  [
+    'aggregated-aws-ovn-upgrade-4.13-minor-release-openshift-release-analysis-aggregator',
+    {
+      platform: 'aws',
+      network: 'ovn',
+      architecture: 'amd64',
+      topology: 'ha',
+      installer: 'ipi',
+      upgrade: 'minor',
+      release: '4.13',
+      fromRelease: '4.12',
+      aggregated: true,
+    },
+  ],
+  [
+    'aggregated-azure-sdn-upgrade-4.13-minor-release-openshift-release-analysis-aggregator',
+    {
+      platform: 'azure',
+      network: 'sdn',
+      architecture: 'amd64',
+      topology: 'ha',
+      installer: 'ipi',
+      upgrade: 'minor',
+      release: '4.13',
+      fromRelease: '4.12',
+      aggregated: true,
+    },
+  ],
   // the release controller's old unversioned upgrade job
-  ['release-openshift-origin-installer-e2e-gcp-upgrade',
-    { platform: 'gcp', architecture: 'amd64', topology: 'ha', installer: 'ipi', upgrade: 'micro' }],
+  ['release-openshift-origin-installer-e2e-gcp-upgrade', { platform: 'gcp', architecture: 'amd64', topology: 'ha', installer: 'ipi', upgrade: 'micro' }],
 ];
 
 /**
@@ -226,14 +335,19 @@ const HAND_CHECKED: ReadonlyArray<readonly [string, Variants]> = [
  * pattern "pull-ci-<org>-<repo>-<branch>-<test>"; the branch is the only place a release can be.
  */
 const PRESUBMIT_STYLE: ReadonlyArray<readonly [string, Variants]> = [
-  ['pull-ci-openshift-origin-main-e2e-aws-ovn-serial',
-    { platform: 'aws', network: 'ovn', architecture: 'amd64', topology: 'ha', installer: 'ipi', suite: 'serial' }],
-  ['pull-ci-openshift-installer-release-4.18-e2e-gcp-ovn-upi',
-    { platform: 'gcp', network: 'ovn', architecture: 'amd64', topology: 'ha', installer: 'upi', release: '4.18' }],
-  ['pull-ci-openshift-hypershift-main-e2e-aks',
-    { platform: 'azure', architecture: 'amd64', topology: 'external', installer: 'hypershift' }],
-  ['pull-ci-openshift-cluster-network-operator-master-e2e-metal-ipi-ovn-ipv6',
-    { platform: 'metal', network: 'ovn', architecture: 'amd64', topology: 'ha', installer: 'ipi' }],
+  [
+    'pull-ci-openshift-origin-main-e2e-aws-ovn-serial',
+    { platform: 'aws', network: 'ovn', architecture: 'amd64', topology: 'ha', installer: 'ipi', suite: 'serial' },
+  ],
+  [
+    'pull-ci-openshift-installer-release-4.18-e2e-gcp-ovn-upi',
+    { platform: 'gcp', network: 'ovn', architecture: 'amd64', topology: 'ha', installer: 'upi', release: '4.18' },
+  ],
+  ['pull-ci-openshift-hypershift-main-e2e-aks', { platform: 'azure', architecture: 'amd64', topology: 'external', installer: 'hypershift' }],
+  [
+    'pull-ci-openshift-cluster-network-operator-master-e2e-metal-ipi-ovn-ipv6',
+    { platform: 'metal', network: 'ovn', architecture: 'amd64', topology: 'ha', installer: 'ipi' },
+  ],
 ];
 
 describe('variantsFromJobName, hand-checked', () => {
@@ -265,7 +379,11 @@ describe('variantsFromJobName, hand-checked', () => {
 describe('variantsFromJobName, rules', () => {
   it('matches keywords case-insensitively', () => {
     expect(variantsFromJobName('periodic-ci-X-main-4.16-E2E-AWS-OVN-ARM64-Serial')).toMatchObject({
-      platform: 'aws', network: 'ovn', architecture: 'arm64', suite: 'serial', release: '4.16',
+      platform: 'aws',
+      network: 'ovn',
+      architecture: 'arm64',
+      suite: 'serial',
+      release: '4.16',
     });
   });
 
@@ -301,9 +419,7 @@ describe('variantsFromJobName, rules', () => {
 
 describe('variantKey', () => {
   it('lists the values in a fixed order, skipping absent fields', () => {
-    expect(variantKey(variantsFromJobName('periodic-ci-openshift-release-main-ci-4.22-e2e-aws-upgrade-ovn'))).toBe(
-      'aws ovn amd64 ha ipi upgrade-micro 4.22',
-    );
+    expect(variantKey(variantsFromJobName('periodic-ci-openshift-release-main-ci-4.22-e2e-aws-upgrade-ovn'))).toBe('aws ovn amd64 ha ipi upgrade-micro 4.22');
     expect(variantKey(variantsFromJobName('periodic-ci-openshift-release-main-ci-5.0-upgrade-from-stable-4.22-e2e-aws-ovn-upgrade'))).toBe(
       'aws ovn amd64 ha ipi upgrade-major 5.0 from-4.22',
     );
@@ -388,7 +504,11 @@ describe('mergeClusterData', () => {
   });
 
   it('lower-cases values and keeps already-normalised ones', () => {
-    expect(mergeClusterData({}, { platform: 'AWS', network: 'ovn', architecture: 'ARM64' })).toEqual({ platform: 'aws', network: 'ovn', architecture: 'arm64' });
+    expect(mergeClusterData({}, { platform: 'AWS', network: 'ovn', architecture: 'ARM64' })).toEqual({
+      platform: 'aws',
+      network: 'ovn',
+      architecture: 'arm64',
+    });
     expect(mergeClusterData({}, { platform: 'BareMetal' })).toEqual({ platform: 'metal' });
   });
 

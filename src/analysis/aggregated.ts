@@ -73,7 +73,13 @@ function analyzeSet(tests: TestAccumulator, runs: PayloadRun[], settings: Aggreg
     const attempts = r.passes + r.failures;
     if (attempts > 0) checked++;
     const workingPercent = r.history ? (100 * r.history.working) / r.history.runs : undefined;
-    const v = aggregatedTestVerdict({ attempts, passes: r.passes, failures: r.failures, skips: r.skips, ...(workingPercent === undefined ? {} : { historicalWorkingPercent: workingPercent }) });
+    const v = aggregatedTestVerdict({
+      attempts,
+      passes: r.passes,
+      failures: r.failures,
+      skips: r.skips,
+      ...(workingPercent === undefined ? {} : { historicalWorkingPercent: workingPercent }),
+    });
     const fisher = Number.isNaN(r.p) ? null : { p: r.p, q: q[i]!, verdict: q[i]! <= settings.fdr ? ('fail' as const) : ('pass' as const) };
     if (v.verdict === 'fail') failedAggregator++;
     if (fisher?.verdict === 'fail') failedFisher++;
@@ -87,12 +93,21 @@ function analyzeSet(tests: TestAccumulator, runs: PayloadRun[], settings: Aggreg
       failures: r.failures,
       skips: r.skips,
       history: r.history && workingPercent !== undefined ? { runs: r.history.runs, working: r.history.working, workingPercent } : null,
-      aggregator: { verdict: v.verdict, rule: v.rule, reason: v.reason, required: v.required, tableRequired: v.tableRequired, workingPercent: v.workingPercent },
+      aggregator: {
+        verdict: v.verdict,
+        rule: v.rule,
+        reason: v.reason,
+        required: v.required,
+        tableRequired: v.tableRequired,
+        workingPercent: v.workingPercent,
+      },
       fisher,
     });
   });
   const failing = (t: AggregatedTest): number => (t.aggregator.verdict === 'fail' || t.fisher?.verdict === 'fail' ? 0 : 1);
-  listed.sort((a, b) => failing(a) - failing(b) || b.failures - a.failures || (a.fisher?.p ?? 2) - (b.fisher?.p ?? 2) || cmp(a.name, b.name) || cmp(a.suite, b.suite));
+  listed.sort(
+    (a, b) => failing(a) - failing(b) || b.failures - a.failures || (a.fisher?.p ?? 2) - (b.fisher?.p ?? 2) || cmp(a.name, b.name) || cmp(a.suite, b.suite),
+  );
   return {
     job,
     payloadTag: runs[0]!.payloadTag,

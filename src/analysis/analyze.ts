@@ -68,7 +68,13 @@ class RunCounter {
     const slots = this.#slots;
     const time = runTime(run);
     if (time === undefined) {
-      this.problems.push({ job: run.job, buildId: run.buildId, object: run.path, kind: 'missing', reason: 'the run has no start or end time, so it belongs to no window; not counted' });
+      this.problems.push({
+        job: run.job,
+        buildId: run.buildId,
+        object: run.path,
+        kind: 'missing',
+        reason: 'the run has no start or end time, so it belongs to no window; not counted',
+      });
       return;
     }
     const slot = slotOf(time, slots);
@@ -132,7 +138,9 @@ export async function analyze(input: AnalysisInput): Promise<Snapshot> {
 
   const jobSummaries = counter.jobs.summaries(plan.thresholds);
   const testSummaries = counter.tests.summaries({ minRuns: plan.thresholds.minTestRuns });
-  const problems = counter.problems.sort((a, b) => cmp(a.job ?? '', b.job ?? '') || cmp(a.buildId ?? '', b.buildId ?? '') || cmp(a.object, b.object) || cmp(a.reason, b.reason));
+  const problems = counter.problems.sort(
+    (a, b) => cmp(a.job ?? '', b.job ?? '') || cmp(a.buildId ?? '', b.buildId ?? '') || cmp(a.object, b.object) || cmp(a.reason, b.reason),
+  );
   const verdicts = judge(input, counter, jobSummaries, slots, previous, asOf);
   return assemble(input, counter, { jobSummaries, testSummaries, problems, verdicts, slots, previous, asOf });
 }

@@ -46,7 +46,9 @@ const recordSchema = z.object({
  */
 export function parseHistoricalDisruption(json: unknown, file: string): HistoricalRecord[] {
   if (!Array.isArray(json)) {
-    throw new Error(`disruption history ${file}: expected a JSON array of records in origin's query_results.json format, got ${json === null ? 'null' : typeof json}`);
+    throw new Error(
+      `disruption history ${file}: expected a JSON array of records in origin's query_results.json format, got ${json === null ? 'null' : typeof json}`,
+    );
   }
   return json.map((raw, i) => {
     const parsed = recordSchema.safeParse(raw);
@@ -87,7 +89,8 @@ export class HistoricalIndex {
     for (const r of records) {
       const key = keyOf(r.backend, r.release, r.fromRelease, r.platform, r.architecture, r.network, r.topology);
       const held = this.#byKey.get(key);
-      if (!held || r.jobRuns > held.jobRuns || (r.jobRuns === held.jobRuns && (r.masterNodesUpdated ?? '') > (held.masterNodesUpdated ?? ''))) this.#byKey.set(key, r);
+      if (!held || r.jobRuns > held.jobRuns || (r.jobRuns === held.jobRuns && (r.masterNodesUpdated ?? '') > (held.masterNodesUpdated ?? '')))
+        this.#byKey.set(key, r);
     }
   }
 

@@ -5,7 +5,15 @@
  */
 import type { DisruptionConfig } from '../config/config-schema.ts';
 import type { RunRecord, Variants } from '../ingest/run-record.ts';
-import type { DisruptionCell, DisruptionCheck, DisruptionRegression, DisruptionStats, HistoricalDisruption, RegressionMode, Snapshot } from '../snapshot/schema.ts';
+import type {
+  DisruptionCell,
+  DisruptionCheck,
+  DisruptionRegression,
+  DisruptionStats,
+  HistoricalDisruption,
+  RegressionMode,
+  Snapshot,
+} from '../snapshot/schema.ts';
 import {
   benjaminiHochberg,
   binomialSf,
@@ -92,7 +100,17 @@ export function analyzeDisruption(input: DisruptionInput): DisruptionOutput {
     const record = input.history?.index.find(c.backend, c.variants);
     const historical: HistoricalDisruption | null =
       record && input.history
-        ? { file: input.history.file, jobRuns: record.jobRuns, p50: record.p50, p75: record.p75, p95: record.p95, p99: record.p99, release: record.release, fromRelease: record.fromRelease, masterNodesUpdated: record.masterNodesUpdated }
+        ? {
+            file: input.history.file,
+            jobRuns: record.jobRuns,
+            p50: record.p50,
+            p75: record.p75,
+            p95: record.p95,
+            p99: record.p99,
+            release: record.release,
+            fromRelease: record.fromRelease,
+            masterNodesUpdated: record.masterNodesUpdated,
+          }
         : null;
     const basisKind = historical && historical.jobRuns >= s.minBasisRuns ? 'historical' : basis.length >= s.minBasisRuns ? 'window' : 'none';
     const checkable = !excluded && sample.length >= s.minSampleRuns && basisKind !== 'none';
@@ -172,7 +190,13 @@ export function analyzeDisruption(input: DisruptionInput): DisruptionOutput {
   // Open before but not evaluated now (no runs, or too few), and recently resolved ones.
   for (const [id, prev] of previousOpen) {
     if (seen.has(id)) continue;
-    if (isOpen(prev)) regressions.push({ ...prev, ...resolved(prev, input.asOf), heldByHysteresis: false, reason: `Not checked in this snapshot (too few runs in the sample or basis); last evidence from ${prev.evidenceAsOf}. ${prev.reason}` });
+    if (isOpen(prev))
+      regressions.push({
+        ...prev,
+        ...resolved(prev, input.asOf),
+        heldByHysteresis: false,
+        reason: `Not checked in this snapshot (too few runs in the sample or basis); last evidence from ${prev.evidenceAsOf}. ${prev.reason}`,
+      });
     else if (stillListed(prev, input.asOf, input.keepResolvedDays)) regressions.push(prev);
   }
   regressions.sort(compareRegressions);
@@ -213,7 +237,9 @@ function entry(
 
 function ratchetReason(cell: DisruptionCell, s: DisruptionConfig, strict: boolean, loose: boolean): string {
   const inc = cell.increase!;
-  const test = cell.test ? `${cell.test.method === 'mann-whitney' ? 'one-sided Mann–Whitney' : 'exceedance test against the historical P75 and P95'} p = ${fmtP(cell.test.p)}${cell.q === null ? '' : `, q = ${fmtP(cell.q)}`}` : 'no test (every value equal)';
+  const test = cell.test
+    ? `${cell.test.method === 'mann-whitney' ? 'one-sided Mann–Whitney' : 'exceedance test against the historical P75 and P95'} p = ${fmtP(cell.test.p)}${cell.q === null ? '' : `, q = ${fmtP(cell.q)}`}`
+    : 'no test (every value equal)';
   const shift = `P75 ${signed(inc.p75)} s, P95 ${signed(inc.p95)} s against the ${cell.basisKind === 'historical' ? 'historical record' : 'basis window'}`;
   const verdict = strict
     ? `q ≤ ${s.fdr} and a rise of at least ${s.minIncreaseSeconds} s: regressed.`
@@ -239,14 +265,14 @@ function percentileCheck(sample: number[], value: number, grace: number, pct: nu
  * cheap, i.e. when the normal approximation says below 0.25 and the samples are small; that
  * approximation is conservative with the heavy ties of disruption data (mostly zeros).
  */
-export function mannWhitneyTest(sample: readonly number[], basis: readonly number[]): { u: number; p: number } {
+function mannWhitneyTest(sample: readonly number[], basis: readonly number[]): { u: number; p: number } {
   const approx = mannWhitneyU(sample, basis, { alternative: 'greater' });
   if (approx.p > 0.25) return approx;
   return mannWhitneyExactGreater(sample, basis) ?? approx;
 }
 
 /** The smallest one-sided Mann–Whitney p-value the pooled values allow: the n₁ largest in the sample. */
-export function minimumMannWhitneyP(sampleSize: number, pooled: readonly number[]): number {
+function minimumMannWhitneyP(sampleSize: number, pooled: readonly number[]): number {
   const sorted = [...pooled].sort((a, b) => b - a);
   if (sorted[0] === sorted.at(-1)) return 1;
   return mannWhitneyU(sorted.slice(0, sampleSize), sorted.slice(sampleSize), { alternative: 'greater' }).p;
@@ -275,7 +301,17 @@ function stats(values: number[]): DisruptionStats | null {
   const d = describe(values);
   let above = 0;
   for (const v of values) if (v > 0) above++;
-  return { runs: d.count, mean: d.mean, sd: Number.isNaN(d.sd) ? null : d.sd, p50: d.p50, p75: d.p75, p95: d.p95, p99: d.p99, max: d.max, shareAboveZero: above / d.count };
+  return {
+    runs: d.count,
+    mean: d.mean,
+    sd: Number.isNaN(d.sd) ? null : d.sd,
+    p50: d.p50,
+    p75: d.p75,
+    p95: d.p95,
+    p99: d.p99,
+    max: d.max,
+    shareAboveZero: above / d.count,
+  };
 }
 
 /** Sorted copies make every sum independent of the order runs arrived in. */

@@ -29,5 +29,8 @@ const MAX = 2000;
 export function normalizeFailureText(text: string): string {
   let out = text.length > 2 * MAX ? `${text.slice(0, MAX)}\n…\n${text.slice(-MAX)}` : text;
   for (const [re, replacement] of RULES) out = out.replace(re, replacement);
-  return out.replace(/[ \t]+/g, ' ').replace(/\n{3,}/g, '\n\n').trim();
+  return out
+    .replace(/[ \t]+/g, ' ')
+    .replace(/\n{3,}/g, '\n\n')
+    .trim();
 }

@@ -85,7 +85,10 @@ export class JobAccumulator {
           const decided = d.success + d.failure;
           return { date, runs: d.runs, success: d.success, failure: d.failure, passRate: decided ? d.success / decided : null };
         });
-        const recentRuns = acc.runs.sort((a, b) => (a.buildId.length - b.buildId.length) || (a.buildId < b.buildId ? -1 : a.buildId > b.buildId ? 1 : 0)).reverse().slice(0, RECENT_RUNS);
+        const recentRuns = acc.runs
+          .sort((a, b) => a.buildId.length - b.buildId.length || (a.buildId < b.buildId ? -1 : a.buildId > b.buildId ? 1 : 0))
+          .reverse()
+          .slice(0, RECENT_RUNS);
         return {
           name: acc.name,
           kind: acc.latest.kind,

@@ -32,7 +32,13 @@ function plus(a: RawCounts, b: RawCounts): RawCounts {
   return { passes: a.passes + b.passes, failures: a.failures + b.failures, flakes: a.flakes + b.flakes };
 }
 
-export function testRegressions(tests: TestAccumulator, settings: RegressionsConfig, previous: Snapshot | null | undefined, asOf: string, slots: Slots): TestRegressionResult {
+export function testRegressions(
+  tests: TestAccumulator,
+  settings: RegressionsConfig,
+  previous: Snapshot | null | undefined,
+  asOf: string,
+  slots: Slots,
+): TestRegressionResult {
   const groups = tests.groupCells(settings.groupBy, settings.ratchet.jobCells);
   const prior = previousRegressions(previous, 'tests');
   const ids = groups.map((g) => {
@@ -90,7 +96,9 @@ function testEntry(
   // against every earlier run of the basis and current windows.
   const sample = verdict.window === 'recent' ? g.recent : g.sample;
   const basis = verdict.window === 'recent' ? plus(g.basis, minus(g.sample, g.recent)) : g.basis;
-  for (const r of newestFirst(tests.failedRuns(g.test).filter((r) => r.slot === 0 && r.time >= recent && lanes.has(r.lane) && (r.status === 'fail' || settings.flakeAsFailure)))) {
+  for (const r of newestFirst(
+    tests.failedRuns(g.test).filter((r) => r.slot === 0 && r.time >= recent && lanes.has(r.lane) && (r.status === 'fail' || settings.flakeAsFailure)),
+  )) {
     if (failedRuns.length >= settings.maxFailedRuns) break;
     failedRuns.push({ job: r.job, buildId: r.buildId, url: r.url, status: r.status, started: r.started });
   }
@@ -138,7 +146,12 @@ function carryOver<T extends TestRegression | JobRegression>(prior: Map<string, 
   for (const [id, prev] of prior) {
     if (seen.has(id)) continue;
     if (isOpen(prev)) {
-      out.push({ ...prev, ...resolved(prev, asOf), heldByHysteresis: false, reason: `No verdict in this snapshot (no sample runs in the cell, or no basis while the new-test rule is off); last evidence from ${prev.evidenceAsOf}. ${prev.reason}` });
+      out.push({
+        ...prev,
+        ...resolved(prev, asOf),
+        heldByHysteresis: false,
+        reason: `No verdict in this snapshot (no sample runs in the cell, or no basis while the new-test rule is off); last evidence from ${prev.evidenceAsOf}. ${prev.reason}`,
+      });
     } else if (stillListed(prev, asOf, keepResolvedDays)) out.push(prev);
   }
 }
@@ -158,7 +171,13 @@ export interface JobWindows {
  * Job pass-rate regressions, ratchet mode: Fisher on success against failure + error, current and
  * recent window, discrete Benjamini–Hochberg across the jobs of the report.
  */
-export function jobRegressions(jobs: readonly JobWindows[], settings: RegressionsConfig, previous: Snapshot | null | undefined, asOf: string, recentLabel = 'recent window'): { regressions: JobRegression[]; tested: number } {
+export function jobRegressions(
+  jobs: readonly JobWindows[],
+  settings: RegressionsConfig,
+  previous: Snapshot | null | undefined,
+  asOf: string,
+  recentLabel = 'recent window',
+): { regressions: JobRegression[]; tested: number } {
   const prior = previousRegressions(previous, 'jobs');
   const ids = jobs.map((j) => regressionId('ratchet', 'job', j.name, j.variantKey));
   const decided = (c: JobCounts): number => c.success + c.failure + c.error;

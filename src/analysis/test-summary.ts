@@ -323,12 +323,14 @@ export class TestAccumulator {
               .sort((a, b) => b.count - a.count || (a.text < b.text ? -1 : 1))
               .slice(0, MAX_GROUPS)
           : [],
-        failedRuns: failures ? newestFirst(failures.runs).slice(0, MAX_FAILED_RUNS).map((r) => ({ ...ref(r), status: r.status })) : [],
+        failedRuns: failures
+          ? newestFirst(failures.runs)
+              .slice(0, MAX_FAILED_RUNS)
+              .map((r) => ({ ...ref(r), status: r.status }))
+          : [],
       });
     }
-    return out.sort(
-      (a, b) => b.current.failures - a.current.failures || b.current.flakes - a.current.flakes || cmp(a.name, b.name) || cmp(a.suite, b.suite),
-    );
+    return out.sort((a, b) => b.current.failures - a.current.failures || b.current.flakes - a.current.flakes || cmp(a.name, b.name) || cmp(a.suite, b.suite));
   }
 
   /**

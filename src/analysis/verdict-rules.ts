@@ -6,14 +6,19 @@
  */
 import type { RegressionsConfig } from '../config/config-schema.ts';
 import type { RegressionSeverity } from '../snapshot/schema.ts';
-import { benjaminiHochberg, binomialCdf, binomialCdfSupport, discreteBenjaminiHochberg, fisherGreater, fisherGreaterSupport, newcombeInterval, wilsonInterval } from './stats/index.ts';
-
+import {
+  benjaminiHochberg,
+  binomialCdf,
+  binomialCdfSupport,
+  discreteBenjaminiHochberg,
+  fisherGreater,
+  fisherGreaterSupport,
+  newcombeInterval,
+  wilsonInterval,
+} from './stats/index.ts';
 
 /** The rule settings (the config's `regressions` section without its window and listing options). */
-export type RegressionRules = Pick<
-  RegressionsConfig,
-  'minFailures' | 'extremeDrop' | 'newTestPassRate' | 'newTestMinRuns' | 'compatible' | 'ratchet'
->;
+export type RegressionRules = Pick<RegressionsConfig, 'minFailures' | 'extremeDrop' | 'newTestPassRate' | 'newTestMinRuns' | 'compatible' | 'ratchet'>;
 
 export interface CellSide {
   runs: number;
@@ -22,7 +27,7 @@ export interface CellSide {
 }
 
 /** Which sample a ratchet verdict rests on: the current window, or its recent end (`regressions.recent`). */
-export type SampleWindow = 'current' | 'recent';
+type SampleWindow = 'current' | 'recent';
 
 export interface RegressionCell {
   /** The current window. */
@@ -66,7 +71,7 @@ export interface Verdict {
   counts: { sample: CellSide; basis: CellSide };
 }
 
-export interface CellVerdicts {
+interface CellVerdicts {
   ratchet?: Verdict;
   compatible?: Verdict;
 }
@@ -298,8 +303,10 @@ function ratchetVerdict(
         : `${test} p = ${fmtP(p)}; no q-value: these counts could not reach significance in the report's family`;
   let why: string;
   if (strict) why = `q ≤ ${r.fdr}, at least ${rules.minFailures} failures and a drop of at least ${fmtPoints(floor)} points: regressed.`;
-  else if (regressed) why = `Already open: held open by the looser thresholds (q ≤ ${r.openFdr} or p ≤ ${r.openP}, drop ≥ ${fmtPoints(Math.min(r.openMinDrop, floor))} points).`;
-  else why = `Not regressed any more: ${unmet(inFamily, q, p, enoughFailures, effect.drop, Math.min(r.openMinDrop, floor), rules)}${checks.length > 1 ? ` (in the ${recentLabel} too)` : ''}.`;
+  else if (regressed)
+    why = `Already open: held open by the looser thresholds (q ≤ ${r.openFdr} or p ≤ ${r.openP}, drop ≥ ${fmtPoints(Math.min(r.openMinDrop, floor))} points).`;
+  else
+    why = `Not regressed any more: ${unmet(inFamily, q, p, enoughFailures, effect.drop, Math.min(r.openMinDrop, floor), rules)}${checks.length > 1 ? ` (in the ${recentLabel} too)` : ''}.`;
   return {
     regressed,
     rule: effect.rule,
@@ -342,7 +349,13 @@ function compatibleVerdict(c: RegressionCell, rules: RegressionRules, label: str
       if (!(basisRate - sampleRate > pityFactor / 100)) return { regressed: false, p: null, why: `the drop is within the pity factor of ${pityFactor} points` };
       const pv = fisherGreater(failures, c.sample.working, c.basis.runs - c.basis.working, c.basis.working);
       const ok = pv < 1 - conf / 100;
-      return { regressed: ok, p: pv, why: ok ? `regressed: p < ${round(1 - conf / 100, 4)} (confidence ${conf}) with a drop above ${pityFactor} points` : `not significant: p ≥ ${round(1 - conf / 100, 4)} (confidence ${conf})` };
+      return {
+        regressed: ok,
+        p: pv,
+        why: ok
+          ? `regressed: p < ${round(1 - conf / 100, 4)} (confidence ${conf}) with a drop above ${pityFactor} points`
+          : `not significant: p ≥ ${round(1 - conf / 100, 4)} (confidence ${conf})`,
+      };
     };
     const result = decide(confidence, pity);
     regressed = result.regressed;
@@ -367,7 +380,12 @@ function compatibleVerdict(c: RegressionCell, rules: RegressionRules, label: str
   const effect = dropOf(c, rules, label, false)!;
   // sippy's severity: a drop above 15 points, or a new test below required − (100 − required).
   const extreme = effect.rule === 'drop' ? effect.drop > rules.extremeDrop : sampleRate * 100 < rules.newTestPassRate - (100 - rules.newTestPassRate);
-  const prefix = c.openCompatible && regressed && !strictRegressed ? 'Already open, so confidence and pity are relaxed: ' : c.openCompatible && !regressed ? 'Not regressed any more: ' : '';
+  const prefix =
+    c.openCompatible && regressed && !strictRegressed
+      ? 'Already open, so confidence and pity are relaxed: '
+      : c.openCompatible && !regressed
+        ? 'Not regressed any more: '
+        : '';
   return {
     regressed,
     rule: effect.rule,
@@ -440,7 +458,7 @@ function capitalise(text: string): string {
   return text.charAt(0).toUpperCase() + text.slice(1);
 }
 
-export function round(value: number, digits: number): number {
+function round(value: number, digits: number): number {
   const f = 10 ** digits;
   return Math.round(value * f) / f;
 }

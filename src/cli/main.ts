@@ -22,7 +22,7 @@ function addCommon(command: Command): Command {
     .option('--source <path|gs://bucket[/prefix]>', 'where to read Prow results: a directory laid out like a bucket, or a GCS bucket')
     .option('--config <file>', 'config file (default: ./ratchet.config.json or ./ratchet.config.ts if present)')
     .option('--cache <dir>', 'run cache directory (default: .cache/ratchet in the project, or <out>/cache)')
-    .option('--out <dir>', 'where snapshots and the built site go (default: the project\'s data/snapshots and dist/)')
+    .option('--out <dir>', "where snapshots and the built site go (default: the project's data/snapshots and dist/)")
     .option('--as-of <ISO time>', 'the analysis instant (default: now); the same data and as-of give the same report')
     .option('--gcs-endpoint <url>', 'another GCS JSON API endpoint (an emulator); STORAGE_EMULATOR_HOST works too')
     .option('--concurrency <n>', 'parallel requests while fetching')
@@ -31,14 +31,17 @@ function addCommon(command: Command): Command {
 
 function addFetchOptions(command: Command): Command {
   return command
-    .option('--deadline <minutes>', 'stop starting new work this many minutes into the fetch and keep what was read; runs not reached are listed in data quality and read next time')
+    .option(
+      '--deadline <minutes>',
+      'stop starting new work this many minutes into the fetch and keep what was read; runs not reached are listed in data quality and read next time',
+    )
     .option('--workers <n>', 'threads that parse runs while fetching (0: the main thread only; default one per core, at most 4)');
 }
 
 function addSiteOptions(command: Command): Command {
   return command
     .addOption(new Option('--base <path>', 'base path of the site, e.g. /ratchet/ for a GitHub Pages project site').env('RATCHET_BASE'))
-    .addOption(new Option('--site <url>', 'the site\'s public origin, e.g. https://org.github.io').env('RATCHET_SITE'));
+    .addOption(new Option('--site <url>', "the site's public origin, e.g. https://org.github.io").env('RATCHET_SITE'));
 }
 
 /** Flags, config file and defaults, resolved once into the frozen plan every stage takes. */
@@ -47,7 +50,7 @@ async function planFor(options: CommonOptions): Promise<RunPlan> {
 }
 
 const log = (plan: RunPlan, line: string): void => {
-  if (!plan.quiet) process.stdout.write(line + '\n');
+  if (!plan.quiet) process.stdout.write(`${line}\n`);
 };
 
 async function runFetch(plan: RunPlan): Promise<void> {
@@ -102,30 +105,37 @@ export function createProgram(): Command {
     .version(VERSION)
     .showHelpAfterError('(run with --help for usage)');
 
-  addFetchOptions(addCommon(program.command('fetch').description('read runs in the look-back window from the source into the run cache'))).action(async (options: CommonOptions) => {
-    await runFetch(await planFor(options));
-  });
+  addFetchOptions(addCommon(program.command('fetch').description('read runs in the look-back window from the source into the run cache'))).action(
+    async (options: CommonOptions) => {
+      await runFetch(await planFor(options));
+    },
+  );
 
-  addCommon(program.command('analyze').description('analyse cached runs into a snapshot (<out>/snapshots/<id>/snapshot.json)')).action(async (options: CommonOptions) => {
-    await runAnalyze(await planFor(options));
-  });
+  addCommon(program.command('analyze').description('analyse cached runs into a snapshot (<out>/snapshots/<id>/snapshot.json)')).action(
+    async (options: CommonOptions) => {
+      await runAnalyze(await planFor(options));
+    },
+  );
 
   addSiteOptions(addCommon(program.command('build').description('build the static site from the snapshots'))).action(async (options: CommonOptions) => {
     await runBuild(await planFor(options));
   });
 
-  addFetchOptions(addSiteOptions(addCommon(program.command('run').description('fetch, analyze and build in one go')))).action(async (options: CommonOptions) => {
-    const plan = await planFor(options);
-    await runFetch(plan);
-    await runAnalyze(plan);
-    await runBuild(plan);
-  });
+  addFetchOptions(addSiteOptions(addCommon(program.command('run').description('fetch, analyze and build in one go')))).action(
+    async (options: CommonOptions) => {
+      const plan = await planFor(options);
+      await runFetch(plan);
+      await runAnalyze(plan);
+      await runBuild(plan);
+    },
+  );
 
   addSiteOptions(addCommon(program.command('preview').description('serve the built site locally')))
     .option('--port <port>', 'port to listen on', '4321')
     .action(async (options: CommonOptions & { port: string }) => {
       const { paths, site } = await planFor(options);
-      if (!existsSync(path.join(paths.site, 'index.html'))) throw new UsageError(`no site in ${paths.site}: run \`npx ratchet build\` (or \`npm start\`) first`);
+      if (!existsSync(path.join(paths.site, 'index.html')))
+        throw new UsageError(`no site in ${paths.site}: run \`npx ratchet build\` (or \`npm start\`) first`);
       const port = Number(options.port);
       if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`--port ${options.port}: expected a port number`);
       const server = await serveStatic(paths.site, { base: site.base, port });

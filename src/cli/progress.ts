@@ -20,7 +20,10 @@ export interface ProgressOptions {
   now?: () => number;
 }
 
-export function createProgressReporter(stream: NodeJS.WritableStream & { isTTY?: boolean } = process.stderr, options: ProgressOptions | boolean = {}): ProgressReporter {
+export function createProgressReporter(
+  stream: NodeJS.WritableStream & { isTTY?: boolean } = process.stderr,
+  options: ProgressOptions | boolean = {},
+): ProgressReporter {
   const opts: ProgressOptions = typeof options === 'boolean' ? { quiet: options } : options;
   if (opts.quiet) return { update() {}, stop() {} };
   const now = opts.now ?? Date.now;
@@ -29,7 +32,7 @@ export function createProgressReporter(stream: NodeJS.WritableStream & { isTTY?:
 }
 
 /** The numbers both forms show, derived from one progress report. */
-export function describeProgress(p: FetchProgress, now: number): { runsPerSec: number; mbPerSec: number; etaSeconds: number | undefined; mb: number } {
+function describeProgress(p: FetchProgress, now: number): { runsPerSec: number; mbPerSec: number; etaSeconds: number | undefined; mb: number } {
   const seconds = Math.max(0.001, (now - p.startedAt) / 1000);
   const runsPerSec = p.runsDone / seconds;
   const remaining = Math.max(0, p.runsFound - p.runsDone);
@@ -73,11 +76,11 @@ function plainReporter(stream: NodeJS.WritableStream, intervalMs: number, now: (
       if (p.phase === 'done' || t - last < intervalMs) return;
       last = t;
       printed = printedLatest = true;
-      stream.write(progressLine(p, t) + '\n');
+      stream.write(`${progressLine(p, t)}\n`);
     },
     stop() {
       // Where the counts ended, when the fetch ran long enough to print lines.
-      if (latest && printed && !printedLatest) stream.write(progressLine({ ...latest, phase: 'fetch' }, now()) + '\n');
+      if (latest && printed && !printedLatest) stream.write(`${progressLine({ ...latest, phase: 'fetch' }, now())}\n`);
       latest = undefined;
     },
   };
@@ -87,7 +90,8 @@ function barReporter(stream: NodeJS.WriteStream, now: () => number): ProgressRep
   const bar = new cliProgress.SingleBar(
     {
       stream,
-      format: 'fetch |{bar}| {value}/{total} runs · {fetched} read · {cached} cached · {failed} incomplete · {mb} MB · {rate} runs/s · {mbps} MB/s · ETA {etaText}',
+      format:
+        'fetch |{bar}| {value}/{total} runs · {fetched} read · {cached} cached · {failed} incomplete · {mb} MB · {rate} runs/s · {mbps} MB/s · ETA {etaText}',
       hideCursor: true,
       clearOnComplete: true,
       // Our own ETA: cli-progress's assumes a fixed total, and ours grows while jobs are being listed.

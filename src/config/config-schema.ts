@@ -34,54 +34,80 @@ const points = z.number().min(0).max(100);
  */
 export const regressionsConfigSchema = z.strictObject({
   mode: z.enum(REGRESSION_MODES).default('ratchet').describe('The verdicts the site shows first; both are always computed.'),
-  groupBy: z.enum(['variant', 'job']).default('variant').describe('Cells are test × variant group (runs of equal variants pooled, as sippy does) or test × job.'),
+  groupBy: z
+    .enum(['variant', 'job'])
+    .default('variant')
+    .describe('Cells are test × variant group (runs of equal variants pooled, as sippy does) or test × job.'),
   basis: windowLength.optional().describe('Length of the basis window, ending where the current window starts (sippy uses 30d). Default: windows.previous.'),
-  recent: z.union([windowLength, z.literal(false)]).default('3d').describe(
-    'Ratchet mode also tests each cell on this newest part of the current window against every earlier run of the basis and current windows, in the same false-discovery family, so a regression a few days old is not diluted by the healthy days before it. false turns it off.',
-  ),
+  recent: z
+    .union([windowLength, z.literal(false)])
+    .default('3d')
+    .describe(
+      'Ratchet mode also tests each cell on this newest part of the current window against every earlier run of the basis and current windows, in the same false-discovery family, so a regression a few days old is not diluted by the healthy days before it. false turns it off.',
+    ),
   flakeAsFailure: z.boolean().default(false).describe('Count a flake (failed, then passed in the same run) as a failure instead of a pass.'),
   minFailures: z.number().int().min(0).default(3).describe('A cell needs at least this many sample failures to be flagged (sippy: 3).'),
   extremeDrop: points.default(15).describe('A drop in working rate above this many points is "extreme" (sippy: 15).'),
   newTestPassRate: points.default(95).describe('Tests without basis runs are flagged below this working rate, in percent (sippy: 95); 0 turns the rule off.'),
   newTestMinRuns: z.number().int().min(1).default(6).describe('Sample runs a new test needs before the new-test rule applies (sippy: 6).'),
-  compatible: z.strictObject({
-    confidence: points.default(95).describe('Regressed iff the one-sided Fisher p < 1 − confidence/100.'),
-    pityFactor: points.default(5).describe('The drop must exceed this many points before Fisher is consulted.'),
-    openConfidence: points.default(90).describe('Confidence for a regression already open in the previous snapshot (hysteresis).'),
-    openPityFactor: points.default(3).describe('Pity factor for a regression already open in the previous snapshot.'),
-  }).prefault({}),
-  ratchet: z.strictObject({
-    fdr: fraction.default(0.05).describe('Benjamini–Hochberg false discovery rate q across every cell of the report.'),
-    minDrop: points.default(5).describe('Smallest drop in working rate, in points, worth flagging…'),
-    stableMinDrop: points.default(1).describe('…except against a basis that almost never failed: there a drop that triples the failure rate (2 × the basis failure rate, in points) is enough, but never less than this many points.'),
-    openFdr: fraction.default(0.1).describe('An open regression stays open while its q-value is at most this…'),
-    openP: fraction.default(0.01).describe('…or its unadjusted p-value is at most this (and the drop is at least openMinDrop).'),
-    openMinDrop: points.default(3).describe('Smallest drop, in points, that keeps an open regression open.'),
-    jobCells: z.boolean().default(true).describe('With groupBy "variant", also test each test × job inside a variant group of several jobs, so a regression confined to one job is not diluted by the others.'),
-  }).prefault({}),
+  compatible: z
+    .strictObject({
+      confidence: points.default(95).describe('Regressed iff the one-sided Fisher p < 1 − confidence/100.'),
+      pityFactor: points.default(5).describe('The drop must exceed this many points before Fisher is consulted.'),
+      openConfidence: points.default(90).describe('Confidence for a regression already open in the previous snapshot (hysteresis).'),
+      openPityFactor: points.default(3).describe('Pity factor for a regression already open in the previous snapshot.'),
+    })
+    .prefault({}),
+  ratchet: z
+    .strictObject({
+      fdr: fraction.default(0.05).describe('Benjamini–Hochberg false discovery rate q across every cell of the report.'),
+      minDrop: points.default(5).describe('Smallest drop in working rate, in points, worth flagging…'),
+      stableMinDrop: points
+        .default(1)
+        .describe(
+          '…except against a basis that almost never failed: there a drop that triples the failure rate (2 × the basis failure rate, in points) is enough, but never less than this many points.',
+        ),
+      openFdr: fraction.default(0.1).describe('An open regression stays open while its q-value is at most this…'),
+      openP: fraction.default(0.01).describe('…or its unadjusted p-value is at most this (and the drop is at least openMinDrop).'),
+      openMinDrop: points.default(3).describe('Smallest drop, in points, that keeps an open regression open.'),
+      jobCells: z
+        .boolean()
+        .default(true)
+        .describe(
+          'With groupBy "variant", also test each test × job inside a variant group of several jobs, so a regression confined to one job is not diluted by the others.',
+        ),
+    })
+    .prefault({}),
   keepResolvedDays: z.number().min(0).default(5).describe('Days a resolved regression stays listed (sippy: 5).'),
   maxFailedRuns: z.number().int().min(0).max(100).default(10).describe('Failed sample runs listed with each regression as evidence.'),
-  aggregated: z.strictObject({
-    minRuns: z.number().int().min(2).default(6).describe('Runs of one job on one payload tag needed to analyse them as an aggregated set (the aggregator fails sets under 6).'),
-    fdr: fraction.default(0.05).describe('q for the exact Fisher test beside the aggregator, adjusted across the tests of one set.'),
-  }).prefault({}),
+  aggregated: z
+    .strictObject({
+      minRuns: z
+        .number()
+        .int()
+        .min(2)
+        .default(6)
+        .describe('Runs of one job on one payload tag needed to analyse them as an aggregated set (the aggregator fails sets under 6).'),
+      fdr: fraction.default(0.05).describe('q for the exact Fisher test beside the aggregator, adjusted across the tests of one set.'),
+    })
+    .prefault({}),
 });
 
 /** Backends the job-run-aggregator leaves out of its disruption checks (ci-tools analyzer_disruption.go). */
-export const AGGREGATOR_EXCLUDED_BACKENDS = [
-  '-network-liveness',
-  '-localhost-',
-  '-internal-lb-',
-  'host-to-',
-  'pod-to-',
-  '^(kube|openshift)-api-http[12]-external-lb',
-];
+const AGGREGATOR_EXCLUDED_BACKENDS = ['-network-liveness', '-localhost-', '-internal-lb-', 'host-to-', 'pod-to-', '^(kube|openshift)-api-http[12]-external-lb'];
 
-export const disruptionConfigSchema = z.strictObject({
-  historicalBasis: z.string().min(1).optional().describe(
-    "A JSON file in origin's historical-percentile format (allowedbackenddisruption/query_results.json); where a record matches a backend and variant group it is the basis instead of the basis window.",
-  ),
-  exclude: z.array(regex).default(() => [...AGGREGATOR_EXCLUDED_BACKENDS]).describe('Backend-name regexes that are summarised but never checked (default: the aggregator\'s exclusions).'),
+const disruptionConfigSchema = z.strictObject({
+  historicalBasis: z
+    .string()
+    .min(1)
+    .optional()
+    .describe(
+      "A JSON file in origin's historical-percentile format (allowedbackenddisruption/query_results.json); where a record matches a backend and variant group it is the basis instead of the basis window.",
+    ),
+  exclude: z
+    .array(regex)
+    .default(() => [...AGGREGATOR_EXCLUDED_BACKENDS])
+    .describe("Backend-name regexes that are summarised but never checked (default: the aggregator's exclusions)."),
   minSampleRuns: z.number().int().min(1).default(3).describe('Current-window runs a backend × variant needs before it is checked.'),
   minBasisRuns: z.number().int().min(2).default(10).describe('Basis runs (or historical JobRuns) needed before it is checked.'),
   fdr: fraction.default(0.05).describe('Benjamini–Hochberg q across every checked backend × variant.'),
@@ -94,32 +120,55 @@ export const configSchema = z.strictObject({
   cache: z.string().optional().describe('Run cache directory (default .cache/ratchet).'),
   out: z.string().optional().describe('Output directory for snapshots, archive and site.'),
   asOf: z.string().optional().describe('Analysis instant (ISO 8601); default now.'),
-  jobs: z.strictObject({
-    include: z.array(regex).default([]).describe('Job-name regexes to keep (all when empty).'),
-    exclude: z.array(regex).default([]).describe('Job-name regexes to drop (applied after include).'),
-    kinds: z.array(z.enum(['periodic', 'postsubmit', 'presubmit', 'batch'])).default(['periodic', 'postsubmit', 'presubmit', 'batch']),
-    prefixes: z.array(z.string().min(1)).default([]).describe('List only logs/<prefix>… instead of all of logs/ (the real buckets hold tens of thousands of jobs).'),
-  }).default({ include: [], exclude: [], kinds: ['periodic', 'postsubmit', 'presubmit', 'batch'], prefixes: [] }),
-  windows: z.strictObject({
-    current: windowLength.default('7d').describe('The sample window, ending at asOf.'),
-    previous: windowLength.default('7d').describe('The basis window, ending where the current one starts.'),
-  }).default({ current: '7d', previous: '7d' }),
-  thresholds: z.strictObject({
-    passing: fraction.default(0.8).describe('Job pass rate at or above which a job is passing.'),
-    failing: fraction.default(0.5).describe('Job pass rate below which a job is failing.'),
-    flatDelta: z.number().min(0).default(2).describe('|delta| in points shown as flat.'),
-    minTestRuns: z.number().int().min(1).default(1).describe('Tests with fewer current runs are not listed as failing or flaky.'),
-  }).default({ passing: 0.8, failing: 0.5, flatDelta: 2, minTestRuns: 1 }),
+  jobs: z
+    .strictObject({
+      include: z.array(regex).default([]).describe('Job-name regexes to keep (all when empty).'),
+      exclude: z.array(regex).default([]).describe('Job-name regexes to drop (applied after include).'),
+      kinds: z.array(z.enum(['periodic', 'postsubmit', 'presubmit', 'batch'])).default(['periodic', 'postsubmit', 'presubmit', 'batch']),
+      prefixes: z
+        .array(z.string().min(1))
+        .default([])
+        .describe('List only logs/<prefix>… instead of all of logs/ (the real buckets hold tens of thousands of jobs).'),
+    })
+    .default({ include: [], exclude: [], kinds: ['periodic', 'postsubmit', 'presubmit', 'batch'], prefixes: [] }),
+  windows: z
+    .strictObject({
+      current: windowLength.default('7d').describe('The sample window, ending at asOf.'),
+      previous: windowLength.default('7d').describe('The basis window, ending where the current one starts.'),
+    })
+    .default({ current: '7d', previous: '7d' }),
+  thresholds: z
+    .strictObject({
+      passing: fraction.default(0.8).describe('Job pass rate at or above which a job is passing.'),
+      failing: fraction.default(0.5).describe('Job pass rate below which a job is failing.'),
+      flatDelta: z.number().min(0).default(2).describe('|delta| in points shown as flat.'),
+      minTestRuns: z.number().int().min(1).default(1).describe('Tests with fewer current runs are not listed as failing or flaky.'),
+    })
+    .default({ passing: 0.8, failing: 0.5, flatDelta: 2, minTestRuns: 1 }),
   regressions: regressionsConfigSchema.prefault({}),
   disruption: disruptionConfigSchema.prefault({}),
-  gcs: z.strictObject({
-    endpoint: z.string().url().optional(),
-    concurrency: z.number().int().min(1).max(512).optional(),
-    requestTimeoutMs: z.number().int().min(100).optional(),
-    retries: z.number().int().min(0).max(20).optional(),
-    deadlineMinutes: z.number().positive().optional().describe('Stop starting new work this many minutes into a fetch and keep what was read (also --deadline); runs not reached are listed in data quality and read next time.'),
-    workers: z.number().int().min(0).max(64).optional().describe('Worker threads that parse runs while fetching (also --workers); 0 parses on the main thread. Default: one per core, at most 4.'),
-  }).default({}),
+  gcs: z
+    .strictObject({
+      endpoint: z.string().url().optional(),
+      concurrency: z.number().int().min(1).max(512).optional(),
+      requestTimeoutMs: z.number().int().min(100).optional(),
+      retries: z.number().int().min(0).max(20).optional(),
+      deadlineMinutes: z
+        .number()
+        .positive()
+        .optional()
+        .describe(
+          'Stop starting new work this many minutes into a fetch and keep what was read (also --deadline); runs not reached are listed in data quality and read next time.',
+        ),
+      workers: z
+        .number()
+        .int()
+        .min(0)
+        .max(64)
+        .optional()
+        .describe('Worker threads that parse runs while fetching (also --workers); 0 parses on the main thread. Default: one per core, at most 4.'),
+    })
+    .default({}),
 });
 
 export type RatchetConfigInput = z.input<typeof configSchema>;
@@ -127,7 +176,10 @@ export type RatchetConfig = z.output<typeof configSchema>;
 export type RegressionsConfig = z.output<typeof regressionsConfigSchema>;
 export type DisruptionConfig = z.output<typeof disruptionConfigSchema>;
 
-/** For ratchet.config.ts files: `export default defineConfig({...})` with type checking. */
+/**
+ * For ratchet.config.ts files: `export default defineConfig({...})` with type checking.
+ * @public (used by config files, which are outside the project)
+ */
 export function defineConfig(config: RatchetConfigInput): RatchetConfigInput {
   return config;
 }

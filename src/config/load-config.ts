@@ -6,7 +6,7 @@ import { pathToFileURL } from 'node:url';
 import { configSchema, type RatchetConfig } from './config-schema.ts';
 import { UsageError } from '../util/errors.ts';
 
-export const CONFIG_FILE_NAMES = ['ratchet.config.json', 'ratchet.config.ts', 'ratchet.config.mjs'];
+const CONFIG_FILE_NAMES = ['ratchet.config.json', 'ratchet.config.ts', 'ratchet.config.mjs'];
 
 export interface LoadedConfig {
   config: RatchetConfig;
@@ -56,7 +56,7 @@ async function readConfigFile(file: string): Promise<unknown> {
   throw new UsageError(`config ${file}: unknown file type (use .json or .ts)`);
 }
 
-export function validateConfig(raw: unknown, file: string): RatchetConfig {
+function validateConfig(raw: unknown, file: string): RatchetConfig {
   const result = configSchema.safeParse(raw);
   if (result.success) return result.data;
   const lines = result.error.issues.map((issue) => {

@@ -68,7 +68,7 @@ export interface JobSelection {
   readonly prefixes: readonly string[];
 }
 
-export function resolveJobSelection(jobs: RatchetConfig['jobs']): JobSelection {
+function resolveJobSelection(jobs: RatchetConfig['jobs']): JobSelection {
   return {
     include: jobs.include.map((r) => new RegExp(r)),
     exclude: jobs.exclude.map((r) => new RegExp(r)),
@@ -97,7 +97,7 @@ export function resolveAnalysisPlan(config: RatchetConfig, asOf: Date): Analysis
 }
 
 /** Where to read from and how; null location when neither --source nor the config names one. */
-export interface SourcePlan {
+interface SourcePlan {
   /** gs://bucket[/prefix], or an absolute directory path. */
   readonly location: string | null;
   readonly gcsEndpoint?: string;
@@ -105,7 +105,7 @@ export interface SourcePlan {
   readonly retries?: number;
 }
 
-export interface FetchPlan {
+interface FetchPlan {
   /** Runs read at once, and GCS requests in flight (one setting: --concurrency or gcs.concurrency). */
   readonly concurrency?: number;
   /** Worker threads that parse runs (0: the calling thread). */
@@ -116,7 +116,7 @@ export interface FetchPlan {
 
 export const DEFAULT_SITE_URL = 'https://example.github.io';
 
-export interface SitePlan {
+interface SitePlan {
   /** Base path in the one form the build, Astro and the preview server use ('/' or '/x/'). */
   readonly base: string;
   /** The site's public origin, for absolute links (canonical, feed, bug snippets). */

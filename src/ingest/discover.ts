@@ -25,7 +25,7 @@ export interface DiscoveredJob {
   area: 'logs' | 'pr-logs';
 }
 
-export function jobSelected(job: string, selection: JobSelection): boolean {
+function jobSelected(job: string, selection: JobSelection): boolean {
   if (selection.include.length > 0 && !selection.include.some((re) => re.test(job))) return false;
   return !selection.exclude.some((re) => re.test(job));
 }
@@ -34,7 +34,12 @@ export function jobSelected(job: string, selection: JobSelection): boolean {
  * Job folders under logs/ and pr-logs/directory/, filtered by the selection. Unsafe names become problems, and so
  * does a listing that fails after the source's retries: the jobs under it are then missing from this fetch.
  */
-export async function discoverJobs(source: BucketSource, selection: JobSelection, problems: DataProblem[], options: { pageSize?: number } = {}): Promise<DiscoveredJob[]> {
+export async function discoverJobs(
+  source: BucketSource,
+  selection: JobSelection,
+  problems: DataProblem[],
+  options: { pageSize?: number } = {},
+): Promise<DiscoveredJob[]> {
   const jobs: DiscoveredJob[] = [];
   const wantLogs = selection.kinds.includes('periodic') || selection.kinds.includes('postsubmit');
   const wantPr = selection.kinds.includes('presubmit') || selection.kinds.includes('batch');
@@ -60,7 +65,11 @@ export async function discoverJobs(source: BucketSource, selection: JobSelection
           }
         }
       } catch (error) {
-        problems.push({ object: prefix, kind: 'fetch', reason: `listing jobs failed: ${(error as Error).message}; jobs under ${prefix} are missing from this fetch` });
+        problems.push({
+          object: prefix,
+          kind: 'fetch',
+          reason: `listing jobs failed: ${(error as Error).message}; jobs under ${prefix} are missing from this fetch`,
+        });
       }
     }
   }
@@ -144,7 +153,7 @@ export async function listPresubmitBuilds(
 export async function resolvePresubmitPointer(source: BucketSource, job: string, buildId: string, pointer: string): Promise<RunLocation> {
   const text = (await readText(source, pointer)).trim();
   const withoutScheme = text.replace(/^gs:\/\/[^/]+\//, '');
-  const runPath = withoutScheme.endsWith('/') ? withoutScheme : withoutScheme + '/';
+  const runPath = withoutScheme.endsWith('/') ? withoutScheme : `${withoutScheme}/`;
   if (!runPath.startsWith('pr-logs/pull/') || !isSafeObjectName(runPath) || !runPath.endsWith(`/${job}/${buildId}/`)) {
     throw new Error(`points to ${JSON.stringify(text.slice(0, 200))}, which is not pr-logs/pull/…/${job}/${buildId}`);
   }

@@ -48,9 +48,7 @@ export function parseDisruptionFile(text: string): BackendDisruption[] {
       throw new Error(`backend-disruption file: BackendDisruptions[${JSON.stringify(key)}].DisruptedDuration: ${why}`);
     }
     if (seconds < 0) {
-      throw new Error(
-        `backend-disruption file: BackendDisruptions[${JSON.stringify(key)}].DisruptedDuration is negative (${entry.DisruptedDuration})`,
-      );
+      throw new Error(`backend-disruption file: BackendDisruptions[${JSON.stringify(key)}].DisruptedDuration is negative (${entry.DisruptedDuration})`);
     }
     const item: BackendDisruption = { backend, seconds };
     const connectionType = nonEmpty(entry.ConnectionType);
@@ -75,7 +73,5 @@ export function combineDisruption(files: readonly (readonly Pick<BackendDisrupti
       totals.set(backend, (totals.get(backend) ?? 0) + Math.ceil(seconds));
     }
   }
-  return [...totals]
-    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
-    .map(([backend, seconds]) => ({ backend, seconds }));
+  return [...totals].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([backend, seconds]) => ({ backend, seconds }));
 }

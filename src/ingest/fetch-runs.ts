@@ -29,8 +29,6 @@ import {
 import { loadRun, type LoadedRun } from './load-run.ts';
 import { IngestPool } from './ingest-pool.ts';
 
-export { fingerprintRun } from './load-run.ts';
-
 /**
  * Runs read at once. Each run waits on two round trips (its listing, then its files in parallel), so against a
  * remote GCS more runs in flight hide the latency: with 50 ms per response (bench/ingest.ts --latency 50,
@@ -172,7 +170,8 @@ class FetchSession {
     this.options = options;
     this.source = options.source;
     this.concurrency = options.concurrency ?? DEFAULT_FETCH_CONCURRENCY;
-    if (!Number.isInteger(this.concurrency) || this.concurrency < 1) throw new RangeError(`fetchRuns: concurrency must be a whole number >= 1, got ${this.concurrency}`);
+    if (!Number.isInteger(this.concurrency) || this.concurrency < 1)
+      throw new RangeError(`fetchRuns: concurrency must be a whole number >= 1, got ${this.concurrency}`);
     this.limit = pLimit(this.concurrency);
     this.listLimit = pLimit(Math.max(2, Math.min(8, this.concurrency)));
     this.cutoff = options.lookbackStart.getTime();
@@ -203,7 +202,8 @@ class FetchSession {
     const { source, cache } = this.options;
     const workers = this.options.workers ?? defaultWorkers(source);
     if (!Number.isInteger(workers) || workers < 0) throw new RangeError(`fetchRuns: workers must be a whole number >= 0, got ${workers}`);
-    if (workers > 0 && source.spec === undefined) throw new RangeError(`fetchRuns: ${source.description} cannot be opened in a worker thread (it has no spec); pass workers: 0`);
+    if (workers > 0 && source.spec === undefined)
+      throw new RangeError(`fetchRuns: ${source.description} cannot be opened in a worker thread (it has no spec); pass workers: 0`);
     this.pool = workers > 0 ? new IngestPool({ spec: source.spec!, cacheDir: cache.dir }, workers) : undefined;
     return this.pool;
   }
@@ -213,7 +213,7 @@ class FetchSession {
     if (!this.pool) return loadRun(source, cache, location);
     // The cheap common case stays here: a fetch that finds everything cached never starts a worker.
     const cached = await cache.getSummary(location.job, location.buildId);
-    if (cached && cached.final && cached.complete) return { summary: cached, how: 'cache' };
+    if (cached?.final && cached.complete) return { summary: cached, how: 'cache' };
     return this.pool.load(location);
   }
 
@@ -299,7 +299,12 @@ class JobWalker {
       session.progress.jobsListed++;
     }
     if (this.late) {
-      session.discoveryProblems.push({ job, object: folder, kind: 'fetch', reason: 'overall deadline reached before the job was listed: its builds were not read; the next fetch reads them' });
+      session.discoveryProblems.push({
+        job,
+        object: folder,
+        kind: 'fetch',
+        reason: 'overall deadline reached before the job was listed: its builds were not read; the next fetch reads them',
+      });
       return;
     }
     for (const p of this.jobProblems) session.discoveryProblems.push({ ...p, job });
@@ -409,6 +414,11 @@ class JobWalker {
     const { session } = this;
     session.progress.runsSkipped += count;
     session.stats.runsSkipped += count;
-    session.discoveryProblems.push({ job: this.job, object: this.folder, kind: 'fetch', reason: `${why}: ${count} build(s) not read; the next fetch reads them` });
+    session.discoveryProblems.push({
+      job: this.job,
+      object: this.folder,
+      kind: 'fetch',
+      reason: `${why}: ${count} build(s) not read; the next fetch reads them`,
+    });
   }
 }

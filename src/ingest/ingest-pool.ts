@@ -56,7 +56,11 @@ export class IngestPool {
     if (this.#closed) return Promise.reject(new Error('the ingest pool was closed'));
     const usable = this.#slots.filter((s) => s.deaths < MAX_DEATHS);
     if (usable.length === 0) {
-      return Promise.reject(new Error(`every ingest worker died ${MAX_DEATHS} times (last: ${this.#slots[0]!.lastError ?? 'unknown'}); fetch with --workers 0 to read on the main thread and see the error`));
+      return Promise.reject(
+        new Error(
+          `every ingest worker died ${MAX_DEATHS} times (last: ${this.#slots[0]!.lastError ?? 'unknown'}); fetch with --workers 0 to read on the main thread and see the error`,
+        ),
+      );
     }
     const slot = usable.reduce((a, b) => (b.pending.size < a.pending.size ? b : a));
     const worker = slot.worker ?? this.#start(slot);

@@ -21,15 +21,15 @@ import { parseClusterData, type ClusterData } from './cluster-data.ts';
 import { mergeClusterData, variantsFromJobName } from './variants.ts';
 
 /** Matches sippy's `**junit**.xml` under artifacts/. */
-export function isJunitObject(relative: string): boolean {
+function isJunitObject(relative: string): boolean {
   return /junit/i.test(relative) && relative.toLowerCase().endsWith('.xml');
 }
 
-export function isDisruptionObject(relative: string): boolean {
+function isDisruptionObject(relative: string): boolean {
   return /(^|\/)backend-disruption_[^/]*\.json$/.test(relative);
 }
 
-export function isClusterDataObject(relative: string): boolean {
+function isClusterDataObject(relative: string): boolean {
   return /(^|\/)cluster-data_[^/]*\.json$/.test(relative);
 }
 
@@ -97,7 +97,7 @@ async function listRunFolder(source: BucketSource, path: string, problems: DataP
     const names = new Set<string>();
     const found: ObjectInfo[] = [];
     const hash = createHash('sha256');
-    const artifactsPrefix = path + 'artifacts/';
+    const artifactsPrefix = `${path}artifacts/`;
     for await (const page of listAll(source, path)) {
       for (const o of page.objects) {
         hash.update(`${o.name}\u0000${o.size}\n`);
@@ -111,7 +111,7 @@ async function listRunFolder(source: BucketSource, path: string, problems: DataP
       fingerprint: hash.digest('hex').slice(0, 16),
     };
   } catch (error) {
-    problems.push({ object: path, kind: 'fetch', reason: `listing failed: ${reasonOf(path, error)}; the next fetch reads this run again` });
+    problems.push({ object: path, kind: 'fetch', reason: `listing failed: ${reasonOf(error)}; the next fetch reads this run again` });
     return { rootNames: undefined, artifacts: [], fingerprint: undefined };
   }
 }
@@ -129,9 +129,9 @@ async function readRunObjects(reader: ObjectReader, path: string, folder: RunFol
     .sort((a, b) => basename(a.name).localeCompare(basename(b.name)))
     .at(-1);
   const [started, finished, prowjob, junit, disruption, clusterData] = await Promise.all([
-    readJson<StartedJson>(reader, path + 'started.json', has('started.json'), false, parseStartedJson),
-    readJson<FinishedJson>(reader, path + 'finished.json', has('finished.json'), false, parseFinishedJson),
-    readJson<ProwJobInfo>(reader, path + 'prowjob.json', has('prowjob.json'), false, parseProwJob),
+    readJson<StartedJson>(reader, `${path}started.json`, has('started.json'), false, parseStartedJson),
+    readJson<FinishedJson>(reader, `${path}finished.json`, has('finished.json'), false, parseFinishedJson),
+    readJson<ProwJobInfo>(reader, `${path}prowjob.json`, has('prowjob.json'), false, parseProwJob),
     Promise.all(artifacts.filter((o) => isJunitObject(relative(o))).map((o) => readJunit(reader, o))),
     // Disruption: every backend-disruption file (upgrade jobs have two), combined per backend.
     Promise.all(artifacts.filter((o) => isDisruptionObject(relative(o))).map((o) => readJson(reader, o.name, true, false, parseDisruptionFile))),
@@ -160,8 +160,12 @@ function assembleRecord(location: RunLocation, folder: RunFolder, objects: RunOb
     objectsRead += outcome.objectsRead;
     bytesRead += outcome.bytesRead;
   }
-  if (rootNames !== undefined && !rootNames.has(location.path + 'started.json')) {
-    problems.push({ object: location.path + 'started.json', kind: 'missing', reason: 'the run has no started.json; start time taken from prowjob.json if present' });
+  if (rootNames !== undefined && !rootNames.has(`${location.path}started.json`)) {
+    problems.push({
+      object: `${location.path}started.json`,
+      kind: 'missing',
+      reason: 'the run has no started.json; start time taken from prowjob.json if present',
+    });
   }
 
   const started = objects.started.value;
@@ -208,7 +212,13 @@ function assembleRecord(location: RunLocation, folder: RunFolder, objects: RunOb
 }
 
 /** Reads a small object as text and parses it. Missing objects are problems only when required. */
-async function readJson<T>(reader: ObjectReader, name: string, present: boolean | undefined, required: boolean, parse: (text: string) => T): Promise<ObjectOutcome<T>> {
+async function readJson<T>(
+  reader: ObjectReader,
+  name: string,
+  present: boolean | undefined,
+  required: boolean,
+  parse: (text: string) => T,
+): Promise<ObjectOutcome<T>> {
   const outcome: ObjectOutcome<T> = { value: undefined, problems: [], fetched: true, objectsRead: 0, bytesRead: 0 };
   if (present === false) {
     if (required) outcome.problems.push({ object: name, kind: 'missing', reason: 'not found' });
@@ -228,11 +238,12 @@ async function readJson<T>(reader: ObjectReader, name: string, present: boolean 
     } catch (error) {
       if (error instanceof SourceError && error.kind === 'not-found') {
         // Listed but gone (or not listed because the listing failed).
-        if (required || present === true) outcome.problems.push({ object: name, kind: 'missing', reason: present ? 'listed, but gone when read' : 'not found' });
+        if (required || present === true)
+          outcome.problems.push({ object: name, kind: 'missing', reason: present ? 'listed, but gone when read' : 'not found' });
         return outcome;
       }
       if (attempt >= reader.attempts) {
-        outcome.problems.push({ object: name, kind: 'fetch', reason: reasonOf(name, error) });
+        outcome.problems.push({ object: name, kind: 'fetch', reason: reasonOf(error) });
         outcome.fetched = false;
         return outcome;
       }
@@ -264,7 +275,11 @@ async function readJunit(reader: ObjectReader, object: ObjectInfo): Promise<Obje
       const cause = tracker.error ?? error;
       if ((cause instanceof SourceError && cause.kind === 'not-found') || attempt >= reader.attempts) {
         const gone = cause instanceof SourceError && cause.kind === 'not-found';
-        outcome.problems.push({ object: object.name, kind: gone ? 'missing' : 'fetch', reason: gone ? 'listed, but gone when read' : reasonOf(object.name, cause) });
+        outcome.problems.push({
+          object: object.name,
+          kind: gone ? 'missing' : 'fetch',
+          reason: gone ? 'listed, but gone when read' : reasonOf(cause),
+        });
         outcome.fetched = gone;
         return outcome;
       }
@@ -273,7 +288,7 @@ async function readJunit(reader: ObjectReader, object: ObjectInfo): Promise<Obje
 }
 
 /** The error's message without the object name the SourceError already starts with. */
-function reasonOf(object: string, error: unknown): string {
+function reasonOf(error: unknown): string {
   if (error instanceof SourceError) return error.message.startsWith(`${error.object}: `) ? error.message.slice(error.object.length + 2) : error.message;
   return error instanceof Error ? error.message : String(error);
 }

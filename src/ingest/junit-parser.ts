@@ -54,14 +54,54 @@ const RECOVERABLE = new Set([
 
 /** HTML entities seen in test output; any other undefined entity is kept as literal text. */
 const HTML_ENTITIES: Record<string, string> = {
-  nbsp: '\u00A0', ensp: '\u2002', emsp: '\u2003', thinsp: '\u2009', zwsp: '\u200B', shy: '\u00AD',
-  copy: '\u00A9', reg: '\u00AE', trade: '\u2122', deg: '\u00B0', plusmn: '\u00B1', times: '\u00D7',
-  divide: '\u00F7', micro: '\u00B5', middot: '\u00B7', para: '\u00B6', sect: '\u00A7', bull: '\u2022',
-  hellip: '\u2026', ndash: '\u2013', mdash: '\u2014', lsquo: '\u2018', rsquo: '\u2019', sbquo: '\u201A',
-  ldquo: '\u201C', rdquo: '\u201D', bdquo: '\u201E', laquo: '\u00AB', raquo: '\u00BB', lsaquo: '\u2039',
-  rsaquo: '\u203A', larr: '\u2190', rarr: '\u2192', uarr: '\u2191', darr: '\u2193', harr: '\u2194',
-  euro: '\u20AC', pound: '\u00A3', yen: '\u00A5', cent: '\u00A2', iexcl: '\u00A1', iquest: '\u00BF',
-  le: '\u2264', ge: '\u2265', ne: '\u2260', infin: '\u221E', check: '\u2713', cross: '\u2717',
+  nbsp: '\u00A0',
+  ensp: '\u2002',
+  emsp: '\u2003',
+  thinsp: '\u2009',
+  zwsp: '\u200B',
+  shy: '\u00AD',
+  copy: '\u00A9',
+  reg: '\u00AE',
+  trade: '\u2122',
+  deg: '\u00B0',
+  plusmn: '\u00B1',
+  times: '\u00D7',
+  divide: '\u00F7',
+  micro: '\u00B5',
+  middot: '\u00B7',
+  para: '\u00B6',
+  sect: '\u00A7',
+  bull: '\u2022',
+  hellip: '\u2026',
+  ndash: '\u2013',
+  mdash: '\u2014',
+  lsquo: '\u2018',
+  rsquo: '\u2019',
+  sbquo: '\u201A',
+  ldquo: '\u201C',
+  rdquo: '\u201D',
+  bdquo: '\u201E',
+  laquo: '\u00AB',
+  raquo: '\u00BB',
+  lsaquo: '\u2039',
+  rsaquo: '\u203A',
+  larr: '\u2190',
+  rarr: '\u2192',
+  uarr: '\u2191',
+  darr: '\u2193',
+  harr: '\u2194',
+  euro: '\u20AC',
+  pound: '\u00A3',
+  yen: '\u00A5',
+  cent: '\u00A2',
+  iexcl: '\u00A1',
+  iquest: '\u00BF',
+  le: '\u2264',
+  ge: '\u2265',
+  ne: '\u2260',
+  infin: '\u221E',
+  check: '\u2713',
+  cross: '\u2717',
 };
 
 /**
@@ -433,10 +473,7 @@ export function parseJunitText(xml: string, options?: JunitParseOptions): JunitP
  * Parse a JUnit document from chunks (e.g. a file or object stream), decoding UTF-8 incrementally
  * so that characters split across chunks survive. Stops reading at the first fatal damage.
  */
-export async function parseJunitStream(
-  chunks: AsyncIterable<Uint8Array | string>,
-  options?: JunitParseOptions,
-): Promise<JunitParseResult> {
+export async function parseJunitStream(chunks: AsyncIterable<Uint8Array | string>, options?: JunitParseOptions): Promise<JunitParseResult> {
   const collector = new JunitCollector(options);
   const decoder = new TextDecoder('utf-8');
   let first = true;

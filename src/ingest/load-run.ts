@@ -18,8 +18,8 @@ export interface LoadedRun {
 
 export async function loadRun(source: BucketSource, cache: RunCache, location: RunLocation): Promise<LoadedRun> {
   const cached = await cache.getSummary(location.job, location.buildId);
-  if (cached && cached.final && cached.complete) return { summary: cached, how: 'cache' };
-  if (cached && cached.complete && cached.fingerprint) {
+  if (cached?.final && cached.complete) return { summary: cached, how: 'cache' };
+  if (cached?.complete && cached.fingerprint) {
     // Unfinished last time: one listing tells whether anything was added since.
     const fingerprint = await fingerprintRun(source, location.path).catch(() => undefined);
     if (fingerprint === cached.fingerprint) return { summary: cached, how: 'rechecked' };
@@ -31,7 +31,7 @@ export async function loadRun(source: BucketSource, cache: RunCache, location: R
 }
 
 /** Names and sizes of everything in the run folder, hashed (as ingestRun does with its listing). */
-export async function fingerprintRun(source: BucketSource, path: string): Promise<string> {
+async function fingerprintRun(source: BucketSource, path: string): Promise<string> {
   const hash = createHash('sha256');
   for await (const page of listAll(source, path)) for (const o of page.objects) hash.update(`${o.name}\u0000${o.size}\n`);
   return hash.digest('hex').slice(0, 16);

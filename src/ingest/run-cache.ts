@@ -152,7 +152,7 @@ export class RunCache {
   /** A cached record that never needs fetching again. */
   async getFinal(job: string, buildId: string): Promise<RunRecord | undefined> {
     const record = await this.get(job, buildId);
-    return record && record.final && record.complete ? record : undefined;
+    return record?.final && record.complete ? record : undefined;
   }
 
   /** Store a record (atomically); returns its summary. */

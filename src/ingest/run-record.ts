@@ -32,7 +32,7 @@ export interface DisruptionResult {
   seconds: number;
 }
 
-export type ProblemKind = 'fetch' | 'parse' | 'partial' | 'missing' | 'unknown' | 'unsafe-name';
+type ProblemKind = 'fetch' | 'parse' | 'partial' | 'missing' | 'unknown' | 'unsafe-name';
 
 /** An object that could not be fetched or parsed, or was only partly usable. Never dropped silently. */
 export interface DataProblem {

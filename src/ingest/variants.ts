@@ -32,7 +32,10 @@ export interface ClusterDataVariants {
  * "-hcp".
  */
 function tokenize(job: string): string[] {
-  return job.toLowerCase().split(/[-_]+/).filter((t) => t.length > 0);
+  return job
+    .toLowerCase()
+    .split(/[-_]+/)
+    .filter((t) => t.length > 0);
 }
 
 /**
@@ -269,7 +272,11 @@ function upgradeAndReleases(job: string, tokens: readonly string[]): { release?:
   const twoReleases = release !== undefined && fromRelease !== undefined && compareReleases(release, fromRelease) !== 0;
   // An explicit kind wins (aggregated jobs: "aggregated-aws-ovn-upgrade-4.13-minor-..."), then
   // two different releases in the name, else an upgrade within one release.
-  let upgrade = firstMatch(tokens, [['major', 'major'], ['minor', 'minor'], ['micro', 'micro']]);
+  let upgrade = firstMatch(tokens, [
+    ['major', 'major'],
+    ['minor', 'minor'],
+    ['micro', 'micro'],
+  ]);
   if (!upgrade && release && fromRelease && twoReleases) upgrade = release.major !== fromRelease.major ? 'major' : 'minor';
   upgrade ??= 'micro';
 

@@ -11,7 +11,9 @@ function raw(name: string): string {
 }
 
 function rawLines(name: string): string[] {
-  return raw(name).split('\n').filter((l) => l.length > 0);
+  return raw(name)
+    .split('\n')
+    .filter((l) => l.length > 0);
 }
 
 function codePointSort(items: Iterable<string>): string[] {
@@ -133,9 +135,7 @@ export function loadCatalog(): Catalog {
   if (cached) return cached;
   const names = [...rawLines('origin-test-names.excerpt.txt'), ...rawLines('kubernetes-test-names.excerpt.txt')];
   const upgradeTests = codePointSort(names.filter((n) => n.includes('[Feature:ClusterUpgrade]')));
-  const parallelTests = codePointSort(
-    names.filter((n) => n.includes('[Suite:openshift/conformance/parallel') && !n.includes('[Feature:ClusterUpgrade]')),
-  );
+  const parallelTests = codePointSort(names.filter((n) => n.includes('[Suite:openshift/conformance/parallel') && !n.includes('[Feature:ClusterUpgrade]')));
   const serialTests = codePointSort(names.filter((n) => n.includes('[Suite:openshift/conformance/serial')));
 
   const records: RegressionRecord[] = [];

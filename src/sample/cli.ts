@@ -66,12 +66,16 @@ if (values.manifest) {
     console.log(`  test regression on ${j.job}: ${j.before.failures}/${j.before.runs} failed before ${t.since}, ${j.after.failures}/${j.after.runs} after`);
   }
   const d = manifest.disruptionRegression;
-  console.log(`  disruption regression ${d.backend} on ${d.job}: max ${d.before.maxSeconds}s over ${d.before.runs} runs before, ${d.after.minSeconds}-${d.after.maxSeconds}s over ${d.after.runs} runs after`);
+  console.log(
+    `  disruption regression ${d.backend} on ${d.job}: max ${d.before.maxSeconds}s over ${d.before.runs} runs before, ${d.after.minSeconds}-${d.after.maxSeconds}s over ${d.after.runs} runs after`,
+  );
   console.log(`  truncated JUnit:      ${manifest.truncatedJunit.object}`);
   console.log(`  malformed JSON:       ${manifest.malformedJson.object}`);
   console.log(`  odd artifact:         ${manifest.oddArtifact.object}`);
   console.log(`  pending run:          ${manifest.pendingRun.path}`);
   console.log(`  no finished.json:     ${manifest.runWithoutFinished.path}`);
   console.log(`  aborted run:          ${manifest.abortedRun.path}`);
-  console.log(`  ${manifest.installFailures.length} install failures, ${manifest.zeroDisruptionRuns.length} all-zero disruption runs, ${manifest.crierFinished.length} crier-written finished.json`);
+  console.log(
+    `  ${manifest.installFailures.length} install failures, ${manifest.zeroDisruptionRuns.length} all-zero disruption runs, ${manifest.crierFinished.length} crier-written finished.json`,
+  );
 }

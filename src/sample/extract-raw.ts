@@ -17,11 +17,13 @@ const rawDir = join(here, 'raw');
 const realData = process.argv[2] ?? join(here, '..', '..', '..', 'shared', 'real-data');
 
 function lines(path: string): string[] {
-  return readFileSync(join(realData, path), 'utf8').split('\n').filter((l) => l.length > 0);
+  return readFileSync(join(realData, path), 'utf8')
+    .split('\n')
+    .filter((l) => l.length > 0);
 }
 
 function writeLines(name: string, content: string[]): void {
-  writeFileSync(join(rawDir, name), content.join('\n') + '\n');
+  writeFileSync(join(rawDir, name), `${content.join('\n')}\n`);
   console.log(`${name}: ${content.length} lines`);
 }
 
@@ -53,20 +55,35 @@ const mustKeep = [
   '[sig-arch][Late] operators should not create watch channels very often',
 ];
 const originKept = new Set<string>([
-  ...everyNth(originAll.filter((n) => isParallel(n) && !isDisabled(n)), 5),
+  ...everyNth(
+    originAll.filter((n) => isParallel(n) && !isDisabled(n)),
+    5,
+  ),
   ...originAll.filter((n) => isSerial(n) && !isDisabled(n)),
   ...originAll.filter((n) => n.includes('[Feature:ClusterUpgrade]')),
   ...originAll.filter((n) => mustKeep.some((k) => n.includes(k))),
 ]);
-writeLines('origin-test-names.excerpt.txt', originAll.filter((n) => originKept.has(n)));
+writeLines(
+  'origin-test-names.excerpt.txt',
+  originAll.filter((n) => originKept.has(n)),
+);
 
 // Kubernetes test names as openshift-tests names them: every 26th parallel, every 5th serial.
 const kubeAll = lines('openshift/kubernetes/openshift-hack/e2e/annotate/generated/test-names.txt');
 const kubeKept = new Set<string>([
-  ...everyNth(kubeAll.filter((n) => isParallel(n) && !isDisabled(n)), 26),
-  ...everyNth(kubeAll.filter((n) => isSerial(n) && !isDisabled(n)), 5),
+  ...everyNth(
+    kubeAll.filter((n) => isParallel(n) && !isDisabled(n)),
+    26,
+  ),
+  ...everyNth(
+    kubeAll.filter((n) => isSerial(n) && !isDisabled(n)),
+    5,
+  ),
 ]);
-writeLines('kubernetes-test-names.excerpt.txt', kubeAll.filter((n) => kubeKept.has(n)));
+writeLines(
+  'kubernetes-test-names.excerpt.txt',
+  kubeAll.filter((n) => kubeKept.has(n)),
+);
 
 // Verbatim copies.
 const verbatim: Array<[string, string]> = [
@@ -107,5 +124,5 @@ const excerpt = baselines.filter(
     r.Network === 'ovn' &&
     r.Topology === 'ha',
 );
-writeFileSync(join(rawDir, 'query_results.excerpt.json'), JSON.stringify(excerpt, null, 2) + '\n');
+writeFileSync(join(rawDir, 'query_results.excerpt.json'), `${JSON.stringify(excerpt, null, 2)}\n`);
 console.log(`query_results.excerpt.json: ${excerpt.length} records`);

@@ -53,7 +53,7 @@ export function logTime(ms: number): string {
 export function goDuration(totalMs: number): string {
   const ms = Math.round(totalMs);
   if (ms === 0) return '0s';
-  if (ms < 0) return '-' + goDuration(-ms);
+  if (ms < 0) return `-${goDuration(-ms)}`;
   if (ms < 1000) return `${ms}ms`;
   const h = Math.floor(ms / HOUR);
   const m = Math.floor((ms % HOUR) / MINUTE);
@@ -116,7 +116,7 @@ export function goFloat(value: number, decimals: number): string {
  * release-controller results all decode to worker 1, sequence 0 (low 22 bits = 4096) and to a time
  * 0–60 s before the run's start, so a 2026-05-01 run has an id near 2050205768946290688.
  */
-export const SNOWFLAKE_EPOCH_MS = 1288834974657;
+const SNOWFLAKE_EPOCH_MS = 1288834974657;
 
 export function buildIdFor(createdMs: number, sequence = 0): string {
   const id = (BigInt(createdMs - SNOWFLAKE_EPOCH_MS) << 22n) | (1n << 12n) | BigInt(sequence & 0xfff);

@@ -11,14 +11,14 @@ import { mkdirSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { JOBS } from './jobs.ts';
 import type { UpgradeKind } from './jobs.ts';
-import { BUCKET, DEFAULT_END_TIME, DEFAULT_SEED, PLANTED, WINDOW_DAYS, planSample } from './plan.ts';
+import { BUCKET, DEFAULT_END_TIME, DEFAULT_SEED, PLANTED, planSample } from './plan.ts';
 import type { RunPlan, SamplePlan } from './plan.ts';
 import { renderRun } from './render.ts';
 import type { RenderedFile, RenderedResult, RenderedRun } from './render.ts';
 import { DAY, isoSeconds } from './format.ts';
 
-export { BUCKET, DEFAULT_END_TIME, DEFAULT_SEED, PLANTED, WINDOW_DAYS, planSample };
-export { buildIdFor, buildIdTime, goDuration, SNOWFLAKE_EPOCH_MS } from './format.ts';
+export { DEFAULT_END_TIME, DEFAULT_SEED, PLANTED };
+export { buildIdTime } from './format.ts';
 
 export interface SampleOptions {
   /** PRNG seed (default 20261128). */
@@ -27,7 +27,7 @@ export interface SampleOptions {
   endTime?: string;
 }
 
-export interface RunRef {
+interface RunRef {
   job: string;
   buildId: string;
   /** Bucket prefix of the run, ending with '/'. */
@@ -146,8 +146,14 @@ function buildManifest(plan: SamplePlan, rendered: ReadonlyArray<{ run: RunPlan;
     return only((out?.files ?? []).filter(test), what).path;
   };
   const truncated = only(byFate('truncated-junit'), 'truncated-junit run');
-  const malformed = only(plan.runs.filter((r) => r.malformedDisruption), 'malformed-json run');
-  const odd = only(plan.runs.filter((r) => r.oddArtifact), 'odd-artifact run');
+  const malformed = only(
+    plan.runs.filter((r) => r.malformedDisruption),
+    'malformed-json run',
+  );
+  const odd = only(
+    plan.runs.filter((r) => r.oddArtifact),
+    'odd-artifact run',
+  );
   const isBrokenJson = (f: RenderedFile) => {
     if (!f.path.endsWith('.json')) return false;
     try {

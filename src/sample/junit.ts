@@ -36,7 +36,7 @@ export function openshiftTestsJunit(suite: string, testVersion: string, wallSeco
     out.push('    </testcase>');
   }
   out.push('</testsuite>');
-  return out.join('\n') + '\n';
+  return `${out.join('\n')}\n`;
 }
 
 export interface StepCase {
@@ -64,5 +64,5 @@ export function operatorJunit(steps: readonly StepCase[]): string {
     out.push('    </testcase>');
   }
   out.push('  </testsuite>', '</testsuites>');
-  return out.join('\n') + '\n';
+  return `${out.join('\n')}\n`;
 }

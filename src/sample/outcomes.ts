@@ -77,7 +77,7 @@ const KUBE_AREAS: Record<string, string> = {
 };
 
 /** A plausible source location for a test's assertion, fixed per test. */
-export function sourceLocation(name: string): string {
+function sourceLocation(name: string): string {
   const sig = /\[(sig-[a-z-]+)\]/.exec(name)?.[1] ?? '';
   const words = name
     .replace(/\[[^\]]*\]/g, ' ')
@@ -163,7 +163,7 @@ export function failureText(name: string, n: Noise): string {
     case 1:
       return (
         `fail [${loc}]: Expected\n    <bool>: false\nto be true\n\n` +
-        `${n.klog}   ${hash32(n.pod) % 90000 + 1000} framework.go:${hash32(name) % 600}] connectivity from ${n.ns}/${n.pod} (${n.ip}) to ${n.ip2}:8080 failed`
+        `${n.klog}   ${(hash32(n.pod) % 90000) + 1000} framework.go:${hash32(name) % 600}] connectivity from ${n.ns}/${n.pod} (${n.ip}) to ${n.ip2}:8080 failed`
       );
     case 2:
       return (

@@ -16,7 +16,7 @@ import { rngFor } from './prng.ts';
 
 export const DEFAULT_SEED = 20261128;
 export const DEFAULT_END_TIME = '2026-11-28T06:00:00Z';
-export const WINDOW_DAYS = 14;
+const WINDOW_DAYS = 14;
 export const BUCKET = 'test-platform-results';
 
 /** The planted scenarios, independent of seed (build ids come with the generated manifest). */
@@ -53,9 +53,9 @@ export const PLANTED = {
   crierFinishedRate: 0.05,
 } as const;
 
-export type Fate = 'normal' | 'install-failure' | 'truncated-junit' | 'aborted' | 'died' | 'pending';
+type Fate = 'normal' | 'install-failure' | 'truncated-junit' | 'aborted' | 'died' | 'pending';
 
-export interface PullRequest {
+interface PullRequest {
   number: number;
   author: string;
   title: string;
@@ -241,9 +241,7 @@ function assignBuildIds(runs: RunPlan[]): void {
     seq = run.pendingMs === lastMs ? seq + 1 : 0;
     lastMs = run.pendingMs;
     run.buildId = buildIdFor(run.pendingMs, seq);
-    run.path = run.pull
-      ? `pr-logs/pull/${run.pull.number}/${run.job.name}/${run.buildId}/`
-      : `logs/${run.job.name}/${run.buildId}/`;
+    run.path = run.pull ? `pr-logs/pull/${run.pull.number}/${run.job.name}/${run.buildId}/` : `logs/${run.job.name}/${run.buildId}/`;
   }
 }
 
@@ -298,7 +296,11 @@ function plantScenarios(runs: RunPlan[], seed: number, startMs: number, endMs: n
         run.plantedTest = rngFor(seed, 'planted-test', run.key).chance(PLANTED.testRegression.baselineFailRate) ? 'fail' : 'pass';
       }
     }
-    const failing = new Set(rngFor(seed, 'planted-window', jobName).shuffle(after).slice(0, Math.round(after.length * PLANTED.testRegression.regressedFailRate)));
+    const failing = new Set(
+      rngFor(seed, 'planted-window', jobName)
+        .shuffle(after)
+        .slice(0, Math.round(after.length * PLANTED.testRegression.regressedFailRate)),
+    );
     for (const run of after) run.plantedTest = failing.has(run) ? 'fail' : 'pass';
   }
 

@@ -43,7 +43,7 @@ export function hash32(text: string, seed = 0): number {
 }
 
 /** A seeded stream (mulberry32) with the helpers the generator draws from. */
-export function createRng(seed: number): Rng {
+function createRng(seed: number): Rng {
   const next = mulberry32(seed);
   const rng: Rng = {
     next,

@@ -5,18 +5,7 @@
  */
 import { PLATFORM_SKIP_TAG, backendRunsOn, baselineFromRelease, baselineKey } from './catalog.ts';
 import type { Catalog, Percentiles } from './catalog.ts';
-import {
-  MINUTE,
-  fileStamp,
-  goDuration,
-  goDurationSeconds,
-  goJson,
-  isoSeconds,
-  logTime,
-  payloadStamp,
-  sortedMap,
-  uuid,
-} from './format.ts';
+import { MINUTE, fileStamp, goDuration, goDurationSeconds, goJson, isoSeconds, logTime, payloadStamp, sortedMap, uuid } from './format.ts';
 import type { JobDef } from './jobs.ts';
 import { openshiftTestsJunit, operatorJunit } from './junit.ts';
 import type { JunitCase, StepCase } from './junit.ts';
@@ -86,7 +75,7 @@ function stepCaseName(job: JobDef, step: string): string {
 }
 
 /** The availability test origin's disruption monitors write for a backend. */
-export function availabilityTestName(backend: string): string {
+function availabilityTestName(backend: string): string {
   const m = /^(.*)-(new|reused)-connections$/.exec(backend);
   const base = m?.[1] ?? backend;
   const conn = m?.[2] ?? 'new';
@@ -233,7 +222,7 @@ function disruptionMessages(r: Rng, backend: string, seconds: number, workNamesp
     out.push(
       `${isoSeconds(at)} backend-disruption-name/${backend} connection/${conn} disruption/openshift-tests ` +
         `stopped responding to GET requests over ${conn} connections: Get "${url}": ` +
-        r.pick(['net/http: timeout awaiting response headers', 'dial tcp 10.0.' + r.int(0, 255) + '.' + r.int(1, 254) + ':6443: connect: connection refused', 'EOF']),
+        r.pick(['net/http: timeout awaiting response headers', `dial tcp 10.0.${r.int(0, 255)}.${r.int(1, 254)}:6443: connect: connection refused`, 'EOF']),
     );
   }
   return out;
@@ -256,30 +245,28 @@ function disruptionJson(r: Rng, part: DisruptionPart, workNamespace: string, fro
       },
     ]);
   }
-  return goJson({ BackendDisruptions: sortedMap(entries) }, '    ') + '\n';
+  return `${goJson({ BackendDisruptions: sortedMap(entries) }, '    ')}\n`;
 }
 
 function clusterData(run: RunPlan, releaseImage: string): string {
   const job = run.job;
   const history = run.fromTag ? [releaseImage, run.fromTag] : [releaseImage];
-  return (
-    goJson(
-      {
-        Release: '4.22',
-        FromRelease: job.upgrade === 'minor' ? '4.21' : job.upgrade === 'micro' ? '4.22' : '',
-        Platform: job.platform,
-        Architecture: 'amd64',
-        Network: 'ovn',
-        Topology: 'ha',
-        NetworkStack: 'IPv4',
-        CloudRegion: job.region,
-        CloudZone: job.zone,
-        ClusterVersionHistory: history,
-        MasterNodesUpdated: job.upgrade === 'none' ? 'N' : 'Y',
-      },
-      '    ',
-    ) + '\n'
-  );
+  return `${goJson(
+    {
+      Release: '4.22',
+      FromRelease: job.upgrade === 'minor' ? '4.21' : job.upgrade === 'micro' ? '4.22' : '',
+      Platform: job.platform,
+      Architecture: 'amd64',
+      Network: 'ovn',
+      Topology: 'ha',
+      NetworkStack: 'IPv4',
+      CloudRegion: job.region,
+      CloudZone: job.zone,
+      ClusterVersionHistory: history,
+      MasterNodesUpdated: job.upgrade === 'none' ? 'N' : 'Y',
+    },
+    '    ',
+  )}\n`;
 }
 
 /** Cut a document in the middle of a <testcase> start tag, as a killed writer leaves it. */
@@ -377,7 +364,7 @@ function prowjobSpec(run: RunPlan): Record<string, unknown> {
     job: job.name,
   };
   if (run.pull) {
-    spec['refs'] = {
+    spec.refs = {
       org: 'openshift',
       repo: 'origin',
       repo_link: 'https://github.com/openshift/origin',
@@ -396,14 +383,14 @@ function prowjobSpec(run: RunPlan): Record<string, unknown> {
         },
       ],
     };
-    spec['report'] = true;
-    spec['context'] = `ci/prow/${job.target}`;
-    spec['rerun_command'] = `/test ${job.target}`;
+    spec.report = true;
+    spec.context = `ci/prow/${job.target}`;
+    spec.rerun_command = `/test ${job.target}`;
   } else {
-    spec['extra_refs'] = [{ org: 'openshift', repo: 'release', base_ref: 'main' }];
-    spec['report'] = true;
+    spec.extra_refs = [{ org: 'openshift', repo: 'release', base_ref: 'main' }];
+    spec.report = true;
   }
-  spec['decoration_config'] = {
+  spec.decoration_config = {
     timeout: job.durationFactor >= 1.5 ? '6h0m0s' : '4h0m0s',
     grace_period: '1h0m0s',
     gcs_configuration: {
@@ -416,7 +403,7 @@ function prowjobSpec(run: RunPlan): Record<string, unknown> {
     gcs_credentials_secret: 'gce-sa-credentials-gcs-publisher',
     skip_cloning: true,
   };
-  spec['prowjob_defaults'] = { tenant_id: 'GlobalDefaultID' };
+  spec.prowjob_defaults = { tenant_id: 'GlobalDefaultID' };
   return spec;
 }
 
@@ -433,13 +420,13 @@ function prowjobStatus(run: RunPlan, result: RenderedResult, podName: string): R
     startTime: isoSeconds(run.startMs),
     pendingTime: isoSeconds(run.pendingMs),
   };
-  if (run.endMs !== null) status['completionTime'] = isoSeconds(run.endMs + 20_000);
-  status['state'] = result;
-  status['description'] = PROWJOB_DESCRIPTIONS[result];
-  status['url'] = prowUrl(run);
-  status['pod_name'] = podName;
-  status['build_id'] = run.buildId;
-  if (result !== 'pending') status['prev_report_states'] = { gcsk8sreporter: result, gcsreporter: result };
+  if (run.endMs !== null) status.completionTime = isoSeconds(run.endMs + 20_000);
+  status.state = result;
+  status.description = PROWJOB_DESCRIPTIONS[result];
+  status.url = prowUrl(run);
+  status.pod_name = podName;
+  status.build_id = run.buildId;
+  if (result !== 'pending') status.prev_report_states = { gcsk8sreporter: result, gcsreporter: result };
   return status;
 }
 
@@ -492,7 +479,7 @@ interface LogLine {
 }
 
 function buildLog(lines: LogLine[]): string {
-  return lines.map((l) => `${l.level}[${logTime(l.at)}] ${l.text}`).join('\n') + '\n';
+  return `${lines.map((l) => `${l.level}[${logTime(l.at)}] ${l.text}`).join('\n')}\n`;
 }
 
 function entrypointFailure(atMs: number): string {
@@ -608,7 +595,11 @@ class RunRenderer {
         ? `Loading configuration from https://config.ci.openshift.org for openshift/origin@main`
         : `Loading configuration from https://config.ci.openshift.org for openshift/release@main [${configVariant(job)}]`,
     });
-    log.push({ at: t0 + 2000, level: 'INFO', text: `Using namespace https://console.${job.cluster}.ci.openshift.org/k8s/cluster/projects/${this.workNamespace}` });
+    log.push({
+      at: t0 + 2000,
+      level: 'INFO',
+      text: `Using namespace https://console.${job.cluster}.ci.openshift.org/k8s/cluster/projects/${this.workNamespace}`,
+    });
     const setupNames = run.pull
       ? this.ctx.cat.buildStepNames
       : this.upgrade
@@ -652,11 +643,16 @@ class RunRenderer {
       steps.push({ name: stepCaseName(job, step), seconds: this.stepSeconds(ms) });
       log.push({ at: cursor, level: 'INFO', text: `Step ${job.target}-${step} succeeded after ${goDurationSeconds(ms / 1000)}.` });
     }
-    if (preComplete) steps.push(
-      failedInstall
-        ? { name: 'Run multi-stage test pre phase', seconds: this.stepSeconds(cursor - setupEnd), failure: `"${job.target}" pre steps failed: "${job.target}" pod "${job.target}-${installStep(job)}" failed: the pod ${this.workNamespace}/${job.target}-${installStep(job)} failed after ${goDurationSeconds((cursor - setupEnd) / 1000)} (failed containers: test): ContainerFailed one or more containers exited` }
-        : { name: 'Run multi-stage test pre phase', seconds: this.stepSeconds(installEnd - setupEnd) },
-    );
+    if (preComplete)
+      steps.push(
+        failedInstall
+          ? {
+              name: 'Run multi-stage test pre phase',
+              seconds: this.stepSeconds(cursor - setupEnd),
+              failure: `"${job.target}" pre steps failed: "${job.target}" pod "${job.target}-${installStep(job)}" failed: the pod ${this.workNamespace}/${job.target}-${installStep(job)} failed after ${goDurationSeconds((cursor - setupEnd) / 1000)} (failed containers: test): ContainerFailed one or more containers exited`,
+            }
+          : { name: 'Run multi-stage test pre phase', seconds: this.stepSeconds(installEnd - setupEnd) },
+      );
     return cursor;
   }
 
@@ -753,7 +749,11 @@ class RunRenderer {
     const upgradeTests = [...cat.upgradeTests, ...cat.invariantTests, ...[...forced.keys()]];
     const functional = cat.upgradeTests.find((t) => t.includes('Cluster should remain functional during upgrade'));
     if (functional && r.chance(0.015)) {
-      forced.set(functional, `fail [github.com/openshift/origin/test/e2e/upgrade/upgrade.go:${200 + (hash32(functional) % 200)}]: during upgrade to ${releaseImage}: ` + `Cluster did not complete upgrade: timed out waiting for the condition: Working towards ${releaseImage}: 711 of 903 done (78% complete), waiting on machine-config`);
+      forced.set(
+        functional,
+        `fail [github.com/openshift/origin/test/e2e/upgrade/upgrade.go:${200 + (hash32(functional) % 200)}]: during upgrade to ${releaseImage}: ` +
+          `Cluster did not complete upgrade: timed out waiting for the condition: Working towards ${releaseImage}: 711 of 903 done (78% complete), waiting on machine-config`,
+      );
     }
     const up = runSuite(ctx, run, r, upgradeTests, testsStart, upgradeMs, this.workNamespace, new Set(), forced);
     const stamp = fileStamp(testsStart);
@@ -795,7 +795,7 @@ class RunRenderer {
     log.push({ at: installEnd, level: 'INFO', text: `Running step ${job.target}-openshift-e2e-test.` });
     if (run.fate === 'truncated-junit') {
       testFailures = ['(timeout)'];
-      const failure = `Process did not finish before 2h0m0s timeout\n` + entrypointFailure(testsEnd);
+      const failure = `Process did not finish before 2h0m0s timeout\n${entrypointFailure(testsEnd)}`;
       steps.push({ name: stepName, seconds: this.stepSeconds(testStepMs), failure });
     } else if (testFailures.length > 0) {
       const unique = [...new Set(testFailures)];
@@ -819,7 +819,11 @@ class RunRenderer {
     });
     steps.push(
       testFailed
-        ? { name: 'Run multi-stage test test phase', seconds: this.stepSeconds(testStepMs), failure: `"${job.target}" test steps failed: "${job.target}" pod "${job.target}-openshift-e2e-test" failed: the pod ${this.workNamespace}/${job.target}-openshift-e2e-test failed after ${goDurationSeconds(testStepMs / 1000)} (failed containers: test): ContainerFailed one or more containers exited` }
+        ? {
+            name: 'Run multi-stage test test phase',
+            seconds: this.stepSeconds(testStepMs),
+            failure: `"${job.target}" test steps failed: "${job.target}" pod "${job.target}-openshift-e2e-test" failed: the pod ${this.workNamespace}/${job.target}-openshift-e2e-test failed after ${goDurationSeconds(testStepMs / 1000)} (failed containers: test): ContainerFailed one or more containers exited`,
+          }
         : { name: 'Run multi-stage test test phase', seconds: this.stepSeconds(testStepMs) },
     );
     return testFailed ? 'failure' : 'success';
@@ -843,7 +847,11 @@ class RunRenderer {
     log.push({ at, level: 'INFO', text: `Ran for ${goDurationSeconds((end - t0) / 1000)}` });
     if (result === 'failure') {
       log.push({ at, level: 'ERROR', text: 'Some steps failed:' });
-      log.push({ at, level: 'ERROR', text: `  * could not run steps: step ${job.target} failed: "${job.target}" ${failedInstall ? 'pre' : 'test'} steps failed` });
+      log.push({
+        at,
+        level: 'ERROR',
+        text: `  * could not run steps: step ${job.target} failed: "${job.target}" ${failedInstall ? 'pre' : 'test'} steps failed`,
+      });
     }
   }
 

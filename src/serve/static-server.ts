@@ -44,7 +44,7 @@ export async function serveStatic(root: string, options: { base?: string; port?:
       res.writeHead(400).end('bad request');
       return;
     }
-    if (pathname + '/' === base) {
+    if (`${pathname}/` === base) {
       res.writeHead(301, { location: base }).end();
       return;
     }
@@ -63,7 +63,7 @@ export async function serveStatic(root: string, options: { base?: string; port?:
       let info = await stat(target);
       if (info.isDirectory()) {
         if (!pathname.endsWith('/')) {
-          res.writeHead(301, { location: pathname + '/' + url.search }).end();
+          res.writeHead(301, { location: `${pathname}/${url.search}` }).end();
           return;
         }
         target = path.join(target, 'index.html');
@@ -86,6 +86,10 @@ export async function serveStatic(root: string, options: { base?: string; port?:
   return {
     url: `http://${host}:${port}${base}`,
     port,
-    close: () => new Promise((resolve) => { server.closeAllConnections(); server.close(() => resolve()); }),
+    close: () =>
+      new Promise((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
   };
 }

@@ -54,7 +54,7 @@ export interface BuildReport {
   ms: { astro: number; archive: number; assemble: number; search: number; total: number };
 }
 
-export class BuildError extends Error {
+class BuildError extends Error {
   constructor(message: string) {
     super(message);
     this.name = 'BuildError';
@@ -79,9 +79,13 @@ async function runAstro(env: NodeJS.ProcessEnv, quiet: boolean): Promise<void> {
     child.stdout?.on('data', (d: Buffer) => (output += d.toString()));
     child.stderr?.on('data', (d: Buffer) => (output += d.toString()));
     child.on('error', reject);
-    child.on('exit', (code) => (code === 0
-      ? resolve()
-      : reject(new BuildError(`astro build failed with exit code ${code}; the published site was left as it was${output ? `:\n${output.slice(-4000)}` : ''}`))));
+    child.on('exit', (code) =>
+      code === 0
+        ? resolve()
+        : reject(
+            new BuildError(`astro build failed with exit code ${code}; the published site was left as it was${output ? `:\n${output.slice(-4000)}` : ''}`),
+          ),
+    );
   });
 }
 
@@ -111,7 +115,8 @@ async function move(from: string, to: string): Promise<void> {
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== 'EXDEV') throw err;
     const info = await stat(from);
-    if (info.isDirectory()) await linkTree(from, to); // linkTree falls back to copying across devices
+    if (info.isDirectory())
+      await linkTree(from, to); // linkTree falls back to copying across devices
     else await copyFile(from, to);
   }
 }
@@ -156,24 +161,34 @@ export async function buildSite(paths: OutputPaths, options: BuildOptions = {}):
   const ms = { astro: 0, archive: 0, assemble: 0, search: 0, total: 0 };
   try {
     let t = performance.now();
-    await runAstro(astroEnv({
-      RATCHET_SNAPSHOTS_DIR: paths.snapshots,
-      RATCHET_ARCHIVE_DIR: paths.archive,
-      RATCHET_SITE_DIR: out,
-      RATCHET_RENDER_IDS: missing.join(','),
-      RATCHET_BASE: base,
-      RATCHET_SITE: site,
-      ...(options.siteSrc ? { RATCHET_SITE_SRC: path.resolve(options.siteSrc) } : {}),
-    }), options.quiet ?? false);
+    await runAstro(
+      astroEnv({
+        RATCHET_SNAPSHOTS_DIR: paths.snapshots,
+        RATCHET_ARCHIVE_DIR: paths.archive,
+        RATCHET_SITE_DIR: out,
+        RATCHET_RENDER_IDS: missing.join(','),
+        RATCHET_BASE: base,
+        RATCHET_SITE: site,
+        ...(options.siteSrc ? { RATCHET_SITE_SRC: path.resolve(options.siteSrc) } : {}),
+      }),
+      options.quiet ?? false,
+    );
     ms.astro = performance.now() - t;
     const staged = await countStaged(out);
 
     t = performance.now();
     for (const id of missing) {
       const pagesDir = path.join(out, 'snapshots', id);
-      if (!existsSync(path.join(pagesDir, 'index.html'))) throw new BuildError(`astro rendered no page for snapshot ${id} in ${pagesDir}; nothing was archived or published`);
+      if (!existsSync(path.join(pagesDir, 'index.html')))
+        throw new BuildError(`astro rendered no page for snapshot ${id} in ${pagesDir}; nothing was archived or published`);
       await archive.add({
-        id, pagesDir, snapshotFile: path.join(paths.snapshots, id, 'snapshot.json'), stagingRoot: out, base, site, renderedBy: VERSION,
+        id,
+        pagesDir,
+        snapshotFile: path.join(paths.snapshots, id, 'snapshot.json'),
+        stagingRoot: out,
+        base,
+        site,
+        renderedBy: VERSION,
       });
     }
     ms.archive = performance.now() - t;
@@ -205,8 +220,10 @@ async function archivedIds(archive: DirectoryArchive, archiveDir: string, base: 
   for (const id of archived) {
     const manifest = (await archive.manifest(id))!;
     if (manifest.base !== base) {
-      throw new BuildError(`the archive ${archiveDir} holds snapshot ${id} rendered for base path "${manifest.base}", but this build uses "${base}": `
-        + `its links would break. Build with --base ${manifest.base}, or give this site its own archive (another --out).`);
+      throw new BuildError(
+        `the archive ${archiveDir} holds snapshot ${id} rendered for base path "${manifest.base}", but this build uses "${base}": ` +
+          `its links would break. Build with --base ${manifest.base}, or give this site its own archive (another --out).`,
+      );
     }
   }
   return archived;

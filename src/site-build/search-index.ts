@@ -40,7 +40,6 @@ function testDetail(test: TestSummary): string {
   return `${test.current.failures} failures, ${test.current.flakes} flakes in ${test.current.runs} runs · ${test.suite}`;
 }
 
-
 export async function writeSearchIndex(options: { archive: DirectoryArchive; latestId: string; base: string; out: string }): Promise<number> {
   const file = options.archive.snapshotFile(options.latestId);
   const snapshot: Snapshot = snapshotSchema.parse(JSON.parse(await readFile(file, 'utf8')));
@@ -56,18 +55,34 @@ export async function writeSearchIndex(options: { archive: DirectoryArchive; lat
       records++;
     };
     for (const job of snapshot.jobs) {
-      await add(href('snapshots', snapshot.id, 'jobs', job.name),
-        `${job.name} ${searchTokens(job.name)} ${job.variantKey} ${job.kind}`, { title: job.name, detail: jobDetail(job) }, 'job');
+      await add(
+        href('snapshots', snapshot.id, 'jobs', job.name),
+        `${job.name} ${searchTokens(job.name)} ${job.variantKey} ${job.kind}`,
+        { title: job.name, detail: jobDetail(job) },
+        'job',
+      );
     }
     // Only tests with a page of their own: regressed, or failing or flaky now.
     for (const test of testsWithPages(snapshot)) {
-      await add(href('snapshots', snapshot.id, 'tests', test.id),
-        `${test.name} ${searchTokens(test.name)} ${test.suite}`, { title: test.name, detail: testDetail(test) }, 'test');
+      await add(
+        href('snapshots', snapshot.id, 'tests', test.id),
+        `${test.name} ${searchTokens(test.name)} ${test.suite}`,
+        { title: test.name, detail: testDetail(test) },
+        'test',
+      );
     }
     const written = await index.writeFiles({ outputPath: options.out });
     if (written.errors.length > 0) throw new Error(`pagefind could not write ${options.out}: ${written.errors.join('; ')}`);
     // The site uses its own search page; pagefind's bundled UIs (~450 KB) are never loaded.
-    for (const ui of ['pagefind-ui.js', 'pagefind-ui.css', 'pagefind-component-ui.js', 'pagefind-component-ui.css', 'pagefind-modular-ui.js', 'pagefind-modular-ui.css', 'pagefind-highlight.js']) {
+    for (const ui of [
+      'pagefind-ui.js',
+      'pagefind-ui.css',
+      'pagefind-component-ui.js',
+      'pagefind-component-ui.css',
+      'pagefind-modular-ui.js',
+      'pagefind-modular-ui.css',
+      'pagefind-highlight.js',
+    ]) {
       await rm(path.join(options.out, ui), { force: true });
     }
     return records;

@@ -11,27 +11,29 @@ export const SNAPSHOT_SCHEMA_VERSION = 1;
 
 const d = <T extends z.ZodType>(schema: T, text: string): T => schema.describe(text);
 
-export const intervalSchema = d(z.tuple([z.number(), z.number()]), '95 % Wilson score interval [low, high] of a rate, 0..1.');
+const intervalSchema = d(z.tuple([z.number(), z.number()]), '95 % Wilson score interval [low, high] of a rate, 0..1.');
 
-export const variantsSchema = z.object({
-  platform: z.string().optional(),
-  network: z.string().optional(),
-  architecture: z.string().optional(),
-  topology: z.string().optional(),
-  installer: z.string().optional(),
-  upgrade: z.string().optional(),
-  release: z.string().optional(),
-  fromRelease: z.string().optional(),
-  suite: z.string().optional(),
-  aggregated: z.boolean().optional(),
-}).describe('Variant values derived from the job name, overridden by cluster-data where the reference says so.');
+const variantsSchema = z
+  .object({
+    platform: z.string().optional(),
+    network: z.string().optional(),
+    architecture: z.string().optional(),
+    topology: z.string().optional(),
+    installer: z.string().optional(),
+    upgrade: z.string().optional(),
+    release: z.string().optional(),
+    fromRelease: z.string().optional(),
+    suite: z.string().optional(),
+    aggregated: z.boolean().optional(),
+  })
+  .describe('Variant values derived from the job name, overridden by cluster-data where the reference says so.');
 
 export const windowSchema = z.object({
   start: d(z.string(), 'Window start, ISO 8601, inclusive.'),
   end: d(z.string(), 'Window end, ISO 8601, exclusive.'),
 });
 
-export const jobCountsSchema = z.object({
+const jobCountsSchema = z.object({
   runs: d(z.number().int(), 'Runs that started in the window (all states).'),
   success: z.number().int(),
   failure: z.number().int(),
@@ -42,7 +44,7 @@ export const jobCountsSchema = z.object({
   interval: intervalSchema.nullable(),
 });
 
-export const runRefSchema = z.object({
+const runRefSchema = z.object({
   job: z.string(),
   buildId: d(z.string(), 'Decimal build id (can exceed 2^53, so a string).'),
   result: z.enum(['success', 'failure', 'aborted', 'error', 'pending']),
@@ -55,7 +57,7 @@ export const runRefSchema = z.object({
   payloadTag: z.string().optional(),
 });
 
-export const jobDaySchema = z.object({
+const jobDaySchema = z.object({
   date: d(z.string(), 'UTC day, YYYY-MM-DD.'),
   runs: z.number().int(),
   success: z.number().int(),
@@ -63,10 +65,12 @@ export const jobDaySchema = z.object({
   passRate: z.number().nullable(),
 });
 
-export const jobStatusSchema = d(z.enum(['passing', 'degraded', 'failing', 'stale']),
-  'stale: no finished run in the current window (never shown as passing); failing: pass rate below the failing threshold; degraded: below the passing threshold.');
+const jobStatusSchema = d(
+  z.enum(['passing', 'degraded', 'failing', 'stale']),
+  'stale: no finished run in the current window (never shown as passing); failing: pass rate below the failing threshold; degraded: below the passing threshold.',
+);
 
-export const jobSummarySchema = z.object({
+const jobSummarySchema = z.object({
   name: z.string(),
   kind: z.enum(['periodic', 'postsubmit', 'presubmit', 'batch']),
   variants: variantsSchema,
@@ -80,7 +84,7 @@ export const jobSummarySchema = z.object({
   recentRuns: d(z.array(runRefSchema), 'Newest first, at most 50.'),
 });
 
-export const testCountsSchema = z.object({
+const testCountsSchema = z.object({
   runs: d(z.number().int(), 'Runs in which the test passed, failed or flaked (skips are not runs).'),
   passes: z.number().int(),
   failures: z.number().int(),
@@ -93,7 +97,7 @@ export const testCountsSchema = z.object({
   flakeInterval: d(intervalSchema.nullable().optional(), 'Wilson interval of the flake rate.'),
 });
 
-export const testDaySchema = z.object({
+const testDaySchema = z.object({
   date: z.string(),
   runs: z.number().int(),
   passes: z.number().int(),
@@ -101,21 +105,21 @@ export const testDaySchema = z.object({
   flakes: z.number().int(),
 });
 
-export const testBreakdownSchema = z.object({
+const testBreakdownSchema = z.object({
   key: d(z.string(), 'Job name or variant key.'),
   current: testCountsSchema,
   previous: testCountsSchema,
   delta: z.number().nullable(),
 });
 
-export const failureGroupSchema = z.object({
+const failureGroupSchema = z.object({
   text: d(z.string(), 'Normalised failure text (timestamps, ids, addresses replaced), shared by every member.'),
   example: d(z.string(), 'One original message, cut to a few KB.'),
   count: z.number().int(),
   runs: d(z.array(z.object({ job: z.string(), buildId: z.string(), url: z.string() })), 'Newest first, at most 20.'),
 });
 
-export const testSummarySchema = z.object({
+const testSummarySchema = z.object({
   id: d(z.string(), 'Stable id: a hash of suite and name. Used in URLs.'),
   suite: z.string(),
   name: z.string(),
@@ -129,7 +133,7 @@ export const testSummarySchema = z.object({
   failedRuns: d(z.array(z.object({ job: z.string(), buildId: z.string(), url: z.string(), status: z.enum(['fail', 'flake']) })), 'Newest first, at most 50.'),
 });
 
-export const problemSchema = z.object({
+const problemSchema = z.object({
   job: z.string().optional(),
   buildId: z.string().optional(),
   object: d(z.string(), 'Object name relative to the bucket root, or a listing prefix.'),
@@ -149,7 +153,7 @@ export const coverageSchema = z.object({
   oldestRunStart: z.string().nullable(),
 });
 
-export const dataQualitySchema = z.object({
+const dataQualitySchema = z.object({
   problemCount: z.number().int(),
   byKind: z.record(z.string(), z.number().int()),
   problems: d(z.array(problemSchema), 'Every object that failed to fetch or parse, with its reason.'),
@@ -157,8 +161,11 @@ export const dataQualitySchema = z.object({
 
 // ---- Variant groups -----------------------------------------------------------------------------
 
-export const variantGroupSchema = z.object({
-  variantKey: d(z.string(), 'The group: runs whose variants give this key (see jobs[].variantKey). Runs are grouped by their own variants, so one job can feed two groups.'),
+const variantGroupSchema = z.object({
+  variantKey: d(
+    z.string(),
+    'The group: runs whose variants give this key (see jobs[].variantKey). Runs are grouped by their own variants, so one job can feed two groups.',
+  ),
   variants: variantsSchema,
   jobs: d(z.array(z.string()), 'Jobs with runs in the group, sorted.'),
   status: jobStatusSchema,
@@ -172,30 +179,42 @@ export const variantGroupSchema = z.object({
 
 const isoTime = (text: string) => d(z.string(), text);
 
-export const regressionModeSchema = d(z.enum(REGRESSION_MODES),
-  'ratchet: Fisher p-values on the current and the recent window, with (discrete) Benjamini–Hochberg control of the false discovery rate across the report; compatible: sippy Component Readiness rules (p < 0.05 per cell). See docs/statistics.md.');
+const regressionModeSchema = d(
+  z.enum(REGRESSION_MODES),
+  'ratchet: Fisher p-values on the current and the recent window, with (discrete) Benjamini–Hochberg control of the false discovery rate across the report; compatible: sippy Component Readiness rules (p < 0.05 per cell). See docs/statistics.md.',
+);
 
-export const regressionStatusSchema = d(z.enum(['new', 'open', 'resolved']),
-  'new: first regressed in this snapshot; open: regressed here and in the previous snapshot; resolved: regressed before, not any more (listed for regressions.settings.keepResolvedDays days after resolvedAt).');
+const regressionStatusSchema = d(
+  z.enum(['new', 'open', 'resolved']),
+  'new: first regressed in this snapshot; open: regressed here and in the previous snapshot; resolved: regressed before, not any more (listed for regressions.settings.keepResolvedDays days after resolvedAt).',
+);
 
 const regressionSeveritySchema = z.enum(['extreme', 'significant']);
 
 const sampleWindowSchema = z.enum(['current', 'recent']);
 
 const lifecycleFields = {
-  id: d(z.string(), 'Stable id: a hash of mode, kind, subject (test id, job or backend) and group. The same regression keeps its id from snapshot to snapshot. Used in URLs.'),
+  id: d(
+    z.string(),
+    'Stable id: a hash of mode, kind, subject (test id, job or backend) and group. The same regression keeps its id from snapshot to snapshot. Used in URLs.',
+  ),
   mode: regressionModeSchema,
   status: regressionStatusSchema,
-  severity: d(regressionSeveritySchema, 'extreme: a drop of more than regressions.settings.extremeDrop points (sippy: 15), a new test far below the required rate, or disruption whose sample median is above the basis P95.'),
+  severity: d(
+    regressionSeveritySchema,
+    'extreme: a drop of more than regressions.settings.extremeDrop points (sippy: 15), a new test far below the required rate, or disruption whose sample median is above the basis P95.',
+  ),
   firstSeen: isoTime('asOf of the first snapshot of this episode that flagged it.'),
   lastSeen: isoTime('asOf of the latest snapshot that flagged it (this one unless resolved).'),
   resolvedAt: d(z.string().nullable(), 'asOf of the first snapshot that no longer flagged it; null while new or open.'),
   heldByHysteresis: d(z.boolean(), 'Flagged only because it was already open and open regressions face looser thresholds (so it does not flap).'),
-  evidenceAsOf: isoTime('asOf of the analysis the numbers below come from: this snapshot, or for a resolved regression whose cell has no sample runs any more, the last one that had them.'),
+  evidenceAsOf: isoTime(
+    'asOf of the analysis the numbers below come from: this snapshot, or for a resolved regression whose cell has no sample runs any more, the last one that had them.',
+  ),
   reason: d(z.string(), 'One or two sentences a reader can show as is: the rates, the test, the thresholds and the decision.'),
 };
 
-export const evidenceRunSchema = z.object({
+const evidenceRunSchema = z.object({
   job: z.string(),
   buildId: z.string(),
   url: d(z.string(), 'Link to the run in Prow (Spyglass).'),
@@ -203,28 +222,49 @@ export const evidenceRunSchema = z.object({
   started: z.string().nullable(),
 });
 
-export const testRegressionSchema = z.object({
+const testRegressionSchema = z.object({
   ...lifecycleFields,
   kind: z.literal('test'),
   rule: d(z.enum(['drop', 'new-test']), 'drop: sample against basis; new-test: no basis runs, sample against regressions.settings.newTestPassRate.'),
   testId: d(z.string(), 'tests[].id of the test (the test is listed in tests only if it failed or flaked in either window).'),
   suite: z.string(),
   name: z.string(),
-  groupBy: d(z.enum(['variant', 'job']), 'What group is. With regressions.settings.groupBy variant, ratchet mode also tests test × job cells inside variant groups of several jobs (settings.ratchet.jobCells); those entries say job.'),
+  groupBy: d(
+    z.enum(['variant', 'job']),
+    'What group is. With regressions.settings.groupBy variant, ratchet mode also tests test × job cells inside variant groups of several jobs (settings.ratchet.jobCells); those entries say job.',
+  ),
   group: d(z.string(), 'The cell: a variant key (groupBy variant) or a job name (groupBy job).'),
-  window: d(sampleWindowSchema.optional(), 'The sample the verdict and the counts below rest on: current (the current window against the basis window) or recent (regressions.settings.recentWindow against every earlier run of the basis and current windows; ratchet mode only). Absent in snapshots made before the recent window existed: current.'),
+  window: d(
+    sampleWindowSchema.optional(),
+    'The sample the verdict and the counts below rest on: current (the current window against the basis window) or recent (regressions.settings.recentWindow against every earlier run of the basis and current windows; ratchet mode only). Absent in snapshots made before the recent window existed: current.',
+  ),
   variants: d(variantsSchema, 'Variants of the group (of its newest sample run).'),
   jobs: d(z.array(z.string()), 'Jobs whose sample runs ran the test in this cell, sorted.'),
   sample: d(testCountsSchema, 'Counts in the sample: the current window, or the recent window when window is recent.'),
-  basis: d(testCountsSchema.nullable(), 'Counts in the basis: the basis window, or for window recent every earlier run of the basis and current windows; null when the test never ran there (rule new-test).'),
-  p: d(z.number().nullable(), 'One-sided p-value: Fisher exact on [[sample failures, sample working], [basis failures, basis working]] for a drop; exact binomial against the required rate for a new test in ratchet mode. null when no test was needed (compatible mode stops earlier: too few failures, within pity).'),
-  q: d(z.number().nullable(), 'Adjusted p-value of the discrete Benjamini–Hochberg procedure (step-down, Döhler, Durand & Roquain 2018) across every hypothesis in the tested family of the report, both windows of every cell (ratchet mode only); null in compatible mode, when the cell could not reach significance with its counts, or when its counts miss the minimum failures or drop.'),
+  basis: d(
+    testCountsSchema.nullable(),
+    'Counts in the basis: the basis window, or for window recent every earlier run of the basis and current windows; null when the test never ran there (rule new-test).',
+  ),
+  p: d(
+    z.number().nullable(),
+    'One-sided p-value: Fisher exact on [[sample failures, sample working], [basis failures, basis working]] for a drop; exact binomial against the required rate for a new test in ratchet mode. null when no test was needed (compatible mode stops earlier: too few failures, within pity).',
+  ),
+  q: d(
+    z.number().nullable(),
+    'Adjusted p-value of the discrete Benjamini–Hochberg procedure (step-down, Döhler, Durand & Roquain 2018) across every hypothesis in the tested family of the report, both windows of every cell (ratchet mode only); null in compatible mode, when the cell could not reach significance with its counts, or when its counts miss the minimum failures or drop.',
+  ),
   drop: d(z.number(), 'Basis working rate − sample working rate, in percentage points (for new-test: required rate − sample rate).'),
-  dropInterval: d(z.tuple([z.number(), z.number()]), '95 % interval of drop in points: Newcombe hybrid score interval (Wilson-based) for a drop, Wilson interval against the required rate for a new test.'),
-  failedRuns: d(z.array(evidenceRunSchema), 'Newest failed (and, with flakeAsFailure, flaked) sample runs in this cell (of the recent window when window is recent), at most regressions.settings.maxFailedRuns.'),
+  dropInterval: d(
+    z.tuple([z.number(), z.number()]),
+    '95 % interval of drop in points: Newcombe hybrid score interval (Wilson-based) for a drop, Wilson interval against the required rate for a new test.',
+  ),
+  failedRuns: d(
+    z.array(evidenceRunSchema),
+    'Newest failed (and, with flakeAsFailure, flaked) sample runs in this cell (of the recent window when window is recent), at most regressions.settings.maxFailedRuns.',
+  ),
 });
 
-export const jobRegressionSchema = z.object({
+const jobRegressionSchema = z.object({
   ...lifecycleFields,
   kind: z.literal('job'),
   job: z.string(),
@@ -233,12 +273,15 @@ export const jobRegressionSchema = z.object({
   sample: d(jobCountsSchema, 'The job in the sample: the current window, or the recent window when window is recent.'),
   basis: d(jobCountsSchema, 'The job in the basis: the basis window, or for window recent every earlier run of the basis and current windows.'),
   p: d(z.number().nullable(), 'One-sided Fisher p on [[sample failed, sample succeeded], [basis failed, basis succeeded]] (failed = failure + error).'),
-  q: d(z.number().nullable(), 'Discrete Benjamini–Hochberg q across both windows of the jobs of the report; null when the job could not reach significance with its counts.'),
+  q: d(
+    z.number().nullable(),
+    'Discrete Benjamini–Hochberg q across both windows of the jobs of the report; null when the job could not reach significance with its counts.',
+  ),
   drop: d(z.number(), 'Basis pass rate − sample pass rate, in percentage points.'),
   dropInterval: d(z.tuple([z.number(), z.number()]), '95 % Newcombe interval of drop, in points.'),
 });
 
-export const disruptionStatsSchema = z.object({
+const disruptionStatsSchema = z.object({
   runs: d(z.number().int(), 'Runs that measured the backend.'),
   mean: d(z.number(), 'Mean seconds per run.'),
   sd: d(z.number().nullable(), 'Sample standard deviation (n − 1); null below two runs.'),
@@ -250,41 +293,52 @@ export const disruptionStatsSchema = z.object({
   shareAboveZero: d(z.number(), 'Share of runs with any disruption (0..1).'),
 });
 
-export const historicalDisruptionSchema = z.object({
-  file: d(z.string(), 'The file the record came from (disruption.historicalBasis).'),
-  jobRuns: z.number().int(),
-  p50: z.number(),
-  p75: z.number(),
-  p95: z.number(),
-  p99: z.number(),
-  release: z.string(),
-  fromRelease: z.string(),
-  masterNodesUpdated: z.string().nullable(),
-}).describe("A record of origin's historical disruption percentiles used as the basis.");
+const historicalDisruptionSchema = z
+  .object({
+    file: d(z.string(), 'The file the record came from (disruption.historicalBasis).'),
+    jobRuns: z.number().int(),
+    p50: z.number(),
+    p75: z.number(),
+    p95: z.number(),
+    p99: z.number(),
+    release: z.string(),
+    fromRelease: z.string(),
+    masterNodesUpdated: z.string().nullable(),
+  })
+  .describe("A record of origin's historical disruption percentiles used as the basis.");
 
-export const disruptionCheckSchema = z.object({
-  name: d(z.string(), 'mean (mean + 5σ with the single-run mulligan), P70 / P85 (the aggregator\'s "should not be worse" checks with 3 s / 7 s grace), or P75 / P95 against a historical record.'),
+const disruptionCheckSchema = z.object({
+  name: d(
+    z.string(),
+    'mean (mean + 5σ with the single-run mulligan), P70 / P85 (the aggregator\'s "should not be worse" checks with 3 s / 7 s grace), or P75 / P95 against a historical record.',
+  ),
   verdict: z.enum(['pass', 'fail']),
   reason: z.string(),
   threshold: d(z.number(), 'Seconds: the most the sample mean may reach (mean check) or the historical percentile value.'),
 });
 
-export const disruptionTestSchema = z.object({
-  method: d(z.enum(['mann-whitney', 'exceedance']), 'mann-whitney: one-sided Mann–Whitney U of sample against basis-window seconds (exact permutation p-value with ties when p < 0.25 and the samples are small, else the tie-corrected normal approximation); exceedance: exact binomial test of the share of sample runs above the historical P75 and P95 (Bonferroni, ×2).'),
+const disruptionTestSchema = z.object({
+  method: d(
+    z.enum(['mann-whitney', 'exceedance']),
+    'mann-whitney: one-sided Mann–Whitney U of sample against basis-window seconds (exact permutation p-value with ties when p < 0.25 and the samples are small, else the tie-corrected normal approximation); exceedance: exact binomial test of the share of sample runs above the historical P75 and P95 (Bonferroni, ×2).',
+  ),
   p: z.number(),
   u: d(z.number().nullable(), 'Mann–Whitney U of the sample (pairs sample > basis, ties ½).'),
 });
 
-export const disruptionCellSchema = z.object({
+const disruptionCellSchema = z.object({
   backend: z.string(),
   variantKey: z.string(),
   variants: variantsSchema,
   jobs: d(z.array(z.string()), 'Jobs with runs in this cell, sorted.'),
   current: d(disruptionStatsSchema.nullable(), 'Seconds per run in the current window (the sample).'),
   basis: d(disruptionStatsSchema.nullable(), 'Seconds per run in the basis window (null without runs there).'),
-  basisKind: d(z.enum(['window', 'historical', 'none']), 'Where the basis of the checks came from: the basis window, a historical record, or none (too few runs: not checked).'),
+  basisKind: d(
+    z.enum(['window', 'historical', 'none']),
+    'Where the basis of the checks came from: the basis window, a historical record, or none (too few runs: not checked).',
+  ),
   historical: historicalDisruptionSchema.nullable(),
-  excluded: d(z.boolean(), 'Backend matched disruption.exclude (by default the aggregator\'s own exclusions): summarised, never checked.'),
+  excluded: d(z.boolean(), "Backend matched disruption.exclude (by default the aggregator's own exclusions): summarised, never checked."),
   checks: d(z.array(disruptionCheckSchema), "The job-run-aggregator's checks on the sample; empty when not checked."),
   test: d(disruptionTestSchema.nullable(), 'The significance test of ratchet mode.'),
   q: d(z.number().nullable(), 'Benjamini–Hochberg q across every tested backend × variant.'),
@@ -293,7 +347,7 @@ export const disruptionCellSchema = z.object({
   compatible: d(z.enum(['regressed', 'ok', 'not-checked']), 'Aggregator verdict: regressed when any of its checks fails.'),
 });
 
-export const disruptionRegressionSchema = z.object({
+const disruptionRegressionSchema = z.object({
   ...lifecycleFields,
   kind: z.literal('disruption'),
   backend: z.string(),
@@ -313,47 +367,61 @@ const modeCounts = z.object({
   extreme: d(z.number().int(), 'New or open regressions that are extreme.'),
 });
 
-export const regressionSettingsSchema = z.object({
-  defaultMode: d(regressionModeSchema, 'The mode the site shows first (config regressions.mode).'),
-  groupBy: z.enum(['variant', 'job']),
-  sampleWindow: windowSchema,
-  basisWindow: d(windowSchema, 'The basis window of regressions and disruption (the previous window unless regressions.basis is set).'),
-  recentWindow: d(windowSchema.nullable().optional(), 'Ratchet mode\'s recent window (config regressions.recent), the newest part of the sample window; null when off. Absent in older snapshots.'),
-  flakeAsFailure: z.boolean(),
-  minFailures: z.number().int(),
-  extremeDrop: z.number(),
-  newTestPassRate: z.number(),
-  newTestMinRuns: z.number().int(),
-  compatible: z.object({ confidence: z.number(), pityFactor: z.number(), openConfidence: z.number(), openPityFactor: z.number() }),
-  ratchet: z.object({
-    fdr: z.number(),
-    minDrop: z.number(),
-    stableMinDrop: d(z.number().optional(), 'Smallest drop against a basis that almost never failed (absent in older snapshots).'),
-    openFdr: z.number(),
-    openP: z.number(),
-    openMinDrop: z.number(),
-    jobCells: d(z.boolean().optional(), 'Whether test × job cells inside variant groups were tested too (absent in older snapshots).'),
-  }),
-  keepResolvedDays: z.number(),
-  previousSnapshot: d(z.string().nullable(), 'id of the snapshot whose open regressions were carried over (hysteresis, firstSeen); null for the first snapshot.'),
-}).describe('The settings every verdict below was made with.');
+const regressionSettingsSchema = z
+  .object({
+    defaultMode: d(regressionModeSchema, 'The mode the site shows first (config regressions.mode).'),
+    groupBy: z.enum(['variant', 'job']),
+    sampleWindow: windowSchema,
+    basisWindow: d(windowSchema, 'The basis window of regressions and disruption (the previous window unless regressions.basis is set).'),
+    recentWindow: d(
+      windowSchema.nullable().optional(),
+      "Ratchet mode's recent window (config regressions.recent), the newest part of the sample window; null when off. Absent in older snapshots.",
+    ),
+    flakeAsFailure: z.boolean(),
+    minFailures: z.number().int(),
+    extremeDrop: z.number(),
+    newTestPassRate: z.number(),
+    newTestMinRuns: z.number().int(),
+    compatible: z.object({ confidence: z.number(), pityFactor: z.number(), openConfidence: z.number(), openPityFactor: z.number() }),
+    ratchet: z.object({
+      fdr: z.number(),
+      minDrop: z.number(),
+      stableMinDrop: d(z.number().optional(), 'Smallest drop against a basis that almost never failed (absent in older snapshots).'),
+      openFdr: z.number(),
+      openP: z.number(),
+      openMinDrop: z.number(),
+      jobCells: d(z.boolean().optional(), 'Whether test × job cells inside variant groups were tested too (absent in older snapshots).'),
+    }),
+    keepResolvedDays: z.number(),
+    previousSnapshot: d(
+      z.string().nullable(),
+      'id of the snapshot whose open regressions were carried over (hysteresis, firstSeen); null for the first snapshot.',
+    ),
+  })
+  .describe('The settings every verdict below was made with.');
 
-export const regressionsSchema = z.object({
+const regressionsSchema = z.object({
   settings: regressionSettingsSchema,
   summary: z.object({
-    testCells: d(z.number().int(), 'Test × group cells with sample runs: one per test × variant group (or job), plus ratchet mode\'s test × job cells inside variant groups of several jobs.'),
+    testCells: d(
+      z.number().int(),
+      "Test × group cells with sample runs: one per test × variant group (or job), plus ratchet mode's test × job cells inside variant groups of several jobs.",
+    ),
     testCellsTested: d(z.number().int(), 'Hypotheses in the ratchet family (m): cell × window (current, recent) pairs whose counts could reach significance.'),
     jobsTested: z.number().int(),
     disruptionCellsTested: z.number().int(),
     ratchet: modeCounts,
     compatible: modeCounts,
   }),
-  tests: d(z.array(testRegressionSchema), 'Test regressions of both modes (filter on mode), sorted: ratchet first, then new, open, resolved; extreme first; smallest q or p first.'),
+  tests: d(
+    z.array(testRegressionSchema),
+    'Test regressions of both modes (filter on mode), sorted: ratchet first, then new, open, resolved; extreme first; smallest q or p first.',
+  ),
   jobs: d(z.array(jobRegressionSchema), 'Job pass-rate regressions (ratchet mode).'),
   disruption: d(z.array(disruptionRegressionSchema), 'Disruption regressions of both modes.'),
 });
 
-export const aggregatedTestSchema = z.object({
+const aggregatedTestSchema = z.object({
   testId: z.string(),
   suite: z.string(),
   name: z.string(),
@@ -361,8 +429,10 @@ export const aggregatedTestSchema = z.object({
   passes: d(z.number().int(), 'Runs with a pass (a flake is a pass).'),
   failures: z.number().int(),
   skips: z.number().int(),
-  history: d(z.object({ runs: z.number().int(), working: z.number().int(), workingPercent: z.number() }).nullable(),
-    'The same job\'s other runs in the look-back window (sample and basis), excluding this payload; null without history (the aggregator then assumes 70 %).'),
+  history: d(
+    z.object({ runs: z.number().int(), working: z.number().int(), workingPercent: z.number() }).nullable(),
+    "The same job's other runs in the look-back window (sample and basis), excluding this payload; null without history (the aggregator then assumes 70 %).",
+  ),
   aggregator: z.object({
     verdict: z.enum(['pass', 'fail']),
     rule: z.enum(['did-not-run', 'probably-intended-skip', 'not-enough-runs', 'no-passes', 'too-few-passes', 'enough-passes']),
@@ -371,23 +441,33 @@ export const aggregatedTestSchema = z.object({
     tableRequired: d(z.number().int().nullable(), 'The required-passes table value before the pity factor.'),
     workingPercent: d(z.number().int().nullable(), 'Historical working percentage used for the table (truncated).'),
   }),
-  fisher: d(z.object({
-    p: z.number(),
-    q: z.number(),
-    verdict: z.enum(['pass', 'fail']),
-  }).nullable(), 'One-sided Fisher exact test of the set against the history counts, with Benjamini–Hochberg q across the tests of this set; fail when q ≤ regressions.aggregated.fdr. null without history or attempts.'),
+  fisher: d(
+    z
+      .object({
+        p: z.number(),
+        q: z.number(),
+        verdict: z.enum(['pass', 'fail']),
+      })
+      .nullable(),
+    'One-sided Fisher exact test of the set against the history counts, with Benjamini–Hochberg q across the tests of this set; fail when q ≤ regressions.aggregated.fdr. null without history or attempts.',
+  ),
 });
 
-export const aggregatedSetSchema = z.object({
-  job: z.string(),
-  payloadTag: z.string(),
-  variantKey: z.string(),
-  runs: d(z.array(z.object({ buildId: z.string(), url: z.string(), result: runRefSchema.shape.result, started: z.string().nullable() })), 'The runs of the set, oldest first.'),
-  testsChecked: d(z.number().int(), 'Tests attempted in at least one run of the set.'),
-  failedAggregator: d(z.number().int(), 'Tests the aggregator\'s required-passes check fails.'),
-  failedFisher: d(z.number().int(), 'Tests the Fisher test fails.'),
-  tests: d(z.array(aggregatedTestSchema), 'Tests with at least one failure or a failing verdict, failing ones first.'),
-}).describe('Several runs of one job on one payload tag in the current window, judged like the job-run-aggregator does.');
+const aggregatedSetSchema = z
+  .object({
+    job: z.string(),
+    payloadTag: z.string(),
+    variantKey: z.string(),
+    runs: d(
+      z.array(z.object({ buildId: z.string(), url: z.string(), result: runRefSchema.shape.result, started: z.string().nullable() })),
+      'The runs of the set, oldest first.',
+    ),
+    testsChecked: d(z.number().int(), 'Tests attempted in at least one run of the set.'),
+    failedAggregator: d(z.number().int(), "Tests the aggregator's required-passes check fails."),
+    failedFisher: d(z.number().int(), 'Tests the Fisher test fails.'),
+    tests: d(z.array(aggregatedTestSchema), 'Tests with at least one failure or a failing verdict, failing ones first.'),
+  })
+  .describe('Several runs of one job on one payload tag in the current window, judged like the job-run-aggregator does.');
 
 export const snapshotSchema = z.object({
   schemaVersion: z.literal(SNAPSHOT_SCHEMA_VERSION),
@@ -415,8 +495,14 @@ export const snapshotSchema = z.object({
   dataQuality: dataQualitySchema,
   variantGroups: d(z.array(variantGroupSchema).optional(), 'Pass rates per variant group (runs of equal variants across jobs), sorted by key.'),
   regressions: d(regressionsSchema.optional(), 'Test, job and disruption regressions in both modes, with their evidence and lifecycle.'),
-  disruption: d(z.array(disruptionCellSchema).optional(), 'Disruption per backend × variant group: current and basis distributions, the aggregator\'s checks and the ratchet test. Sorted by backend, then variant key.'),
-  aggregated: d(z.array(aggregatedSetSchema).optional(), 'Aggregated runs: sets of at least regressions.aggregated.minRuns runs of one job on one payload tag in the current window.'),
+  disruption: d(
+    z.array(disruptionCellSchema).optional(),
+    "Disruption per backend × variant group: current and basis distributions, the aggregator's checks and the ratchet test. Sorted by backend, then variant key.",
+  ),
+  aggregated: d(
+    z.array(aggregatedSetSchema).optional(),
+    'Aggregated runs: sets of at least regressions.aggregated.minRuns runs of one job on one payload tag in the current window.',
+  ),
 });
 
 export type Snapshot = z.infer<typeof snapshotSchema>;
@@ -433,11 +519,9 @@ export type TestDay = z.infer<typeof testDaySchema>;
 export type TestBreakdown = z.infer<typeof testBreakdownSchema>;
 export type FailureGroup = z.infer<typeof failureGroupSchema>;
 export type Problem = z.infer<typeof problemSchema>;
-export type Coverage = z.infer<typeof coverageSchema>;
 export type DataQuality = z.infer<typeof dataQualitySchema>;
 export type VariantGroup = z.infer<typeof variantGroupSchema>;
 export type Regressions = z.infer<typeof regressionsSchema>;
-export type RegressionSettings = z.infer<typeof regressionSettingsSchema>;
 export type TestRegression = z.infer<typeof testRegressionSchema>;
 export type JobRegression = z.infer<typeof jobRegressionSchema>;
 export type DisruptionRegression = z.infer<typeof disruptionRegressionSchema>;

@@ -139,8 +139,7 @@ function checkObjectName(name: string, allowEmpty: boolean): string | undefined 
  */
 export function hasApplicationDefaultCredentials(env: NodeJS.ProcessEnv = process.env, home: string = homedir()): boolean {
   if (env.GOOGLE_APPLICATION_CREDENTIALS) return true;
-  const configDir =
-    env.CLOUDSDK_CONFIG ?? (process.platform === 'win32' && env.APPDATA ? join(env.APPDATA, 'gcloud') : join(home, '.config', 'gcloud'));
+  const configDir = env.CLOUDSDK_CONFIG ?? (process.platform === 'win32' && env.APPDATA ? join(env.APPDATA, 'gcloud') : join(home, '.config', 'gcloud'));
   return existsSync(join(configDir, 'application_default_credentials.json'));
 }
 
@@ -312,12 +311,15 @@ class GcsClient {
     let response: RawListResponse;
     try {
       response = await this.limit(() =>
-        withRetry(async () => {
-          // getFiles resolves [files, nextQuery, apiResponse]; the prefixes exist only in apiResponse, and with
-          // `fields` set the "files" are raw JSON anyway, so we read everything from apiResponse.
-          const result = (await this.bucket.getFiles(query)) as unknown as [unknown, unknown, RawListResponse | undefined];
-          return result[2] ?? {};
-        }, this.retryOptions('list', prefix)),
+        withRetry(
+          async () => {
+            // getFiles resolves [files, nextQuery, apiResponse]; the prefixes exist only in apiResponse, and with
+            // `fields` set the "files" are raw JSON anyway, so we read everything from apiResponse.
+            const result = (await this.bucket.getFiles(query)) as unknown as [unknown, unknown, RawListResponse | undefined];
+            return result[2] ?? {};
+          },
+          this.retryOptions('list', prefix),
+        ),
       );
     } catch (error) {
       throw toSourceError(error, prefix, 'list', this.location(prefix));
@@ -387,7 +389,9 @@ class GcsClient {
     if (this.sendAuth) {
       const auth = (await this.storage.authClient.getRequestHeaders(url)) as Headers | Record<string, string>;
       if (typeof (auth as Headers).forEach === 'function' && typeof (auth as Headers).get === 'function') {
-        (auth as Headers).forEach((value, key) => (headers[key] = value));
+        (auth as Headers).forEach((value, key) => {
+          headers[key] = value;
+        });
       } else Object.assign(headers, auth);
     }
     return headers;

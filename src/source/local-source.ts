@@ -8,7 +8,7 @@
  * `<name>.gcsmeta.json` says {"contentEncoding":"gzip"}. Sidecars are not objects: listings hide
  * them, and read() yields the decoded bytes, so a tree read from here and through GCS agrees.
  */
-import { createReadStream, existsSync, statSync } from 'node:fs';
+import { createReadStream, type Dirent, existsSync, statSync } from 'node:fs';
 import { readdir, readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { pipeline } from 'node:stream';
@@ -22,7 +22,7 @@ import { UsageError } from '../util/errors.ts';
 const DEFAULT_PAGE = 1000;
 
 /** Metadata sidecar of an object (same suffix as the test server's). */
-export const SIDECAR_SUFFIX = '.gcsmeta.json';
+const SIDECAR_SUFFIX = '.gcsmeta.json';
 
 export interface LocalSourceOptions {
   /** Bucket name to use in Prow links (default: the directory's name). */
@@ -99,7 +99,7 @@ class LocalSource implements BucketSource {
     const dirPart = prefix.slice(0, slash + 1);
     const namePart = prefix.slice(slash + 1);
     const dir = resolveInside(this.#root, dirPart);
-    let dirents;
+    let dirents: Dirent[];
     try {
       dirents = await readdir(dir, { withFileTypes: true });
     } catch {
@@ -110,7 +110,7 @@ class LocalSource implements BucketSource {
     for (const dirent of dirents) {
       if (!dirent.name.startsWith(namePart)) continue;
       const key = dirPart + dirent.name;
-      if (dirent.isDirectory()) entries.push({ key: key + '/' });
+      if (dirent.isDirectory()) entries.push({ key: `${key}/` });
       else if (dirent.isFile() && !dirent.name.endsWith(SIDECAR_SUFFIX)) {
         entries.push({ key, object: await objectInfo(path.join(dir, dirent.name), key, sidecars.has(dirent.name)) });
       }
@@ -124,7 +124,7 @@ class LocalSource implements BucketSource {
     const start = resolveInside(this.#root, dirPart);
     const entries: Entry[] = [];
     const walk = async (dir: string, rel: string): Promise<void> => {
-      let dirents;
+      let dirents: Dirent[];
       try {
         dirents = await readdir(dir, { withFileTypes: true });
       } catch {
@@ -135,7 +135,7 @@ class LocalSource implements BucketSource {
         const key = rel + dirent.name;
         if (dirent.isDirectory()) {
           // Only descend where names can still match the prefix.
-          if ((key + '/').startsWith(prefix) || prefix.startsWith(key + '/')) await walk(path.join(dir, dirent.name), key + '/');
+          if (`${key}/`.startsWith(prefix) || prefix.startsWith(`${key}/`)) await walk(path.join(dir, dirent.name), `${key}/`);
         } else if (dirent.isFile() && key.startsWith(prefix) && !dirent.name.endsWith(SIDECAR_SUFFIX)) {
           entries.push({ key, object: await objectInfo(path.join(dir, dirent.name), key, sidecars.has(dirent.name)) });
         }

@@ -7,14 +7,7 @@
  */
 
 /** Why an attempt failed, in a word a log line or a counter can use. */
-export type RetryReason =
-  | 'rate-limited'
-  | 'server-error'
-  | 'connection'
-  | 'timeout'
-  | 'truncated'
-  | 'integrity'
-  | 'other';
+export type RetryReason = 'rate-limited' | 'server-error' | 'connection' | 'timeout' | 'truncated' | 'integrity' | 'other';
 
 export interface RetryInfo {
   /** The attempt that just failed, 1-based. */

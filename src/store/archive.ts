@@ -18,10 +18,10 @@ import { chmod, copyFile, mkdir, readdir, readFile, rename, rm, writeFile } from
 import path from 'node:path';
 import { isSnapshotId } from '../snapshot/snapshot-id.ts';
 
-export const ARCHIVE_FORMAT = 1;
+const ARCHIVE_FORMAT = 1;
 const MANIFEST = 'manifest.json';
 /** Site-relative folder of the hashed assets Astro writes (build.assets). */
-export const ASSETS_FOLDER = '_astro';
+const ASSETS_FOLDER = '_astro';
 
 export interface ArchiveManifest {
   format: typeof ARCHIVE_FORMAT;
@@ -51,15 +51,17 @@ export interface NewEntry {
   renderedBy: string;
 }
 
-export class ArchiveError extends Error {
+class ArchiveError extends Error {
   constructor(message: string) {
     super(message);
     this.name = 'ArchiveError';
   }
 }
 
-export async function sha256File(file: string): Promise<string> {
-  return createHash('sha256').update(await readFile(file)).digest('hex');
+async function sha256File(file: string): Promise<string> {
+  return createHash('sha256')
+    .update(await readFile(file))
+    .digest('hex');
 }
 
 /** Every file under `dir`, as '/'-separated paths relative to it, sorted. */
@@ -82,7 +84,7 @@ export async function listFiles(dir: string): Promise<string[]> {
  * turn (a page script importing a shared chunk). Names are content hashes, so a plain substring
  * search over the few bundle files is exact enough and never misses a dynamic import.
  */
-export async function referencedAssets(pagesDir: string, stagingRoot: string): Promise<string[]> {
+async function referencedAssets(pagesDir: string, stagingRoot: string): Promise<string[]> {
   const assetsDir = path.join(stagingRoot, ASSETS_FOLDER);
   const available = existsSync(assetsDir) ? await listFiles(assetsDir) : [];
   const found = new Set<string>();
@@ -152,7 +154,9 @@ export class DirectoryArchive {
       throw new ArchiveError(`${path.join(this.entryDir(id), MANIFEST)} is not valid JSON (${(err as Error).message}); delete the entry to render it again`);
     }
     if (parsed.format !== ARCHIVE_FORMAT || parsed.id !== id || typeof parsed.base !== 'string' || typeof parsed.files !== 'object') {
-      throw new ArchiveError(`${path.join(this.entryDir(id), MANIFEST)} is not a format-${ARCHIVE_FORMAT} manifest for ${id}; delete the entry to render it again`);
+      throw new ArchiveError(
+        `${path.join(this.entryDir(id), MANIFEST)} is not a format-${ARCHIVE_FORMAT} manifest for ${id}; delete the entry to render it again`,
+      );
     }
     return parsed as ArchiveManifest;
   }
@@ -178,7 +182,8 @@ export class DirectoryArchive {
    */
   async add(entry: NewEntry): Promise<ArchiveManifest> {
     const finalDir = this.entryDir(entry.id);
-    if (await this.manifest(entry.id)) throw new ArchiveError(`archive: ${entry.id} is already archived in ${finalDir}; published snapshots are never replaced`);
+    if (await this.manifest(entry.id))
+      throw new ArchiveError(`archive: ${entry.id} is already archived in ${finalDir}; published snapshots are never replaced`);
     const snapshotsDir = path.join(this.root, 'snapshots');
     await mkdir(snapshotsDir, { recursive: true });
     const incoming = path.join(snapshotsDir, `.incoming-${entry.id}-${randomBytes(4).toString('hex')}`);
@@ -197,7 +202,13 @@ export class DirectoryArchive {
       const assets = await referencedAssets(entry.pagesDir, entry.stagingRoot);
       for (const asset of assets) await this.#keepAsset(path.join(entry.stagingRoot, asset), asset);
       const manifest: ArchiveManifest = {
-        format: ARCHIVE_FORMAT, id: entry.id, base: entry.base, site: entry.site, renderedBy: entry.renderedBy, files, assets,
+        format: ARCHIVE_FORMAT,
+        id: entry.id,
+        base: entry.base,
+        site: entry.site,
+        renderedBy: entry.renderedBy,
+        files,
+        assets,
       };
       // The manifest is the completeness marker: written last, then the whole entry appears at once.
       await writeFile(path.join(incoming, MANIFEST), `${JSON.stringify(manifest, null, 1)}\n`);

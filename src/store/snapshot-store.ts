@@ -2,6 +2,7 @@
  * Snapshots on disk: <dir>/<id>/snapshot.json. A snapshot is validated against the schema before it
  * is written and when it is read back; writes are atomic so a failed run never leaves half a file.
  */
+import type { Dirent } from 'node:fs';
 import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { z } from 'zod';
@@ -11,7 +12,7 @@ import { writeAtomic } from '../util/write-atomic.ts';
 import { resolveInside } from '../util/safe-name.ts';
 
 export function serializeSnapshot(snapshot: Snapshot): string {
-  return JSON.stringify(snapshot, null, 1) + '\n';
+  return `${JSON.stringify(snapshot, null, 1)}\n`;
 }
 
 export async function writeSnapshot(dir: string, snapshot: Snapshot): Promise<string> {
@@ -53,14 +54,17 @@ export async function readSnapshot(file: string): Promise<Snapshot> {
 
 /** Snapshot ids with a directory under `dir`, oldest first (ids sort chronologically); none when `dir` does not exist. */
 export async function listSnapshotIds(dir: string): Promise<string[]> {
-  let entries;
+  let entries: Dirent[];
   try {
     entries = await readdir(dir, { withFileTypes: true });
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
     throw new SnapshotReadError(dir, `cannot list the snapshots directory (${(error as Error).message})`);
   }
-  return entries.filter((e) => e.isDirectory() && isSnapshotId(e.name)).map((e) => e.name).sort();
+  return entries
+    .filter((e) => e.isDirectory() && isSnapshotId(e.name))
+    .map((e) => e.name)
+    .sort();
 }
 
 export function snapshotFile(dir: string, id: string): string {

@@ -3,6 +3,9 @@
  * server all use: '' or '/' → '/', 'ratchet' or '/ratchet' → '/ratchet/'.
  */
 export function normalizeBase(raw: string | undefined): string {
-  const trimmed = (raw ?? '').trim().replace(/\/{2,}/g, '/').replace(/^\/+|\/+$/g, '');
+  const trimmed = (raw ?? '')
+    .trim()
+    .replace(/\/{2,}/g, '/')
+    .replace(/^\/+|\/+$/g, '');
   return trimmed === '' ? '/' : `/${trimmed}/`;
 }

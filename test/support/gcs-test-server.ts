@@ -29,9 +29,9 @@ import { gunzipSync, gzipSync } from 'node:zlib';
 import { CRC32C } from '@google-cloud/storage';
 import { mulberry32 } from '../../src/util/mulberry32.ts';
 
-export const SIDECAR_SUFFIX = '.gcsmeta.json';
+const SIDECAR_SUFFIX = '.gcsmeta.json';
 
-export type RequestKind = 'list' | 'metadata' | 'media' | 'other';
+type RequestKind = 'list' | 'metadata' | 'media' | 'other';
 
 /**
  * - '429', '503': an error status with a GCS-style JSON body.
@@ -40,9 +40,9 @@ export type RequestKind = 'list' | 'metadata' | 'media' | 'other';
  *   (phase 'body'); it completes afterwards if the client is still there.
  * - 'truncate': full Content-Length announced, half the body sent, then the socket is destroyed.
  */
-export type FaultKind = '429' | '503' | 'reset' | 'slow' | 'truncate';
+type FaultKind = '429' | '503' | 'reset' | 'slow' | 'truncate';
 
-export interface FaultDecision {
+interface FaultDecision {
   kind: FaultKind;
   /** For 429/503: sent as Retry-After (seconds). */
   retryAfterSeconds?: number;
@@ -52,7 +52,7 @@ export interface FaultDecision {
   phase?: 'headers' | 'body';
 }
 
-export interface FaultContext {
+interface FaultContext {
   kind: RequestKind;
   method: string;
   /** Object name for metadata/media requests. */
@@ -97,7 +97,7 @@ export interface GcsTestServerOptions {
   faults?: FaultConfig | FaultFunction;
 }
 
-export interface GcsTestServerStats {
+interface GcsTestServerStats {
   requests: Record<RequestKind | 'total', number>;
   faults: Record<FaultKind | 'total', number>;
   notFound: number;
@@ -199,8 +199,7 @@ export async function startGcsTestServer(options: GcsTestServerOptions): Promise
     const route = parseRoute(url.pathname);
     if (route) stats.pathStyles[route.style]++;
     const method = req.method ?? 'GET';
-    const kind: RequestKind =
-      route?.object === undefined ? (route ? 'list' : 'other') : url.searchParams.get('alt') === 'media' ? 'media' : 'metadata';
+    const kind: RequestKind = route?.object === undefined ? (route ? 'list' : 'other') : url.searchParams.get('alt') === 'media' ? 'media' : 'metadata';
     stats.requests[kind]++;
     if (kind === 'media' && route?.object !== undefined) {
       stats.mediaByObject.set(route.object, (stats.mediaByObject.get(route.object) ?? 0) + 1);
@@ -441,7 +440,6 @@ function fnv1a(text: string): number {
   return hash >>> 0;
 }
 
-
 interface Route {
   bucket: string;
   object?: string;
@@ -620,7 +618,13 @@ async function walk(root: string, directory: string, out: { name: string; path: 
     const path = join(directory, entry.name);
     if (entry.isDirectory()) await walk(root, path, out);
     else if ((entry.isFile() || entry.isSymbolicLink()) && !entry.name.endsWith(SIDECAR_SUFFIX)) {
-      out.push({ name: path.slice(root.length + 1).split(sep).join('/'), path });
+      out.push({
+        name: path
+          .slice(root.length + 1)
+          .split(sep)
+          .join('/'),
+        path,
+      });
     }
   }
 }

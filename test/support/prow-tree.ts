@@ -70,7 +70,10 @@ export function writeTree(root: string, runs: TreeRun[], bucket = 'test-bucket')
     const dir = path.join(root, folder);
     const end = run.start + (run.durationSec ?? 3600);
     const result = run.result ?? (run.tests?.some((t) => t.status === 'fail') ? 'FAILURE' : 'SUCCESS');
-    write(path.join(dir, 'started.json'), run.override?.['started.json'] ?? JSON.stringify({ timestamp: run.start, ...(run.pr !== undefined ? { pull: String(run.pr) } : {}) }));
+    write(
+      path.join(dir, 'started.json'),
+      run.override?.['started.json'] ?? JSON.stringify({ timestamp: run.start, ...(run.pr !== undefined ? { pull: String(run.pr) } : {}) }),
+    );
     if (!run.pending) {
       write(path.join(dir, 'finished.json'), run.override?.['finished.json'] ?? JSON.stringify({ timestamp: end, passed: /success/i.test(result), result }));
     }
@@ -90,9 +93,21 @@ export function writeTree(root: string, runs: TreeRun[], bucket = 'test-bucket')
     if (run.tests) write(path.join(dir, 'artifacts/e2e/openshift-e2e-test/artifacts/junit/junit_e2e__20261120-010203.xml'), junitXml(run.tests));
     (run.disruption ?? []).forEach((file, i) => {
       const entries = Object.fromEntries(
-        Object.entries(file).map(([backend, duration]) => [backend, { Name: backend, BackendName: backend, ConnectionType: backend.includes('reused') ? 'Reused' : 'New', DisruptedDuration: duration, DisruptionMessages: [] }]),
+        Object.entries(file).map(([backend, duration]) => [
+          backend,
+          {
+            Name: backend,
+            BackendName: backend,
+            ConnectionType: backend.includes('reused') ? 'Reused' : 'New',
+            DisruptedDuration: duration,
+            DisruptionMessages: [],
+          },
+        ]),
       );
-      write(path.join(dir, `artifacts/e2e/openshift-e2e-test/artifacts/junit/backend-disruption_2026112${i}-010203.json`), JSON.stringify({ BackendDisruptions: entries }));
+      write(
+        path.join(dir, `artifacts/e2e/openshift-e2e-test/artifacts/junit/backend-disruption_2026112${i}-010203.json`),
+        JSON.stringify({ BackendDisruptions: entries }),
+      );
     });
     for (const [rel, content] of Object.entries(run.extra ?? {})) write(path.join(dir, rel), content);
     if (run.pr !== undefined) write(path.join(root, `pr-logs/directory/${run.job}/${run.buildId}.txt`), `gs://${bucket}/${folder.slice(0, -1)}`);

@@ -1,9 +1,14 @@
-/** In-memory run records for analysis tests: a finished, complete, successful run unless told otherwise. */
+/**
+ * In-memory run records for analysis tests: a finished, complete, successful run unless told otherwise; and
+ * the input of analyze() the analysis tests share.
+ */
+import type { AnalysisInput } from '../../src/analysis/analyze.ts';
 import type { RunRecord } from '../../src/ingest/run-record.ts';
 import { RUN_RECORD_VERSION } from '../../src/ingest/run-record.ts';
 import { variantsFromJobName } from '../../src/ingest/variants.ts';
-
-const HOUR = 3_600_000;
+import type { RatchetConfigInput } from '../../src/config/config-schema.ts';
+import { AS_OF, BUCKET, HOUR } from './constants.ts';
+import { analysisPlan } from './plans.ts';
 
 export function runRecord(job: string, buildId: string, startedMs: number, fields: Partial<RunRecord> = {}): RunRecord {
   return {
@@ -25,4 +30,16 @@ export function runRecord(job: string, buildId: string, startedMs: number, field
     bytesRead: 0,
     ...fields,
   };
+}
+
+/**
+ * What analyze() takes for `runs`: the plan of `config` (defaults for what it leaves out) at `asOf`
+ * (default AS_OF); the other `fields` override.
+ */
+export function analysisInput(
+  runs: RunRecord[],
+  fields: Partial<Omit<AnalysisInput, 'runs'>> & { asOf?: Date; config?: RatchetConfigInput } = {},
+): AnalysisInput {
+  const { asOf = AS_OF, config = {}, ...rest } = fields;
+  return { runs, plan: analysisPlan(asOf, config), source: 'test', bucket: BUCKET, ...rest };
 }

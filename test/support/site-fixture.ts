@@ -7,7 +7,7 @@ import type { OutputPaths } from '../../src/config/output-paths.ts';
 import { buildSite, type BuildOptions, type BuildReport } from '../../src/site-build/build-site.ts';
 
 export const FIXTURES = fileURLToPath(new URL('../fixtures/snapshots/', import.meta.url));
-export const FIXTURE_IDS = ['2026-11-28T0600Z', '2026-11-27T0600Z', '2026-11-26T0600Z'];
+const FIXTURE_IDS = ['2026-11-28T0600Z', '2026-11-27T0600Z', '2026-11-26T0600Z'];
 
 export interface FixtureSite {
   root: string;
@@ -16,7 +16,12 @@ export interface FixtureSite {
 }
 
 export async function outputPathsIn(root: string): Promise<OutputPaths> {
-  const paths = { snapshots: path.join(root, 'snapshots'), archive: path.join(root, 'archive'), site: path.join(root, 'site'), cache: path.join(root, 'cache') };
+  const paths = {
+    snapshots: path.join(root, 'snapshots'),
+    archive: path.join(root, 'archive'),
+    site: path.join(root, 'site'),
+    cache: path.join(root, 'cache'),
+  };
   await mkdir(paths.snapshots, { recursive: true });
   return paths;
 }
@@ -59,9 +64,10 @@ export async function readPages(site: string, base: string): Promise<Map<string,
   for (const rel of await walk(site)) {
     if (!rel.endsWith('.html')) continue;
     const parts = rel.split('/');
-    const url = parts.at(-1) === 'index.html'
-      ? `${base}${parts.slice(0, -1).map(encodeURIComponent).join('/')}${parts.length > 1 ? '/' : ''}`
-      : `${base}${parts.map(encodeURIComponent).join('/')}`;
+    const url =
+      parts.at(-1) === 'index.html'
+        ? `${base}${parts.slice(0, -1).map(encodeURIComponent).join('/')}${parts.length > 1 ? '/' : ''}`
+        : `${base}${parts.map(encodeURIComponent).join('/')}`;
     pages.set(url, await readFile(path.join(site, rel), 'utf8'));
   }
   return pages;

@@ -15,16 +15,16 @@
 
 import { fisherGreater } from './fisher.ts';
 
-export const AGGREGATOR_CORPUS_SIZE = 250;
-export const AGGREGATOR_ALPHA = 0.05;
+const AGGREGATOR_CORPUS_SIZE = 250;
+const AGGREGATOR_ALPHA = 0.05;
 /** Fewer attempts than this and the aggregated test fails outright. */
-export const MIN_AGGREGATED_ATTEMPTS = 6;
+const MIN_AGGREGATED_ATTEMPTS = 6;
 /** Working percentage assumed for a test without history. */
-export const NO_HISTORY_WORKING_PERCENT = 70;
+const NO_HISTORY_WORKING_PERCENT = 70;
 /** Extra seconds allowed over the historical percentile when the first percentile check fails. */
 export const DISRUPTION_GRACE_SECONDS: Readonly<Record<70 | 85, number>> = { 70: 3, 85: 7 };
 /** Standard deviations above the historical mean that the sample mean may reach. */
-export const DISRUPTION_MEAN_SIGMAS = 5;
+const DISRUPTION_MEAN_SIGMAS = 5;
 
 export interface RequiredPassesOptions {
   /** History size the table assumes (default 250). */
@@ -55,9 +55,7 @@ export function requiredPasses(n: number, workingPercent: number, options: Requi
     throw new RangeError(`requiredPasses: n must be a non-negative integer number of runs, got ${n}.`);
   }
   if (!Number.isInteger(workingPercent) || workingPercent < 0 || workingPercent > 100) {
-    throw new RangeError(
-      `requiredPasses: workingPercent must be an integer 0..100 (truncate the historical rate first), got ${workingPercent}.`,
-    );
+    throw new RangeError(`requiredPasses: workingPercent must be an integer 0..100 (truncate the historical rate first), got ${workingPercent}.`);
   }
   const corpusSize = options.corpusSize ?? AGGREGATOR_CORPUS_SIZE;
   const alpha = options.alpha ?? AGGREGATOR_ALPHA;
@@ -104,13 +102,7 @@ export interface AggregatedTestInput {
   historicalWorkingPercent?: number;
 }
 
-export type AggregatedRule =
-  | 'did-not-run'
-  | 'probably-intended-skip'
-  | 'not-enough-runs'
-  | 'no-passes'
-  | 'too-few-passes'
-  | 'enough-passes';
+type AggregatedRule = 'did-not-run' | 'probably-intended-skip' | 'not-enough-runs' | 'no-passes' | 'too-few-passes' | 'enough-passes';
 
 export interface AggregatedTestVerdict {
   verdict: 'pass' | 'fail';
@@ -154,9 +146,7 @@ export function aggregatedTestVerdict(input: AggregatedTestInput): AggregatedTes
     );
   }
   if (historicalWorkingPercent !== undefined && !(historicalWorkingPercent >= 0 && historicalWorkingPercent <= 100)) {
-    throw new RangeError(
-      `aggregatedTestVerdict: historicalWorkingPercent must be in 0..100 or omitted, got ${historicalWorkingPercent}.`,
-    );
+    throw new RangeError(`aggregatedTestVerdict: historicalWorkingPercent must be in 0..100 or omitted, got ${historicalWorkingPercent}.`);
   }
   const base = { attempts, passes, historyMissing: historicalWorkingPercent === undefined };
   const early = (verdict: 'pass' | 'fail', rule: AggregatedRule, reason: string): AggregatedTestVerdict => ({
@@ -184,8 +174,7 @@ export function aggregatedTestVerdict(input: AggregatedTestInput): AggregatedTes
     return early('fail', 'no-passes', `Passed 0 times, failed ${failures} times: at least one pass is required.`);
   }
 
-  const workingPercent =
-    historicalWorkingPercent === undefined ? NO_HISTORY_WORKING_PERCENT : Math.trunc(historicalWorkingPercent);
+  const workingPercent = historicalWorkingPercent === undefined ? NO_HISTORY_WORKING_PERCENT : Math.trunc(historicalWorkingPercent);
   const tableRequired = requiredPasses(attempts, workingPercent);
   const required = applyPity(tableRequired, attempts);
   const history = base.historyMissing ? `no history (assumed ${workingPercent}%)` : `historical pass rate ${workingPercent}%`;

@@ -52,7 +52,7 @@ function upperTail(k: number, n: number, p: number): number {
 }
 
 function clamp01(x: number): number {
-  return x < 0 ? 0 : x > 1 ? 1 : x;
+  return Math.min(1, Math.max(0, x));
 }
 
 /**

@@ -33,19 +33,14 @@ export interface FisherResult {
  * can differ by ~1e-11 relative after log-factorial arithmetic on large tables, and a 1e-14
  * tolerance would then drop one of them.
  */
-export const TWO_SIDED_RELATIVE_TOLERANCE = 1e-7;
+const TWO_SIDED_RELATIVE_TOLERANCE = 1e-7;
 const LOG_TIE = Math.log1p(TWO_SIDED_RELATIVE_TOLERANCE);
 
 /** Stop summing once a term is this small relative to the running sum: beyond the mode terms fall at least geometrically. */
 const NEGLIGIBLE = 1e-18;
 
 function checkCounts(a: number, b: number, c: number, d: number): void {
-  if (
-    !(Number.isInteger(a) && a >= 0) ||
-    !(Number.isInteger(b) && b >= 0) ||
-    !(Number.isInteger(c) && c >= 0) ||
-    !(Number.isInteger(d) && d >= 0)
-  ) {
+  if (!(Number.isInteger(a) && a >= 0) || !(Number.isInteger(b) && b >= 0) || !(Number.isInteger(c) && c >= 0) || !(Number.isInteger(d) && d >= 0)) {
     throw new RangeError(
       `fisherExact: cells must be non-negative integer counts, got [[${a}, ${b}], [${c}, ${d}]]. ` +
         'Pass run counts (e.g. [[sampleFailures, samplePasses], [basisFailures, basisPasses]]), not rates.',
@@ -123,7 +118,7 @@ function lowerSumRelative(m: Margins, from: number): number {
 }
 
 function clamp01(p: number): number {
-  return p < 0 ? 0 : p > 1 ? 1 : p;
+  return Math.min(1, Math.max(0, p));
 }
 
 /** An empty row or column leaves only one possible table: every p-value is 1 (as SciPy returns). */
@@ -250,7 +245,15 @@ export function fisherGreaterSupport(r1: number, r2: number, c1: number, from: n
     out.fill(1);
     return out;
   }
-  const m: Margins = { r1, r2, c1, lo, hi, mode: Math.floor(((c1 + 1) * (r1 + 1)) / (n + 2)), logDenominator: logFactorial(n) - logFactorial(c1) - logFactorial(n - c1) };
+  const m: Margins = {
+    r1,
+    r2,
+    c1,
+    lo,
+    hi,
+    mode: Math.floor(((c1 + 1) * (r1 + 1)) / (n + 2)),
+    logDenominator: logFactorial(n) - logFactorial(c1) - logFactorial(n - c1),
+  };
   // The far tail can be smaller than a double holds: begin where the terms become representable.
   let first = hi;
   if (logPmf(m, hi) < LOG_TINY) {

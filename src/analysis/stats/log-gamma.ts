@@ -22,13 +22,7 @@ function stirlingLogGamma(x: number): number {
   const z = 1 / x;
   const z2 = z * z;
   const series =
-    z *
-    (1 / 12 +
-      z2 *
-        (-1 / 360 +
-          z2 *
-            (1 / 1260 +
-              z2 * (-1 / 1680 + z2 * (1 / 1188 + z2 * (-691 / 360360 + z2 * (1 / 156 + z2 * (-3617 / 122400))))))));
+    z * (1 / 12 + z2 * (-1 / 360 + z2 * (1 / 1260 + z2 * (-1 / 1680 + z2 * (1 / 1188 + z2 * (-691 / 360360 + z2 * (1 / 156 + z2 * (-3617 / 122400))))))));
   return (x - 0.5) * Math.log(x) - x + HALF_LOG_2PI + series;
 }
 

@@ -14,7 +14,7 @@
 
 import { normalSf } from './normal.ts';
 
-export type Alternative = 'two-sided' | 'greater' | 'less';
+type Alternative = 'two-sided' | 'greater' | 'less';
 
 export interface MannWhitneyOptions {
   alternative?: Alternative;
@@ -32,9 +32,9 @@ export interface MannWhitneyResult {
 }
 
 /** 'auto' uses the exact distribution up to this n₁·n₂ (e.g. 100 × 100, about a millisecond). */
-export const EXACT_AUTO_MAX_PRODUCT = 10_000;
+const EXACT_AUTO_MAX_PRODUCT = 10_000;
 /** Forcing 'exact' beyond this n₁·n₂ (e.g. 500 × 500) would take seconds; use 'asymptotic' there. */
-export const EXACT_MAX_PRODUCT = 250_000;
+const EXACT_MAX_PRODUCT = 250_000;
 
 function checkSample(name: string, values: readonly number[]): void {
   if (values.length === 0) throw new RangeError(`mannWhitneyU: ${name} is empty; both samples need at least one value.`);
@@ -115,11 +115,7 @@ function rankSum(x: readonly number[], y: readonly number[]): Ranked {
  * @throws RangeError on an empty sample or NaN, on method 'exact' with ties, or when 'exact' is
  *   forced for n₁·n₂ > EXACT_MAX_PRODUCT.
  */
-export function mannWhitneyU(
-  x: readonly number[],
-  y: readonly number[],
-  options: MannWhitneyOptions = {},
-): MannWhitneyResult {
+export function mannWhitneyU(x: readonly number[], y: readonly number[], options: MannWhitneyOptions = {}): MannWhitneyResult {
   const alternative = options.alternative ?? 'two-sided';
   const requested = options.method ?? 'auto';
   const continuity = options.continuity ?? true;
@@ -136,14 +132,10 @@ export function mannWhitneyU(
     throw new RangeError("mannWhitneyU: the exact distribution assumes no ties, but the samples tie; use method 'asymptotic'.");
   }
   if (requested === 'exact' && n1 * n2 > EXACT_MAX_PRODUCT) {
-    throw new RangeError(
-      `mannWhitneyU: exact p-values for n₁·n₂ = ${n1 * n2} > ${EXACT_MAX_PRODUCT} are too slow; use method 'asymptotic'.`,
-    );
+    throw new RangeError(`mannWhitneyU: exact p-values for n₁·n₂ = ${n1 * n2} > ${EXACT_MAX_PRODUCT} are too slow; use method 'asymptotic'.`);
   }
   const method: 'exact' | 'asymptotic' =
-    requested === 'exact' || (requested === 'auto' && !hasTies && n1 * n2 <= EXACT_AUTO_MAX_PRODUCT)
-      ? 'exact'
-      : 'asymptotic';
+    requested === 'exact' || (requested === 'auto' && !hasTies && n1 * n2 <= EXACT_AUTO_MAX_PRODUCT) ? 'exact' : 'asymptotic';
 
   const statistic = alternative === 'greater' ? u1 : alternative === 'less' ? u2 : Math.max(u1, u2);
   const factor = alternative === 'two-sided' ? 2 : 1;
@@ -164,7 +156,7 @@ export function mannWhitneyU(
 }
 
 /** Bound on (n₁ + 1) · (largest doubled rank sum) · transitions up to which mannWhitneyExactGreater runs. */
-export const EXACT_TIES_MAX_WORK = 200_000_000;
+const EXACT_TIES_MAX_WORK = 200_000_000;
 
 /**
  * Exact one-sided p-value P(U ≥ U₁) of x against y under the permutation distribution given the

@@ -19,9 +19,7 @@ const Z_95 = normalQuantile(0.975);
  */
 export function wilsonInterval(successes: number, trials: number, confidence = 0.95): [number, number] {
   if (!Number.isInteger(successes) || !Number.isInteger(trials) || successes < 0 || trials < 0) {
-    throw new RangeError(
-      `wilsonInterval: successes and trials must be non-negative integer counts, got ${successes}/${trials}.`,
-    );
+    throw new RangeError(`wilsonInterval: successes and trials must be non-negative integer counts, got ${successes}/${trials}.`);
   }
   if (successes > trials) {
     throw new RangeError(`wilsonInterval: successes (${successes}) cannot exceed trials (${trials}).`);

@@ -8,14 +8,21 @@
  * summarised), `hbar` (horizontal bars per category, several series).
  */
 import type {
-  DisruptionCell, DisruptionRegression, DisruptionStats, HistoricalDisruption, JobDay, JobRegression, TestDay, TestRegression,
+  DisruptionCell,
+  DisruptionRegression,
+  DisruptionStats,
+  HistoricalDisruption,
+  JobDay,
+  JobRegression,
+  TestDay,
+  TestRegression,
 } from '../../snapshot/schema.ts';
 import { count, percent } from './format.ts';
 
-export type ChartKind = 'line' | 'interval' | 'quantile' | 'hbar';
-export type ChartUnit = 'percent' | 'seconds';
+type ChartKind = 'line' | 'interval' | 'quantile' | 'hbar';
+type ChartUnit = 'percent' | 'seconds';
 
-export interface ChartSeries {
+interface ChartSeries {
   label: string;
   values: (number | null)[];
   /** Interval per value ([low, high], same unit), drawn as a floating bar (`interval` charts). */
@@ -31,7 +38,7 @@ export interface ChartSpec {
   series: ChartSeries[];
 }
 
-export interface FallbackTable {
+interface FallbackTable {
   columns: string[];
   /** First cell of each row is the row header (the day). */
   rows: string[][];
@@ -78,17 +85,23 @@ export function testDailyChart(days: readonly TestDay[]): DailyChart {
     },
     table: {
       columns: ['Day (UTC)', 'Runs', 'Passes', 'Failures', 'Flakes', 'Pass rate', 'Working rate'],
-      rows: sorted.map((d, i) => [d.date, count(d.runs), count(d.passes), count(d.failures), count(d.flakes),
-        percent(pass[i] ?? null), percent(working[i] ?? null)]),
+      rows: sorted.map((d, i) => [
+        d.date,
+        count(d.runs),
+        count(d.passes),
+        count(d.failures),
+        count(d.flakes),
+        percent(pass[i] ?? null),
+        percent(working[i] ?? null),
+      ]),
     },
   };
 }
 
-const toPercentRange = (iv: readonly [number, number] | null): [number, number] | null =>
-  (iv === null ? null : [toPercent(iv[0]) ?? 0, toPercent(iv[1]) ?? 0]);
+const toPercentRange = (iv: readonly [number, number] | null): [number, number] | null => (iv === null ? null : [toPercent(iv[0]) ?? 0, toPercent(iv[1]) ?? 0]);
 
 /** Basis against sample: each rate as a point, its 95 % interval as a floating bar. */
-export function intervalChart(label: string, sides: { label: string; rate: number | null; interval: readonly [number, number] | null }[]): ChartSpec {
+function intervalChart(label: string, sides: { label: string; rate: number | null; interval: readonly [number, number] | null }[]): ChartSpec {
   return {
     kind: 'interval',
     unit: 'percent',
@@ -97,7 +110,7 @@ export function intervalChart(label: string, sides: { label: string; rate: numbe
   };
 }
 
-export const QUANTILES = ['P50', 'P75', 'P95', 'P99', 'Max'] as const;
+const QUANTILES = ['P50', 'P75', 'P95', 'P99', 'Max'] as const;
 
 const seconds = (x: number): number => Math.round(x * 100) / 100;
 
@@ -115,16 +128,20 @@ export function quantileChart(current: DisruptionStats | null, basis: Disruption
 }
 
 /** Horizontal bars per category (disruption cells), one bar per series. */
-export function barChart(unit: ChartUnit, labels: string[], series: { label: string; values: (number | null)[] }[]): ChartSpec {
+function barChart(unit: ChartUnit, labels: string[], series: { label: string; values: (number | null)[] }[]): ChartSpec {
   return { kind: 'hbar', unit, labels, series: series.map((s, slot) => ({ ...s, slot, values: s.values.map((v) => (v === null ? null : seconds(v))) })) };
 }
 
 /** The overview of the disruption page: each cell's current P95 against its basis P95 (else the historical one). */
 export function disruptionOverviewChart(cells: readonly DisruptionCell[]): ChartSpec {
-  return barChart('seconds', cells.map((c) => `${c.backend} · ${c.variantKey}`), [
-    { label: 'Current P95', values: cells.map((c) => c.current?.p95 ?? null) },
-    { label: 'Basis P95', values: cells.map((c) => c.basis?.p95 ?? c.historical?.p95 ?? null) },
-  ]);
+  return barChart(
+    'seconds',
+    cells.map((c) => `${c.backend} · ${c.variantKey}`),
+    [
+      { label: 'Current P95', values: cells.map((c) => c.current?.p95 ?? null) },
+      { label: 'Basis P95', values: cells.map((c) => c.basis?.p95 ?? c.historical?.p95 ?? null) },
+    ],
+  );
 }
 
 /**
@@ -133,21 +150,24 @@ export function disruptionOverviewChart(cells: readonly DisruptionCell[]): Chart
  */
 export function regressionChart(r: TestRegression | JobRegression | DisruptionRegression): { title: string; spec: ChartSpec } {
   switch (r.kind) {
-    case 'test': return {
-      title: 'Working rate with 95% intervals, basis and sample',
-      spec: intervalChart('Working rate', [
-        ...(r.basis ? [{ label: 'Basis', rate: r.basis.workingRate, interval: r.basis.interval }] : []),
-        { label: 'Sample', rate: r.sample.workingRate, interval: r.sample.interval },
-      ]),
-    };
-    case 'job': return {
-      title: 'Pass rate with 95% intervals, basis and sample',
-      spec: intervalChart('Pass rate', [
-        { label: 'Basis', rate: r.basis.passRate, interval: r.basis.interval },
-        { label: 'Sample', rate: r.sample.passRate, interval: r.sample.interval },
-      ]),
-    };
-    case 'disruption': return { title: 'Disruption per run at each percentile', spec: quantileChart(r.current, r.basis, r.historical) };
+    case 'test':
+      return {
+        title: 'Working rate with 95% intervals, basis and sample',
+        spec: intervalChart('Working rate', [
+          ...(r.basis ? [{ label: 'Basis', rate: r.basis.workingRate, interval: r.basis.interval }] : []),
+          { label: 'Sample', rate: r.sample.workingRate, interval: r.sample.interval },
+        ]),
+      };
+    case 'job':
+      return {
+        title: 'Pass rate with 95% intervals, basis and sample',
+        spec: intervalChart('Pass rate', [
+          { label: 'Basis', rate: r.basis.passRate, interval: r.basis.interval },
+          { label: 'Sample', rate: r.sample.passRate, interval: r.sample.interval },
+        ]),
+      };
+    case 'disruption':
+      return { title: 'Disruption per run at each percentile', spec: quantileChart(r.current, r.basis, r.historical) };
   }
 }
 
@@ -157,13 +177,22 @@ const isRange = (r: unknown): boolean => r === null || (Array.isArray(r) && r.le
 export function isChartSpec(value: unknown): value is ChartSpec {
   if (typeof value !== 'object' || value === null) return false;
   const v = value as Record<string, unknown>;
-  return ['line', 'interval', 'quantile', 'hbar'].includes(v.kind as string) && ['percent', 'seconds'].includes(v.unit as string)
-    && Array.isArray(v.labels) && v.labels.every((l) => typeof l === 'string')
-    && Array.isArray(v.series) && v.series.every((s: unknown) => {
+  return (
+    ['line', 'interval', 'quantile', 'hbar'].includes(v.kind as string) &&
+    ['percent', 'seconds'].includes(v.unit as string) &&
+    Array.isArray(v.labels) &&
+    v.labels.every((l) => typeof l === 'string') &&
+    Array.isArray(v.series) &&
+    v.series.every((s: unknown) => {
       if (typeof s !== 'object' || s === null) return false;
       const r = s as Record<string, unknown>;
-      return typeof r.label === 'string' && typeof r.slot === 'number'
-        && Array.isArray(r.values) && r.values.every((x) => x === null || typeof x === 'number')
-        && (r.ranges === undefined || (Array.isArray(r.ranges) && r.ranges.every(isRange)));
-    });
+      return (
+        typeof r.label === 'string' &&
+        typeof r.slot === 'number' &&
+        Array.isArray(r.values) &&
+        r.values.every((x) => x === null || typeof x === 'number') &&
+        (r.ranges === undefined || (Array.isArray(r.ranges) && r.ranges.every(isRange)))
+      );
+    })
+  );
 }

@@ -10,9 +10,9 @@ import type { RegressionStatus, Snapshot, TestRegression } from '../../snapshot/
 import { regressionHref } from './links.ts';
 import { forMode, allOf, regressionGroup, regressionTitle } from './regressions.ts';
 
-export const COMPARE_VERSION = 1;
+const COMPARE_VERSION = 1;
 
-export interface CompareJob {
+interface CompareJob {
   name: string;
   variantKey: string;
   status: string;
@@ -34,7 +34,7 @@ export interface CompareRegression {
   href: string;
 }
 
-export interface CompareCell {
+interface CompareCell {
   backend: string;
   variantKey: string;
   runs: number;
@@ -60,12 +60,18 @@ export function compareInput(snapshot: Snapshot): CompareInput {
   if (mode) {
     extra.regressionMode = mode;
     extra.regressions = allOf(forMode(snapshot, mode)).map((r) => ({
-      id: r.id, kind: r.kind, title: regressionTitle(r), group: regressionGroup(r), status: r.status, severity: r.severity,
+      id: r.id,
+      kind: r.kind,
+      title: regressionTitle(r),
+      group: regressionGroup(r),
+      status: r.status,
+      severity: r.severity,
       href: regressionHref(snapshot.id, r, mode),
     }));
   }
   if (snapshot.disruption) {
-    extra.disruption = snapshot.disruption.filter((c) => c.current && !c.excluded)
+    extra.disruption = snapshot.disruption
+      .filter((c) => c.current && !c.excluded)
       .map((c) => ({ backend: c.backend, variantKey: c.variantKey, runs: c.current!.runs, p50: c.current!.p50, p95: c.current!.p95 }));
   }
   return {
@@ -125,7 +131,7 @@ export interface DisruptionChange {
   runsAfter: number;
 }
 
-export const DIFF_LIMIT = 25;
+const DIFF_LIMIT = 25;
 
 const round1 = (x: number): number => Math.round(x * 10) / 10;
 
@@ -164,11 +170,23 @@ export function diffSnapshots(from: CompareInput, to: CompareInput, limit = DIFF
   }
   if (from.disruption && to.disruption) {
     const old = new Map(from.disruption.map((c) => [`${c.backend}\u0000${c.variantKey}`, c]));
-    extra.disruptionChanges = to.disruption.flatMap((c) => {
-      const o = old.get(`${c.backend}\u0000${c.variantKey}`);
-      if (!o) return [];
-      return [{ backend: c.backend, variantKey: c.variantKey, before: o.p95, after: c.p95, delta: Math.round((c.p95 - o.p95) * 100) / 100, runsBefore: o.runs, runsAfter: c.runs }];
-    }).filter((c) => c.delta !== 0)
+    extra.disruptionChanges = to.disruption
+      .flatMap((c) => {
+        const o = old.get(`${c.backend}\u0000${c.variantKey}`);
+        if (!o) return [];
+        return [
+          {
+            backend: c.backend,
+            variantKey: c.variantKey,
+            before: o.p95,
+            after: c.p95,
+            delta: Math.round((c.p95 - o.p95) * 100) / 100,
+            runsBefore: o.runs,
+            runsAfter: c.runs,
+          },
+        ];
+      })
+      .filter((c) => c.delta !== 0)
       .sort((a, b) => Math.abs(b.delta) - Math.abs(a.delta) || a.backend.localeCompare(b.backend) || a.variantKey.localeCompare(b.variantKey))
       .slice(0, limit);
   }
@@ -178,8 +196,14 @@ export function diffSnapshots(from: CompareInput, to: CompareInput, limit = DIFF
     to: { id: to.id, asOf: to.asOf, runsRead: to.runsRead },
     jobChanges: byMagnitude.filter((c) => c.delta !== 0).slice(0, limit),
     jobsCompared: known.length,
-    jobsAdded: to.jobs.filter((j) => !before.has(j.name)).map((j) => j.name).sort(),
-    jobsRemoved: from.jobs.filter((j) => !after.has(j.name)).map((j) => j.name).sort(),
+    jobsAdded: to.jobs
+      .filter((j) => !before.has(j.name))
+      .map((j) => j.name)
+      .sort(),
+    jobsRemoved: from.jobs
+      .filter((j) => !after.has(j.name))
+      .map((j) => j.name)
+      .sort(),
     statusChanges: changes.filter((c) => c.statusBefore !== c.statusAfter).sort((a, b) => a.name.localeCompare(b.name)),
     ...extra,
   };
@@ -189,22 +213,36 @@ export function diffSnapshots(from: CompareInput, to: CompareInput, limit = DIFF
 export function isCompareInput(value: unknown): value is CompareInput {
   if (typeof value !== 'object' || value === null) return false;
   const v = value as Record<string, unknown>;
-  return v.compareVersion === COMPARE_VERSION && typeof v.id === 'string' && typeof v.asOf === 'string'
-    && typeof v.runsRead === 'number' && Array.isArray(v.jobs)
-    && v.jobs.every((j: unknown) => {
+  return (
+    v.compareVersion === COMPARE_VERSION &&
+    typeof v.id === 'string' &&
+    typeof v.asOf === 'string' &&
+    typeof v.runsRead === 'number' &&
+    Array.isArray(v.jobs) &&
+    v.jobs.every((j: unknown) => {
       if (typeof j !== 'object' || j === null) return false;
       const r = j as Record<string, unknown>;
-      return typeof r.name === 'string' && typeof r.variantKey === 'string' && typeof r.status === 'string'
-        && (r.passRate === null || typeof r.passRate === 'number') && typeof r.finished === 'number';
-    })
-    && (v.regressions === undefined || (Array.isArray(v.regressions) && v.regressions.every((r: unknown) => {
-      if (typeof r !== 'object' || r === null) return false;
-      const x = r as Record<string, unknown>;
-      return ['id', 'kind', 'title', 'group', 'status', 'severity', 'href'].every((k) => typeof x[k] === 'string');
-    })))
-    && (v.disruption === undefined || (Array.isArray(v.disruption) && v.disruption.every((c: unknown) => {
-      if (typeof c !== 'object' || c === null) return false;
-      const x = c as Record<string, unknown>;
-      return typeof x.backend === 'string' && typeof x.variantKey === 'string' && ['runs', 'p50', 'p95'].every((k) => typeof x[k] === 'number');
-    })));
+      return (
+        typeof r.name === 'string' &&
+        typeof r.variantKey === 'string' &&
+        typeof r.status === 'string' &&
+        (r.passRate === null || typeof r.passRate === 'number') &&
+        typeof r.finished === 'number'
+      );
+    }) &&
+    (v.regressions === undefined ||
+      (Array.isArray(v.regressions) &&
+        v.regressions.every((r: unknown) => {
+          if (typeof r !== 'object' || r === null) return false;
+          const x = r as Record<string, unknown>;
+          return ['id', 'kind', 'title', 'group', 'status', 'severity', 'href'].every((k) => typeof x[k] === 'string');
+        }))) &&
+    (v.disruption === undefined ||
+      (Array.isArray(v.disruption) &&
+        v.disruption.every((c: unknown) => {
+          if (typeof c !== 'object' || c === null) return false;
+          const x = c as Record<string, unknown>;
+          return typeof x.backend === 'string' && typeof x.variantKey === 'string' && ['runs', 'p50', 'p95'].every((k) => typeof x[k] === 'number');
+        })))
+  );
 }

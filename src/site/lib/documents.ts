@@ -20,7 +20,7 @@ import { compareInput } from './diff.ts';
 import { compareJsonHref, jobHref, snapshotHref, snapshotJsonHref, summaryJsonHref, testHref } from './links.ts';
 import { summarise, type SnapshotSummary } from './summary.ts';
 
-export const DOCUMENT_VERSION = 1;
+const DOCUMENT_VERSION = 1;
 
 function json(value: unknown): Response {
   return new Response(JSON.stringify(value), { headers: { 'content-type': 'application/json; charset=utf-8' } });
@@ -68,4 +68,3 @@ export function snapshotIndexDocument(summaries: readonly SnapshotSummary[]): Re
     })),
   });
 }
-

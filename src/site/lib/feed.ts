@@ -7,21 +7,23 @@ import { absoluteUrl, feedHref, href, snapshotHref } from './links.ts';
 import type { SnapshotSummary } from './summary.ts';
 
 /** Snapshots whose changes the feed carries; older entries have long been read. */
-export const FEED_SNAPSHOTS = 60;
-export const FEED_MAX_ENTRIES = 500;
+const FEED_SNAPSHOTS = 60;
+const FEED_MAX_ENTRIES = 500;
 /** Part of every id: must never change, or every reader sees every entry again. */
 const TAG_DATE = '2026';
 
 /** XML 1.0 text: escapes markup and drops the characters XML cannot carry at all. */
 export function xmlText(value: string): string {
-  return value
-    // Control characters other than tab, newline and carriage return, lone surrogates, U+FFFE/U+FFFF.
-    .replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f\ufffe\uffff]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g, '')
-    .replace(/&/g, '&amp;')
-    .replace(/</g, '&lt;')
-    .replace(/>/g, '&gt;')
-    .replace(/"/g, '&quot;')
-    .replace(/'/g, '&apos;');
+  return (
+    value
+      // Control characters other than tab, newline and carriage return, lone surrogates, U+FFFE/U+FFFF.
+      .replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f\ufffe\uffff]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g, '')
+      .replace(/&/g, '&amp;')
+      .replace(/</g, '&lt;')
+      .replace(/>/g, '&gt;')
+      .replace(/"/g, '&quot;')
+      .replace(/'/g, '&apos;')
+  );
 }
 
 export function tagId(host: string, ...parts: string[]): string {
@@ -37,20 +39,22 @@ export function atomFeed(summaries: readonly SnapshotSummary[], site: string): s
     for (const c of s.changes) {
       if (entries.length >= FEED_MAX_ENTRIES) break;
       const verb = c.change === 'new' ? 'New regression' : 'Resolved';
-      entries.push([
-        '  <entry>',
-        `    <id>${xmlText(tagId(host, 'regression', c.regressionId, c.change, s.id))}</id>`,
-        `    <title>${xmlText(`${verb}: ${c.title} (${c.group})`)}</title>`,
-        `    <updated>${xmlText(s.asOf)}</updated>`,
-        `    <published>${xmlText(s.asOf)}</published>`,
-        `    <link rel="alternate" type="text/html" href="${xmlText(absoluteUrl(c.href, site))}"/>`,
-        `    <link rel="related" type="text/html" href="${xmlText(absoluteUrl(snapshotHref(s.id), site))}"/>`,
-        `    <category term="${xmlText(c.kind)}"/>`,
-        `    <category term="${xmlText(c.change)}"/>`,
-        `    <category term="${xmlText(c.severity)}"/>`,
-        `    <summary type="text">${xmlText(`${c.reason} (snapshot ${s.id}, ${c.mode} mode)`)}</summary>`,
-        '  </entry>',
-      ].join('\n'));
+      entries.push(
+        [
+          '  <entry>',
+          `    <id>${xmlText(tagId(host, 'regression', c.regressionId, c.change, s.id))}</id>`,
+          `    <title>${xmlText(`${verb}: ${c.title} (${c.group})`)}</title>`,
+          `    <updated>${xmlText(s.asOf)}</updated>`,
+          `    <published>${xmlText(s.asOf)}</published>`,
+          `    <link rel="alternate" type="text/html" href="${xmlText(absoluteUrl(c.href, site))}"/>`,
+          `    <link rel="related" type="text/html" href="${xmlText(absoluteUrl(snapshotHref(s.id), site))}"/>`,
+          `    <category term="${xmlText(c.kind)}"/>`,
+          `    <category term="${xmlText(c.change)}"/>`,
+          `    <category term="${xmlText(c.severity)}"/>`,
+          `    <summary type="text">${xmlText(`${c.reason} (snapshot ${s.id}, ${c.mode} mode)`)}</summary>`,
+          '  </entry>',
+        ].join('\n'),
+      );
     }
   }
   return [

@@ -4,7 +4,7 @@
  */
 import type { JobSummary, RunRef } from '../../snapshot/schema.ts';
 
-export const DASH = '—';
+const DASH = '—';
 
 /** A 0..1 rate as a percentage; null (nothing finished) is a dash, never 0 % or 100 %. */
 export function percent(rate: number | null | undefined, digits = 1): string {
@@ -35,7 +35,7 @@ export interface DeltaView {
 }
 
 /** Within this many points a change is "flat", the rule the analysis uses for job trends. */
-export const FLAT_POINTS = 2;
+const FLAT_POINTS = 2;
 
 /**
  * A change in percentage points. `trend` from the snapshot wins when given (jobs carry one); tests only
@@ -45,9 +45,7 @@ export function delta(points: number | null | undefined, trend?: Direction): Del
   if (points === null || points === undefined || !Number.isFinite(points)) {
     return { direction: 'unknown', arrow: '', text: DASH, label: 'no comparison' };
   }
-  const direction: Direction = trend && trend !== 'unknown'
-    ? trend
-    : Math.abs(points) <= FLAT_POINTS ? 'flat' : points > 0 ? 'up' : 'down';
+  const direction: Direction = trend && trend !== 'unknown' ? trend : Math.abs(points) <= FLAT_POINTS ? 'flat' : points > 0 ? 'up' : 'down';
   const magnitude = Math.abs(points).toFixed(1);
   // U+2212 minus sign: a hyphen reads as a dash next to the arrows.
   const sign = points > 0 && magnitude !== '0.0' ? '+' : points < 0 && magnitude !== '0.0' ? '\u2212' : '';
@@ -93,20 +91,29 @@ export interface Badge {
 
 export function jobStatus(status: JobSummary['status']): Badge {
   switch (status) {
-    case 'passing': return { text: 'Passing', icon: '✓', tone: 'ok' };
-    case 'degraded': return { text: 'Degraded', icon: '!', tone: 'warn' };
-    case 'failing': return { text: 'Failing', icon: '✗', tone: 'bad' };
-    case 'stale': return { text: 'Stale', icon: '?', tone: 'muted' };
+    case 'passing':
+      return { text: 'Passing', icon: '✓', tone: 'ok' };
+    case 'degraded':
+      return { text: 'Degraded', icon: '!', tone: 'warn' };
+    case 'failing':
+      return { text: 'Failing', icon: '✗', tone: 'bad' };
+    case 'stale':
+      return { text: 'Stale', icon: '?', tone: 'muted' };
   }
 }
 
 export function runResult(result: RunRef['result']): Badge {
   switch (result) {
-    case 'success': return { text: 'Success', icon: '✓', tone: 'ok' };
-    case 'failure': return { text: 'Failure', icon: '✗', tone: 'bad' };
-    case 'error': return { text: 'Error', icon: '✗', tone: 'bad' };
-    case 'aborted': return { text: 'Aborted', icon: '–', tone: 'muted' };
-    case 'pending': return { text: 'Pending', icon: '…', tone: 'muted' };
+    case 'success':
+      return { text: 'Success', icon: '✓', tone: 'ok' };
+    case 'failure':
+      return { text: 'Failure', icon: '✗', tone: 'bad' };
+    case 'error':
+      return { text: 'Error', icon: '✗', tone: 'bad' };
+    case 'aborted':
+      return { text: 'Aborted', icon: '–', tone: 'muted' };
+    case 'pending':
+      return { text: 'Pending', icon: '…', tone: 'muted' };
   }
 }
 

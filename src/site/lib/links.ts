@@ -19,7 +19,7 @@ export function assetHref(file: string): string {
 }
 
 /** A file the build writes (JSON, the feed): `fileHref('feed.xml')` → '/ratchet/feed.xml'. */
-export const fileHref = makeFileHref(import.meta.env.BASE_URL);
+const fileHref = makeFileHref(import.meta.env.BASE_URL);
 
 export const snapshotHref = (id: string): string => href('snapshots', id);
 export const jobsHref = (id: string): string => href('snapshots', id, 'jobs');

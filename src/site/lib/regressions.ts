@@ -4,7 +4,16 @@
  * decides whether something regressed; the analysis did, and its `reason` sentence is shown as it is.
  */
 import type {
-  DisruptionCell, DisruptionRegression, DisruptionStats, EvidenceRun, JobRegression, RegressionMode, RegressionStatus, Snapshot, TestCounts, TestRegression,
+  DisruptionCell,
+  DisruptionRegression,
+  DisruptionStats,
+  EvidenceRun,
+  JobRegression,
+  RegressionMode,
+  RegressionStatus,
+  Snapshot,
+  TestCounts,
+  TestRegression,
 } from '../../snapshot/schema.ts';
 import type { Badge } from './format.ts';
 import { count, interval, percent, utcDateTime } from './format.ts';
@@ -23,7 +32,8 @@ export const MODE_LABEL: Record<RegressionMode, string> = {
 export const MODES: readonly RegressionMode[] = Object.keys(MODE_LABEL) as RegressionMode[];
 
 export const MODE_EXPLANATION: Record<RegressionMode, string> = {
-  ratchet: 'One-sided Fisher exact tests on the 7-day and the recent 3-day window, by variant group and by job, with discrete Benjamini–Hochberg control of the false discovery rate across the whole report (q values), plus a minimum drop.',
+  ratchet:
+    'One-sided Fisher exact tests on the 7-day and the recent 3-day window, by variant group and by job, with discrete Benjamini–Hochberg control of the false discovery rate across the whole report (q values), plus a minimum drop.',
   compatible: 'The rules of sippy’s Component Readiness (a p value below 0.05 per cell, with its pity factor) and the job-run-aggregator’s disruption checks.',
 };
 
@@ -39,11 +49,14 @@ const STATUS_ORDER: Record<RegressionStatus, number> = { new: 0, open: 1, resolv
 /** New, then open, then resolved; extreme before significant; smallest q (else p) first; then title. */
 export function byConcern<T extends AnyRegression>(list: readonly T[]): T[] {
   const score = (r: AnyRegression): number => r.q ?? r.p ?? 2;
-  return [...list].sort((a, b) => STATUS_ORDER[a.status] - STATUS_ORDER[b.status]
-    || (a.severity === b.severity ? 0 : a.severity === 'extreme' ? -1 : 1)
-    || score(a) - score(b)
-    || regressionTitle(a).localeCompare(regressionTitle(b))
-    || a.id.localeCompare(b.id));
+  return [...list].sort(
+    (a, b) =>
+      STATUS_ORDER[a.status] - STATUS_ORDER[b.status] ||
+      (a.severity === b.severity ? 0 : a.severity === 'extreme' ? -1 : 1) ||
+      score(a) - score(b) ||
+      regressionTitle(a).localeCompare(regressionTitle(b)) ||
+      a.id.localeCompare(b.id),
+  );
 }
 
 /** The snapshot's default mode, or undefined when the snapshot predates regressions. */
@@ -105,18 +118,24 @@ export function regressionsForCell(snapshot: Snapshot, cell: Pick<DisruptionCell
 
 export function regressionTitle(r: AnyRegression): string {
   switch (r.kind) {
-    case 'test': return r.name;
-    case 'job': return r.job;
-    case 'disruption': return r.backend;
+    case 'test':
+      return r.name;
+    case 'job':
+      return r.job;
+    case 'disruption':
+      return r.backend;
   }
 }
 
 /** The cell: variant key or job of a test regression, the job's variant key, the disruption variant. */
 export function regressionGroup(r: AnyRegression): string {
   switch (r.kind) {
-    case 'test': return r.group;
-    case 'job': return r.variantKey;
-    case 'disruption': return r.variantKey;
+    case 'test':
+      return r.group;
+    case 'job':
+      return r.variantKey;
+    case 'disruption':
+      return r.variantKey;
   }
 }
 
@@ -124,9 +143,12 @@ export const KIND_LABEL: Record<AnyRegression['kind'], string> = { test: 'Test',
 
 export function statusBadge(status: RegressionStatus): Badge {
   switch (status) {
-    case 'new': return { text: 'New', icon: '▲', tone: 'bad' };
-    case 'open': return { text: 'Open', icon: '!', tone: 'warn' };
-    case 'resolved': return { text: 'Resolved', icon: '✓', tone: 'ok' };
+    case 'new':
+      return { text: 'New', icon: '▲', tone: 'bad' };
+    case 'open':
+      return { text: 'Open', icon: '!', tone: 'warn' };
+    case 'resolved':
+      return { text: 'Resolved', icon: '✓', tone: 'ok' };
   }
 }
 
@@ -156,11 +178,11 @@ export function seconds(x: number | null | undefined): string {
   return `${x >= 10 ? x.toFixed(0) : x.toFixed(x === Math.round(x) ? 0 : 1)}\u00a0s`;
 }
 
-export function testCountsLine(c: TestCounts): string {
+function testCountsLine(c: TestCounts): string {
   return `${percent(c.workingRate)} working (${count(c.passes + c.flakes)} of ${count(c.runs)} runs; ${count(c.failures)} failures, ${count(c.flakes)} flakes; 95% interval ${interval(c.interval) || '—'})`;
 }
 
-export function disruptionLine(s: DisruptionStats | null): string {
+function disruptionLine(s: DisruptionStats | null): string {
   if (!s) return 'no runs';
   return `P50 ${seconds(s.p50)}, P75 ${seconds(s.p75)}, P95 ${seconds(s.p95)}, P99 ${seconds(s.p99)}, max ${seconds(s.max)} over ${count(s.runs)} runs`;
 }
@@ -182,13 +204,17 @@ export function evidenceWindows(r: AnyRegression, snapshot: Snapshot): EvidenceW
   // `window` is optional: snapshots made before the recent window existed have none (current).
   const recentWindow = (settings as { recentWindow?: { start: string; end: string } | null } | undefined)?.recentWindow;
   if ((r as { window?: string }).window === 'recent' && recentWindow && settings) {
-    return { recent: true, sample: span(recentWindow), basis: `every earlier run, ${utcDateTime(settings.basisWindow.start)} to ${utcDateTime(recentWindow.start)}` };
+    return {
+      recent: true,
+      sample: span(recentWindow),
+      basis: `every earlier run, ${utcDateTime(settings.basisWindow.start)} to ${utcDateTime(recentWindow.start)}`,
+    };
   }
   return { recent: false, sample: span(settings?.sampleWindow), basis: span(settings?.basisWindow) };
 }
 
 /** Failed runs of a regression: tests carry them; job and disruption regressions point at their job pages. */
-export function evidenceRuns(r: AnyRegression): EvidenceRun[] {
+function evidenceRuns(r: AnyRegression): EvidenceRun[] {
   return r.kind === 'test' ? r.failedRuns : [];
 }
 
@@ -197,7 +223,10 @@ export function evidenceRuns(r: AnyRegression): EvidenceRun[] {
  * sneak in. Data never starts a line here (lines start with "- " or "**"), so '#' and '+' can stay.
  */
 export function mdText(text: string): string {
-  return text.replace(/[\\`*_{}[\]()|<>~]/g, (c) => `\\${c}`).replace(/[\u0000-\u0008\u000b-\u001f\u007f]/g, '').replace(/\s*\n\s*/g, ' ');
+  return text
+    .replace(/[\\`*_{}[\]()|<>~]/g, (c) => `\\${c}`)
+    .replace(/[\u0000-\u0008\u000b-\u001f\u007f]/g, '')
+    .replace(/\s*\n\s*/g, ' ');
 }
 
 /** Only http(s) URLs become Markdown links; anything else is shown as text. */
@@ -211,7 +240,7 @@ function mdLink(text: string, url: string): string {
   return mdText(text);
 }
 
-export const BUG_RUNS = 10;
+const BUG_RUNS = 10;
 
 /**
  * The Markdown a "copy for bug" button copies: what regressed, where, the evidence with its numbers,
@@ -229,12 +258,18 @@ export function bugMarkdown(r: AnyRegression, snapshot: Snapshot, permalink: str
     lines.push(`- Basis (${windows.basis}): ${r.basis ? testCountsLine(r.basis) : 'never ran (new test)'}`);
     lines.push(`- Drop: ${dropText(r.drop, r.dropInterval)}`);
   } else if (r.kind === 'job') {
-    lines.push(`- Sample (${windows.sample}): pass rate ${percent(r.sample.passRate)} (${count(r.sample.success)} of ${count(r.sample.success + r.sample.failure + r.sample.error)} finished runs; 95% interval ${interval(r.sample.interval) || '—'})`);
-    lines.push(`- Basis (${windows.basis}): pass rate ${percent(r.basis.passRate)} (${count(r.basis.success)} of ${count(r.basis.success + r.basis.failure + r.basis.error)} finished runs; 95% interval ${interval(r.basis.interval) || '—'})`);
+    lines.push(
+      `- Sample (${windows.sample}): pass rate ${percent(r.sample.passRate)} (${count(r.sample.success)} of ${count(r.sample.success + r.sample.failure + r.sample.error)} finished runs; 95% interval ${interval(r.sample.interval) || '—'})`,
+    );
+    lines.push(
+      `- Basis (${windows.basis}): pass rate ${percent(r.basis.passRate)} (${count(r.basis.success)} of ${count(r.basis.success + r.basis.failure + r.basis.error)} finished runs; 95% interval ${interval(r.basis.interval) || '—'})`,
+    );
     lines.push(`- Drop: ${dropText(r.drop, r.dropInterval)}`);
   } else {
     lines.push(`- Current: ${disruptionLine(r.current)}`);
-    lines.push(`- Basis: ${r.basis ? disruptionLine(r.basis) : r.historical ? `historical P50 ${seconds(r.historical.p50)}, P95 ${seconds(r.historical.p95)} over ${count(r.historical.jobRuns)} runs` : 'none'}`);
+    lines.push(
+      `- Basis: ${r.basis ? disruptionLine(r.basis) : r.historical ? `historical P50 ${seconds(r.historical.p50)}, P95 ${seconds(r.historical.p95)} over ${count(r.historical.jobRuns)} runs` : 'none'}`,
+    );
     if (r.failedChecks.length > 0) lines.push(`- Failed checks: ${r.failedChecks.map(mdText).join(', ')}`);
   }
   lines.push(`- p = ${pValue(r.p)}, q = ${pValue(r.q)}`);
@@ -255,7 +290,7 @@ export function flaggedCells(cells: readonly DisruptionCell[]): DisruptionCell[]
   return cells.filter((c) => c.ratchet === 'regressed' || c.compatible === 'regressed' || c.checks.some((k) => k.verdict === 'fail'));
 }
 
-export const TOP_DISRUPTION_CELLS = 15;
+const TOP_DISRUPTION_CELLS = 15;
 
 /**
  * The cells with the highest current P95, highest first (ties by backend), for the disruption
@@ -264,8 +299,9 @@ export const TOP_DISRUPTION_CELLS = 15;
  */
 export function topDisruptionCells(cells: readonly DisruptionCell[], limit = TOP_DISRUPTION_CELLS): DisruptionCell[] {
   const p95 = (c: DisruptionCell) => c.current?.p95 ?? 0;
-  return cells.filter((c) => c.current && !c.excluded)
-    .sort((a, b) => (p95(b) - p95(a)) || a.backend.localeCompare(b.backend))
+  return cells
+    .filter((c) => c.current && !c.excluded)
+    .sort((a, b) => p95(b) - p95(a) || a.backend.localeCompare(b.backend))
     .slice(0, limit);
 }
 

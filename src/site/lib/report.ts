@@ -13,25 +13,21 @@ const SEVERITY: Record<JobSummary['status'], number> = { failing: 0, degraded: 1
 
 /** Worst first: failing, degraded, stale, passing; then lowest pass rate; then name. */
 export function jobsByConcern(jobs: readonly JobSummary[]): JobSummary[] {
-  return [...jobs].sort((a, b) =>
-    SEVERITY[a.status] - SEVERITY[b.status]
-    || (a.current.passRate ?? 2) - (b.current.passRate ?? 2)
-    || a.name.localeCompare(b.name));
+  return [...jobs].sort(
+    (a, b) => SEVERITY[a.status] - SEVERITY[b.status] || (a.current.passRate ?? 2) - (b.current.passRate ?? 2) || a.name.localeCompare(b.name),
+  );
 }
 
 /** Job statuses that occur in `jobs`, worst first: the choices of the jobs table's status filter. */
 export function jobStatusesIn(jobs: readonly Pick<JobSummary, 'status'>[]): JobSummary['status'][] {
-  return (Object.keys(SEVERITY) as JobSummary['status'][])
-    .sort((a, b) => SEVERITY[a] - SEVERITY[b])
-    .filter((s) => jobs.some((j) => j.status === s));
+  return (Object.keys(SEVERITY) as JobSummary['status'][]).sort((a, b) => SEVERITY[a] - SEVERITY[b]).filter((s) => jobs.some((j) => j.status === s));
 }
 
 /** Variant groups worst first, by the same rule as jobs: status, then lowest pass rate, then key. */
 export function variantGroupsByConcern(groups: readonly VariantGroup[]): VariantGroup[] {
-  return [...groups].sort((a, b) =>
-    SEVERITY[a.status] - SEVERITY[b.status]
-    || (a.current.passRate ?? 2) - (b.current.passRate ?? 2)
-    || a.variantKey.localeCompare(b.variantKey));
+  return [...groups].sort(
+    (a, b) => SEVERITY[a.status] - SEVERITY[b.status] || (a.current.passRate ?? 2) - (b.current.passRate ?? 2) || a.variantKey.localeCompare(b.variantKey),
+  );
 }
 
 /** Jobs that are not passing, worst first: what the report shows before the full jobs page. */
@@ -46,9 +42,7 @@ export const TOP_TESTS = 10;
 export function topFailingTests(snapshot: Snapshot, limit = TOP_TESTS): TestSummary[] {
   return snapshot.tests
     .filter((t) => t.current.failures > 0)
-    .sort((a, b) => b.current.failures - a.current.failures
-      || (a.current.passRate ?? 2) - (b.current.passRate ?? 2)
-      || a.name.localeCompare(b.name))
+    .sort((a, b) => b.current.failures - a.current.failures || (a.current.passRate ?? 2) - (b.current.passRate ?? 2) || a.name.localeCompare(b.name))
     .slice(0, limit);
 }
 
@@ -56,9 +50,7 @@ export function topFailingTests(snapshot: Snapshot, limit = TOP_TESTS): TestSumm
 export function topFlakyTests(snapshot: Snapshot, limit = TOP_TESTS): TestSummary[] {
   return snapshot.tests
     .filter((t) => t.current.flakes > 0)
-    .sort((a, b) => b.current.flakes - a.current.flakes
-      || (b.current.flakeRate ?? 0) - (a.current.flakeRate ?? 0)
-      || a.name.localeCompare(b.name))
+    .sort((a, b) => b.current.flakes - a.current.flakes || (b.current.flakeRate ?? 0) - (a.current.flakeRate ?? 0) || a.name.localeCompare(b.name))
     .slice(0, limit);
 }
 
@@ -68,7 +60,7 @@ export function topFlakyTests(snapshot: Snapshot, limit = TOP_TESTS): TestSummar
  * daily snapshot, so the site pages the tests that matter most and lists the rest with their numbers
  * (every listed test stays in snapshot.json.gz). Regressed tests always get a page.
  */
-export const DEFAULT_MAX_TEST_PAGES = 150;
+const DEFAULT_MAX_TEST_PAGES = 150;
 
 export function maxTestPages(env: Record<string, string | undefined> = process.env): number {
   const raw = env.RATCHET_MAX_TEST_PAGES;
@@ -108,10 +100,13 @@ export function testsWithPages(snapshot: Snapshot, limit = maxTestPages()): Test
 
 /** Every listed test, most current failures first, then most flakes, then lowest working rate. */
 export function testsByConcern(tests: readonly TestSummary[]): TestSummary[] {
-  return [...tests].sort((a, b) => b.current.failures - a.current.failures
-    || b.current.flakes - a.current.flakes
-    || (a.current.workingRate ?? 2) - (b.current.workingRate ?? 2)
-    || a.name.localeCompare(b.name));
+  return [...tests].sort(
+    (a, b) =>
+      b.current.failures - a.current.failures ||
+      b.current.flakes - a.current.flakes ||
+      (a.current.workingRate ?? 2) - (b.current.workingRate ?? 2) ||
+      a.name.localeCompare(b.name),
+  );
 }
 
 /** Problems of one run, to flag incomplete runs on job pages. */
@@ -155,7 +150,9 @@ export function breakdownRows(rows: readonly TestBreakdown[]): BreakdownRows {
   const troubled = (r: TestBreakdown) => r.current.failures + r.current.flakes + r.previous.failures + r.previous.flakes > 0;
   const clean = rows.filter((r) => !troubled(r));
   return {
-    troubled: rows.filter(troubled).sort((a, b) => b.current.failures - a.current.failures || b.current.flakes - a.current.flakes || a.key.localeCompare(b.key)),
+    troubled: rows
+      .filter(troubled)
+      .sort((a, b) => b.current.failures - a.current.failures || b.current.flakes - a.current.flakes || a.key.localeCompare(b.key)),
     clean: clean.length,
     cleanRuns: clean.reduce((n, r) => n + r.current.runs, 0),
   };

@@ -24,7 +24,7 @@ export interface SnapshotItemPath<Name extends string, Item> {
 }
 
 /** One path per snapshot this build renders, newest first; `more` adds props beside the snapshot. */
-export async function snapshotPathsWith<Props extends object>(more: (snapshot: Snapshot) => Props | Promise<Props>): Promise<SnapshotPath<Props>[]> {
+async function snapshotPathsWith<Props extends object>(more: (snapshot: Snapshot) => Props | Promise<Props>): Promise<SnapshotPath<Props>[]> {
   const snapshots = await loadSnapshotsToRender();
   return Promise.all(snapshots.map(async (snapshot) => ({ params: { id: snapshot.id }, props: { snapshot, ...(await more(snapshot)) } })));
 }
@@ -35,14 +35,18 @@ export async function snapshotPaths(): Promise<SnapshotPath[]> {
 }
 
 /** One path per item of each snapshot this build renders: `segment` names the item in the URL. */
-export async function snapshotItemPaths<Name extends string, Item>(
-  name: Name, items: (snapshot: Snapshot) => readonly Item[], segment: (item: Item) => string,
+async function snapshotItemPaths<Name extends string, Item>(
+  name: Name,
+  items: (snapshot: Snapshot) => readonly Item[],
+  segment: (item: Item) => string,
 ): Promise<SnapshotItemPath<Name, Item>[]> {
-  return (await loadSnapshotsToRender()).flatMap((snapshot) => items(snapshot).map((item) => ({
-    // Computed keys widen to an index signature; `name` is the one key added, so the cast is exact.
-    params: { id: snapshot.id, [name]: segment(item) } as SnapshotItemPath<Name, Item>['params'],
-    props: { snapshot, [name]: item } as SnapshotItemPath<Name, Item>['props'],
-  })));
+  return (await loadSnapshotsToRender()).flatMap((snapshot) =>
+    items(snapshot).map((item) => ({
+      // Computed keys widen to an index signature; `name` is the one key added, so the cast is exact.
+      params: { id: snapshot.id, [name]: segment(item) } as SnapshotItemPath<Name, Item>['params'],
+      props: { snapshot, [name]: item } as SnapshotItemPath<Name, Item>['props'],
+    })),
+  );
 }
 
 /** The report and its summary.json: with the id of the snapshot before, the one they link to. */
@@ -62,12 +66,24 @@ export const defaultModePaths = (): Promise<SnapshotPath<{ mode: RegressionMode 
 
 /** /regressions/<mode>/: every mode but the default, which lives at /regressions/ itself. */
 export const otherModePaths = (): Promise<SnapshotItemPath<'mode', RegressionMode>[]> =>
-  snapshotItemPaths('mode', (snapshot) => modesOf(snapshot).slice(1), (mode) => mode);
+  snapshotItemPaths(
+    'mode',
+    (snapshot) => modesOf(snapshot).slice(1),
+    (mode) => mode,
+  );
 
 /** A page per job in the snapshot. */
 export const jobPaths = (): Promise<SnapshotItemPath<'job', JobSummary>[]> =>
-  snapshotItemPaths('job', (snapshot) => snapshot.jobs, (job) => job.name);
+  snapshotItemPaths(
+    'job',
+    (snapshot) => snapshot.jobs,
+    (job) => job.name,
+  );
 
 /** A page per test that gets one (report.ts, testsWithPages: the page budget). */
 export const testPaths = (): Promise<SnapshotItemPath<'test', TestSummary>[]> =>
-  snapshotItemPaths('test', (snapshot) => testsWithPages(snapshot), (test) => test.id);
+  snapshotItemPaths(
+    'test',
+    (snapshot) => testsWithPages(snapshot),
+    (test) => test.id,
+  );

@@ -22,15 +22,15 @@ import { parseSummary, summarise } from './summary.ts';
 import { showableDeep } from './text.ts';
 import type { SnapshotSummary } from './summary.ts';
 
-export const DEFAULT_SNAPSHOTS_DIR = './data/snapshots';
-export const SNAPSHOT_FILE = 'snapshot.json';
+const DEFAULT_SNAPSHOTS_DIR = './data/snapshots';
+const SNAPSHOT_FILE = 'snapshot.json';
 /** Published beside each snapshot's pages (see summary.ts). */
-export const SUMMARY_FILE = 'summary.json';
+const SUMMARY_FILE = 'summary.json';
 
 /** A snapshot the site cannot render; the message names the file so the pipeline run can be traced. */
 export const SnapshotLoadError = SnapshotReadError;
 
-export function snapshotsDir(env: NodeJS.ProcessEnv = process.env): string {
+function snapshotsDir(env: NodeJS.ProcessEnv = process.env): string {
   const dir = env.RATCHET_SNAPSHOTS_DIR?.trim();
   return path.resolve(dir ? dir : DEFAULT_SNAPSHOTS_DIR);
 }
@@ -39,7 +39,12 @@ export function snapshotsDir(env: NodeJS.ProcessEnv = process.env): string {
 export function renderIdsFromEnv(env: NodeJS.ProcessEnv = process.env): ReadonlySet<string> | null {
   const raw = env.RATCHET_RENDER_IDS;
   if (raw === undefined) return null;
-  return new Set(raw.split(',').map((s) => s.trim()).filter((s) => s !== ''));
+  return new Set(
+    raw
+      .split(',')
+      .map((s) => s.trim())
+      .filter((s) => s !== ''),
+  );
 }
 
 /** Read and validate one snapshot file. `expectedId` is the directory name it was found under. */
@@ -91,7 +96,7 @@ export async function readSnapshots(dir: string): Promise<Snapshot[]> {
 }
 
 /** RATCHET_ARCHIVE_DIR, or undefined when this build keeps no archive (a plain `astro build`). */
-export function archiveDirFromEnv(env: NodeJS.ProcessEnv = process.env): string | undefined {
+function archiveDirFromEnv(env: NodeJS.ProcessEnv = process.env): string | undefined {
   const dir = env.RATCHET_ARCHIVE_DIR?.trim();
   return dir ? path.resolve(dir) : undefined;
 }
@@ -184,15 +189,20 @@ export function loadSummaries(): Promise<SnapshotSummary[]> {
   if (!pending) {
     pending = (async () => {
       const catalog = await loadCatalog();
-      return Promise.all(catalog.ids.map(async (id, i) => {
-        if (catalog.archive && catalog.archived.has(id)) {
-          const file = path.join(catalog.archive.pagesDir(id), SUMMARY_FILE);
-          const stored = await readFile(file, 'utf8').then((t) => parseSummary(JSON.parse(t)), () => undefined);
-          if (stored) return stored;
-        }
-        // Not archived yet, or archived by code that wrote no summary this code can read.
-        return summarise(await loadSnapshot(id), catalog.ids[i + 1]);
-      }));
+      return Promise.all(
+        catalog.ids.map(async (id, i) => {
+          if (catalog.archive && catalog.archived.has(id)) {
+            const file = path.join(catalog.archive.pagesDir(id), SUMMARY_FILE);
+            const stored = await readFile(file, 'utf8').then(
+              (t) => parseSummary(JSON.parse(t)),
+              () => undefined,
+            );
+            if (stored) return stored;
+          }
+          // Not archived yet, or archived by code that wrote no summary this code can read.
+          return summarise(await loadSnapshot(id), catalog.ids[i + 1]);
+        }),
+      );
     })();
     summaryCache.set(key, pending);
   }

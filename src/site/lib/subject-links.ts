@@ -12,8 +12,11 @@ import { pagedTestIds } from './report.ts';
 /** The test's page, the job's page, or the cell on the disruption page; undefined when there is no such page. */
 export function regressionSubjectHref(snapshot: Snapshot, r: AnyRegression): string | undefined {
   switch (r.kind) {
-    case 'test': return pagedTestIds(snapshot).has(r.testId) ? testHref(snapshot.id, r.testId) : undefined;
-    case 'job': return snapshot.jobs.some((j) => j.name === r.job) ? jobHref(snapshot.id, r.job) : undefined;
-    case 'disruption': return `${disruptionHref(snapshot.id)}#${cellAnchor(r)}`;
+    case 'test':
+      return pagedTestIds(snapshot).has(r.testId) ? testHref(snapshot.id, r.testId) : undefined;
+    case 'job':
+      return snapshot.jobs.some((j) => j.name === r.job) ? jobHref(snapshot.id, r.job) : undefined;
+    case 'disruption':
+      return `${disruptionHref(snapshot.id)}#${cellAnchor(r)}`;
   }
 }

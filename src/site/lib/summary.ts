@@ -13,10 +13,10 @@ import type { Snapshot } from '../../snapshot/schema.ts';
 import { regressionHref } from './links.ts';
 import { forMode, allOf, KIND_LABEL, regressionGroup, regressionTitle } from './regressions.ts';
 
-export const SUMMARY_VERSION = 1;
+const SUMMARY_VERSION = 1;
 
 /** A regression that appeared or was resolved in this snapshot: one feed entry. */
-export const changeSchema = z.object({
+const changeSchema = z.object({
   regressionId: z.string(),
   change: z.enum(['new', 'resolved']),
   kind: z.enum(['test', 'job', 'disruption']),
@@ -29,9 +29,9 @@ export const changeSchema = z.object({
   href: z.string(),
 });
 
-export type RegressionChange = z.infer<typeof changeSchema>;
+type RegressionChange = z.infer<typeof changeSchema>;
 
-export const summarySchema = z.object({
+const summarySchema = z.object({
   summaryVersion: z.literal(SUMMARY_VERSION),
   id: z.string(),
   asOf: z.string(),
@@ -51,14 +51,14 @@ export const summarySchema = z.object({
 export type SnapshotSummary = z.infer<typeof summarySchema>;
 
 /** The feed's entries for one snapshot: its default mode's new and resolved regressions. */
-export function regressionChanges(snapshot: Snapshot): RegressionChange[] {
+function regressionChanges(snapshot: Snapshot): RegressionChange[] {
   const mode = snapshot.regressions?.settings.defaultMode;
   if (!mode) return [];
   return allOf(forMode(snapshot, mode))
     .filter((r) => r.status === 'new' || r.status === 'resolved')
     .map((r) => ({
       regressionId: r.id,
-      change: r.status === 'new' ? 'new' as const : 'resolved' as const,
+      change: r.status === 'new' ? ('new' as const) : ('resolved' as const),
       kind: r.kind,
       mode: r.mode,
       severity: r.severity,
@@ -74,7 +74,15 @@ export function summarise(snapshot: Snapshot, previous: string | undefined): Sna
   const active = mode ? allOf(forMode(snapshot, mode)).filter((r) => r.status !== 'resolved') : undefined;
   return {
     changes: regressionChanges(snapshot),
-    ...(active ? { active: { test: active.filter((r) => r.kind === 'test').length, job: active.filter((r) => r.kind === 'job').length, disruption: active.filter((r) => r.kind === 'disruption').length } } : {}),
+    ...(active
+      ? {
+          active: {
+            test: active.filter((r) => r.kind === 'test').length,
+            job: active.filter((r) => r.kind === 'job').length,
+            disruption: active.filter((r) => r.kind === 'disruption').length,
+          },
+        }
+      : {}),
     summaryVersion: SUMMARY_VERSION,
     id: snapshot.id,
     asOf: snapshot.asOf,

@@ -6,18 +6,7 @@
  * Pages with many small charts (regressions, disruption) draw each one when it scrolls near the
  * viewport, so a long page does not draw hundreds of canvases up front.
  */
-import {
-  BarController,
-  BarElement,
-  CategoryScale,
-  Chart,
-  Legend,
-  LinearScale,
-  LineController,
-  LineElement,
-  PointElement,
-  Tooltip,
-} from 'chart.js';
+import { BarController, BarElement, CategoryScale, Chart, Legend, LinearScale, LineController, LineElement, PointElement, Tooltip } from 'chart.js';
 import type { ChartDataset } from 'chart.js';
 import { isChartSpec } from '../lib/charts.ts';
 import type { ChartSpec } from '../lib/charts.ts';
@@ -38,8 +27,7 @@ function themeColour(name: string, fallback: string): string {
 const DASHES: number[][] = [[], [6, 4], [2, 3]];
 const POINTS = ['circle', 'rectRot', 'triangle'] as const;
 
-const format = (spec: ChartSpec, v: number | null): string =>
-  (v === null ? 'no data' : spec.unit === 'percent' ? `${v}%` : `${v} s`);
+const format = (spec: ChartSpec, v: number | null): string => (v === null ? 'no data' : spec.unit === 'percent' ? `${v}%` : `${v} s`);
 
 function datasets(spec: ChartSpec, colours: string[]): ChartDataset<'line' | 'bar', unknown[]>[] {
   const out: ChartDataset<'line' | 'bar', unknown[]>[] = [];
@@ -55,7 +43,15 @@ function datasets(spec: ChartSpec, colours: string[]): ChartDataset<'line' | 'ba
       out.push({ type: 'bar', label: s.label, data: s.values, backgroundColor: colour, borderColor: colour, borderWidth: 1 });
     } else if (spec.kind === 'interval') {
       // The interval as a floating bar, the rate as a point on it.
-      out.push({ type: 'bar', label: `${s.label}: 95% interval`, data: (s.ranges ?? []).map((r) => r ?? null), backgroundColor: `${colour}55`, borderColor: colour, borderWidth: 1, barPercentage: 0.35 });
+      out.push({
+        type: 'bar',
+        label: `${s.label}: 95% interval`,
+        data: (s.ranges ?? []).map((r) => r ?? null),
+        backgroundColor: `${colour}55`,
+        borderColor: colour,
+        borderWidth: 1,
+        barPercentage: 0.35,
+      });
       out.push({ type: 'line', label: s.label, data: s.values, ...style, showLine: false, pointRadius: 6, pointHoverRadius: 7 });
     } else {
       out.push({ type: 'line', label: s.label, data: s.values, ...style, pointRadius: 3, spanGaps: false, tension: 0 });
@@ -132,12 +128,15 @@ const figures = [...document.querySelectorAll<HTMLElement>('[data-chart]')];
 if (figures.length <= EAGER_LIMIT || !('IntersectionObserver' in window)) {
   for (const figure of figures) draw(figure);
 } else {
-  const observer = new IntersectionObserver((entries) => {
-    for (const entry of entries) {
-      if (!entry.isIntersecting) continue;
-      observer.unobserve(entry.target);
-      draw(entry.target as HTMLElement);
-    }
-  }, { rootMargin: '300px 0px' });
+  const observer = new IntersectionObserver(
+    (entries) => {
+      for (const entry of entries) {
+        if (!entry.isIntersecting) continue;
+        observer.unobserve(entry.target);
+        draw(entry.target as HTMLElement);
+      }
+    },
+    { rootMargin: '300px 0px' },
+  );
   for (const figure of figures) observer.observe(figure);
 }

@@ -42,7 +42,14 @@ function changeTable(changes: JobChange[], caption: string, fromId: string, toId
   const table = el('table', undefined, 'data changes');
   table.append(el('caption', caption));
   const head = el('tr');
-  for (const [text, num] of [['Job', false], [`Pass rate in ${fromId}`, true], [`Pass rate in ${toId}`, true], ['Change', true], [`Status in ${fromId}`, false], [`Status in ${toId}`, false]] as const) {
+  for (const [text, num] of [
+    ['Job', false],
+    [`Pass rate in ${fromId}`, true],
+    [`Pass rate in ${toId}`, true],
+    ['Change', true],
+    [`Status in ${fromId}`, false],
+    [`Status in ${toId}`, false],
+  ] as const) {
     const th = el('th', text, num ? 'num' : undefined);
     th.scope = 'col';
     head.append(th);
@@ -71,7 +78,14 @@ function changeTable(changes: JobChange[], caption: string, fromId: string, toId
       cell.append(span);
       return cell;
     };
-    row.append(name, el('td', `${percent(c.before)} of ${c.finishedBefore}`, 'num'), el('td', `${percent(c.after)} of ${c.finishedAfter}`, 'num'), change, badge(c.statusBefore), badge(c.statusAfter));
+    row.append(
+      name,
+      el('td', `${percent(c.before)} of ${c.finishedBefore}`, 'num'),
+      el('td', `${percent(c.after)} of ${c.finishedAfter}`, 'num'),
+      change,
+      badge(c.statusBefore),
+      badge(c.statusAfter),
+    );
     body.append(row);
   }
   table.append(body);
@@ -99,7 +113,13 @@ function disruptionTable(changes: DisruptionChange[], fromId: string, toId: stri
   const table = el('table', undefined, 'data changes');
   table.append(el('caption', `Up to ${changes.length} backend × variant cells, largest change of P95 first (seconds per run)`));
   const head = el('tr');
-  for (const [text, num] of [['Backend', false], ['Variant', false], [`P95 in ${fromId}`, true], [`P95 in ${toId}`, true], ['Change', true]] as const) {
+  for (const [text, num] of [
+    ['Backend', false],
+    ['Variant', false],
+    [`P95 in ${fromId}`, true],
+    [`P95 in ${toId}`, true],
+    ['Change', true],
+  ] as const) {
     const th = el('th', text, num ? 'num' : undefined);
     th.scope = 'col';
     head.append(th);
@@ -111,8 +131,13 @@ function disruptionTable(changes: DisruptionChange[], fromId: string, toId: stri
     const row = el('tr');
     const name = el('th', c.backend, 'name');
     name.scope = 'row';
-    row.append(name, el('td', c.variantKey), el('td', `${c.before} s (${c.runsBefore} runs)`, 'num'), el('td', `${c.after} s (${c.runsAfter} runs)`, 'num'),
-      el('td', `${c.delta > 0 ? '▲ +' : '▼ −'}${Math.abs(c.delta)} s`, `num delta delta-${c.delta > 0 ? 'down' : 'up'}`));
+    row.append(
+      name,
+      el('td', c.variantKey),
+      el('td', `${c.before} s (${c.runsBefore} runs)`, 'num'),
+      el('td', `${c.after} s (${c.runsAfter} runs)`, 'num'),
+      el('td', `${c.delta > 0 ? '▲ +' : '▼ −'}${Math.abs(c.delta)} s`, `num delta delta-${c.delta > 0 ? 'down' : 'up'}`),
+    );
     body.append(row);
   }
   table.append(body);
@@ -138,7 +163,13 @@ async function compare(fromId: string, toId: string): Promise<void> {
   }
   const diff = diffSnapshots(from, to);
   const intro = el('p');
-  intro.append('From ', link(snapshotHref(from.id), from.id), ' to ', link(snapshotHref(to.id), to.id), `: ${plural(diff.jobsCompared, 'job')} with a known rate in both.`);
+  intro.append(
+    'From ',
+    link(snapshotHref(from.id), from.id),
+    ' to ',
+    link(snapshotHref(to.id), to.id),
+    `: ${plural(diff.jobsCompared, 'job')} with a known rate in both.`,
+  );
   result.append(intro);
   if (from.runsRead === 0 || to.runsRead === 0) {
     result.append(el('p', `${from.runsRead === 0 ? from.id : to.id} read no runs, so changes cannot be told apart from missing data.`, 'callout tone-muted'));
@@ -147,24 +178,39 @@ async function compare(fromId: string, toId: string): Promise<void> {
   if (!diff.regressions) {
     result.append(el('p', 'One of the two snapshots was analysed before Ratchet judged regressions.', 'empty'));
   } else {
-    for (const [title, items] of [[`New since ${from.id}`, diff.regressions.appeared], ['Resolved', diff.regressions.resolved], ['Still open', diff.regressions.stillOpen]] as const) {
+    for (const [title, items] of [
+      [`New since ${from.id}`, diff.regressions.appeared],
+      ['Resolved', diff.regressions.resolved],
+      ['Still open', diff.regressions.stillOpen],
+    ] as const) {
       result.append(el('h3', `${title} (${items.length})`));
       result.append(items.length === 0 ? el('p', 'None.', 'empty') : regressionList(items));
     }
   }
   result.append(el('h2', 'Biggest pass-rate changes'));
-  result.append(diff.jobChanges.length === 0 ? el('p', 'No job’s pass rate changed.', 'empty')
-    : changeTable(diff.jobChanges, `Up to ${diff.jobChanges.length} jobs, largest change first`, from.id, to.id));
+  result.append(
+    diff.jobChanges.length === 0
+      ? el('p', 'No job’s pass rate changed.', 'empty')
+      : changeTable(diff.jobChanges, `Up to ${diff.jobChanges.length} jobs, largest change first`, from.id, to.id),
+  );
   result.append(el('h2', 'Status changes'));
-  result.append(diff.statusChanges.length === 0 ? el('p', 'No job changed status.', 'empty')
-    : changeTable(diff.statusChanges, 'Jobs whose status changed, by name', from.id, to.id));
+  result.append(
+    diff.statusChanges.length === 0
+      ? el('p', 'No job changed status.', 'empty')
+      : changeTable(diff.statusChanges, 'Jobs whose status changed, by name', from.id, to.id),
+  );
   if (diff.disruptionChanges) {
     result.append(el('h2', 'Biggest disruption changes'));
-    result.append(diff.disruptionChanges.length === 0 ? el('p', 'No backend’s P95 changed.', 'empty') : disruptionTable(diff.disruptionChanges, from.id, to.id));
+    result.append(
+      diff.disruptionChanges.length === 0 ? el('p', 'No backend’s P95 changed.', 'empty') : disruptionTable(diff.disruptionChanges, from.id, to.id),
+    );
   }
   result.append(el('h2', 'Jobs added and removed'));
   if (diff.jobsAdded.length === 0 && diff.jobsRemoved.length === 0) result.append(el('p', 'The same jobs ran in both.', 'empty'));
-  for (const [title, names, id] of [[`New in ${to.id}`, diff.jobsAdded, to.id], [`Gone since ${from.id}`, diff.jobsRemoved, from.id]] as const) {
+  for (const [title, names, id] of [
+    [`New in ${to.id}`, diff.jobsAdded, to.id],
+    [`Gone since ${from.id}`, diff.jobsRemoved, from.id],
+  ] as const) {
     if (names.length === 0) continue;
     result.append(el('h3', title));
     const list = el('ul', undefined, 'name-list');
