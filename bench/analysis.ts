@@ -11,7 +11,8 @@ import { analyze } from '../src/analysis/analyze.ts';
 import { configSchema } from '../src/config/config-schema.ts';
 import type { RunRecord, TestResult } from '../src/ingest/run-record.ts';
 import { variantsFromJobName } from '../src/ingest/variants.ts';
-import { createRng, drawFlakeRate, drawStableRate, simulationJobName } from '../scripts/simulation.ts';
+import { drawFlakeRate, drawStableRate, simulationJobNames } from '../scripts/simulation/ci-model.ts';
+import { mulberry32 as createRng } from '../src/util/mulberry32.ts';
 import { serializeSnapshot } from '../src/store/snapshot-store.ts';
 import { snapshotSchema } from '../src/snapshot/schema.ts';
 import { resolveAnalysisPlan } from '../src/config/run-plan.ts';
@@ -39,7 +40,7 @@ function* records(): Generator<RunRecord> {
   const flakes = Float64Array.from({ length: TESTS }, () => drawFlakeRate(rng));
   for (let r = 0; r < RUNS; r++) {
     const j = r % JOBS;
-    const job = simulationJobName(j);
+    const job = simulationJobNames(j + 1)[j]!;
     const started = AS_OF.getTime() - 14 * DAY + Math.floor(((r + 0.5) * 14 * DAY) / RUNS);
     const current = started >= AS_OF.getTime() - 7 * DAY;
     const tests: TestResult[] = new Array(TESTS);

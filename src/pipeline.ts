@@ -7,6 +7,7 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { analyze } from './analysis/analyze.ts';
+import type { PayloadLists } from './analysis/payloads.ts';
 import { type HistoricalRecord, parseHistoricalDisruption } from './analysis/disruption-history.ts';
 import type { RunPlan } from './config/run-plan.ts';
 import { type FetchProgress, fetchRuns } from './ingest/fetch-runs.ts';
@@ -93,6 +94,7 @@ export async function analyzeStage(plan: RunPlan, io: StageIO = {}): Promise<{ s
     const snapshot = await analyze({
       runs: cache.records(),
       plan: plan.analysis,
+      payloadLists: await readPayloadLists(plan.payloadLists),
       ...(history ? { disruptionHistory: { records: await readDisruptionHistory(history.file), file: history.name } } : {}),
       previous,
       source: source.description.startsWith('gs://') ? source.description : path.basename(source.description),
@@ -129,6 +131,30 @@ async function previousSnapshot(dir: string, asOf: Date, problems: Problem[]): P
     }
   }
   return null;
+}
+
+/** The payloads page's job lists: the config's regexes, plus every name in the list files (exact matches). */
+async function readPayloadLists(lists: RunPlan['payloadLists']): Promise<PayloadLists> {
+  const names = async (file: string | null, setting: string): Promise<RegExp[]> => {
+    if (file === null) return [];
+    let text: string;
+    try {
+      text = await readFile(file, 'utf8');
+    } catch (error) {
+      throw new UsageError(
+        `${setting} ${file} could not be read: ${(error as Error).message}; point it at a file of job names, one a line, or remove the setting`,
+      );
+    }
+    return text
+      .split('\n')
+      .map((line) => line.trim())
+      .filter((line) => line !== '' && !line.startsWith('#'))
+      .map((name) => new RegExp(`^${name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`));
+  };
+  return {
+    blocking: [...lists.blocking.map((r) => new RegExp(r)), ...(await names(lists.blockingFile, 'payloads.blockingFile'))],
+    informing: [...lists.informing.map((r) => new RegExp(r)), ...(await names(lists.informingFile, 'payloads.informingFile'))],
+  };
 }
 
 async function readDisruptionHistory(file: string): Promise<HistoricalRecord[]> {

@@ -53,14 +53,14 @@ describe('variant groups', () => {
   });
 });
 
-describe('a basis window longer than the previous window', () => {
+describe('a basis window of its own', () => {
   it('feeds regressions from further back while summaries keep the previous window', async () => {
     const runs = [
       ...Array.from({ length: 10 }, (_, i) => run('job-a', AWS, 0.5 + i * 0.5, i < 6 ? 'failure' : 'success', i < 6 ? 'fail' : 'pass')),
       ...Array.from({ length: 10 }, (_, i) => run('job-a', AWS, 15 + i, 'success')), // only in the 21-day basis
     ];
-    // The recent window would rest this verdict on the last 3 days; this test is about the basis window.
-    const s = await analyze(analysisInput(runs, { config: { regressions: { basis: '21d', recent: false } } }));
+    // One scan window, the whole current week: this test is about the basis window.
+    const s = await analyze(analysisInput(runs, { config: { regressions: { basis: '21d', windows: ['7d'] } } }));
     expect(s.coverage.runsRead).toBe(20);
     expect(s.jobs[0]!.previous.runs).toBe(0);
     expect(s.regressions!.settings.basisWindow.start).toBe(new Date(AS_OF_MS - 28 * DAY).toISOString());
@@ -70,7 +70,8 @@ describe('a basis window longer than the previous window', () => {
   });
 
   it('makes the fetch look back far enough', () => {
-    expect(analysisPlan(AS_OF).windows.lookbackStart).toBe(AS_OF_MS - 14 * DAY);
+    expect(analysisPlan(AS_OF).windows.lookbackStart).toBe(AS_OF_MS - 37 * DAY);
     expect(analysisPlan(AS_OF, { regressions: { basis: '28d' } }).windows.lookbackStart).toBe(AS_OF_MS - 35 * DAY);
+    expect(analysisPlan(AS_OF, { regressions: { basis: '3d' } }).windows.lookbackStart).toBe(AS_OF_MS - 14 * DAY);
   });
 });

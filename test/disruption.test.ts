@@ -8,7 +8,16 @@ import { analyze } from '../src/analysis/analyze.ts';
 import { exceedanceP } from '../src/analysis/disruption.ts';
 import { parseHistoricalDisruption } from '../src/analysis/disruption-history.ts';
 import type { RunRecord } from '../src/ingest/run-record.ts';
-import { binomialSf, describe as summarise, disruptionMeanCheck, mannWhitneyExactGreater, mannWhitneyU, percentile } from '../src/analysis/stats/index.ts';
+import {
+  betaBinomialSf,
+  binomialSf,
+  describe as summarise,
+  disruptionMeanCheck,
+  exceedancePrior,
+  mannWhitneyExactGreater,
+  mannWhitneyU,
+  percentile,
+} from '../src/analysis/stats/index.ts';
 import { snapshotSchema } from '../src/snapshot/schema.ts';
 import { analysisInput, runRecord } from './support/run-records.ts';
 import { AS_OF_MS, DAY, UPGRADE_JOB } from './support/constants.ts';
@@ -146,9 +155,16 @@ describe('disruption per backend × variant group', () => {
     expect(s.disruption!.find((c) => c.backend === SAME)!.basisKind).toBe('window');
   });
 
-  it('computes the exceedance p-value as a Bonferroni pair of binomial tails', () => {
-    expect(exceedanceP([0, 0, 0, 0], 1, 2)).toBe(1);
-    expect(exceedanceP([5, 5, 5, 5], 1, 2)).toBeCloseTo(2 * 0.05 ** 4, 15);
+  it('computes the exceedance p-value as a Bonferroni pair of beta-binomial tails', () => {
+    expect(exceedanceP([0, 0, 0, 0], 1, 2, 100)).toBe(1);
+    // Above the P95 of 100 runs: the share above it is Beta(6, 95), so 4 of 4 runs above it is
+    // B(4 + 6, 95)/B(6, 95), far likelier than 0.05⁴ would say.
+    const { a, b } = exceedancePrior(95, 100);
+    expect([a, b]).toEqual([6, 95]);
+    expect(exceedanceP([5, 5, 5, 5], 1, 2, 100)).toBeCloseTo(2 * betaBinomialSf(3, 4, a, b), 15);
+    expect(exceedanceP([5, 5, 5, 5], 1, 2, 100)).toBeGreaterThan(2 * 0.05 ** 4);
+    // With a long record the predictive distribution approaches the binomial.
+    expect(exceedanceP([5, 5, 5, 5], 1, 2, 1_000_000) / (2 * 0.05 ** 4)).toBeCloseTo(1, 2);
   });
 
   it('rejects a historical file that is not in the format, naming file, record and field', () => {

@@ -1,29 +1,33 @@
 /**
  * The regression rules on hand-made cells: compatible mode follows sippy's Component Readiness step
- * by step; ratchet mode adjusts with the discrete Benjamini–Hochberg procedure across its family
- * (recomputed here from its definition), needs the minimum effect, tests the recent window in the
- * same family, and holds open regressions with the looser thresholds.
+ * by step; ratchet mode adjusts with the weighted discrete Benjamini–Hochberg procedure across its
+ * family of new verdicts (recomputed here from its definition), needs the minimum effect, tests every
+ * scan window, divides clustered counts by their design effect, and holds an open regression to its
+ * frozen basis until a window since its onset shows it recovered.
  */
 import { describe, expect, it } from 'vitest';
 import { regressionsConfigSchema } from '../src/config/config-schema.ts';
-import { dropFloor, dropPoints, evaluateCells, minimumFisherP, type CellSide, type RegressionCell } from '../src/analysis/verdict-rules.ts';
-import { binomialCdf, fisherGreater } from '../src/analysis/stats/index.ts';
+import { dropFloor, dropPoints, evaluateCells, minimumFisherP, type CellSide, type RatchetLine, type RegressionCell } from '../src/analysis/verdict-rules.ts';
+import { binomialCdf, binomialSf, fisherGreater } from '../src/analysis/stats/index.ts';
 
 const rules = regressionsConfigSchema.parse({});
 
+/** A cell with one scan window (the current week) unless `windows` gives several, shortest first. */
 function cell(
   sampleRuns: number,
   sampleWorking: number,
   basisRuns: number,
   basisWorking: number,
-  open: Partial<Pick<RegressionCell, 'openRatchet' | 'openCompatible'>> = {},
+  extra: { openCompatible?: boolean; line?: RatchetLine; windows?: Array<[number, number]>; design?: number } = {},
 ): RegressionCell {
+  const design = extra.design ?? 1;
+  const windows = (extra.windows ?? [[sampleRuns, sampleWorking]]).map(([runs, working]) => ({ runs, working, design }));
   return {
-    sample: { runs: sampleRuns, working: sampleWorking },
-    basis: { runs: basisRuns, working: basisWorking },
+    windows,
+    basis: { runs: basisRuns, working: basisWorking, design: 1 },
     sampleHardFailures: sampleRuns - sampleWorking,
-    openRatchet: open.openRatchet ?? false,
-    openCompatible: open.openCompatible ?? false,
+    openCompatible: extra.openCompatible ?? false,
+    ...(extra.line ? { line: extra.line } : {}),
   };
 }
 
@@ -94,12 +98,12 @@ describe('compatible mode (sippy Component Readiness)', () => {
 
 describe('ratchet mode', () => {
   /**
-   * The discrete Benjamini–Hochberg q-values of drop hypotheses, from the definition: each
+   * The weighted discrete Benjamini–Hochberg q-values of drop hypotheses, from the definition: each
    * member's attainable p-values (every split of its failures that passes the minimum failures and
-   * drop, each p-value from fisherGreater), F_i(t) the largest of them ≤ t, ξ(t) = Σ F_i/(1 − F_i),
-   * q₍ₖ₎ = min(1, max over j ≤ k of ξ(p₍ⱼ₎)/j).
+   * drop, each p-value from fisherGreater), F_i(t) the largest of them ≤ w_i·t, ξ(t) = Σ F_i/(1 − F_i),
+   * hypotheses ordered by p/w, q₍ₖ₎ = min(1, max over j ≤ k of ξ(p₍ⱼ₎/w₍ⱼ₎)/j).
    */
-  function referenceQ(hypotheses: Array<{ sample: CellSide; basis: CellSide }>): number[] {
+  function referenceQ(hypotheses: Array<{ sample: CellSide; basis: CellSide; weight?: number }>): number[] {
     const r = rules.ratchet;
     const members = hypotheses.map((h) => {
       const f = h.sample.runs - h.sample.working + h.basis.runs - h.basis.working;
@@ -114,23 +118,27 @@ describe('ratchet mode', () => {
       const passes =
         a >= rules.minFailures &&
         dropPoints(h.sample.working, h.sample.runs, h.basis.working, h.basis.runs) >= dropFloor(h.basis.working, h.basis.runs, r.minDrop, r.stableMinDrop);
-      return { support, p: passes ? fisherGreater(a, h.sample.working, h.basis.runs - h.basis.working, h.basis.working) : 1 };
+      return { support, p: passes ? fisherGreater(a, h.sample.working, h.basis.runs - h.basis.working, h.basis.working) : 1, w: h.weight ?? 1 };
     });
+    const present = members.filter((m) => m !== undefined);
+    const mean = present.reduce((sum, m) => sum + m.w, 0) / Math.max(1, present.length);
     const F = (support: number[], t: number): number => support.filter((s) => s <= t * (1 + 1e-9)).reduce((x, y) => Math.max(x, y), 0);
-    const xi = (t: number): number => members.reduce((sum, m) => (m ? sum + F(m.support, t) / (1 - F(m.support, t)) : sum), 0);
+    const xi = (t: number): number => present.reduce((sum, m) => sum + F(m.support, (m.w / mean) * t) / (1 - F(m.support, (m.w / mean) * t)), 0);
     const order = members
       .map((_m, i) => i)
       .filter((i) => members[i])
-      .sort((x, y) => members[x]!.p - members[y]!.p);
+      .sort((x, y) => members[x]!.p / (members[x]!.w / mean) - members[y]!.p / (members[y]!.w / mean));
     const q = new Array<number>(hypotheses.length).fill(NaN);
     let running = 0;
     order.forEach((i, j) => {
-      const p = members[i]!.p;
-      running = p >= 1 ? 1 : Math.max(running, Math.min(1, xi(p) / (j + 1)));
+      const m = members[i]!;
+      running = m.p >= 1 ? 1 : Math.max(running, Math.min(1, xi(m.p / (m.w / mean)) / (j + 1)));
       q[i] = running;
     });
     return q;
   }
+
+  const single = (c: RegressionCell) => ({ sample: c.windows[0]!, basis: c.basis });
 
   it('reports discrete Benjamini–Hochberg q-values over the family of cells that can reach significance', () => {
     const cells = [
@@ -142,7 +150,7 @@ describe('ratchet mode', () => {
       cell(30, 24, 40, 38),
       cell(12, 7, 60, 59),
     ];
-    const q = referenceQ(cells);
+    const q = referenceQ(cells.map(single));
     const { verdicts, tested } = evaluateCells(cells, rules);
     expect(tested).toBe(q.filter((x) => !Number.isNaN(x)).length);
     cells.forEach((_, i) => {
@@ -167,21 +175,76 @@ describe('ratchet mode', () => {
     expect(discrete!.q!).toBeLessThan(plain?.q ?? 1);
   });
 
-  it('tests the recent window in the same family and says which window flagged the cell', () => {
-    // 30 runs in the current window, the last 9 of them recent and failing 6 times; the basis and
-    // the older 21 current runs never failed. Against the whole current window the drop is diluted.
-    const c: RegressionCell = { ...cell(30, 24, 30, 30), recent: { sample: { runs: 9, working: 3 }, basis: { runs: 51, working: 51 } } };
-    const v = evaluateCells([c], rules).verdicts[0]!.ratchet!;
+  it('tests every scan window in one family and says which window flagged the cell', () => {
+    // 84 runs in the week, the last 6 of them failing 4 times; the basis and the older runs never failed.
+    const c = cell(84, 80, 360, 360, {
+      windows: [
+        [3, 1],
+        [6, 2],
+        [12, 8],
+        [36, 32],
+        [84, 80],
+      ],
+    });
+    const { verdicts, tested } = evaluateCells([c], rules, { windowLabels: ['6h', '12h', '24h', '3d', '7d'] });
+    const v = verdicts[0]!.ratchet!;
     expect(v.regressed).toBe(true);
-    expect(v.window).toBe('recent');
-    expect(v.counts.sample).toEqual({ runs: 9, working: 3 });
-    expect(v.p).toBe(fisherGreater(6, 3, 0, 51));
-    expect(v.q).toBeCloseTo(referenceQ([c, c.recent!])[1]!, 10);
-    expect(v.reason).toMatch(/recent window/);
-    // Both hypotheses are members of the family.
-    expect(evaluateCells([c], rules).tested).toBe(2);
-    // A recent window holding every sample run would repeat the current hypothesis: not tested twice.
-    expect(evaluateCells([{ ...cell(10, 4, 30, 30), recent: { sample: { runs: 10, working: 4 }, basis: { runs: 30, working: 30 } } }], rules).tested).toBe(1);
+    expect(v.window).toBe('12h');
+    expect(v.counts.sample).toMatchObject({ runs: 6, working: 2 });
+    expect(v.p).toBe(fisherGreater(4, 2, 0, 360));
+    expect(v.reason).toMatch(/^The last 12h: /);
+    // The 6h window has 2 failures of 3, under the minimum of 3: it cannot be flagged and is no member.
+    expect(tested).toBe(4);
+    // A window holding exactly the runs of the next longer one would repeat it: tested once.
+    expect(
+      evaluateCells(
+        [
+          cell(10, 4, 30, 30, {
+            windows: [
+              [10, 4],
+              [10, 4],
+            ],
+          }),
+        ],
+        rules,
+      ).tested,
+    ).toBe(1);
+  });
+
+  it('weighs each window by its length, so a short window needs stronger evidence', () => {
+    // The same counts in a short and a long window of two cells, against the same basis.
+    const short = cell(12, 8, 360, 358, {
+      windows: [
+        [12, 8],
+        [84, 80],
+      ],
+    });
+    const long = cell(84, 80, 360, 358, {
+      windows: [
+        [3, 3],
+        [12, 8],
+      ],
+    });
+    const weights = [6, 168];
+    const { verdicts } = evaluateCells([short, long], rules, { windowWeights: weights });
+    const reference = referenceQ([
+      { sample: short.windows[0]!, basis: short.basis, weight: 6 },
+      { sample: short.windows[1]!, basis: short.basis, weight: 168 },
+      { sample: long.windows[1]!, basis: long.basis, weight: 168 },
+    ]);
+    expect(verdicts[1]?.ratchet?.q).toBeCloseTo(reference[2]!, 10);
+    // The cell whose 12-run sample sits in the short window gets a larger q for the same counts.
+    const unweighted = evaluateCells([short, long], rules);
+    expect(unweighted.verdicts[0]?.ratchet?.q ?? 1).toBeLessThan(verdicts[0]?.ratchet?.q ?? 1);
+  });
+
+  it('divides clustered counts by their design effect before the exact test', () => {
+    const independent = evaluateCells([cell(40, 30, 200, 198)], rules).verdicts[0]!.ratchet!;
+    const clustered = evaluateCells([cell(40, 30, 200, 198, { design: 2 })], rules).verdicts[0];
+    expect(independent.p).toBe(fisherGreater(10, 30, 2, 198));
+    // 10 of 40 failing at a design effect of 2 carries the information of 5 of 20.
+    expect(clustered?.ratchet?.p ?? fisherGreater(5, 15, 2, 198)).toBe(fisherGreater(5, 15, 2, 198));
+    expect(fisherGreater(5, 15, 2, 198)).toBeGreaterThan(independent.p!);
   });
 
   it('counts a drop that triples the failure rate of a test that almost never failed, however small', () => {
@@ -212,22 +275,73 @@ describe('ratchet mode', () => {
     expect(v.reason).toMatch(/Fisher p = .*q = /);
   });
 
-  it('holds an open regression while p ≤ 0.01 even when q is above 0.05', () => {
-    // A family where this cell alone would not survive the adjustment: many noisy cells around it.
-    const noise = Array.from({ length: 200 }, (_, i) => cell(20, 15 + (i % 4), 20, 16 + (i % 4)));
-    const target = cell(20, 13, 20, 20);
-    const p = fisherGreater(7, 13, 0, 20);
-    expect(p).toBeLessThan(rules.ratchet.openP);
-    const fresh = evaluateCells([...noise, target], rules).verdicts[200]?.ratchet;
-    expect(fresh?.regressed ?? false).toBe(false);
-    const open = evaluateCells([...noise, { ...target, openRatchet: true }], rules).verdicts[200]?.ratchet;
-    expect(open).toMatchObject({ regressed: true, heldByHysteresis: true });
+  it('freezes the basis of a new regression in its line, with the rate it fell to', () => {
+    const v = evaluateCells([cell(30, 18, 300, 299)], rules).verdicts[0]!.ratchet!;
+    expect(v.line).toEqual({ basis: { runs: 300, working: 299, design: 1 }, fellTo: 18 / 30 });
   });
 
-  it('resolves an open regression once the test works again, and says why', () => {
-    const v = evaluateCells([cell(20, 20, 20, 19, { openRatchet: true })], rules).verdicts[0]?.ratchet;
-    expect(v?.regressed).toBe(false);
-    expect(v?.reason).toMatch(/Not regressed any more/);
+  /** A line frozen at 99.5 % (1,000 basis runs) for a regression that fell to at most `fellTo`. */
+  const line = (fellTo: number, recentWindows?: number): RatchetLine => ({
+    basis: { runs: 1000, working: 995, design: 1 },
+    fellTo,
+    ...(recentWindows !== undefined ? { recentWindows } : {}),
+  });
+
+  it('judges an open regression against its frozen line, outside the family of new verdicts', () => {
+    // The current basis window has absorbed the drop (it fails as often as the sample); the line has not.
+    const open = cell(84, 64, 360, 280, { line: line(0.8) });
+    const { verdicts, tested } = evaluateCells([open], rules);
+    expect(tested).toBe(0);
+    const v = verdicts[0]!.ratchet!;
+    expect(v.regressed).toBe(true);
+    expect(v.q).toBeNull();
+    expect(v.counts.basis).toEqual({ runs: 1000, working: 995, design: 1 });
+    expect(v.p).toBe(fisherGreater(20, 64, 5, 995));
+    expect(v.reason).toMatch(/frozen/);
+    // Without its line the same cell is no regression at all: the sliding basis hides it.
+    expect(evaluateCells([cell(84, 64, 360, 280)], rules).verdicts[0]?.ratchet).toBeUndefined();
+  });
+
+  it('never resolves a regression that stays below the halfway line, however long', () => {
+    // Fell to 80 %; halfway to the 99.5 % basis is 89.75 %. A week at 85 % is no recovery.
+    const v = evaluateCells(
+      [
+        cell(84, 71, 360, 300, {
+          line: line(0.8),
+          windows: [
+            [12, 10],
+            [36, 31],
+            [84, 71],
+          ],
+        }),
+      ],
+      rules,
+    ).verdicts[0]!.ratchet!;
+    expect(v.regressed).toBe(true);
+    expect(v.heldByHysteresis).toBe(false);
+    expect(v.reason).toMatch(/not recovered: .*halfway line 89\.8 %/);
+  });
+
+  it('resolves it when a window since the onset is significantly above the halfway line, and says why', () => {
+    // A week of runs all working against a halfway line of 89.75 %: p = 0.8975⁸⁴, under 0.01 / 3;
+    // three days of them would not do (0.8975³⁶ ≈ 0.02).
+    const fixed = cell(84, 84, 360, 300, {
+      line: line(0.8),
+      windows: [
+        [12, 12],
+        [36, 36],
+        [84, 84],
+      ],
+    });
+    const v = evaluateCells([fixed], rules).verdicts[0]!.ratchet!;
+    expect(binomialSf(83, 84, 0.8975)).toBeLessThan(0.01 / 3);
+    expect(binomialSf(35, 36, 0.8975)).toBeGreaterThan(0.01 / 3);
+    expect(v.regressed).toBe(false);
+    expect(v.reason).toMatch(/^The last w2: .*Recovered: working rate 100\.0 % against the halfway line 89\.8 %/);
+    // Only windows that start after the onset count: with the onset inside the last 12 runs the
+    // longer windows mix in the runs from before the regression and cannot show a recovery.
+    const early = evaluateCells([{ ...fixed, line: line(0.8, 1) }], rules).verdicts[0]!.ratchet!;
+    expect(early.regressed).toBe(true);
   });
 
   it('tests a new test against the required rate with an exact binomial p-value', () => {

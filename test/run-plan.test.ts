@@ -78,25 +78,37 @@ describe('resolvePlan', () => {
 describe('resolveWindows: every window from one rule', () => {
   const windows = (config: unknown) => resolveWindows(configSchema.parse(config), new Date(T));
 
-  it('ends the sample at as-of and the previous and basis windows where the sample starts', () => {
+  it('ends the sample at as-of, the previous window and the 30-day basis where the sample starts', () => {
     const w = windows({});
     expect(w.current).toEqual({ start: T - 7 * DAY, end: T });
     expect(w.previous).toEqual({ start: T - 14 * DAY, end: T - 7 * DAY });
-    expect(w.basis).toEqual(w.previous);
-    expect(w.recent).toEqual({ start: T - 3 * DAY, end: T });
-    expect(w.lookbackStart).toBe(T - 14 * DAY);
+    expect(w.basis).toEqual({ start: T - 37 * DAY, end: T - 7 * DAY });
+    expect(w.lookbackStart).toBe(T - 37 * DAY);
+  });
+
+  it('scans windows that end at as-of, shortest first, each labelled as the config wrote it', () => {
+    const w = windows({});
+    expect(w.scan.map((x) => x.label)).toEqual(['6h', '12h', '24h', '3d', '7d']);
+    expect(w.scan[0]).toEqual({ start: T - 6 * 3_600_000, end: T, label: '6h' });
+    expect(w.scan.at(-1)).toEqual({ start: T - 7 * DAY, end: T, label: '7d' });
+    // Unordered and repeated lengths come out sorted and once.
+    expect(windows({ regressions: { windows: ['3d', '72h', 1, '12h'] } }).scan.map((x) => x.label)).toEqual(['12h', '1d', '3d']);
+  });
+
+  it('refuses a scan window longer than the current window', () => {
+    expect(() => windows({ regressions: { windows: ['14d'] } })).toThrow(/regressions\.windows: "14d" is longer than windows\.current/);
   });
 
   it('looks back as far as the longer of the previous and basis windows', () => {
-    const w = windows({ regressions: { basis: '30d' } });
-    expect(w.basis).toEqual({ start: T - 37 * DAY, end: T - 7 * DAY });
-    expect(w.lookbackStart).toBe(T - 37 * DAY);
+    expect(windows({ regressions: { basis: '7d' } }).lookbackStart).toBe(T - 14 * DAY);
     expect(windows({ windows: { previous: '14d' }, regressions: { basis: '2d' } }).lookbackStart).toBe(T - 21 * DAY);
   });
 
-  it('has no recent window when it is off or not shorter than the sample', () => {
-    expect(windows({ regressions: { recent: false } }).recent).toBeNull();
-    expect(windows({ regressions: { recent: '7d' } }).recent).toBeNull();
-    expect(windows({ windows: { current: '2d' }, regressions: { recent: '12h' } }).recent).toEqual({ start: T - 12 * 3_600_000, end: T });
+  it('pins the basis to a fixed range, which must end before the sample starts', () => {
+    const w = windows({ regressions: { basis: { from: '2026-09-01T00:00:00Z', to: '2026-10-01T00:00:00Z' } } });
+    expect(w.basis).toEqual({ start: Date.parse('2026-09-01T00:00:00Z'), end: Date.parse('2026-10-01T00:00:00Z') });
+    expect(w.lookbackStart).toBe(Date.parse('2026-09-01T00:00:00Z'));
+    expect(() => windows({ regressions: { basis: { from: '2026-11-01T00:00:00Z', to: '2026-11-27T00:00:00Z' } } })).toThrow(/after the current window starts/);
+    expect(() => windows({ regressions: { basis: { from: '2026-10-01T00:00:00Z', to: '2026-09-01T00:00:00Z' } } })).toThrow(/must be before/);
   });
 });

@@ -14,7 +14,13 @@ import {
   fisherGreater,
   fisherGreaterSupport,
 } from '../src/analysis/stats/index.ts';
-import { createRng, drawBinomial } from '../scripts/simulation.ts';
+import { mulberry32 as createRng } from '../src/util/mulberry32.ts';
+
+function drawBinomial(rng: () => number, n: number, p: number): number {
+  let k = 0;
+  for (let i = 0; i < n; i++) if (rng() < p) k++;
+  return k;
+}
 
 /** q₍ₖ₎ = min(1, max over j ≤ k of ξ(p₍ⱼ₎)/j), ξ(t) = Σ F_i(t)/(1 − F_i(t)), F_i(t) = max support value ≤ t: O(m² · support). */
 function reference(p: number[], supports: number[][]): number[] {

@@ -5,21 +5,26 @@
  * Three steps: count every run into its slot (RunCounter), judge the counts (regression lists in
  * both modes, disruption, aggregated sets), and assemble the snapshot document.
  */
+import type { RegressionsConfig } from '../config/config-schema.ts';
 import type { AnalysisPlan } from '../config/run-plan.ts';
 import type { RunRecord } from '../ingest/run-record.ts';
 import { variantKey } from '../ingest/variants.ts';
-import type { JobCounts, JobSummary, Problem, RegressionMode, Snapshot, TestSummary } from '../snapshot/schema.ts';
+import type { JobSummary, Problem, RegressionMode, Snapshot, TestSummary } from '../snapshot/schema.ts';
 import { SNAPSHOT_SCHEMA_VERSION } from '../snapshot/schema.ts';
 import { snapshotIdFor } from '../snapshot/snapshot-id.ts';
 import { VERSION } from '../version.ts';
 import { analyzeAggregated } from './aggregated.ts';
+import { analyzePayloads, type PayloadLists } from './payloads.ts';
 import { HistoricalIndex, type HistoricalRecord } from './disruption-history.ts';
 import { analyzeDisruption, DisruptionAccumulator } from './disruption.ts';
-import { finishCounts, JobAccumulator } from './job-summary.ts';
-import { jobRegressions, recentLabel, testRegressions, type JobWindows } from './regression-lists.ts';
-import { inBasis, inPrevious, inRecent, slotOf, slotsFor, type Slots } from './slots.ts';
+import { JobAccumulator } from './job-summary.ts';
+import { jobRegressions, testRegressions } from './regression-lists.ts';
+import { RunClassifier } from './run-class.ts';
+import { inBasis, inPrevious, slotOf, slotsFor, type Slots } from './slots.ts';
+import { FAIL, FLAKE, PASS, TestLog } from './test-log.ts';
 import { TestAccumulator } from './test-summary.ts';
 import { VariantGroupAccumulator } from './variant-groups.ts';
+import { prowRunUrl } from '../util/prow-links.ts';
 import { runTime } from './windows.ts';
 
 export interface AnalysisInput {
@@ -36,10 +41,12 @@ export interface AnalysisInput {
   discoveryProblems?: Problem[];
   /** Runs in the window that came from the cache in the fetch that preceded this analysis. */
   runsFromCache?: number;
+  /** Blocking and informing jobs, for the payloads list (default: none known). */
+  payloadLists?: PayloadLists;
 }
 
-type Counts = Omit<JobCounts, 'passRate' | 'interval'>;
-const emptyCounts = (): Counts => ({ runs: 0, success: 0, failure: 0, aborted: 0, error: 0, pending: 0 });
+/** A run kept out of test verdicts, for the data-quality list. */
+type ExcludedRun = NonNullable<Snapshot['dataQuality']['excludedRuns']>[number];
 
 /** Every run counted once into the accumulators of its slot, with the coverage figures of the snapshot. */
 class RunCounter {
@@ -47,18 +54,27 @@ class RunCounter {
   readonly tests: TestAccumulator;
   readonly groups = new VariantGroupAccumulator();
   readonly disruption = new DisruptionAccumulator();
-  /** Per job: sample, basis and recent counts for job regressions. */
-  readonly jobWindows = new Map<string, { sample: Counts; basis: Counts; recent: Counts }>();
+  /** Job pass-rate regressions read runs from their own log: a job is both the "test" and the lane. */
+  readonly jobLog = new TestLog();
+  readonly jobNames: string[] = [];
+  readonly #jobIndex = new Map<string, number>();
   readonly problems: Problem[];
+  readonly excluded: ExcludedRun[] = [];
+  /** Per job: current-window runs kept out of test verdicts, by class. */
+  readonly excludedByJob = new Map<string, { massFailure: number; infrastructure: number }>();
   runsRead = 0;
   runsPending = 0;
   runsIncomplete = 0;
   newestRunEnd: number | null = null;
   oldestRunStart: number | null = null;
   readonly #slots: Slots;
+  readonly #classifier: RunClassifier;
+  readonly #bucket: string;
 
-  constructor(slots: Slots, bucket: string, discoveryProblems: readonly Problem[]) {
+  constructor(slots: Slots, bucket: string, discoveryProblems: readonly Problem[], settings: RegressionsConfig) {
     this.#slots = slots;
+    this.#bucket = bucket;
+    this.#classifier = new RunClassifier(settings.massFailure);
     this.jobs = new JobAccumulator(slots, bucket);
     this.tests = new TestAccumulator(slots, bucket);
     this.problems = [...discoveryProblems];
@@ -87,44 +103,52 @@ class RunCounter {
     if (this.oldestRunStart === null || time < this.oldestRunStart) this.oldestRunStart = time;
     for (const p of run.problems) this.problems.push({ job: run.job, buildId: run.buildId, ...p });
     const key = variantKey(run.variants);
-    const window = slot === 0 ? 'current' : inPrevious(slot, slots) ? 'previous' : undefined;
+    const window = slot === 0 ? 'current' : inPrevious(slot) ? 'previous' : undefined;
     if (window) {
       this.jobs.add(run);
       this.groups.add(run, key, window, time);
     }
-    this.tests.add(run, slot, time);
-    this.disruption.add(run, key, slot, time);
-    if (slot === 0 || inBasis(slot, slots)) this.#countJobWindow(run, slot === 0, slot === 0 && inRecent(time, slots));
+    const judged = slot === 0 || inBasis(time, slots);
+    const verdictRun = judged && this.#keepForTests(run, slot);
+    this.tests.add(run, slot, time, verdictRun);
+    this.disruption.add(run, key, slot === 0, inBasis(time, slots), time);
+    if (judged) this.#logJobRun(run, time);
   }
 
-  #countJobWindow(run: RunRecord, sample: boolean, recent: boolean): void {
-    let w = this.jobWindows.get(run.job);
-    if (!w) this.jobWindows.set(run.job, (w = { sample: emptyCounts(), basis: emptyCounts(), recent: emptyCounts() }));
-    const c = sample ? w.sample : w.basis;
-    c.runs++;
-    c[run.result]++;
-    if (recent) {
-      w.recent.runs++;
-      w.recent[run.result]++;
+  /** Whether the run's test results may count in test verdicts; a run kept out is counted and listed. */
+  #keepForTests(run: RunRecord, slot: number): boolean {
+    const c = this.#classifier.classify(run);
+    if (c.class === 'normal') return true;
+    this.excluded.push({
+      job: run.job,
+      buildId: run.buildId,
+      url: prowRunUrl(this.#bucket, run.path),
+      started: run.started,
+      class: c.class,
+      failed: c.failed,
+      tests: c.tests,
+      reason: c.reason,
+    });
+    if (slot === 0) {
+      let counts = this.excludedByJob.get(run.job);
+      if (!counts) this.excludedByJob.set(run.job, (counts = { massFailure: 0, infrastructure: 0 }));
+      if (c.class === 'mass-failure') counts.massFailure++;
+      else counts.infrastructure++;
     }
+    return false;
   }
 
-  /** Job cells for job regressions, by job name. */
-  jobCells(keyOfJob: ReadonlyMap<string, string>, withRecent: boolean): JobWindows[] {
-    return [...this.jobWindows.entries()]
-      .sort(([a], [b]) => cmp(a, b))
-      .map(([name, w]) => {
-        // The recent hypothesis's basis: every earlier run of the basis and current windows.
-        const before = emptyCounts();
-        for (const k of Object.keys(before) as Array<keyof Counts>) before[k] = w.basis[k] + w.sample[k] - w.recent[k];
-        return {
-          name,
-          variantKey: keyOfJob.get(name) ?? '',
-          sample: finishCounts(w.sample),
-          basis: finishCounts(w.basis),
-          ...(withRecent ? { recent: { sample: finishCounts(w.recent), basis: finishCounts(before) } } : {}),
-        };
-      });
+  #logJobRun(run: RunRecord, time: number): void {
+    // Success works; failure and error do not (error rides in the flake code); aborted and pending say nothing.
+    const code = run.result === 'success' ? PASS : run.result === 'failure' ? FAIL : run.result === 'error' ? FLAKE : -1;
+    if (code < 0) return;
+    let job = this.#jobIndex.get(run.job);
+    if (job === undefined) {
+      job = this.jobNames.length;
+      this.jobNames.push(run.job);
+      this.#jobIndex.set(run.job, job);
+    }
+    this.jobLog.add(job, this.jobLog.addRun(run, job, time), code);
   }
 }
 
@@ -133,10 +157,12 @@ export async function analyze(input: AnalysisInput): Promise<Snapshot> {
   const slots = slotsFor(plan.windows);
   const asOf = plan.asOf.toISOString();
   const previous = input.previous && input.previous.asOf < asOf ? input.previous : null;
-  const counter = new RunCounter(slots, input.bucket, input.discoveryProblems ?? []);
+  const counter = new RunCounter(slots, input.bucket, input.discoveryProblems ?? [], plan.regressions);
   for await (const run of input.runs) counter.add(run);
 
-  const jobSummaries = counter.jobs.summaries(plan.thresholds);
+  const jobSummaries = counter.jobs
+    .summaries(plan.thresholds)
+    .map((j) => ({ ...j, excludedRuns: counter.excludedByJob.get(j.name) ?? { massFailure: 0, infrastructure: 0 } }));
   const testSummaries = counter.tests.summaries({ minRuns: plan.thresholds.minTestRuns });
   const problems = counter.problems.sort(
     (a, b) => cmp(a.job ?? '', b.job ?? '') || cmp(a.buildId ?? '', b.buildId ?? '') || cmp(a.object, b.object) || cmp(a.reason, b.reason),
@@ -150,22 +176,31 @@ type Verdicts = ReturnType<typeof judge>;
 /** Regression lists in both modes, disruption and aggregated sets, from the counts. */
 function judge(input: AnalysisInput, counter: RunCounter, jobSummaries: readonly JobSummary[], slots: Slots, previous: Snapshot | null, asOf: string) {
   const { regressions: settings, disruption: disruptionSettings } = input.plan;
-  const tests = testRegressions(counter.tests, settings, previous, asOf, slots);
-  const keyOfJob = new Map(jobSummaries.map((j) => [j.name, j.variantKey]));
-  const jobs = jobRegressions(counter.jobCells(keyOfJob, slots.recent !== null), settings, previous, asOf, recentLabel(slots));
+  const context = { settings, previous, asOf, slots, bucket: input.bucket };
+  const tests = testRegressions(counter.tests, context);
+  const variantKeys = new Map(jobSummaries.map((j) => [j.name, j.variantKey]));
+  const jobs = jobRegressions({ log: counter.jobLog, names: counter.jobNames, variantKeys }, context);
   const history = input.disruptionHistory;
   const disruption = analyzeDisruption({
     accumulator: counter.disruption,
     slots,
     settings: disruptionSettings,
     ...(history ? { history: { index: new HistoricalIndex(history.records), file: history.file } } : {}),
-    open: { fdr: settings.ratchet.openFdr, p: settings.ratchet.openP },
+    recoverAlpha: settings.ratchet.recoverAlpha,
+    clustering: settings.clustering,
     previous,
     asOf,
     keepResolvedDays: settings.keepResolvedDays,
+    bucket: input.bucket,
   });
   const aggregated = analyzeAggregated(counter.tests, settings.aggregated);
-  return { tests, jobs, disruption, aggregated };
+  const payloads = analyzePayloads(
+    counter.tests.payloadRuns,
+    aggregated,
+    [...tests.regressions, ...jobs.regressions],
+    input.payloadLists ?? { blocking: [], informing: [] },
+  );
+  return { tests, jobs, disruption, aggregated, payloads };
 }
 
 function modeCounts(verdicts: Verdicts, mode: RegressionMode): { new: number; open: number; resolved: number; extreme: number } {
@@ -221,7 +256,7 @@ function assemble(input: AnalysisInput, counter: RunCounter, judged: Judged): Sn
     headline: headline(counter, jobSummaries, testSummaries),
     jobs: jobSummaries,
     tests: testSummaries,
-    dataQuality: { problemCount: problems.length, byKind, problems },
+    dataQuality: { problemCount: problems.length, byKind, problems, excludedRuns: newestRunsFirst(counter.excluded) },
     variantGroups: counter.groups.summaries(input.plan.thresholds),
     regressions: {
       settings: regressionSettings(input.plan, judged),
@@ -239,6 +274,7 @@ function assemble(input: AnalysisInput, counter: RunCounter, judged: Judged): Sn
     },
     disruption: verdicts.disruption.cells,
     aggregated: verdicts.aggregated,
+    payloads: verdicts.payloads,
   };
 }
 
@@ -264,14 +300,20 @@ function headline(counter: RunCounter, jobSummaries: readonly JobSummary[], test
 }
 
 function regressionSettings(plan: AnalysisPlan, judged: Judged): NonNullable<Snapshot['regressions']>['settings'] {
-  const { slots, previous } = judged;
-  const { aggregated: _aggregated, basis: _basis, recent: _recent, ...rules } = plan.regressions;
+  const { slots, previous, verdicts } = judged;
+  const rules = plan.regressions;
   return {
     defaultMode: rules.mode,
     groupBy: rules.groupBy,
     sampleWindow: { start: iso(slots.current.start), end: iso(slots.current.end) },
     basisWindow: { start: iso(slots.basis.start), end: iso(slots.basis.end) },
-    recentWindow: slots.recent ? { start: iso(slots.recent.start), end: iso(slots.recent.end) } : null,
+    windows: slots.scan.map((w) => ({ label: w.label, start: iso(w.start), end: iso(w.end) })),
+    clustering: {
+      ...verdicts.tests.clustering,
+      dayCv2: round(verdicts.tests.clustering.dayCv2, 6),
+      payloadCv2: round(verdicts.tests.clustering.payloadCv2, 6),
+    },
+    massFailure: { share: rules.massFailure.share, minFailed: rules.massFailure.minFailed, infraTests: [...rules.massFailure.infraTests] },
     flakeAsFailure: rules.flakeAsFailure,
     minFailures: rules.minFailures,
     extremeDrop: rules.extremeDrop,
@@ -282,6 +324,16 @@ function regressionSettings(plan: AnalysisPlan, judged: Judged): NonNullable<Sna
     keepResolvedDays: rules.keepResolvedDays,
     previousSnapshot: previous?.id ?? null,
   };
+}
+
+/** Newest first, then by job and build: the order the data-quality page lists them in. */
+function newestRunsFirst(runs: ExcludedRun[]): ExcludedRun[] {
+  return runs.sort((a, b) => cmp(b.started ?? '', a.started ?? '') || cmp(a.job, b.job) || cmp(a.buildId, b.buildId));
+}
+
+function round(value: number, digits: number): number {
+  const f = 10 ** digits;
+  return Math.round(value * f) / f;
 }
 
 function cmp(a: string, b: string): number {

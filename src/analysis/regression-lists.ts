@@ -1,61 +1,141 @@
 /**
- * From accumulated counts to the snapshot's regression lists: cells of test × group (and of jobs),
- * verdicts in both modes (verdict-rules.ts), lifecycle against the previous snapshot (lifecycle.ts),
- * and the evidence each entry carries.
+ * From the test log to the snapshot's regression lists: cells of test × group (and of jobs) with
+ * their scan-window and basis counts (regression-cells.ts), design effects for clustered runs
+ * (dispersion.ts), the ratchet line of every regression open before (its frozen basis), verdicts in
+ * both modes (verdict-rules.ts), lifecycle against the previous snapshot (lifecycle.ts), and the
+ * evidence each entry carries: counts, failed runs, onset.
  */
-import { REGRESSION_MODES, type RegressionsConfig } from '../config/config-schema.ts';
-import type { EvidenceRun, JobCounts, JobRegression, RegressionMode, Snapshot, TestRegression } from '../snapshot/schema.ts';
-import { evaluateCells, type CellSide, type RegressionCell, type Verdict } from './verdict-rules.ts';
-import type { Slots } from './slots.ts';
+import type { RegressionsConfig } from '../config/config-schema.ts';
+import { REGRESSION_MODES } from '../config/config-schema.ts';
+import type { EvidenceRun, JobCounts, JobRegression, RegressionMode, Snapshot, TestCounts, TestRegression } from '../snapshot/schema.ts';
+import { prowRunUrl } from '../util/prow-links.ts';
+import { designEffect, intraClusterCorrelation } from './dispersion.ts';
+import { finishCounts } from './job-summary.ts';
 import { compareRegressions, flagged, isOpen, previousRegressions, regressionId, resolved, stillListed, type Lifecycle } from './lifecycle.ts';
-import { finishTestCounts, newestFirst, runsOf, testId, type GroupCell, type RawCounts, type TestAccumulator } from './test-summary.ts';
+import { changePoint, firstFailureFrom, payloadsAround } from './onset.ts';
+import { buildTestCells, cellSequence, runsOf, type CellsResult, type TestCell, type WindowCounts } from './regression-cells.ts';
+import type { Slots } from './slots.ts';
+import type { TestLog } from './test-log.ts';
+import { wilsonInterval } from './stats/index.ts';
+import { finishTestCounts, newestFirst, testId, type RawCounts, type TestAccumulator } from './test-summary.ts';
+import { evaluateCells, type JudgedSide, type RatchetLine, type RegressionCell, type Verdict } from './verdict-rules.ts';
 
 export interface TestRegressionResult {
   regressions: TestRegression[];
   cells: number;
   tested: number;
+  clustering: Clustering;
 }
 
-/** How reasons name the recent window: "last 3 days", "last 36 hours". */
-export function recentLabel(slots: Slots): string {
-  if (!slots.recent) return 'recent window';
-  const hours = (slots.recent.end - slots.recent.start) / 3_600_000;
-  return hours % 24 === 0 ? `last ${hours / 24 === 1 ? 'day' : `${hours / 24} days`}` : `last ${Math.round(hours * 10) / 10} hours`;
+/** How much failures cluster, as the design effects use it (zero when clustering is off). */
+export interface Clustering {
+  enabled: boolean;
+  dayCv2: number;
+  payloadCv2: number;
+  cells: number;
 }
 
-/** Counts of the sample before the recent window: sample − recent. */
-function minus(a: RawCounts, b: RawCounts): RawCounts {
-  return { passes: a.passes - b.passes, failures: a.failures - b.failures, flakes: a.flakes - b.flakes };
+export interface RegressionContext {
+  settings: RegressionsConfig;
+  previous: Snapshot | null | undefined;
+  asOf: string;
+  slots: Slots;
+  bucket: string;
 }
 
-function plus(a: RawCounts, b: RawCounts): RawCounts {
-  return { passes: a.passes + b.passes, failures: a.failures + b.failures, flakes: a.flakes + b.flakes };
+type Line = NonNullable<TestRegression['line']>;
+
+export function clusteringOf(result: CellsResult, enabled: boolean): Clustering {
+  const d = result.dispersion;
+  return { enabled, dayCv2: enabled ? d.day.cv2 : 0, payloadCv2: enabled ? d.payload.cv2 : 0, cells: Math.max(d.day.cells, d.payload.cells) };
 }
 
-export function testRegressions(
-  tests: TestAccumulator,
-  settings: RegressionsConfig,
-  previous: Snapshot | null | undefined,
-  asOf: string,
-  slots: Slots,
-): TestRegressionResult {
-  const groups = tests.groupCells(settings.groupBy, settings.ratchet.jobCells);
+/** Scan windows weigh in proportion to their length (verdict-rules.ts, windowWeights). */
+function windowWeights(slots: Slots): number[] {
+  return slots.scan.map((w) => w.end - w.start);
+}
+
+/** A window's side of a hypothesis: its counts and the design effect of its clusters at failure rate p. */
+function judged(c: WindowCounts, failures: number, p: number, clustering: Clustering): JudgedSide {
+  const runs = runsOf(c);
+  const design = Math.max(
+    designEffect(c.dayCluster, intraClusterCorrelation(p, clustering.dayCv2)),
+    designEffect(c.payloadCluster, intraClusterCorrelation(p, clustering.payloadCv2)),
+  );
+  return { runs, working: runs - failures, design };
+}
+
+/** The failure rate the design effects assume: the basis's, shrunk a little toward ½ (Jeffreys) so 0 of n is not 0. */
+function basisFailureRate(runs: number, working: number): number {
+  return (runs - working + 0.5) / (runs + 1);
+}
+
+/** The line of a regression open in the previous snapshot (a version 1 entry has none: its basis counts serve). */
+function lineOf(
+  prev: { line?: Line; basis: { runs: number } | null; sample: { runs: number } } | undefined,
+  working: (c: unknown) => number,
+): Line | undefined {
+  if (!prev) return undefined;
+  if (prev.line) return prev.line;
+  if (!prev.basis || prev.basis.runs === 0) return undefined;
+  return {
+    basis: { runs: prev.basis.runs, working: working(prev.basis), design: 1, start: '', end: '' },
+    fellTo: prev.sample.runs ? working(prev.sample) / prev.sample.runs : 0,
+    frozenAt: '',
+  };
+}
+
+function cellInput(
+  cell: TestCell,
+  failures: (c: WindowCounts) => number,
+  line: RatchetLine | undefined,
+  openCompatible: boolean,
+  clustering: Clustering,
+): RegressionCell {
+  const basisRuns = runsOf(cell.basis);
+  const p = line ? basisFailureRate(line.basis.runs, line.basis.working) : basisFailureRate(basisRuns, basisRuns - failures(cell.basis));
+  const K = cell.windows.length;
+  return {
+    windows: cell.windows.map((w) => judged(w, failures(w), p, clustering)),
+    basis: judged(cell.basis, failures(cell.basis), p, clustering),
+    sampleHardFailures: K ? cell.windows[K - 1]!.failures : 0,
+    ...(line ? { line } : {}),
+    openCompatible,
+    compatible: cell.compatible,
+  };
+}
+
+export function testRegressions(tests: TestAccumulator, context: RegressionContext): TestRegressionResult {
+  const { settings, previous, asOf, slots } = context;
+  const built = buildTestCells(
+    tests.log,
+    tests.testTotal,
+    tests,
+    { scan: slots.scan, basis: slots.basis },
+    {
+      groupBy: settings.groupBy,
+      jobCells: settings.ratchet.jobCells,
+      flakeAsFailure: settings.flakeAsFailure,
+    },
+  );
+  const clustering = clusteringOf(built, settings.clustering);
   const prior = previousRegressions(previous, 'tests');
-  const ids = groups.map((g) => {
+  const failures = (c: WindowCounts): number => c.failures + (settings.flakeAsFailure ? c.flakes : 0);
+  const workingOf = (c: unknown): number => {
+    const t = c as TestCounts;
+    return settings.flakeAsFailure ? t.passes : t.passes + t.flakes;
+  };
+  const ids = built.cells.map((g) => {
     const id = testId(tests.suites[g.test]!, tests.names[g.test]!);
     return { testId: id, ratchet: regressionId('ratchet', 'test', id, g.group), compatible: regressionId('compatible', 'test', id, g.group) };
   });
-  const side = (c: RawCounts): CellSide => ({ runs: runsOf(c), working: settings.flakeAsFailure ? c.passes : c.passes + c.flakes });
-  const cells: RegressionCell[] = groups.map((g, i) => ({
-    sample: side(g.sample),
-    basis: side(g.basis),
-    sampleHardFailures: g.sample.failures,
-    ...(slots.recent ? { recent: { sample: side(g.recent), basis: side(plus(g.basis, minus(g.sample, g.recent))) } } : {}),
-    openRatchet: isOpen(prior.get(ids[i]!.ratchet)),
-    openCompatible: g.compatible && isOpen(prior.get(ids[i]!.compatible)),
-    compatible: g.compatible,
-  }));
-  const { verdicts, tested } = evaluateCells(cells, settings, { recentLabel: recentLabel(slots) });
+  const lines = built.cells.map((g, i) => {
+    const before = prior.get(ids[i]!.ratchet);
+    return isOpen(before) ? followLine(lineOf(before, workingOf), before!.onset ?? null, tests.log, g, settings.flakeAsFailure, slots) : undefined;
+  });
+  const inputs = built.cells.map((g, i) => cellInput(g, failures, lines[i], g.compatible && isOpen(prior.get(ids[i]!.compatible)), clustering));
+  const labels = slots.scan.map((w) => w.label);
+  const { verdicts, tested } = evaluateCells(inputs, settings, { windowLabels: labels, windowWeights: windowWeights(slots) });
   const out: TestRegression[] = [];
   const seen = new Set<string>();
   verdicts.forEach((v, i) => {
@@ -67,40 +147,58 @@ export function testRegressions(
       seen.add(id);
       const before = prior.get(id);
       const lifecycle = verdict.regressed ? flagged(before, asOf) : resolved(before!, asOf);
-      out.push(testEntry(tests, groups[i]!, ids[i]!.testId, id, mode, verdict, lifecycle, settings, asOf, slots));
+      out.push(testEntry(tests, built.cells[i]!, ids[i]!.testId, id, mode, verdict, lifecycle, before, lines[i], context));
     }
   });
   carryOver(prior, seen, out, asOf, settings.keepResolvedDays);
   out.sort(compareRegressions);
-  return { regressions: out, cells: groups.length, tested };
+  return { regressions: out, cells: built.cells.length, tested, clustering };
+}
+
+/** Raw counts of the window a verdict rests on. */
+function windowCounts(cell: TestCell, window: string, labels: readonly string[]): WindowCounts {
+  const k = labels.indexOf(window);
+  return cell.windows[k >= 0 ? k : cell.windows.length - 1]!;
 }
 
 function testEntry(
   tests: TestAccumulator,
-  g: GroupCell,
+  g: TestCell,
   test: string,
   id: string,
   mode: RegressionMode,
   verdict: Verdict,
   lifecycle: Lifecycle,
-  settings: RegressionsConfig,
-  asOf: string,
-  slots: Slots,
+  before: TestRegression | undefined,
+  followed: RatchetLine | undefined,
+  context: RegressionContext,
 ): TestRegression {
+  const { settings, asOf, slots } = context;
   const lanes = new Set(g.lanes);
+  const labels = slots.scan.map((w) => w.label);
+  const window = slots.scan.find((w) => w.label === verdict.window) ?? slots.current;
+  const sample = windowCounts(g, verdict.window, labels);
   const failedRuns: EvidenceRun[] = [];
   const jobs = new Set<string>();
   for (const lane of g.lanes) jobs.add(tests.laneJob[lane]!);
-  const recent = verdict.window === 'recent' && slots.recent ? slots.recent.start : -Infinity;
-  // The counts the verdict rests on: the current window against the basis, or the recent window
-  // against every earlier run of the basis and current windows.
-  const sample = verdict.window === 'recent' ? g.recent : g.sample;
-  const basis = verdict.window === 'recent' ? plus(g.basis, minus(g.sample, g.recent)) : g.basis;
   for (const r of newestFirst(
-    tests.failedRuns(g.test).filter((r) => r.slot === 0 && r.time >= recent && lanes.has(r.lane) && (r.status === 'fail' || settings.flakeAsFailure)),
+    tests.failedRuns(g.test).filter((r) => r.slot === 0 && r.time >= window.start && lanes.has(r.lane) && (r.status === 'fail' || settings.flakeAsFailure)),
   )) {
     if (failedRuns.length >= settings.maxFailedRuns) break;
     failedRuns.push({ job: r.job, buildId: r.buildId, url: r.url, status: r.status, started: r.started });
+  }
+  const ratchet = mode === 'ratchet';
+  const openBefore = isOpen(before);
+  const basis: TestCounts | null = ratchet && openBefore && before!.basis ? before!.basis : runsOf(g.basis) > 0 ? finishTestCounts(g.basis) : null;
+  let onset: TestRegression['onset'];
+  let line: Line | undefined;
+  if (ratchet && verdict.regressed && openBefore && followed) {
+    onset = before!.onset ?? null;
+    line = { ...storedLine(before!, followed, slots, asOf), fellTo: round(followed.fellTo, 6) };
+  } else if (ratchet && verdict.regressed && verdict.line) {
+    const found = onsetOf(tests.log, g.test, g.lanes, settings.flakeAsFailure, slots, context.bucket);
+    onset = found.onset;
+    line = freezeLine({ ...verdict.line, fellTo: found.fellTo ?? verdict.line.fellTo }, slots, asOf);
   }
   return {
     id,
@@ -121,7 +219,10 @@ function testEntry(
     variants: tests.laneVariants[representativeLane(tests, g)]!,
     jobs: [...jobs].sort(),
     sample: finishTestCounts(sample),
-    basis: runsOf(basis) > 0 ? finishTestCounts(basis) : null,
+    basis: verdict.rule === 'new-test' ? null : basis,
+    ...(ratchet ? { design: { sample: round(verdict.counts.sample.design, 4), basis: round(verdict.counts.basis.design, 4) } } : {}),
+    ...(line ? { line } : {}),
+    ...(onset !== undefined ? { onset } : {}),
     p: verdict.p,
     q: verdict.q,
     drop: verdict.drop,
@@ -130,8 +231,91 @@ function testEntry(
   };
 }
 
+/** The line a new regression freezes: its basis counts, window and design effect, and the rate it fell to. */
+function freezeLine(line: RatchetLine, slots: Slots, asOf: string): Line {
+  return {
+    basis: {
+      runs: line.basis.runs,
+      working: line.basis.working,
+      design: round(line.basis.design, 4),
+      start: new Date(slots.basis.start).toISOString(),
+      end: new Date(slots.basis.end).toISOString(),
+    },
+    fellTo: round(line.fellTo, 6),
+    frozenAt: asOf,
+  };
+}
+
+/** The line of an open regression as stored: the frozen basis of the entry before, or one frozen now from a version 1 entry. */
+function storedLine(before: { line?: Line }, followed: RatchetLine, slots: Slots, asOf: string): Line {
+  return before.line ?? freezeLine(followed, slots, asOf);
+}
+
+/**
+ * Where the cell's runs (oldest first) most likely changed: the first bad run and the payloads around
+ * it; and the upper confidence bound of its working rate from there on (the line's fellTo).
+ */
+function onsetOf(
+  log: TestLog,
+  test: number,
+  lanes: readonly number[],
+  flakeAsFailure: boolean,
+  slots: Slots,
+  bucket: string,
+): { onset: NonNullable<TestRegression['onset']>; fellTo: number | null } {
+  const { runs, failed } = cellSequence(log, test, lanes, flakeAsFailure, slots.lookbackStart, slots.current.end);
+  const first = firstFailureFrom(failed, changePoint(failed));
+  const tags = runs.map((r) => log.runs[r]!.payloadTag);
+  const { firstBad, lastGood } = payloadsAround(tags, first);
+  const run = first >= 0 ? log.runs[runs[first]!]! : undefined;
+  return {
+    onset: {
+      run: run ? { job: run.job, buildId: run.buildId, url: prowRunUrl(bucket, run.path), started: run.started } : null,
+      payloadTag: firstBad,
+      lastGoodPayloadTag: lastGood,
+    },
+    fellTo: first >= 0 ? upperWorkingRate(failed, first) : null,
+  };
+}
+
+/** Wilson's 95 % upper bound of the working rate of runs from index `from` on. */
+function upperWorkingRate(failed: Uint8Array, from: number): number {
+  let n = 0;
+  let working = 0;
+  for (let i = from; i < failed.length; i++) {
+    n++;
+    if (!failed[i]) working++;
+  }
+  return n ? wilsonInterval(working, n)[1] : 1;
+}
+
+/**
+ * An open regression's line for this snapshot: its frozen basis, the rate it fell to lowered to the
+ * upper bound of its rate since onset if that is lower now, and the scan windows that start after
+ * the onset (only they can show a recovery).
+ */
+function followLine(
+  line: Line | undefined,
+  onset: TestRegression['onset'] | null,
+  log: TestLog,
+  g: { test: number; lanes: readonly number[] },
+  failuresCount: boolean,
+  slots: Slots,
+): RatchetLine | undefined {
+  if (!line) return undefined;
+  const since = onset?.run?.started ? Date.parse(onset.run.started) : NaN;
+  let fellTo = line.fellTo;
+  let recentWindows = slots.scan.length;
+  if (Number.isFinite(since)) {
+    const { failed } = cellSequence(log, g.test, g.lanes, failuresCount, since, slots.current.end);
+    if (failed.length > 0) fellTo = Math.min(fellTo, upperWorkingRate(failed, 0));
+    recentWindows = slots.scan.filter((w) => w.start >= since).length;
+  }
+  return { basis: { runs: line.basis.runs, working: line.basis.working, design: line.basis.design }, fellTo, recentWindows };
+}
+
 /** The lane whose variants describe the group: the first by job name, then variant key (independent of run order). */
-function representativeLane(tests: TestAccumulator, g: GroupCell): number {
+function representativeLane(tests: TestAccumulator, g: TestCell): number {
   let best = g.lanes[0]!;
   for (const lane of g.lanes) {
     const a = tests.laneJob[lane]!;
@@ -150,7 +334,7 @@ function carryOver<T extends TestRegression | JobRegression>(prior: Map<string, 
         ...prev,
         ...resolved(prev, asOf),
         heldByHysteresis: false,
-        reason: `No verdict in this snapshot (no sample runs in the cell, or no basis while the new-test rule is off); last evidence from ${prev.evidenceAsOf}. ${prev.reason}`,
+        reason: `No verdict in this snapshot: no runs in the current window (or no basis while the new-test rule is off); last evidence from ${prev.evidenceAsOf}. ${prev.reason}`,
       });
     } else if (stillListed(prev, asOf, keepResolvedDays)) out.push(prev);
   }
@@ -158,40 +342,48 @@ function carryOver<T extends TestRegression | JobRegression>(prior: Map<string, 
 
 // ---- Jobs ------------------------------------------------------------------------------------------
 
-export interface JobWindows {
-  name: string;
-  variantKey: string;
-  sample: JobCounts;
-  basis: JobCounts;
-  /** The recent window and every earlier run of the basis and current windows; absent when off. */
-  recent?: { sample: JobCounts; basis: JobCounts };
+export interface JobCells {
+  log: TestLog;
+  /** Job names by job index (the log's "tests" and lanes are jobs). */
+  names: readonly string[];
+  variantKeys: ReadonlyMap<string, string>;
 }
 
 /**
- * Job pass-rate regressions, ratchet mode: Fisher on success against failure + error, current and
- * recent window, discrete Benjamini–Hochberg across the jobs of the report.
+ * Job pass-rate regressions, ratchet mode: the same rules on runs (success against failure + error;
+ * aborted and pending runs are not counted), every scan window against the basis or the frozen line,
+ * discrete Benjamini–Hochberg across the jobs of the report.
  */
-export function jobRegressions(
-  jobs: readonly JobWindows[],
-  settings: RegressionsConfig,
-  previous: Snapshot | null | undefined,
-  asOf: string,
-  recentLabel = 'recent window',
-): { regressions: JobRegression[]; tested: number } {
+export function jobRegressions(jobs: JobCells, context: RegressionContext): { regressions: JobRegression[]; tested: number } {
+  const { settings, previous, asOf, slots } = context;
+  const built = buildTestCells(
+    jobs.log,
+    jobs.names.length,
+    { laneJob: jobs.names, laneKey: jobs.names },
+    { scan: slots.scan, basis: slots.basis },
+    {
+      groupBy: 'job',
+      jobCells: false,
+      flakeAsFailure: true,
+    },
+  );
+  const clustering = clusteringOf(built, settings.clustering);
   const prior = previousRegressions(previous, 'jobs');
-  const ids = jobs.map((j) => regressionId('ratchet', 'job', j.name, j.variantKey));
-  const decided = (c: JobCounts): number => c.success + c.failure + c.error;
-  const side = (c: JobCounts): CellSide => ({ runs: decided(c), working: c.success });
-  const cells: RegressionCell[] = jobs.map((j, i) => ({
-    sample: side(j.sample),
-    basis: side(j.basis),
-    sampleHardFailures: j.sample.failure + j.sample.error,
-    ...(j.recent ? { recent: { sample: side(j.recent.sample), basis: side(j.recent.basis) } } : {}),
-    openRatchet: isOpen(prior.get(ids[i]!)),
-    openCompatible: false,
-  }));
+  const failures = (c: WindowCounts): number => c.failures + c.flakes;
+  const workingOf = (c: unknown): number => (c as JobCounts).success;
+  const ids = built.cells.map((g) => regressionId('ratchet', 'job', g.group, jobs.variantKeys.get(g.group) ?? ''));
+  const lines = built.cells.map((g, i) => {
+    const before = prior.get(ids[i]!);
+    return isOpen(before) ? followLine(lineOf(before, workingOf), before!.onset ?? null, jobs.log, g, true, slots) : undefined;
+  });
+  const inputs = built.cells.map((g, i) => cellInput(g, failures, lines[i], false, clustering));
+  const labels = slots.scan.map((w) => w.label);
   // A job without basis runs is new, not regressed: the new-test rule does not apply to jobs.
-  const { verdicts, tested } = evaluateCells(cells, { ...settings, newTestPassRate: 0 }, { rateLabel: 'Pass rate', recentLabel });
+  const { verdicts, tested } = evaluateCells(
+    inputs,
+    { ...settings, newTestPassRate: 0 },
+    { rateLabel: 'Pass rate', windowLabels: labels, windowWeights: windowWeights(slots) },
+  );
   const out: JobRegression[] = [];
   const seen = new Set<string>();
   verdicts.forEach((v, i) => {
@@ -199,22 +391,36 @@ export function jobRegressions(
     if (!verdict) return;
     const id = ids[i]!;
     seen.add(id);
-    const j = jobs[i]!;
-    const counts = verdict.window === 'recent' && j.recent ? j.recent : j;
+    const g = built.cells[i]!;
+    const before = prior.get(id);
+    const openBefore = isOpen(before);
+    let onset: JobRegression['onset'];
+    let line: Line | undefined;
+    if (verdict.regressed && openBefore && lines[i]) {
+      onset = before!.onset ?? null;
+      line = { ...storedLine(before!, lines[i]!, slots, asOf), fellTo: round(lines[i]!.fellTo, 6) };
+    } else if (verdict.regressed && verdict.line) {
+      const found = onsetOf(jobs.log, g.test, g.lanes, true, slots, context.bucket);
+      onset = found.onset;
+      line = freezeLine({ ...verdict.line, fellTo: found.fellTo ?? verdict.line.fellTo }, slots, asOf);
+    }
     out.push({
       id,
       mode: 'ratchet',
       kind: 'job',
-      ...(verdict.regressed ? flagged(prior.get(id), asOf) : resolved(prior.get(id)!, asOf)),
+      ...(verdict.regressed ? flagged(before, asOf) : resolved(before!, asOf)),
       severity: verdict.severity,
       heldByHysteresis: verdict.heldByHysteresis,
       evidenceAsOf: asOf,
       reason: verdict.reason,
-      job: j.name,
-      variantKey: j.variantKey,
+      job: g.group,
+      variantKey: jobs.variantKeys.get(g.group) ?? '',
       window: verdict.window,
-      sample: counts.sample,
-      basis: counts.basis,
+      sample: jobCounts(windowCounts(g, verdict.window, labels)),
+      basis: openBefore && before!.line ? before!.basis : jobCounts(g.basis),
+      design: { sample: round(verdict.counts.sample.design, 4), basis: round(verdict.counts.basis.design, 4) },
+      ...(line ? { line } : {}),
+      ...(onset !== undefined ? { onset } : {}),
       p: verdict.p,
       q: verdict.q,
       drop: verdict.drop,
@@ -225,3 +431,15 @@ export function jobRegressions(
   out.sort(compareRegressions);
   return { regressions: out, tested };
 }
+
+/** Job counts of a window of the job log: passes are successes, failures failures, flakes errors. */
+function jobCounts(c: WindowCounts): JobCounts {
+  return finishCounts({ runs: runsOf(c), success: c.passes, failure: c.failures, aborted: 0, error: c.flakes, pending: 0 });
+}
+
+function round(value: number, digits: number): number {
+  const f = 10 ** digits;
+  return Math.round(value * f) / f;
+}
+
+export type { RawCounts };

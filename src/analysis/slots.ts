@@ -1,17 +1,16 @@
 /**
- * Time slots of the analysis. Summaries compare the current window with the previous one;
- * regressions compare it with the basis window, which ends at the same instant but may be longer
- * or shorter. Counting into three disjoint slots serves both without counting anything twice:
+ * Where a run counts. Summaries compare the current window with the previous one; regressions judge
+ * the scan windows (inside the current one) against the basis window, which may be longer than the
+ * previous window or a fixed range further back. A run is counted once, in one slot:
  *
- *   slot 0  current                              [asOf − current, asOf)
- *   slot 1  in both previous and basis           [start − min(previous, basis), start)
- *   slot 2  in the longer of the two only        [start − max, start − min)   (empty when equal)
+ *   slot 0  current                     [asOf − current, asOf)
+ *   slot 1  previous                    [current.start − previous, current.start)
+ *   slot 2  elsewhere in the look-back  (only the basis reaches there)
  *
- * The windows themselves come from the run plan (config/run-plan.ts, resolveWindows). Ratchet mode's
- * recent window [asOf − recent, asOf) is the newest part of slot 0; runs there are
- * counted in slot 0 and once more on their own, so its hypothesis needs no extra pass.
+ * Whether a run is in the basis is a question of its time (inBasis), asked by the modules that judge
+ * regressions; the windows themselves come from the run plan (config/run-plan.ts, resolveWindows).
  */
-import type { AnalysisWindows } from '../config/run-plan.ts';
+import type { AnalysisWindows, ScanWindow } from '../config/run-plan.ts';
 import type { Window } from './windows.ts';
 
 export type Slot = 0 | 1 | 2;
@@ -20,48 +19,28 @@ export interface Slots {
   current: Window;
   previous: Window;
   basis: Window;
-  /** Where slot 1 starts (slot 2 is everything before it down to lookbackStart). */
-  sharedStart: number;
+  /** Ratchet mode's scan windows, shortest first. */
+  scan: readonly ScanWindow[];
   lookbackStart: number;
-  /** Which window slot 2 belongs to; null when previous and basis are the same length. */
-  restBelongsTo: 'previous' | 'basis' | null;
-  /** Ratchet mode's recent window (inside the current one); null when off or not shorter than it. */
-  recent: Window | null;
 }
 
 export function slotsFor(windows: AnalysisWindows): Slots {
-  const start = windows.current.start;
-  const previousMs = start - windows.previous.start;
-  const basisMs = start - windows.basis.start;
-  return {
-    current: windows.current,
-    previous: windows.previous,
-    basis: windows.basis,
-    sharedStart: start - Math.min(previousMs, basisMs),
-    lookbackStart: windows.lookbackStart,
-    restBelongsTo: previousMs === basisMs ? null : previousMs > basisMs ? 'previous' : 'basis',
-    recent: windows.recent,
-  };
+  return { current: windows.current, previous: windows.previous, basis: windows.basis, scan: windows.scan, lookbackStart: windows.lookbackStart };
 }
 
 /** The slot of a run counted at `time`, or -1 outside the look-back. */
 export function slotOf(time: number, slots: Slots): Slot | -1 {
   if (time >= slots.current.end || time < slots.lookbackStart) return -1;
   if (time >= slots.current.start) return 0;
-  return time >= slots.sharedStart ? 1 : 2;
+  return time >= slots.previous.start && time < slots.previous.end ? 1 : 2;
 }
 
-/** Whether a run counted at `time` in slot 0 is also in the recent window. */
-export function inRecent(time: number, slots: Slots): boolean {
-  return slots.recent !== null && time >= slots.recent.start;
+/** Whether a run counted at `time` is in the basis window. */
+export function inBasis(time: number, slots: Slots): boolean {
+  return time >= slots.basis.start && time < slots.basis.end;
 }
 
 /** Whether slot counts belong to the previous window (job and test summaries). */
-export function inPrevious(slot: Slot, slots: Slots): boolean {
-  return slot === 1 || (slot === 2 && slots.restBelongsTo === 'previous');
-}
-
-/** Whether slot counts belong to the basis window (regressions, disruption). */
-export function inBasis(slot: Slot, slots: Slots): boolean {
-  return slot === 1 || (slot === 2 && slots.restBelongsTo === 'basis');
+export function inPrevious(slot: Slot): boolean {
+  return slot === 1;
 }

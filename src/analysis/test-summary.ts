@@ -3,9 +3,9 @@
  * their normalised text. Every test is counted; the snapshot lists those that failed or flaked.
  *
  * Built for millions of results: test names are interned to integer ids once, and counts live in
- * one typed array of cells, a cell being one test in one lane with 3 slots × (pass, fail, flake),
- * plus (pass, fail, flake) once more for the runs of slot 0 that fall in the recent window.
- * Per-job, per-variant and regression-cell figures are sums of lane cells, made at the end.
+ * one typed array of cells, a cell being one test in one lane with 3 slots × (pass, fail, flake).
+ * Per-job and per-variant figures are sums of lane cells, made at the end. Results that regression
+ * verdicts may use also go to the test log (test-log.ts), which regression-cells.ts reads.
  */
 import { createHash } from 'node:crypto';
 import { compareBuildIds, type RunRecord, type Variants } from '../ingest/run-record.ts';
@@ -14,7 +14,8 @@ import { variantKey } from '../ingest/variants.ts';
 import { wilsonInterval } from './stats/index.ts';
 import { normalizeFailureText } from './failure-text.ts';
 import { daysBetween } from './windows.ts';
-import { inBasis, inPrevious, inRecent, type Slot, type Slots } from './slots.ts';
+import { inPrevious, type Slot, type Slots } from './slots.ts';
+import { TestLog } from './test-log.ts';
 import { prowRunUrl } from '../util/prow-links.ts';
 
 export interface RawCounts {
@@ -29,9 +30,8 @@ const MAX_GROUPS = 20;
 const MAX_FAILED_RUNS = 50;
 const MAX_EXAMPLE = 4000;
 const DAY_MS = 86_400_000;
-/** Ints per cell: 3 slots × (pass, fail, flake), then the recent part of slot 0. */
-const CELL = 12;
-const RECENT = 9;
+/** Ints per cell: 3 slots × (pass, fail, flake). */
+const CELL = 9;
 
 export interface FailedRun {
   job: string;
@@ -63,21 +63,6 @@ export interface PayloadRun {
   statuses: Uint8Array;
 }
 
-/** Sums of lane cells for one test in one regression group. */
-export interface GroupCell {
-  test: number;
-  /** What `group` names: a variant key or a job. */
-  groupBy: 'variant' | 'job';
-  group: string;
-  lanes: number[];
-  sample: RawCounts;
-  basis: RawCounts;
-  /** The part of the sample in the recent window (all zero when it is off). */
-  recent: RawCounts;
-  /** Whether compatible mode judges this cell (false for ratchet mode's extra job cells). */
-  compatible: boolean;
-}
-
 export function testId(suite: string, name: string): string {
   return createHash('sha256').update(`${suite}\u0000${name}`).digest('hex').slice(0, 16);
 }
@@ -90,6 +75,8 @@ export class TestAccumulator {
   /** Variants of the newest current-window run of each lane (else its newest run). */
   readonly laneVariants: Variants[] = [];
   readonly payloadRuns: PayloadRun[] = [];
+  /** Every result regression verdicts may use (see add's `log`). */
+  readonly log = new TestLog();
   readonly #laneTime: number[] = [];
   readonly #laneCurrent: boolean[] = [];
   readonly #bySuite = new Map<string, Map<string, number>>();
@@ -181,15 +168,19 @@ export class TestAccumulator {
     return cell;
   }
 
-  /** Count one run in `slot`; `time` is the instant it is counted at (windows.ts runTime). */
-  add(run: RunRecord, slot: Slot, time: number): void {
+  /**
+   * Count one run in `slot`; `time` is the instant it is counted at (windows.ts runTime). With `log`,
+   * its results also go to the test log for regression verdicts (runs kept out of verdicts, and runs
+   * outside the scan and basis windows, are not logged).
+   */
+  add(run: RunRecord, slot: Slot, time: number, log: boolean): void {
     const key = variantKey(run.variants);
     const lane = this.#lane(run, key, time, slot);
-    const shown = slot === 0 || inPrevious(slot, this.#slots);
+    const logRun = log ? this.log.addRun(run, lane, time) : -1;
+    const shown = slot === 0 || inPrevious(slot);
     const day = shown ? Math.floor((time - this.#firstDay) / DAY_MS) : -1;
     const dayOk = day >= 0 && day < this.#dates.length;
     const tests = run.tests;
-    const recent = slot === 0 && inRecent(time, this.#slots);
     const payload = slot === 0 && run.payloadTag && run.result !== 'pending';
     const payloadTests = payload ? new Int32Array(tests.length) : undefined;
     const payloadStatuses = payload ? new Uint8Array(tests.length) : undefined;
@@ -224,7 +215,7 @@ export class TestAccumulator {
         counts = this.#counts; // #newCell may have grown it
       }
       counts[cell * CELL + slot * 3 + code]!++;
-      if (recent) counts[cell * CELL + RECENT + code]!++;
+      if (logRun >= 0) this.log.add(id, logRun, code);
       if (dayOk) {
         let days = this.#days[id];
         if (!days) this.#days[id] = days = new Int32Array(this.#dates.length * 3);
@@ -267,7 +258,6 @@ export class TestAccumulator {
   #pair(cell: number, into: { current: RawCounts; previous: RawCounts }): void {
     this.#slotCounts(cell, 0, into.current);
     this.#slotCounts(cell, 1, into.previous);
-    if (this.#slots.restBelongsTo === 'previous') this.#slotCounts(cell, 2, into.previous);
   }
 
   /** Distinct tests with at least one run in the current window. */
@@ -331,51 +321,6 @@ export class TestAccumulator {
       });
     }
     return out.sort((a, b) => b.current.failures - a.current.failures || b.current.flakes - a.current.flakes || cmp(a.name, b.name) || cmp(a.suite, b.suite));
-  }
-
-  /**
-   * Sample (slot 0), recent and basis counts of every test × group with sample runs, grouped by
-   * variant key or job. With `jobCells` (and grouping by variant), each test × job inside a variant
-   * group of several jobs is a cell too, for ratchet mode alone: a regression confined to one job
-   * is diluted by the others in the pooled cell. A job cell whose lanes are exactly those of a
-   * variant cell would repeat it and is left out.
-   */
-  groupCells(groupBy: 'variant' | 'job', jobCells = false): GroupCell[] {
-    const out: GroupCell[] = [];
-    const slots = this.#slots;
-    const basisRest = inBasis(2, slots);
-    const add = (groups: Map<string, GroupCell>, kind: 'variant' | 'job', key: string, t: number, cell: number, lane: number, compatible: boolean): void => {
-      let g = groups.get(key);
-      if (!g) groups.set(key, (g = { test: t, groupBy: kind, group: key, lanes: [], sample: zero(), basis: zero(), recent: zero(), compatible }));
-      g.lanes.push(lane);
-      this.#slotCounts(cell, 0, g.sample);
-      this.#slotCounts(cell, 1, g.basis);
-      if (basisRest) this.#slotCounts(cell, 2, g.basis);
-      const base = cell * CELL + RECENT;
-      g.recent.passes += this.#counts[base]!;
-      g.recent.failures += this.#counts[base + 1]!;
-      g.recent.flakes += this.#counts[base + 2]!;
-    };
-    const extraJobs = groupBy === 'variant' && jobCells;
-    for (let t = 0; t < this.names.length; t++) {
-      const groups = new Map<string, GroupCell>();
-      const jobs = extraJobs ? new Map<string, GroupCell>() : undefined;
-      for (const cell of this.#testCells[t]!) {
-        const lane = this.#cellLane[cell]!;
-        add(groups, groupBy, groupBy === 'variant' ? this.laneKey[lane]! : this.laneJob[lane]!, t, cell, lane, true);
-        if (jobs) add(jobs, 'job', this.laneJob[lane]!, t, cell, lane, false);
-      }
-      for (const g of groups.values()) if (runsOf(g.sample) > 0) out.push(g);
-      if (!jobs) continue;
-      for (const j of jobs.values()) {
-        if (runsOf(j.sample) === 0) continue;
-        // A job's lanes all have distinct variant keys, so it repeats a variant cell only when it
-        // has one lane and that lane is the variant cell's only one.
-        if (j.lanes.length === 1 && groups.get(this.laneKey[j.lanes[0]!]!)!.lanes.length === 1) continue;
-        out.push(j);
-      }
-    }
-    return out;
   }
 
   /** Runs and working runs (pass or flake) of a test in all slots of the lanes of one job. */

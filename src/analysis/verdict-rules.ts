@@ -1,15 +1,25 @@
 /**
- * Test (and job) regression verdicts on cells of counts, in two modes. Pure: counts in, verdicts
- * out; analyze.ts builds the cells from runs and the simulation builds them from random draws, so
- * both exercise exactly this code. The rules are in docs/statistics.md, "Test regressions:
- * compatible and ratchet modes".
+ * Test (and job) regression verdicts on cells of counts, in two modes. Pure: counts in, verdicts out;
+ * regression-lists.ts builds the cells from the test log and the simulation drives it through
+ * analyze(), so both exercise exactly this code. The rules, with formulas and measured error rates,
+ * are in docs/statistics.md, "Test regressions".
+ *
+ * Ratchet mode, in one paragraph: every cell is tested in every scan window (6 h … 7 days, all ending
+ * at as-of) against its basis, with counts divided by their design effects (dispersion.ts); all
+ * hypotheses of cells not already open form one family under the discrete Benjamini–Hochberg procedure,
+ * each window weighted by its length. A cell flagged in any window opens a regression whose basis is
+ * frozen (its "ratchet line"); from then on it is judged against that frozen basis, outside the family
+ * of new verdicts, and stays open until a window that starts after its onset shows its working rate
+ * significantly above the halfway line between the frozen basis and the rate it fell to.
  */
 import type { RegressionsConfig } from '../config/config-schema.ts';
 import type { RegressionSeverity } from '../snapshot/schema.ts';
+import { effectiveCounts } from './dispersion.ts';
 import {
   benjaminiHochberg,
   binomialCdf,
   binomialCdfSupport,
+  binomialSf,
   discreteBenjaminiHochberg,
   fisherGreater,
   fisherGreaterSupport,
@@ -26,25 +36,37 @@ export interface CellSide {
   working: number;
 }
 
-/** Which sample a ratchet verdict rests on: the current window, or its recent end (`regressions.recent`). */
-type SampleWindow = 'current' | 'recent';
+/** A side of a hypothesis with the design effect its clustering gives it (1: independent runs). */
+export interface JudgedSide extends CellSide {
+  design: number;
+}
+
+/** What an open regression carries from snapshot to snapshot: the basis it was found against, frozen. */
+export interface RatchetLine {
+  basis: JudgedSide;
+  /**
+   * The working rate it fell to, at most: the smallest upper confidence bound (Wilson, 95 %) of the
+   * cell's rate since its onset seen so far. An upper bound, so that a noisy early estimate never
+   * puts the recovery line below a regression's true rate.
+   */
+  fellTo: number;
+  /**
+   * How many scan windows (shortest first) start at or after the onset: only those can show a
+   * recovery, since a longer one mixes in the runs from before the regression. Default: all.
+   */
+  recentWindows?: number;
+}
 
 export interface RegressionCell {
-  /** The current window. */
-  sample: CellSide;
-  /** The basis window; runs = 0 when it never ran the test here: the new-test rule applies. */
-  basis: CellSide;
-  /** Sample runs that failed outright; sippy's new-test rule counts these, never flakes. */
+  /** The sample in each scan window, shortest first. */
+  windows: JudgedSide[];
+  /** The basis window; runs = 0 when it never ran the test here (the new-test rule applies). */
+  basis: JudgedSide;
+  /** Runs of the longest window that failed outright; sippy's new-test rule counts these, never flakes. */
   sampleHardFailures: number;
-  /**
-   * Ratchet mode's second hypothesis for this cell: the recent window (the newest days of the
-   * current one) against every earlier run of the basis and current windows. Absent when the
-   * recent window is off, or when it would repeat the first hypothesis (every sample run is recent)
-   * or has no runs on either side.
-   */
-  recent?: { sample: CellSide; basis: CellSide };
-  /** Open in the previous snapshot, per mode: looser thresholds apply (hysteresis). */
-  openRatchet: boolean;
+  /** Open in ratchet mode in the previous snapshot: judged against this frozen line instead of `basis`. */
+  line?: RatchetLine;
+  /** Open in compatible mode in the previous snapshot: sippy's looser thresholds apply. */
   openCompatible: boolean;
   /** false for cells only ratchet mode judges (its extra test × job cells); default true. */
   compatible?: boolean;
@@ -56,33 +78,32 @@ export interface Verdict {
   severity: RegressionSeverity;
   /** One-sided p-value (Fisher for a drop, exact binomial for a new test in ratchet mode); null when no test ran. */
   p: number | null;
-  /** Benjamini–Hochberg q-value (ratchet mode); null in compatible mode or outside the tested family. */
+  /** Discrete Benjamini–Hochberg q-value (ratchet mode); null in compatible mode or outside the family. */
   q: number | null;
   /** Basis (or required) working rate minus sample working rate, in points. */
   drop: number;
   /** 95 % interval of the drop in points: Newcombe's for two rates, Wilson's against a required rate. */
   dropInterval: [number, number];
-  /** Regressed only because the looser thresholds for an open regression applied. */
+  /** Ratchet mode: open only by the ratchet line (not significant now, not recovered either). */
   heldByHysteresis: boolean;
   reason: string;
-  /** The sample the numbers above come from (always 'current' in compatible mode). */
-  window: SampleWindow;
-  /** The counts the numbers above come from: the current or the recent hypothesis. */
-  counts: { sample: CellSide; basis: CellSide };
+  /** The scan window the numbers come from ('current' in compatible mode). */
+  window: string;
+  /** The counts the numbers come from, with their design effects. */
+  counts: { sample: JudgedSide; basis: JudgedSide };
+  /** Ratchet mode, regressed: the line it is (now) judged against. */
+  line?: RatchetLine;
 }
 
-interface CellVerdicts {
+export interface CellVerdicts {
   ratchet?: Verdict;
   compatible?: Verdict;
 }
 
 export interface Evaluation {
-  /**
-   * Per input cell, in input order: verdicts for cells regressed or open in a mode (open ones are
-   * evaluated so that a resolution can show its numbers); undefined elsewhere.
-   */
+  /** Per input cell, in input order: verdicts for cells regressed or open in a mode; undefined elsewhere. */
   verdicts: Array<CellVerdicts | undefined>;
-  /** Hypotheses in the Benjamini–Hochberg family (m): up to two per cell, current and recent window. */
+  /** Hypotheses in the Benjamini–Hochberg family (m): up to one per scan window of each cell. */
   tested: number;
 }
 
@@ -90,9 +111,7 @@ export interface Evaluation {
  * The smallest drop, in points, worth flagging against a basis that works `basisWorking` of
  * `basisRuns` times: `minDrop`, except for tests that almost never failed, where a drop that at
  * least triples the failure rate counts (twice the basis failure rate, in points), but never less
- * than `stableMinDrop`. 99.9 → 97 % is a new 3 % failure where there was none; 90 → 87 % is noise
- * around a flaky test. The floor only binds in large cells: below about 60 runs the
- * `minFailures` failures alone make every flaggable drop larger than 5 points.
+ * than `stableMinDrop`.
  */
 export function dropFloor(basisWorking: number, basisRuns: number, minDrop: number, stableMinDrop: number): number {
   if (basisRuns === 0) return minDrop;
@@ -116,8 +135,14 @@ export function minimumFisherP(sampleRuns: number, basisRuns: number, totalFailu
 export interface EvaluateOptions {
   /** How the reasons name the rate ("Working rate" for tests, "Pass rate" for jobs). */
   rateLabel?: string;
-  /** How the reasons name the recent window, e.g. "last 3 days". */
-  recentLabel?: string;
+  /** Names of the scan windows, shortest first ("6h", …); default w0, w1, … */
+  windowLabels?: readonly string[];
+  /**
+   * Relative weights of the scan windows in the family (default equal). A short window sees fresh runs
+   * at every snapshot and so gets many more independent looks a week than a long one; weights in
+   * proportion to the window's length give every window the same share of false alarms a week.
+   */
+  windowWeights?: readonly number[];
   /**
    * The multiple-testing procedure of ratchet mode: the discrete Benjamini–Hochberg procedure
    * (default), or plain Benjamini–Hochberg over the same family, kept so the simulation can show
@@ -126,102 +151,63 @@ export interface EvaluateOptions {
   procedure?: 'discrete' | 'bh';
 }
 
-/**
- * The two hypotheses of cell i sit at 2i (current window) and 2i + 1 (recent window). The recent
- * one exists only with runs on both sides and when it differs from the current one (when every
- * sample run is recent, its basis is the basis window and it would test the same counts twice).
- */
-function sideOf(c: RegressionCell, h: number): { sample: CellSide; basis: CellSide } | undefined {
-  if (h === 0) return c;
-  const r = c.recent;
-  if (!r || r.sample.runs === 0 || r.basis.runs === 0 || r.sample.runs === c.sample.runs) return undefined;
-  return r;
+/** One hypothesis of the family: cell i's sample in window k against its basis (or frozen line). */
+interface Hypothesis {
+  cell: number;
+  window: number;
+  sample: JudgedSide;
+  basis: JudgedSide;
+  /** Effective (design-adjusted) counts the exact test uses. */
+  es: { runs: number; failures: number };
+  eb: { runs: number; failures: number };
+  p: number;
+  /** The p-value the procedure sees (1 when the effective counts fail the rules), and its support. */
+  procedureP: number;
+  support?: Float64Array;
+  member: boolean;
+  q: number;
+  newTest: boolean;
 }
 
 export function evaluateCells(cells: readonly RegressionCell[], rules: RegressionRules, options: EvaluateOptions = {}): Evaluation {
-  const label = options.rateLabel ?? 'Working rate';
-  const recentLabel = options.recentLabel ?? 'recent window';
+  const hypotheses: Hypothesis[] = [];
+  const byCell: Hypothesis[][] = cells.map(() => []);
+  cells.forEach((c, i) => {
+    for (const h of hypothesesOf(c, i, rules)) {
+      hypotheses.push(h);
+      byCell[i]!.push(h);
+    }
+  });
+  // Every hypothesis of the report is one member of a single family, so the false discovery rate is
+  // controlled across the whole report (see docs/statistics.md for the membership rule).
+  const members = hypotheses.filter((h) => h.member);
   const discrete = (options.procedure ?? 'discrete') === 'discrete';
-  const r = rules.ratchet;
-  const required = rules.newTestPassRate / 100;
-  const n = cells.length;
-  // Every hypothesis of the report (two per cell: current and recent window) is one member of a
-  // single family, so the false discovery rate is controlled across the whole report.
-  //
-  // Membership: a hypothesis that could not reach p ≤ q whatever the split of its failures can
-  // never be flagged; it is left out (Tarone's device). That depends on the margins alone, which
-  // the exact test conditions on, so the guarantee holds. The discrete procedure would give such
-  // a hypothesis no weight below q anyway; leaving it out keeps m meaningful and the work small.
-  //
-  // The value the procedure sees is p′ = p when the counts also pass the verdict's other rules (at
-  // least minFailures failures, a drop of at least the floor of dropFloor), else 1. p′ ≥ p, so it
-  // is a valid p-value, and its null distribution is known: the attainable p-values of the splits
-  // that pass those rules (both are monotone in the number of sample failures).
-  const p = new Float64Array(2 * n).fill(NaN);
-  const procedureP = new Float64Array(2 * n).fill(NaN);
-  const supports: Array<Float64Array | undefined> = new Array(2 * n);
-  const members = new Uint8Array(2 * n);
-  let tested = 0;
-  for (let k = 0; k < 2 * n; k++) {
-    const c = cells[k >> 1]!;
-    if (c.sample.runs === 0) continue;
-    const side = sideOf(c, k & 1);
-    if (!side) continue;
-    let member = false;
-    if (side.basis.runs > 0) {
-      const s = side.sample;
-      const b = side.basis;
-      const failures = failuresOf(s) + failuresOf(b);
-      member = minimumFisherP(s.runs, b.runs, failures, rules.minFailures, r.minDrop, r.stableMinDrop) <= r.fdr;
-      if (!member && !c.openRatchet) continue;
-      p[k] = fisherGreater(failuresOf(s), s.working, failuresOf(b), b.working);
-      if (!member) continue;
-      if (discrete) {
-        // Sample failures a from the largest possible down to the last split that passes the rules.
-        const hi = Math.min(s.runs, failures);
-        let from = hi;
-        const passes = (a: number): boolean => {
-          const basisWorking = b.runs - failures + a;
-          return dropPoints(s.runs - a, s.runs, basisWorking, b.runs) >= dropFloor(basisWorking, b.runs, r.minDrop, r.stableMinDrop);
-        };
-        while (from - 1 >= Math.max(rules.minFailures, failures - b.runs, 0) && passes(from - 1)) from--;
-        const support = fisherGreaterSupport(s.runs, b.runs, failures, from);
-        const a = failuresOf(s);
-        supports[k] = support;
-        procedureP[k] = a >= from ? support[hi - a]! : 1;
-      } else procedureP[k] = p[k]!;
-    } else if ((k & 1) === 0 && required > 0 && c.sample.runs >= rules.newTestMinRuns) {
-      // New test. H0: it works at least `required` of the time; small p = fewer working runs than that allows.
-      const s = c.sample;
-      let upTo = s.runs - rules.minFailures;
-      while (upTo >= 0 && round(required * 100 - (upTo / s.runs) * 100, 4) < r.minDrop) upTo--;
-      member = upTo >= 0 && binomialCdf(0, s.runs, required) <= r.fdr;
-      if (!member && !c.openRatchet) continue;
-      p[k] = binomialCdf(s.working, s.runs, required);
-      if (!member) continue;
-      if (discrete) {
-        const support = binomialCdfSupport(s.runs, required, upTo);
-        supports[k] = support;
-        procedureP[k] = s.working <= upTo ? support[s.working]! : 1;
-      } else procedureP[k] = p[k]!;
-    } else continue;
-    members[k] = 1;
-    tested++;
-  }
-  const adjusted = discrete ? discreteBenjaminiHochberg(procedureP, supports) : benjaminiHochberg(Array.from(procedureP));
-  // A member whose counts fail the other rules has p′ = 1 and so q = 1: show no q-value for it.
-  const q = new Float64Array(2 * n).fill(NaN);
-  for (let k = 0; k < 2 * n; k++) if (!Number.isNaN(adjusted[k]!) && (procedureP[k]! < 1 || !discrete)) q[k] = adjusted[k]!;
+  const raw = members.map((h) => options.windowWeights?.[h.window] ?? 1);
+  const mean = raw.reduce((a, b) => a + b, 0) / Math.max(1, raw.length);
+  const weights = raw.map((x) => x / mean);
+  const adjusted = discrete
+    ? discreteBenjaminiHochberg(
+        members.map((h) => h.procedureP),
+        members.map((h) => h.support),
+        weights,
+      )
+    : benjaminiHochberg(members.map((h, j) => Math.min(1, h.procedureP / weights[j]!)));
+  members.forEach((h, j) => {
+    // A member whose counts fail the rules has p′ = 1 and so q = 1: it shows no q-value.
+    if (!discrete || h.procedureP < 1) h.q = adjusted[j]!;
+  });
 
-  const verdicts: Array<CellVerdicts | undefined> = new Array(n);
-  for (let i = 0; i < n; i++) {
-    const c = cells[i]!;
-    if (c.sample.runs === 0) continue;
-    const ratchet = ratchetVerdict(c, rules, p, q, members, i, label, recentLabel);
+  const labels = (k: number): string => options.windowLabels?.[k] ?? `w${k}`;
+  const label = options.rateLabel ?? 'Working rate';
+  const verdicts: Array<CellVerdicts | undefined> = new Array(cells.length);
+  cells.forEach((c, i) => {
+    const longest = c.windows[c.windows.length - 1];
+    if (!longest || longest.runs === 0) return;
+    const ratchet = ratchetVerdict(c, byCell[i]!, rules, label, labels);
     const compatible = c.compatible === false ? undefined : compatibleVerdict(c, rules, label);
     if (ratchet || compatible) verdicts[i] = { ...(ratchet ? { ratchet } : {}), ...(compatible ? { compatible } : {}) };
-  }
-  return { verdicts, tested };
+  });
+  return { verdicts, tested: members.length };
 }
 
 /** Basis rate − sample rate in points, rounded as reported (the rules compare the reported value). */
@@ -233,121 +219,229 @@ function failuresOf(side: CellSide): number {
   return side.runs - side.working;
 }
 
+/**
+ * The cell's hypotheses: one per scan window with runs, against the frozen line when open, else the
+ * basis; a window holding exactly the runs of the next longer one repeats it and is skipped. Without
+ * a basis, the new-test rule on the longest window.
+ */
+function hypothesesOf(c: RegressionCell, cell: number, rules: RegressionRules): Hypothesis[] {
+  const r = rules.ratchet;
+  const basis = c.line?.basis ?? c.basis;
+  const out: Hypothesis[] = [];
+  const K = c.windows.length;
+  for (let k = 0; k < K; k++) {
+    const sample = c.windows[k]!;
+    if (sample.runs === 0 || (k + 1 < K && c.windows[k + 1]!.runs === sample.runs)) continue;
+    const es = effectiveCounts(sample.runs, failuresOf(sample), sample.design);
+    if (basis.runs > 0) {
+      const eb = effectiveCounts(basis.runs, failuresOf(basis), basis.design);
+      const total = es.failures + eb.failures;
+      const minFailures = Math.max(1, Math.round(rules.minFailures / sample.design));
+      // An open regression is judged by its line, not the family: the family is of new verdicts.
+      const member = !c.line && minimumFisherP(es.runs, eb.runs, total, minFailures, r.minDrop, r.stableMinDrop) <= r.fdr;
+      const h: Hypothesis = {
+        cell,
+        window: k,
+        sample,
+        basis,
+        es,
+        eb,
+        p: fisherGreater(es.failures, es.runs - es.failures, eb.failures, eb.runs - eb.failures),
+        procedureP: NaN,
+        member,
+        q: NaN,
+        newTest: false,
+      };
+      if (member) {
+        // The support: splits of the failures from the largest possible down to the last that passes the rules.
+        const hi = Math.min(es.runs, total);
+        const passes = (a: number): boolean => {
+          const bw = eb.runs - total + a;
+          return dropPoints(es.runs - a, es.runs, bw, eb.runs) >= dropFloor(bw, eb.runs, r.minDrop, r.stableMinDrop);
+        };
+        let from = hi;
+        while (from - 1 >= Math.max(minFailures, total - eb.runs, 0) && passes(from - 1)) from--;
+        h.support = fisherGreaterSupport(es.runs, eb.runs, total, from);
+        h.procedureP = es.failures >= from ? h.support[hi - es.failures]! : 1;
+      }
+      out.push(h);
+    } else if (k === K - 1 && !c.line && rules.newTestPassRate > 0 && sample.runs >= rules.newTestMinRuns) {
+      // New test. H0: it works at least `required` of the time; small p = fewer working runs than that allows.
+      const required = rules.newTestPassRate / 100;
+      const working = es.runs - es.failures;
+      let upTo = es.runs - Math.max(1, Math.round(rules.minFailures / sample.design));
+      while (upTo >= 0 && round(required * 100 - (upTo / es.runs) * 100, 4) < r.minDrop) upTo--;
+      const member = upTo >= 0 && binomialCdf(0, es.runs, required) <= r.fdr;
+      const h: Hypothesis = {
+        cell,
+        window: k,
+        sample,
+        basis,
+        es,
+        eb: { runs: 0, failures: 0 },
+        p: binomialCdf(working, es.runs, required),
+        procedureP: NaN,
+        member,
+        q: NaN,
+        newTest: true,
+      };
+      if (member) {
+        h.support = binomialCdfSupport(es.runs, required, upTo);
+        h.procedureP = working <= upTo ? h.support[working]! : 1;
+      }
+      out.push(h);
+    }
+  }
+  return out;
+}
+
 interface WindowCheck {
-  window: SampleWindow;
-  side: { sample: CellSide; basis: CellSide };
-  p: number;
-  q: number;
-  /** Has a q-value: a member of the family whose counts pass the minimum failures and drop. */
-  inFamily: boolean;
-  /** A member of the family (its counts could reach significance), with or without a q-value. */
-  member: boolean;
-  hasP: boolean;
+  h: Hypothesis;
   effect: Effect;
-  enoughFailures: boolean;
-  strict: boolean;
-  loose: boolean;
-  /** The smallest drop that flags this hypothesis (dropFloor). */
+  inFamily: boolean;
   floor: number;
+  strict: boolean;
 }
 
 function ratchetVerdict(
   c: RegressionCell,
+  hypotheses: readonly Hypothesis[],
   rules: RegressionRules,
-  pAll: Float64Array,
-  qAll: Float64Array,
-  members: Uint8Array,
-  i: number,
   label: string,
-  recentLabel: string,
+  windowLabel: (k: number) => string,
 ): Verdict | undefined {
   const r = rules.ratchet;
-  // The common case, cheaply: neither window significant and nothing open.
-  if (!c.openRatchet && !(qAll[2 * i]! <= r.fdr) && !(qAll[2 * i + 1]! <= r.fdr)) return undefined;
   const checks: WindowCheck[] = [];
-  for (const h of [0, 1]) {
-    const side = sideOf(c, h);
-    if (!side || side.sample.runs === 0) continue;
-    const window: SampleWindow = h === 0 ? 'current' : 'recent';
-    const effect = dropOf(side, rules, window === 'current' ? label : `${label} in the ${recentLabel}`, window === 'recent');
+  for (const h of hypotheses) {
+    const effect = dropOf(h.sample, h.newTest ? undefined : h.basis, rules, label);
     if (!effect) continue;
-    const p = pAll[2 * i + h]!;
-    const q = qAll[2 * i + h]!;
-    const inFamily = !Number.isNaN(q);
-    const hasP = !Number.isNaN(p);
-    const enoughFailures = failuresOf(side.sample) >= rules.minFailures;
-    const floor = dropFloor(side.basis.working, side.basis.runs, r.minDrop, r.stableMinDrop);
-    const strict = inFamily && q <= r.fdr && enoughFailures && effect.drop >= floor;
-    const loose = c.openRatchet && hasP && ((inFamily && q <= r.openFdr) || p <= r.openP) && enoughFailures && effect.drop >= Math.min(r.openMinDrop, floor);
-    checks.push({ window, side, p, q, inFamily, member: members[2 * i + h] === 1, hasP, effect, enoughFailures, strict, loose, floor });
+    const inFamily = !Number.isNaN(h.q);
+    const floor = h.newTest ? r.minDrop : dropFloor(h.basis.working, h.basis.runs, r.minDrop, r.stableMinDrop);
+    const strict = inFamily && h.q <= r.fdr && failuresOf(h.sample) >= rules.minFailures && effect.drop >= floor;
+    checks.push({ h, effect, inFamily, floor, strict });
   }
-  // The window a verdict rests on: among those that flag the cell by the strict rule the smallest
-  // q (then p); else, for an open regression held by the looser rule, the smallest p; else the
-  // current window (the one that says why it is not regressed any more). Ties go to the current.
-  const by = (a: WindowCheck, b: WindowCheck): number => (a.inFamily ? a.q : 2) - (b.inFamily ? b.q : 2) || (a.hasP ? a.p : 2) - (b.hasP ? b.p : 2);
-  const strictOnes = checks.filter((x) => x.strict).sort(by);
-  const looseOnes = checks.filter((x) => x.loose).sort((a, b) => a.p - b.p);
-  const chosen = strictOnes[0] ?? looseOnes[0] ?? checks[0];
-  if (!chosen) return undefined;
-  const strict = chosen.strict;
-  const regressed = strict || chosen.loose;
-  if (!regressed && !c.openRatchet) return undefined;
-  const { effect, p, q, inFamily, hasP, enoughFailures, floor } = chosen;
-  const test = effect.rule === 'drop' ? 'one-sided Fisher' : `exact binomial against ${rules.newTestPassRate} %`;
-  const stats = !hasP
-    ? `${test}: not enough runs to test`
-    : inFamily
-      ? `${test} p = ${fmtP(p)}, discrete Benjamini–Hochberg q = ${fmtP(q)}`
-      : chosen.member
-        ? `${test} p = ${fmtP(p)}; no q-value: fewer than ${rules.minFailures} failures or a drop under ${fmtPoints(floor)} points is never flagged`
-        : `${test} p = ${fmtP(p)}; no q-value: these counts could not reach significance in the report's family`;
+  const strictOnes = checks.filter((x) => x.strict).sort((a, b) => a.h.q - b.h.q || a.h.p - b.h.p || b.h.window - a.h.window);
+  if (!c.line && strictOnes.length === 0) return undefined;
+  const recovery = c.line ? recoveryOf(c, c.line, r.recoverAlpha) : undefined;
+  const regressed = recovery ? !recovery.recovered : true;
+  // The window the entry shows: for a new regression the strongest one; for an open regression the
+  // window closest to showing recovery, else the smallest p against its line.
+  const byP = checks.filter((x) => !x.h.newTest).sort((a, b) => a.h.p - b.h.p || b.h.window - a.h.window)[0];
+  const chosen = strictOnes[0] ?? checks.find((x) => x.h.window === recovery?.window) ?? byP;
+  if (!chosen) {
+    // Open, but no window has runs against its line: say so with the longest window's counts.
+    return c.line ? noEvidence(c, c.line, rules, label) : undefined;
+  }
+  const { h, effect, inFamily, floor } = chosen;
+  const test = h.newTest ? `exact binomial against ${rules.newTestPassRate} %` : 'one-sided Fisher';
+  const design = designText(h);
+  const stats = inFamily
+    ? `${test}${design} p = ${fmtP(h.p)}, discrete Benjamini–Hochberg q = ${fmtP(h.q)}`
+    : h.member
+      ? `${test}${design} p = ${fmtP(h.p)}; no q-value: fewer than ${rules.minFailures} failures or a drop under ${fmtPoints(floor)} points is never flagged`
+      : `${test}${design} p = ${fmtP(h.p)}; no q-value: these counts could not reach significance in the report's family`;
+  const line: RatchetLine | undefined = c.line ?? (h.newTest ? undefined : { basis: h.basis, fellTo: h.sample.working / h.sample.runs });
   let why: string;
-  if (strict) why = `q ≤ ${r.fdr}, at least ${rules.minFailures} failures and a drop of at least ${fmtPoints(floor)} points: regressed.`;
-  else if (regressed)
-    why = `Already open: held open by the looser thresholds (q ≤ ${r.openFdr} or p ≤ ${r.openP}, drop ≥ ${fmtPoints(Math.min(r.openMinDrop, floor))} points).`;
-  else
-    why = `Not regressed any more: ${unmet(inFamily, q, p, enoughFailures, effect.drop, Math.min(r.openMinDrop, floor), rules)}${checks.length > 1 ? ` (in the ${recentLabel} too)` : ''}.`;
+  if (!regressed) why = `Recovered: ${recovery!.text}.`;
+  else if (!c.line) why = `q ≤ ${r.fdr}, at least ${rules.minFailures} failures and a drop of at least ${fmtPoints(floor)} points: regressed.`;
+  else why = `Open, judged against the basis frozen when it opened; not recovered: ${recovery!.text}.`;
   return {
     regressed,
     rule: effect.rule,
     severity: effect.extreme ? 'extreme' : 'significant',
-    p: hasP ? p : null,
-    q: inFamily ? q : null,
+    p: h.p,
+    q: inFamily ? h.q : null,
     drop: effect.drop,
     dropInterval: effect.interval,
-    heldByHysteresis: regressed && !strict,
-    reason: `${effect.text}; ${stats}. ${why}`,
-    window: chosen.window,
-    counts: { sample: chosen.side.sample, basis: chosen.side.basis },
+    heldByHysteresis: regressed && c.line !== undefined && !(h.p <= r.fdr),
+    reason: `${capitalise(windowName(windowLabel(h.window)))}: ${effect.text}; ${stats}. ${why}`,
+    window: windowLabel(h.window),
+    counts: { sample: h.sample, basis: h.basis },
+    ...(regressed && line ? { line } : {}),
   };
 }
 
-function unmet(inFamily: boolean, q: number, p: number, enoughFailures: boolean, drop: number, openFloor: number, rules: RegressionRules): string {
-  const r = rules.ratchet;
-  const parts: string[] = [];
-  if (!((inFamily && q <= r.openFdr) || p <= r.openP)) parts.push(`neither q ≤ ${r.openFdr} nor p ≤ ${r.openP}`);
-  if (!enoughFailures) parts.push(`fewer than ${rules.minFailures} failures`);
-  if (drop < openFloor) parts.push(`a drop under ${fmtPoints(openFloor)} points`);
-  return parts.join(', ');
+/**
+ * Whether an open regression has recovered: some window that starts after its onset has a working
+ * rate significantly above the halfway line between the frozen basis rate b and the rate it fell to
+ * (one-sided exact binomial on the design-adjusted counts, level α split over the windows tested). A
+ * regression that is never fixed stays below the line and stays open; a fixed one, or a false alarm,
+ * rises above it.
+ */
+function recoveryOf(c: RegressionCell, line: RatchetLine, alpha: number): { recovered: boolean; window: number; text: string } {
+  const b = line.basis.working / line.basis.runs;
+  const halfway = b - (b - line.fellTo) / 2;
+  const eligible = Math.min(c.windows.length, line.recentWindows ?? c.windows.length);
+  const tested = c.windows
+    .slice(0, eligible)
+    .map((w, k) => ({ w, k }))
+    .filter(({ w, k }) => w.runs > 0 && !(k + 1 < eligible && c.windows[k + 1]!.runs === w.runs));
+  let best = { p: 2, k: -1, rate: 0 };
+  for (const { w, k } of tested) {
+    const e = effectiveCounts(w.runs, failuresOf(w), w.design);
+    const working = e.runs - e.failures;
+    const p = halfway <= 0 ? 0 : binomialSf(working - 1, e.runs, halfway);
+    if (p < best.p) best = { p, k, rate: w.working / w.runs };
+  }
+  const level = alpha / Math.max(1, tested.length);
+  const recovered = best.k >= 0 && best.p <= level;
+  const text =
+    best.k < 0
+      ? 'no window since its onset has runs to judge it by'
+      : `working rate ${pct(best.rate)} against the halfway line ${pct(halfway)} between the frozen basis ${pct(b)} and ${pct(line.fellTo)}, exact binomial p = ${fmtP(best.p)} ${recovered ? '≤' : '>'} ${fmtP(level)}`;
+  return { recovered, window: best.k, text };
+}
+
+function noEvidence(c: RegressionCell, line: RatchetLine, rules: RegressionRules, label: string): Verdict {
+  const sample = c.windows[c.windows.length - 1]!;
+  const effect = dropOf(sample, line.basis, rules, label)!;
+  return {
+    regressed: true,
+    rule: 'drop',
+    severity: effect.extreme ? 'extreme' : 'significant',
+    p: null,
+    q: null,
+    drop: effect.drop,
+    dropInterval: effect.interval,
+    heldByHysteresis: true,
+    reason: `${effect.text}. Open against the basis frozen when it opened; no window has runs to test.`,
+    window: 'current',
+    counts: { sample, basis: line.basis },
+    line,
+  };
+}
+
+function designText(h: Hypothesis): string {
+  if (h.sample.design <= 1 && h.basis.design <= 1) return '';
+  return ` (clustered runs: design effects ${fmtDesign(h.sample.design)} and ${fmtDesign(h.basis.design)}, so counts of ${h.es.failures}/${h.es.runs} against ${h.eb.failures}/${h.eb.runs})`;
+}
+
+function fmtDesign(d: number): string {
+  return String(round(d, 2));
+}
+
+function windowName(label: string): string {
+  return label === 'current' ? 'the current window' : `the last ${label}`;
 }
 
 function compatibleVerdict(c: RegressionCell, rules: RegressionRules, label: string): Verdict | undefined {
   const k = rules.compatible;
+  const sample = c.windows[c.windows.length - 1]!;
   const confidence = c.openCompatible ? k.openConfidence : k.confidence;
   const pity = c.openCompatible ? k.openPityFactor : k.pityFactor;
-  const sampleRate = c.sample.working / c.sample.runs;
+  const sampleRate = sample.working / sample.runs;
   let regressed = false;
   let strictRegressed = false;
   let p: number | null = null;
   let why: string;
   if (c.basis.runs > 0) {
-    const failures = c.sample.runs - c.sample.working;
+    const failures = sample.runs - sample.working;
     const basisRate = c.basis.working / c.basis.runs;
     const decide = (conf: number, pityFactor: number): { regressed: boolean; p: number | null; why: string } => {
       if (rules.minFailures !== 0 && failures < rules.minFailures) return { regressed: false, p: null, why: `fewer than ${rules.minFailures} sample failures` };
       if (sampleRate >= basisRate) return { regressed: false, p: null, why: 'the sample works at least as often as the basis' };
       if (!(basisRate - sampleRate > pityFactor / 100)) return { regressed: false, p: null, why: `the drop is within the pity factor of ${pityFactor} points` };
-      const pv = fisherGreater(failures, c.sample.working, c.basis.runs - c.basis.working, c.basis.working);
+      const pv = fisherGreater(failures, sample.working, c.basis.runs - c.basis.working, c.basis.working);
       const ok = pv < 1 - conf / 100;
       return {
         regressed: ok,
@@ -365,7 +459,7 @@ function compatibleVerdict(c: RegressionCell, rules: RegressionRules, label: str
   } else {
     const required = rules.newTestPassRate;
     if (required === 0) return undefined;
-    const enoughRuns = c.sample.runs >= rules.newTestMinRuns;
+    const enoughRuns = sample.runs >= rules.newTestMinRuns;
     regressed = enoughRuns && sampleRate * 100 < required && c.sampleHardFailures >= rules.minFailures;
     strictRegressed = regressed;
     why = regressed
@@ -377,7 +471,7 @@ function compatibleVerdict(c: RegressionCell, rules: RegressionRules, label: str
           : `fewer than ${rules.minFailures} failures`;
   }
   if (!regressed && !c.openCompatible) return undefined;
-  const effect = dropOf(c, rules, label, false)!;
+  const effect = dropOf(sample, c.basis.runs > 0 ? c.basis : undefined, rules, label)!;
   // sippy's severity: a drop above 15 points, or a new test below required − (100 − required).
   const extreme = effect.rule === 'drop' ? effect.drop > rules.extremeDrop : sampleRate * 100 < rules.newTestPassRate - (100 - rules.newTestPassRate);
   const prefix =
@@ -397,7 +491,7 @@ function compatibleVerdict(c: RegressionCell, rules: RegressionRules, label: str
     heldByHysteresis: regressed && !strictRegressed,
     reason: `${effect.text}${p === null ? '' : `; one-sided Fisher p = ${fmtP(p)}`}. ${prefix}${prefix ? why : capitalise(why)}.`,
     window: 'current',
-    counts: { sample: c.sample, basis: c.basis },
+    counts: { sample, basis: c.basis },
   };
 }
 
@@ -409,12 +503,11 @@ interface Effect {
   text: string;
 }
 
-/** The effect of one hypothesis; `recent` names its sides "earlier runs" and "recent runs". */
-function dropOf(c: { sample: CellSide; basis: CellSide }, rules: RegressionRules, label: string, recent: boolean): Effect | undefined {
-  const s = c.sample;
+/** The effect of one hypothesis: a drop against the basis, or a new test against the required rate. */
+function dropOf(s: CellSide, basis: CellSide | undefined, rules: RegressionRules, label: string): Effect | undefined {
   const sampleRate = s.working / s.runs;
-  if (c.basis.runs > 0) {
-    const b = c.basis;
+  if (basis && basis.runs > 0) {
+    const b = basis;
     const basisRate = b.working / b.runs;
     const [lo, hi] = newcombeInterval(b.working, b.runs, s.working, s.runs);
     const drop = dropPoints(s.working, s.runs, b.working, b.runs);
@@ -423,9 +516,7 @@ function dropOf(c: { sample: CellSide; basis: CellSide }, rules: RegressionRules
       drop,
       interval: [round(lo * 100, 4), round(hi * 100, 4)],
       extreme: drop > rules.extremeDrop,
-      text: recent
-        ? `${label} ${pct(sampleRate)} (${s.working} of ${s.runs} runs) against ${pct(basisRate)} before (${b.working} of ${b.runs} runs of the basis and current windows)`
-        : `${label} ${pct(basisRate)} (${b.working} of ${b.runs} basis runs) → ${pct(sampleRate)} (${s.working} of ${s.runs} sample runs)`,
+      text: `${label.toLowerCase()} ${pct(basisRate)} (${b.working} of ${b.runs} basis runs) → ${pct(sampleRate)} (${s.working} of ${s.runs} sample runs)`,
     };
   }
   if (rules.newTestPassRate === 0) return undefined;
@@ -436,7 +527,7 @@ function dropOf(c: { sample: CellSide; basis: CellSide }, rules: RegressionRules
     drop: round(required - sampleRate * 100, 4),
     interval: [round(required - hi * 100, 4), round(required - lo * 100, 4)],
     extreme: sampleRate * 100 < required - (100 - required),
-    text: `New test (no basis runs): ${label.toLowerCase()} ${pct(sampleRate)} (${s.working} of ${s.runs} sample runs), ${required} % required`,
+    text: `new test (no basis runs): ${label.toLowerCase()} ${pct(sampleRate)} (${s.working} of ${s.runs} sample runs), ${required} % required`,
   };
 }
 
@@ -458,7 +549,7 @@ function capitalise(text: string): string {
   return text.charAt(0).toUpperCase() + text.slice(1);
 }
 
-function round(value: number, digits: number): number {
+export function round(value: number, digits: number): number {
   const f = 10 ** digits;
   return Math.round(value * f) / f;
 }

@@ -26,6 +26,8 @@ export const REGRESSION_MODES = ['ratchet', 'compatible'] as const;
 
 const fraction = z.number().min(0).max(1);
 
+const isoTime = z.string().refine((t) => !Number.isNaN(Date.parse(t)), { message: 'expected an ISO 8601 time, e.g. 2026-10-01T00:00:00Z' });
+
 const points = z.number().min(0).max(100);
 
 /**
@@ -38,13 +40,33 @@ export const regressionsConfigSchema = z.strictObject({
     .enum(['variant', 'job'])
     .default('variant')
     .describe('Cells are test × variant group (runs of equal variants pooled, as sippy does) or test × job.'),
-  basis: windowLength.optional().describe('Length of the basis window, ending where the current window starts (sippy uses 30d). Default: windows.previous.'),
-  recent: z
-    .union([windowLength, z.literal(false)])
-    .default('3d')
+  basis: z
+    .union([windowLength, z.strictObject({ from: isoTime, to: isoTime })])
+    .default('30d')
     .describe(
-      'Ratchet mode also tests each cell on this newest part of the current window against every earlier run of the basis and current windows, in the same false-discovery family, so a regression a few days old is not diluted by the healthy days before it. false turns it off.',
+      'The basis regressions are judged against: a length ending where the current window starts (sippy uses 30 days), or a fixed range { "from": ISO time, "to": ISO time } such as a release\'s GA window. A regression freezes the basis it was found against until it resolves.',
     ),
+  windows: z
+    .array(windowLength)
+    .min(1)
+    .default(['6h', '12h', '24h', '3d', '7d'])
+    .describe(
+      'Scan windows, each ending at as-of and no longer than windows.current: ratchet mode tests every cell in each, in one false-discovery family, so a regression hours old is not diluted by the healthy days before it.',
+    ),
+  clustering: z
+    .boolean()
+    .default(true)
+    .describe('Account for failures that cluster by day and by payload (design effects estimated across the report); false treats runs as independent.'),
+  massFailure: z
+    .strictObject({
+      share: fraction.default(0.2).describe('A run that failed at least this share of its tests…'),
+      minFailed: z.number().int().min(1).default(10).describe('…and at least this many is a mass failure: kept out of test verdicts.'),
+      infraTests: z
+        .array(regex)
+        .default(['^install should succeed', 'infrastructure should work'])
+        .describe('Failing any test matching these means the run failed before its tests could run (install, infrastructure): kept out of test verdicts.'),
+    })
+    .prefault({}),
   flakeAsFailure: z.boolean().default(false).describe('Count a flake (failed, then passed in the same run) as a failure instead of a pass.'),
   minFailures: z.number().int().min(0).default(3).describe('A cell needs at least this many sample failures to be flagged (sippy: 3).'),
   extremeDrop: points.default(15).describe('A drop in working rate above this many points is "extreme" (sippy: 15).'),
@@ -67,9 +89,11 @@ export const regressionsConfigSchema = z.strictObject({
         .describe(
           '…except against a basis that almost never failed: there a drop that triples the failure rate (2 × the basis failure rate, in points) is enough, but never less than this many points.',
         ),
-      openFdr: fraction.default(0.1).describe('An open regression stays open while its q-value is at most this…'),
-      openP: fraction.default(0.01).describe('…or its unadjusted p-value is at most this (and the drop is at least openMinDrop).'),
-      openMinDrop: points.default(3).describe('Smallest drop, in points, that keeps an open regression open.'),
+      recoverAlpha: fraction
+        .default(0.01)
+        .describe(
+          'An open regression resolves when a scan window shows its working rate significantly above the halfway line between its frozen basis and the rate it fell to (one-sided exact binomial at this level, split over the windows).',
+        ),
       jobCells: z
         .boolean()
         .default(true)
@@ -94,9 +118,16 @@ export const regressionsConfigSchema = z.strictObject({
 });
 
 /** Backends the job-run-aggregator leaves out of its disruption checks (ci-tools analyzer_disruption.go). */
-const AGGREGATOR_EXCLUDED_BACKENDS = ['-network-liveness', '-localhost-', '-internal-lb-', 'host-to-', 'pod-to-', '^(kube|openshift)-api-http[12]-external-lb'];
+export const AGGREGATOR_EXCLUDED_BACKENDS = [
+  '-network-liveness',
+  '-localhost-',
+  '-internal-lb-',
+  'host-to-',
+  'pod-to-',
+  '^(kube|openshift)-api-http[12]-external-lb',
+];
 
-const disruptionConfigSchema = z.strictObject({
+export const disruptionConfigSchema = z.strictObject({
   historicalBasis: z
     .string()
     .min(1)
@@ -112,6 +143,24 @@ const disruptionConfigSchema = z.strictObject({
   minBasisRuns: z.number().int().min(2).default(10).describe('Basis runs (or historical JobRuns) needed before it is checked.'),
   fdr: fraction.default(0.05).describe('Benjamini–Hochberg q across every checked backend × variant.'),
   minIncreaseSeconds: z.number().min(0).default(1).describe('Smallest rise of P75 or P95, in seconds, worth flagging.'),
+  minSetRuns: z
+    .number()
+    .int()
+    .min(3)
+    .default(3)
+    .describe("Compatible mode judges one payload's runs, as the aggregator does: the newest payload with at least this many runs in the current window."),
+  setRuns: z.number().int().min(3).default(10).describe("Without payload tags, compatible mode judges the newest this many runs (the aggregator's usual ten)."),
+});
+
+export const payloadsConfigSchema = z.strictObject({
+  blocking: z.array(regex).default([]).describe('Job-name regexes of the payload-blocking jobs (the payloads page lists them first).'),
+  informing: z.array(regex).default([]).describe('Job-name regexes of the informing jobs.'),
+  blockingFile: z
+    .string()
+    .min(1)
+    .optional()
+    .describe("A file of blocking job names, one a line (sippy's openshift.blocking-jobs.txt format), added to blocking."),
+  informingFile: z.string().min(1).optional().describe('A file of informing job names, one a line, added to informing.'),
 });
 
 export const configSchema = z.strictObject({
@@ -134,7 +183,9 @@ export const configSchema = z.strictObject({
   windows: z
     .strictObject({
       current: windowLength.default('7d').describe('The sample window, ending at asOf.'),
-      previous: windowLength.default('7d').describe('The basis window, ending where the current one starts.'),
+      previous: windowLength
+        .default('7d')
+        .describe('The window job and test summaries compare the current one with, ending where it starts (regressions use regressions.basis).'),
     })
     .default({ current: '7d', previous: '7d' }),
   thresholds: z
@@ -147,6 +198,7 @@ export const configSchema = z.strictObject({
     .default({ passing: 0.8, failing: 0.5, flatDelta: 2, minTestRuns: 1 }),
   regressions: regressionsConfigSchema.prefault({}),
   disruption: disruptionConfigSchema.prefault({}),
+  payloads: payloadsConfigSchema.prefault({}),
   gcs: z
     .strictObject({
       endpoint: z.string().url().optional(),

@@ -25,21 +25,28 @@ export interface TimeWindow {
   readonly end: number;
 }
 
+/** A scan window of ratchet mode: ends at as-of; `label` as the config wrote it ("6h", "3d"). */
+export interface ScanWindow extends TimeWindow {
+  readonly label: string;
+}
+
 /**
  * Every window of the analysis, from one rule (resolveWindows):
  *
- *   current   [asOf − windows.current, asOf)            the sample
- *   previous  [current.start − windows.previous, current.start)   what summaries compare with
- *   basis     [current.start − regressions.basis, current.start)  what regressions compare with
- *   recent    [asOf − regressions.recent, asOf)          ratchet mode's second sample; null when off
- *                                                        or not shorter than the current window
+ *   current   [asOf − windows.current, asOf)                        the sample of summaries
+ *   previous  [current.start − windows.previous, current.start)     what summaries compare with
+ *   basis     [current.start − regressions.basis, current.start)    what regressions are judged
+ *             against, or the fixed range regressions.basis gives
+ *   scan      [asOf − w, asOf) for each w of regressions.windows     ratchet mode's samples, shortest
+ *                                                                   first; the longest is usually
+ *                                                                   the current window
  *   lookbackStart = the earliest instant any window reaches: what fetch reads and the cache keeps
  */
 export interface AnalysisWindows {
   readonly current: TimeWindow;
   readonly previous: TimeWindow;
   readonly basis: TimeWindow;
-  readonly recent: TimeWindow | null;
+  readonly scan: readonly ScanWindow[];
   readonly lookbackStart: number;
 }
 
@@ -47,17 +54,36 @@ export function resolveWindows(config: Pick<RatchetConfig, 'windows' | 'regressi
   const end = asOf.getTime();
   const currentMs = parseWindow(config.windows.current);
   const previousMs = parseWindow(config.windows.previous);
-  const basisMs = config.regressions.basis === undefined ? previousMs : parseWindow(config.regressions.basis);
-  const recentMs = config.regressions.recent === false ? null : parseWindow(config.regressions.recent);
   const start = end - currentMs;
+  const basis = basisWindow(config.regressions.basis, start);
+  const scan = new Map<number, ScanWindow>();
+  for (const w of config.regressions.windows) {
+    const ms = parseWindow(w);
+    if (ms > currentMs)
+      throw new UsageError(
+        `regressions.windows: "${w}" is longer than windows.current (${config.windows.current}); scan windows lie inside the current window`,
+      );
+    if (!scan.has(ms)) scan.set(ms, { start: end - ms, end, label: typeof w === 'number' ? `${w}d` : w.trim() });
+  }
   return {
     current: { start, end },
     previous: { start: start - previousMs, end: start },
-    basis: { start: start - basisMs, end: start },
-    // A recent window as long as the current one would only repeat the current hypothesis.
-    recent: recentMs !== null && recentMs > 0 && recentMs < currentMs ? { start: end - recentMs, end } : null,
-    lookbackStart: start - Math.max(previousMs, basisMs),
+    basis,
+    scan: [...scan.entries()].sort(([a], [b]) => a - b).map(([, w]) => w),
+    lookbackStart: Math.min(start - previousMs, basis.start),
   };
+}
+
+function basisWindow(basis: RatchetConfig['regressions']['basis'], sampleStart: number): TimeWindow {
+  if (typeof basis !== 'object') return { start: sampleStart - parseWindow(basis), end: sampleStart };
+  const from = Date.parse(basis.from);
+  const to = Date.parse(basis.to);
+  if (!(from < to)) throw new UsageError(`regressions.basis: from (${basis.from}) must be before to (${basis.to})`);
+  if (to > sampleStart)
+    throw new UsageError(
+      `regressions.basis: to (${basis.to}) is after the current window starts (${new Date(sampleStart).toISOString()}); a fixed basis must lie before the sample`,
+    );
+  return { start: from, end: to };
 }
 
 /** Which jobs to read: regexes compiled once. */
@@ -132,6 +158,13 @@ export interface RunPlan {
   readonly fetch: FetchPlan;
   /** origin's historical disruption file: absolute path to read, and the name the snapshot records. */
   readonly disruptionHistory: { readonly file: string; readonly name: string } | null;
+  /** Blocking and informing jobs for the payloads page: regexes, and files of names (absolute paths) to add. */
+  readonly payloadLists: {
+    readonly blocking: readonly string[];
+    readonly informing: readonly string[];
+    readonly blockingFile: string | null;
+    readonly informingFile: string | null;
+  };
   readonly site: SitePlan;
   readonly quiet: boolean;
 }
@@ -179,6 +212,12 @@ export function resolvePlan(loaded: LoadedConfig, flags: PlanFlags = {}, cwd: st
       ...(deadlineMinutes !== undefined ? { deadlineMinutes } : {}),
     },
     disruptionHistory: history === undefined ? null : { file: path.resolve(baseDir, history), name: history },
+    payloadLists: {
+      blocking: config.payloads.blocking,
+      informing: config.payloads.informing,
+      blockingFile: fromConfig(config.payloads.blockingFile) ?? null,
+      informingFile: fromConfig(config.payloads.informingFile) ?? null,
+    },
     site: { base: normalizeBase(flags.base), url: flags.site ?? DEFAULT_SITE_URL },
     quiet: flags.quiet ?? false,
   });

@@ -7,13 +7,17 @@
 import { z } from 'zod';
 import { REGRESSION_MODES } from '../config/config-schema.ts';
 
-export const SNAPSHOT_SCHEMA_VERSION = 1;
+/**
+ * 2: scan windows, the ratchet line (frozen basis), onset, design effects, runs kept out of test
+ * verdicts, payloads. Version 1 snapshots still load: every field version 2 added is optional.
+ */
+export const SNAPSHOT_SCHEMA_VERSION = 2;
 
 const d = <T extends z.ZodType>(schema: T, text: string): T => schema.describe(text);
 
-const intervalSchema = d(z.tuple([z.number(), z.number()]), '95 % Wilson score interval [low, high] of a rate, 0..1.');
+export const intervalSchema = d(z.tuple([z.number(), z.number()]), '95 % Wilson score interval [low, high] of a rate, 0..1.');
 
-const variantsSchema = z
+export const variantsSchema = z
   .object({
     platform: z.string().optional(),
     network: z.string().optional(),
@@ -33,7 +37,7 @@ export const windowSchema = z.object({
   end: d(z.string(), 'Window end, ISO 8601, exclusive.'),
 });
 
-const jobCountsSchema = z.object({
+export const jobCountsSchema = z.object({
   runs: d(z.number().int(), 'Runs that started in the window (all states).'),
   success: z.number().int(),
   failure: z.number().int(),
@@ -44,7 +48,7 @@ const jobCountsSchema = z.object({
   interval: intervalSchema.nullable(),
 });
 
-const runRefSchema = z.object({
+export const runRefSchema = z.object({
   job: z.string(),
   buildId: d(z.string(), 'Decimal build id (can exceed 2^53, so a string).'),
   result: z.enum(['success', 'failure', 'aborted', 'error', 'pending']),
@@ -57,7 +61,7 @@ const runRefSchema = z.object({
   payloadTag: z.string().optional(),
 });
 
-const jobDaySchema = z.object({
+export const jobDaySchema = z.object({
   date: d(z.string(), 'UTC day, YYYY-MM-DD.'),
   runs: z.number().int(),
   success: z.number().int(),
@@ -65,12 +69,12 @@ const jobDaySchema = z.object({
   passRate: z.number().nullable(),
 });
 
-const jobStatusSchema = d(
+export const jobStatusSchema = d(
   z.enum(['passing', 'degraded', 'failing', 'stale']),
   'stale: no finished run in the current window (never shown as passing); failing: pass rate below the failing threshold; degraded: below the passing threshold.',
 );
 
-const jobSummarySchema = z.object({
+export const jobSummarySchema = z.object({
   name: z.string(),
   kind: z.enum(['periodic', 'postsubmit', 'presubmit', 'batch']),
   variants: variantsSchema,
@@ -82,9 +86,13 @@ const jobSummarySchema = z.object({
   trend: d(z.enum(['up', 'down', 'flat', 'unknown']), 'flat when |delta| ≤ 2 points, as sippy shows it.'),
   byDay: z.array(jobDaySchema),
   recentRuns: d(z.array(runRefSchema), 'Newest first, at most 50.'),
+  excludedRuns: d(
+    z.object({ massFailure: z.number().int(), infrastructure: z.number().int() }).optional(),
+    'Runs of the current window kept out of test verdicts: mass failures and infrastructure failures (dataQuality.excludedRuns lists them). Absent in version 1.',
+  ),
 });
 
-const testCountsSchema = z.object({
+export const testCountsSchema = z.object({
   runs: d(z.number().int(), 'Runs in which the test passed, failed or flaked (skips are not runs).'),
   passes: z.number().int(),
   failures: z.number().int(),
@@ -97,7 +105,7 @@ const testCountsSchema = z.object({
   flakeInterval: d(intervalSchema.nullable().optional(), 'Wilson interval of the flake rate.'),
 });
 
-const testDaySchema = z.object({
+export const testDaySchema = z.object({
   date: z.string(),
   runs: z.number().int(),
   passes: z.number().int(),
@@ -105,21 +113,21 @@ const testDaySchema = z.object({
   flakes: z.number().int(),
 });
 
-const testBreakdownSchema = z.object({
+export const testBreakdownSchema = z.object({
   key: d(z.string(), 'Job name or variant key.'),
   current: testCountsSchema,
   previous: testCountsSchema,
   delta: z.number().nullable(),
 });
 
-const failureGroupSchema = z.object({
+export const failureGroupSchema = z.object({
   text: d(z.string(), 'Normalised failure text (timestamps, ids, addresses replaced), shared by every member.'),
   example: d(z.string(), 'One original message, cut to a few KB.'),
   count: z.number().int(),
   runs: d(z.array(z.object({ job: z.string(), buildId: z.string(), url: z.string() })), 'Newest first, at most 20.'),
 });
 
-const testSummarySchema = z.object({
+export const testSummarySchema = z.object({
   id: d(z.string(), 'Stable id: a hash of suite and name. Used in URLs.'),
   suite: z.string(),
   name: z.string(),
@@ -133,7 +141,7 @@ const testSummarySchema = z.object({
   failedRuns: d(z.array(z.object({ job: z.string(), buildId: z.string(), url: z.string(), status: z.enum(['fail', 'flake']) })), 'Newest first, at most 50.'),
 });
 
-const problemSchema = z.object({
+export const problemSchema = z.object({
   job: z.string().optional(),
   buildId: z.string().optional(),
   object: d(z.string(), 'Object name relative to the bucket root, or a listing prefix.'),
@@ -153,15 +161,32 @@ export const coverageSchema = z.object({
   oldestRunStart: z.string().nullable(),
 });
 
-const dataQualitySchema = z.object({
+export const dataQualitySchema = z.object({
   problemCount: z.number().int(),
   byKind: z.record(z.string(), z.number().int()),
   problems: d(z.array(problemSchema), 'Every object that failed to fetch or parse, with its reason.'),
+  excludedRuns: d(
+    z
+      .array(
+        z.object({
+          job: z.string(),
+          buildId: z.string(),
+          url: z.string(),
+          started: z.string().nullable(),
+          class: z.enum(['mass-failure', 'infrastructure']),
+          failed: d(z.number().int(), 'Tests that failed in the run.'),
+          tests: d(z.number().int(), 'Tests with a result other than skipped.'),
+          reason: z.string(),
+        }),
+      )
+      .optional(),
+    'Runs of the look-back kept out of test verdicts (regressions.massFailure): their failures say nothing about single tests. Newest first. Absent in version 1.',
+  ),
 });
 
 // ---- Variant groups -----------------------------------------------------------------------------
 
-const variantGroupSchema = z.object({
+export const variantGroupSchema = z.object({
   variantKey: d(
     z.string(),
     'The group: runs whose variants give this key (see jobs[].variantKey). Runs are grouped by their own variants, so one job can feed two groups.',
@@ -179,19 +204,56 @@ const variantGroupSchema = z.object({
 
 const isoTime = (text: string) => d(z.string(), text);
 
-const regressionModeSchema = d(
+export const regressionModeSchema = d(
   z.enum(REGRESSION_MODES),
   'ratchet: Fisher p-values on the current and the recent window, with (discrete) Benjamini–Hochberg control of the false discovery rate across the report; compatible: sippy Component Readiness rules (p < 0.05 per cell). See docs/statistics.md.',
 );
 
-const regressionStatusSchema = d(
+export const regressionStatusSchema = d(
   z.enum(['new', 'open', 'resolved']),
   'new: first regressed in this snapshot; open: regressed here and in the previous snapshot; resolved: regressed before, not any more (listed for regressions.settings.keepResolvedDays days after resolvedAt).',
 );
 
 const regressionSeveritySchema = z.enum(['extreme', 'significant']);
 
-const sampleWindowSchema = z.enum(['current', 'recent']);
+const sampleWindowSchema = d(
+  z.string(),
+  'The window the verdict and the counts rest on: a scan window label such as 6h, 24h or 7d (regressions.settings.windows), or current (compatible mode). Version 1: current or recent.',
+);
+
+const judgedSideSchema = z.object({
+  runs: z.number().int(),
+  working: z.number().int(),
+  design: d(
+    z.number(),
+    'Design effect of the side: 1 + (m̄ − 1)·ρ for runs clustering in days and payloads (docs/statistics.md, "Clustered failures"); 1 for independent runs.',
+  ),
+});
+
+export const ratchetLineSchema = d(
+  z.object({
+    basis: d(
+      judgedSideSchema.extend({ start: z.string(), end: z.string() }),
+      'The basis the regression was found against, frozen when it opened: its window and counts.',
+    ),
+    fellTo: d(z.number(), 'The working (or pass) rate it fell to, at most: the smallest Wilson 95 % upper bound of its rate since the onset seen so far.'),
+    frozenAt: d(z.string(), 'asOf of the snapshot that froze it.'),
+  }),
+  'Ratchet mode: the line an open regression is held to. It is judged against this frozen basis, never a basis that absorbed the drop, and resolves only when a window rises significantly above the halfway line between basis and fellTo.',
+);
+
+export const onsetSchema = d(
+  z.object({
+    run: d(evidenceRunRefSchema().nullable(), "The first bad run: the first failure after the most likely change point of the cell's runs."),
+    payloadTag: d(z.string().nullable(), 'release.openshift.io/tag of the first bad run.'),
+    lastGoodPayloadTag: d(z.string().nullable(), "The newest payload before it among the cell's runs: the change to revert is between the two."),
+  }),
+  'When the regression started, estimated when it opened (a single change point, maximum likelihood under two binomial segments).',
+);
+
+function evidenceRunRefSchema() {
+  return z.object({ job: z.string(), buildId: z.string(), url: d(z.string(), 'Link to the run in Prow (Spyglass).'), started: z.string().nullable() });
+}
 
 const lifecycleFields = {
   id: d(
@@ -207,14 +269,17 @@ const lifecycleFields = {
   firstSeen: isoTime('asOf of the first snapshot of this episode that flagged it.'),
   lastSeen: isoTime('asOf of the latest snapshot that flagged it (this one unless resolved).'),
   resolvedAt: d(z.string().nullable(), 'asOf of the first snapshot that no longer flagged it; null while new or open.'),
-  heldByHysteresis: d(z.boolean(), 'Flagged only because it was already open and open regressions face looser thresholds (so it does not flap).'),
+  heldByHysteresis: d(
+    z.boolean(),
+    "Open only because it was open before: in ratchet mode, not significant now but not recovered against its frozen basis either (line); in compatible mode, flagged by sippy's looser thresholds for open regressions.",
+  ),
   evidenceAsOf: isoTime(
     'asOf of the analysis the numbers below come from: this snapshot, or for a resolved regression whose cell has no sample runs any more, the last one that had them.',
   ),
   reason: d(z.string(), 'One or two sentences a reader can show as is: the rates, the test, the thresholds and the decision.'),
 };
 
-const evidenceRunSchema = z.object({
+export const evidenceRunSchema = z.object({
   job: z.string(),
   buildId: z.string(),
   url: d(z.string(), 'Link to the run in Prow (Spyglass).'),
@@ -222,7 +287,7 @@ const evidenceRunSchema = z.object({
   started: z.string().nullable(),
 });
 
-const testRegressionSchema = z.object({
+export const testRegressionSchema = z.object({
   ...lifecycleFields,
   kind: z.literal('test'),
   rule: d(z.enum(['drop', 'new-test']), 'drop: sample against basis; new-test: no basis runs, sample against regressions.settings.newTestPassRate.'),
@@ -234,24 +299,24 @@ const testRegressionSchema = z.object({
     'What group is. With regressions.settings.groupBy variant, ratchet mode also tests test × job cells inside variant groups of several jobs (settings.ratchet.jobCells); those entries say job.',
   ),
   group: d(z.string(), 'The cell: a variant key (groupBy variant) or a job name (groupBy job).'),
-  window: d(
-    sampleWindowSchema.optional(),
-    'The sample the verdict and the counts below rest on: current (the current window against the basis window) or recent (regressions.settings.recentWindow against every earlier run of the basis and current windows; ratchet mode only). Absent in snapshots made before the recent window existed: current.',
-  ),
+  window: sampleWindowSchema.optional(),
   variants: d(variantsSchema, 'Variants of the group (of its newest sample run).'),
   jobs: d(z.array(z.string()), 'Jobs whose sample runs ran the test in this cell, sorted.'),
-  sample: d(testCountsSchema, 'Counts in the sample: the current window, or the recent window when window is recent.'),
+  sample: d(testCountsSchema, 'Counts in the sample: the window named by window.'),
   basis: d(
     testCountsSchema.nullable(),
-    'Counts in the basis: the basis window, or for window recent every earlier run of the basis and current windows; null when the test never ran there (rule new-test).',
+    'Counts in the basis: the basis window, or the frozen basis of line while open; null when the test never ran there (rule new-test).',
   ),
+  design: d(z.object({ sample: z.number(), basis: z.number() }).optional(), 'Design effects the exact test divided the counts by (ratchet mode).'),
+  line: ratchetLineSchema.optional(),
+  onset: onsetSchema.nullable().optional(),
   p: d(
     z.number().nullable(),
     'One-sided p-value: Fisher exact on [[sample failures, sample working], [basis failures, basis working]] for a drop; exact binomial against the required rate for a new test in ratchet mode. null when no test was needed (compatible mode stops earlier: too few failures, within pity).',
   ),
   q: d(
     z.number().nullable(),
-    'Adjusted p-value of the discrete Benjamini–Hochberg procedure (step-down, Döhler, Durand & Roquain 2018) across every hypothesis in the tested family of the report, both windows of every cell (ratchet mode only); null in compatible mode, when the cell could not reach significance with its counts, or when its counts miss the minimum failures or drop.',
+    'Adjusted p-value of the discrete Benjamini–Hochberg procedure (step-down, Döhler, Durand & Roquain 2018) across every hypothesis in the tested family of the report, every scan window of every cell (ratchet mode only); null in compatible mode, when the cell could not reach significance with its counts, or when its counts miss the minimum failures or drop.',
   ),
   drop: d(z.number(), 'Basis working rate − sample working rate, in percentage points (for new-test: required rate − sample rate).'),
   dropInterval: d(
@@ -260,28 +325,31 @@ const testRegressionSchema = z.object({
   ),
   failedRuns: d(
     z.array(evidenceRunSchema),
-    'Newest failed (and, with flakeAsFailure, flaked) sample runs in this cell (of the recent window when window is recent), at most regressions.settings.maxFailedRuns.',
+    'Newest failed (and, with flakeAsFailure, flaked) runs of this cell in the window, at most regressions.settings.maxFailedRuns.',
   ),
 });
 
-const jobRegressionSchema = z.object({
+export const jobRegressionSchema = z.object({
   ...lifecycleFields,
   kind: z.literal('job'),
   job: z.string(),
   variantKey: z.string(),
-  window: d(sampleWindowSchema.optional(), 'As for test regressions: the sample the verdict and counts rest on; absent (current) in older snapshots.'),
-  sample: d(jobCountsSchema, 'The job in the sample: the current window, or the recent window when window is recent.'),
-  basis: d(jobCountsSchema, 'The job in the basis: the basis window, or for window recent every earlier run of the basis and current windows.'),
+  window: sampleWindowSchema.optional(),
+  sample: d(jobCountsSchema, 'The job in the sample: the window named by window.'),
+  basis: d(jobCountsSchema, 'The job in the basis: the basis window, or the frozen basis of line while open.'),
+  design: d(z.object({ sample: z.number(), basis: z.number() }).optional(), 'Design effects the exact test divided the counts by.'),
+  line: ratchetLineSchema.optional(),
+  onset: onsetSchema.nullable().optional(),
   p: d(z.number().nullable(), 'One-sided Fisher p on [[sample failed, sample succeeded], [basis failed, basis succeeded]] (failed = failure + error).'),
   q: d(
     z.number().nullable(),
-    'Discrete Benjamini–Hochberg q across both windows of the jobs of the report; null when the job could not reach significance with its counts.',
+    'Discrete Benjamini–Hochberg q across every scan window of the jobs of the report; null when the job could not reach significance with its counts.',
   ),
   drop: d(z.number(), 'Basis pass rate − sample pass rate, in percentage points.'),
   dropInterval: d(z.tuple([z.number(), z.number()]), '95 % Newcombe interval of drop, in points.'),
 });
 
-const disruptionStatsSchema = z.object({
+export const disruptionStatsSchema = z.object({
   runs: d(z.number().int(), 'Runs that measured the backend.'),
   mean: d(z.number(), 'Mean seconds per run.'),
   sd: d(z.number().nullable(), 'Sample standard deviation (n − 1); null below two runs.'),
@@ -293,7 +361,7 @@ const disruptionStatsSchema = z.object({
   shareAboveZero: d(z.number(), 'Share of runs with any disruption (0..1).'),
 });
 
-const historicalDisruptionSchema = z
+export const historicalDisruptionSchema = z
   .object({
     file: d(z.string(), 'The file the record came from (disruption.historicalBasis).'),
     jobRuns: z.number().int(),
@@ -307,7 +375,7 @@ const historicalDisruptionSchema = z
   })
   .describe("A record of origin's historical disruption percentiles used as the basis.");
 
-const disruptionCheckSchema = z.object({
+export const disruptionCheckSchema = z.object({
   name: d(
     z.string(),
     'mean (mean + 5σ with the single-run mulligan), P70 / P85 (the aggregator\'s "should not be worse" checks with 3 s / 7 s grace), or P75 / P95 against a historical record.',
@@ -317,16 +385,20 @@ const disruptionCheckSchema = z.object({
   threshold: d(z.number(), 'Seconds: the most the sample mean may reach (mean check) or the historical percentile value.'),
 });
 
-const disruptionTestSchema = z.object({
+export const disruptionTestSchema = z.object({
   method: d(
     z.enum(['mann-whitney', 'exceedance']),
-    'mann-whitney: one-sided Mann–Whitney U of sample against basis-window seconds (exact permutation p-value with ties when p < 0.25 and the samples are small, else the tie-corrected normal approximation); exceedance: exact binomial test of the share of sample runs above the historical P75 and P95 (Bonferroni, ×2).',
+    "mann-whitney: one-sided Mann–Whitney U of the window's seconds against the basis window's (independent runs: exact permutation p-value with ties when p < 0.25 and the samples are small, else the tie-corrected normal approximation; clustered runs: the normal approximation with each side's variance times its design effect); exceedance: runs above the historical P75 and P95 against the beta-binomial predictive distribution of a percentile estimated from the record's JobRuns (Bonferroni, ×2).",
   ),
   p: z.number(),
   u: d(z.number().nullable(), 'Mann–Whitney U of the sample (pairs sample > basis, ties ½).'),
+  window: d(
+    z.string().optional(),
+    'The scan window the test is of (the one that flagged the cell, else the one with the smallest p). Absent in version 1: the current window.',
+  ),
 });
 
-const disruptionCellSchema = z.object({
+export const disruptionCellSchema = z.object({
   backend: z.string(),
   variantKey: z.string(),
   variants: variantsSchema,
@@ -345,9 +417,32 @@ const disruptionCellSchema = z.object({
   increase: d(z.object({ p75: z.number(), p95: z.number() }).nullable(), 'Sample − basis P75 and P95, seconds.'),
   ratchet: d(z.enum(['regressed', 'ok', 'not-checked']), 'Ratchet verdict: q ≤ disruption.fdr and P75 or P95 up by at least disruption.minIncreaseSeconds.'),
   compatible: d(z.enum(['regressed', 'ok', 'not-checked']), 'Aggregator verdict: regressed when any of its checks fails.'),
+  set: d(
+    z.object({ payloadTag: z.string().nullable(), runs: z.number().int() }).nullable().optional(),
+    "The runs the aggregator's checks judged: the newest payload with at least disruption.minSetRuns runs in the current window, or without payload tags the newest disruption.setRuns runs; null when there were too few. Absent in version 1 (the whole current window).",
+  ),
 });
 
-const disruptionRegressionSchema = z.object({
+const disruptionLineSchema = d(
+  z.object({
+    basis: z.object({
+      start: z.string(),
+      end: z.string(),
+      runs: d(z.number().int(), "Basis runs (or the historical record's JobRuns)."),
+      p75: d(z.number(), 'The basis P75 in seconds, frozen.'),
+      shareAbove: d(z.number(), 'Share of basis runs above that P75 (0.25 for a historical record).'),
+      historical: z.boolean(),
+    }),
+    roseTo: d(
+      z.number(),
+      'Share of runs above the frozen P75 it rose to, at least: the largest Wilson 95 % lower bound of that share since the onset seen so far.',
+    ),
+    frozenAt: z.string(),
+  }),
+  'Ratchet mode: the frozen basis an open disruption regression is held to; it resolves only when a window since its onset has significantly fewer runs above the frozen P75 than halfway between shareAbove and roseTo.',
+);
+
+export const disruptionRegressionSchema = z.object({
   ...lifecycleFields,
   kind: z.literal('disruption'),
   backend: z.string(),
@@ -358,6 +453,11 @@ const disruptionRegressionSchema = z.object({
   p: z.number().nullable(),
   q: z.number().nullable(),
   failedChecks: d(z.array(z.string()), 'Names of the aggregator checks that failed.'),
+  window: sampleWindowSchema.optional(),
+  sample: d(disruptionStatsSchema.nullable().optional(), 'Seconds per run in the window the verdict rests on (ratchet mode).'),
+  design: d(z.object({ sample: z.number(), basis: z.number() }).optional(), 'Design effects of the window and the basis (ratchet mode).'),
+  line: disruptionLineSchema.optional(),
+  onset: onsetSchema.nullable().optional(),
 });
 
 const modeCounts = z.object({
@@ -367,15 +467,31 @@ const modeCounts = z.object({
   extreme: d(z.number().int(), 'New or open regressions that are extreme.'),
 });
 
-const regressionSettingsSchema = z
+export const regressionSettingsSchema = z
   .object({
     defaultMode: d(regressionModeSchema, 'The mode the site shows first (config regressions.mode).'),
     groupBy: z.enum(['variant', 'job']),
     sampleWindow: windowSchema,
-    basisWindow: d(windowSchema, 'The basis window of regressions and disruption (the previous window unless regressions.basis is set).'),
-    recentWindow: d(
-      windowSchema.nullable().optional(),
-      "Ratchet mode's recent window (config regressions.recent), the newest part of the sample window; null when off. Absent in older snapshots.",
+    basisWindow: d(windowSchema, 'The basis window of regressions and disruption (config regressions.basis).'),
+    recentWindow: d(windowSchema.nullable().optional(), "Version 1 only: ratchet mode's recent window."),
+    windows: d(
+      z.array(windowSchema.extend({ label: z.string() })).optional(),
+      "Ratchet mode's scan windows, shortest first (config regressions.windows). Absent in version 1.",
+    ),
+    clustering: d(
+      z
+        .object({
+          enabled: z.boolean(),
+          dayCv2: d(z.number(), "Relative variance of a cell's failure rate between days, pooled over every cell's basis window."),
+          payloadCv2: d(z.number(), 'The same between payloads.'),
+          cells: d(z.number().int(), 'Cells the estimates rest on.'),
+        })
+        .optional(),
+      'How much failures cluster, and whether verdicts accounted for it (config regressions.clustering). Absent in version 1.',
+    ),
+    massFailure: d(
+      z.object({ share: z.number(), minFailed: z.number().int(), infraTests: z.array(z.string()) }).optional(),
+      'Which runs were kept out of test verdicts (config regressions.massFailure).',
     ),
     flakeAsFailure: z.boolean(),
     minFailures: z.number().int(),
@@ -387,9 +503,10 @@ const regressionSettingsSchema = z
       fdr: z.number(),
       minDrop: z.number(),
       stableMinDrop: d(z.number().optional(), 'Smallest drop against a basis that almost never failed (absent in older snapshots).'),
-      openFdr: z.number(),
-      openP: z.number(),
-      openMinDrop: z.number(),
+      openFdr: d(z.number().optional(), 'Version 1 hysteresis.'),
+      openP: d(z.number().optional(), 'Version 1 hysteresis.'),
+      openMinDrop: d(z.number().optional(), 'Version 1 hysteresis.'),
+      recoverAlpha: d(z.number().optional(), 'Level of the recovery test of open regressions (absent in version 1).'),
       jobCells: d(z.boolean().optional(), 'Whether test × job cells inside variant groups were tested too (absent in older snapshots).'),
     }),
     keepResolvedDays: z.number(),
@@ -400,14 +517,14 @@ const regressionSettingsSchema = z
   })
   .describe('The settings every verdict below was made with.');
 
-const regressionsSchema = z.object({
+export const regressionsSchema = z.object({
   settings: regressionSettingsSchema,
   summary: z.object({
     testCells: d(
       z.number().int(),
       "Test × group cells with sample runs: one per test × variant group (or job), plus ratchet mode's test × job cells inside variant groups of several jobs.",
     ),
-    testCellsTested: d(z.number().int(), 'Hypotheses in the ratchet family (m): cell × window (current, recent) pairs whose counts could reach significance.'),
+    testCellsTested: d(z.number().int(), 'Hypotheses in the ratchet family (m): cell × scan window pairs whose counts could reach significance.'),
     jobsTested: z.number().int(),
     disruptionCellsTested: z.number().int(),
     ratchet: modeCounts,
@@ -421,7 +538,7 @@ const regressionsSchema = z.object({
   disruption: d(z.array(disruptionRegressionSchema), 'Disruption regressions of both modes.'),
 });
 
-const aggregatedTestSchema = z.object({
+export const aggregatedTestSchema = z.object({
   testId: z.string(),
   suite: z.string(),
   name: z.string(),
@@ -453,7 +570,7 @@ const aggregatedTestSchema = z.object({
   ),
 });
 
-const aggregatedSetSchema = z
+export const aggregatedSetSchema = z
   .object({
     job: z.string(),
     payloadTag: z.string(),
@@ -469,8 +586,34 @@ const aggregatedSetSchema = z
   })
   .describe('Several runs of one job on one payload tag in the current window, judged like the job-run-aggregator does.');
 
+const payloadSchema = z
+  .object({
+    tag: d(z.string(), 'release.openshift.io/tag of the payload.'),
+    firstRun: d(z.string().nullable(), 'Start of its first run in the current window.'),
+    lastRun: d(z.string().nullable(), 'Start of its latest run in the current window.'),
+    jobs: d(
+      z.array(
+        z.object({
+          job: z.string(),
+          kind: d(z.enum(['blocking', 'informing', 'other']), "From the config's payloads.blocking and payloads.informing lists."),
+          runs: z.array(z.object({ buildId: z.string(), url: z.string(), result: runRefSchema.shape.result, started: z.string().nullable() })),
+          succeeded: z.number().int(),
+          failed: d(z.number().int(), 'Runs that ended in failure or error.'),
+          aggregated: d(
+            z.object({ runs: z.number().int(), failedAggregator: z.number().int(), failedFisher: z.number().int() }).nullable(),
+            'The aggregated set of this job on this payload (see aggregated), when it had enough runs.',
+          ),
+        }),
+      ),
+      'Jobs that tested the payload: blocking first, then informing, then the others, each by name.',
+    ),
+    blockingFailed: d(z.number().int(), 'Blocking jobs with no successful run of this payload and at least one failed.'),
+    regressionsStarted: d(z.array(z.string()), 'ids of ratchet-mode regressions (new or open) whose onset is this payload.'),
+  })
+  .describe('A payload of the current window, with the runs that tested it.');
+
 export const snapshotSchema = z.object({
-  schemaVersion: z.literal(SNAPSHOT_SCHEMA_VERSION),
+  schemaVersion: d(z.union([z.literal(1), z.literal(SNAPSHOT_SCHEMA_VERSION)]), 'The schema version the snapshot was written with; every version still loads.'),
   id: d(z.string(), 'Snapshot id derived from asOf, e.g. 2026-11-28T0600Z. Also its URL segment.'),
   asOf: d(z.string(), 'The analysis instant (ISO 8601). Same data and asOf give the same snapshot.'),
   generator: d(z.object({ name: z.literal('ratchet'), version: z.string() }), 'What produced the snapshot.'),
@@ -503,6 +646,7 @@ export const snapshotSchema = z.object({
     z.array(aggregatedSetSchema).optional(),
     'Aggregated runs: sets of at least regressions.aggregated.minRuns runs of one job on one payload tag in the current window.',
   ),
+  payloads: d(z.array(payloadSchema).optional(), 'Payload tags of the current window, newest first. Absent in version 1.'),
 });
 
 export type Snapshot = z.infer<typeof snapshotSchema>;
@@ -519,9 +663,11 @@ export type TestDay = z.infer<typeof testDaySchema>;
 export type TestBreakdown = z.infer<typeof testBreakdownSchema>;
 export type FailureGroup = z.infer<typeof failureGroupSchema>;
 export type Problem = z.infer<typeof problemSchema>;
+export type Coverage = z.infer<typeof coverageSchema>;
 export type DataQuality = z.infer<typeof dataQualitySchema>;
 export type VariantGroup = z.infer<typeof variantGroupSchema>;
 export type Regressions = z.infer<typeof regressionsSchema>;
+export type RegressionSettings = z.infer<typeof regressionSettingsSchema>;
 export type TestRegression = z.infer<typeof testRegressionSchema>;
 export type JobRegression = z.infer<typeof jobRegressionSchema>;
 export type DisruptionRegression = z.infer<typeof disruptionRegressionSchema>;
@@ -530,5 +676,6 @@ export type DisruptionStats = z.infer<typeof disruptionStatsSchema>;
 export type DisruptionCheck = z.infer<typeof disruptionCheckSchema>;
 export type HistoricalDisruption = z.infer<typeof historicalDisruptionSchema>;
 export type AggregatedSet = z.infer<typeof aggregatedSetSchema>;
+export type Payload = z.infer<typeof payloadSchema>;
 export type AggregatedTest = z.infer<typeof aggregatedTestSchema>;
 export type EvidenceRun = z.infer<typeof evidenceRunSchema>;

@@ -28,23 +28,35 @@
  * `supports[i]` lists the attainable p-values of hypothesis i under its null, ascending; each
  * observed p-value must be one of its support's values (compare as numbers, so pass the same
  * doubles). NaN p-values stay NaN and are not counted; p ≥ 1 gives 1.
- * @throws RangeError when a p-value is outside [0, 1] or its support is missing.
+ *
+ * With `weights` (positive, averaging 1 over the hypotheses with a p-value), hypothesis i is judged
+ * on p_i / w_i, whose null distribution is F_i(w_i t): the procedure is the same with that F in ξ.
+ * A larger weight spends more of the error budget on a hypothesis (Genovese, Roeder & Wasserman 2006).
+ * @throws RangeError when a p-value is outside [0, 1], its support is missing or a weight is not positive.
  */
-export function discreteBenjaminiHochberg(pValues: ArrayLike<number>, supports: ReadonlyArray<ArrayLike<number> | undefined>): Float64Array {
+export function discreteBenjaminiHochberg(
+  pValues: ArrayLike<number>,
+  supports: ReadonlyArray<ArrayLike<number> | undefined>,
+  weights?: ArrayLike<number>,
+): Float64Array {
+  const w = (i: number): number => (weights ? weights[i]! : 1);
   const indices: number[] = [];
   for (let i = 0; i < pValues.length; i++) {
     const p = pValues[i]!;
     if (Number.isNaN(p)) continue;
     if (!(p >= 0 && p <= 1)) throw new RangeError(`discreteBenjaminiHochberg: p-values must be in [0, 1] or NaN; index ${i} is ${p}.`);
     if (!supports[i]) throw new RangeError(`discreteBenjaminiHochberg: hypothesis ${i} has a p-value but no support.`);
+    if (!(w(i) > 0)) throw new RangeError(`discreteBenjaminiHochberg: weights must be positive; index ${i} is ${w(i)}.`);
     indices.push(i);
   }
   const adjusted = new Float64Array(pValues.length).fill(NaN);
   const m = indices.length;
   if (m === 0) return adjusted;
-  indices.sort((x, y) => pValues[x]! - pValues[y]! || x - y);
+  // Weighted, hypothesis i is judged on p_i / w_i, whose null distribution is F_i(w_i t).
+  const scaled = (i: number): number => pValues[i]! / w(i);
+  indices.sort((x, y) => scaled(x) - scaled(y) || x - y);
   const sorted = new Float64Array(m);
-  for (let j = 0; j < m; j++) sorted[j] = pValues[indices[j]!]!;
+  for (let j = 0; j < m; j++) sorted[j] = scaled(indices[j]!);
 
   // ξ at every observed p-value at once: each support value s of each hypothesis raises ξ(t) for
   // all t ≥ s by g(s) − g(previous value), g(x) = x / (1 − x). Added at the first observed p-value
@@ -53,13 +65,14 @@ export function discreteBenjaminiHochberg(pValues: ArrayLike<number>, supports: 
   const largest = sorted[m - 1]!;
   for (const i of indices) {
     const support = supports[i]!;
+    const weight = w(i);
     let before = 0;
     let from = 0;
     for (let k = 0; k < support.length; k++) {
       const s = support[k]!;
-      if (s > largest || s >= 1) break;
+      if (s / weight > largest || s >= 1) break;
       const g = s / (1 - s);
-      from = lowerBound(sorted, s, from);
+      from = lowerBound(sorted, s / weight, from);
       step[from] = step[from]! + (g - before);
       before = g;
     }
@@ -68,7 +81,7 @@ export function discreteBenjaminiHochberg(pValues: ArrayLike<number>, supports: 
   let running = 0;
   for (let j = 0; j < m; j++) {
     xi += step[j]!;
-    const p = sorted[j]!;
+    const p = pValues[indices[j]!]!;
     running = p >= 1 ? 1 : Math.max(running, Math.min(1, xi / (j + 1)));
     adjusted[indices[j]!] = running;
   }

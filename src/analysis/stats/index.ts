@@ -1,7 +1,8 @@
 /** Ratchet's statistics: pure functions, no I/O. One module per method; see docs/statistics.md. */
 
 export { logChoose, logFactorial, logGamma } from './log-gamma.ts';
-export { erfc, normalCdf, normalQuantile } from './normal.ts';
+export { erfc, normalCdf, normalQuantile, normalSf } from './normal.ts';
+export { betaBinomialCdf, betaBinomialSf, exceedancePrior } from './beta-binomial.ts';
 export { fisherExact, fisherGreater, fisherGreaterSupport, fisherLess } from './fisher.ts';
 export { wilsonInterval } from './wilson.ts';
 export { newcombeInterval } from './newcombe.ts';

@@ -1,0 +1,90 @@
+/**
+ * The figures the statistics targets are stated in, from a drive's snapshots and the model's truth:
+ * hours from onset to the first snapshot that shows a regressed cell, whether it stays shown, false
+ * alarms on stable cells per 10,000 cells per week, and the share of the displayed list that is
+ * stable cells.
+ */
+import type { SnapshotRecord } from './drive.ts';
+
+export interface Truth {
+  /** Regressed cells ("test:<t>/<j>", "disruption:<b>/<j>") and the instant they went bad. */
+  regressed: ReadonlyMap<string, number>;
+  /** Test cells that never changed. */
+  stableTestCells: number;
+}
+
+export interface CellOutcome {
+  cell: string;
+  onset: number;
+  /** Hours from onset to the first snapshot showing the cell; null when never shown. */
+  firstFlagHours: number | null;
+  /** Share of the snapshots from the first flag on that still show it. */
+  shownAfterFirst: number | null;
+}
+
+export interface Measured {
+  cells: CellOutcome[];
+  /** New verdicts (status new) on stable test cells. */
+  falseNew: number;
+  /** falseNew per 10,000 stable test cells per week of snapshots. */
+  falseAlarmsPer10kWeek: number;
+  /** Over all snapshots: displayed test regressions on stable cells / all displayed test regressions. */
+  displayedStableShare: number | null;
+  /** Displayed test regressions per snapshot, on average. */
+  displayedPerSnapshot: number;
+  weeks: number;
+}
+
+export function measure(records: readonly SnapshotRecord[], truth: Truth): Measured {
+  const first = new Map<string, number>();
+  const shownCount = new Map<string, number>();
+  let falseNew = 0;
+  let displayed = 0;
+  let displayedStable = 0;
+  for (const r of records) {
+    for (const s of r.shown) {
+      const onset = truth.regressed.get(s.cell);
+      const isTest = s.cell.startsWith('test:');
+      if (onset !== undefined && r.asOf >= onset) {
+        if (!first.has(s.cell)) first.set(s.cell, r.asOf);
+        shownCount.set(s.cell, (shownCount.get(s.cell) ?? 0) + 1);
+      }
+      if (!isTest) continue;
+      displayed++;
+      if (onset === undefined || r.asOf < onset) {
+        displayedStable++;
+        if (s.status === 'new') falseNew++;
+      }
+    }
+  }
+  const cells: CellOutcome[] = [];
+  for (const [cell, onset] of truth.regressed) {
+    const at = first.get(cell);
+    const after = at === undefined ? 0 : records.filter((r) => r.asOf >= at).length;
+    cells.push({
+      cell,
+      onset,
+      firstFlagHours: at === undefined ? null : (at - onset) / 3_600_000,
+      shownAfterFirst: at === undefined ? null : (shownCount.get(cell) ?? 0) / after,
+    });
+  }
+  const span = records.length > 1 ? records[records.length - 1]!.asOf - records[0]!.asOf : 0;
+  const weeks = span / (7 * 86_400_000);
+  return {
+    cells,
+    falseNew,
+    falseAlarmsPer10kWeek: weeks > 0 && truth.stableTestCells > 0 ? ((falseNew / truth.stableTestCells) * 10_000) / weeks : 0,
+    displayedStableShare: displayed > 0 ? displayedStable / displayed : null,
+    displayedPerSnapshot: records.length ? displayed / records.length : 0,
+    weeks,
+  };
+}
+
+/** Median of the finite values; a never-flagged cell counts as +∞ (so a median over them can be "never"). */
+export function medianHours(values: ReadonlyArray<number | null>): number | null {
+  if (values.length === 0) return null;
+  const sorted = values.map((v) => (v === null ? Infinity : v)).sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  const m = sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+  return Number.isFinite(m) ? m : null;
+}

@@ -1,0 +1,87 @@
+/**
+ * Clustered failures. CI does not fail like independent coin flips: a bad day, a broken payload or an
+ * outage makes many runs of a cell fail together, so a window's failures vary more than the binomial
+ * distribution allows, and an exact test that assumes independence finds "regressions" in noise.
+ *
+ * Model: a cell's failure probability in cluster c (a UTC day, or a payload) is p·G_c, where the G_c
+ * have mean 1 and coefficient of variation cv. Then a cluster of m runs has
+ *
+ *   Var(failures) = m·p(1 − p) · [1 + (m − 1)·ρ],   ρ = cv²·p / (1 − p)
+ *
+ * and a window whose runs fall in clusters of sizes m_c has the design effect
+ *
+ *   D = 1 + (m̄ − 1)·ρ,   m̄ = Σ m_c² / Σ m_c       (Kish; Rao & Scott 1992)
+ *
+ * cv² is estimated once per report, pooled over every cell's basis window by the method of moments
+ * (estimateRelativeVariance): one cell's clusters say little, thousands of cells say it well, and a
+ * real regression, being in the sample and rare, hardly moves it. Each count is then divided by its
+ * window's D before the exact test (Rao–Scott): the test keeps its size on clustered data, at the cost
+ * of a little power where failures really are independent (D ≈ 1 there).
+ */
+
+/** Pooled method-of-moments estimate of cv² across cells; add every cell, then read `estimate`. */
+export class RelativeVarianceEstimator {
+  #excess = 0;
+  #scale = 0;
+  #cells = 0;
+
+  /**
+   * One cell's clusters: `runs[c]` runs of which `failures[c]` failed, for c < k. Cells that never
+   * or always failed, or have a single cluster, carry no information and are skipped.
+   */
+  add(runs: ArrayLike<number>, failures: ArrayLike<number>, k: number): void {
+    let n = 0;
+    let f = 0;
+    let s2 = 0;
+    let clusters = 0;
+    for (let c = 0; c < k; c++) {
+      const m = runs[c]!;
+      if (m === 0) continue;
+      n += m;
+      f += failures[c]!;
+      s2 += m * m;
+      clusters++;
+    }
+    if (clusters < 2 || f === 0 || f === n || n < 2) return;
+    const p = f / n;
+    let x = 0;
+    let pairs = 0;
+    for (let c = 0; c < k; c++) {
+      const m = runs[c]!;
+      if (m === 0) continue;
+      const d = failures[c]! - m * p;
+      x += d * d;
+      pairs += m * (m - 1) * (1 - (2 * m) / n);
+    }
+    // E[x] without clustering is p(1−p)(n − s2/n), up to the n/(n−1) of estimating p; the excess over it
+    // is cv²·p²·[Σ m(m−1)(1 − 2m/n) + (s2/n²)(s2 − n)].
+    this.#excess += x - (p * (1 - p) * (n - s2 / n) * n) / (n - 1);
+    this.#scale += p * p * (pairs + (s2 / (n * n)) * (s2 - n));
+    this.#cells++;
+  }
+
+  /** cv² (0 when the cells show no more variation than independent runs would), and the cells it rests on. */
+  estimate(): { cv2: number; cells: number } {
+    return { cv2: this.#scale > 0 ? Math.max(0, this.#excess / this.#scale) : 0, cells: this.#cells };
+  }
+}
+
+/** The intra-cluster correlation of a cell failing at rate p, under relative variance cv² (at most 1). */
+export function intraClusterCorrelation(p: number, cv2: number): number {
+  if (!(cv2 > 0) || !(p > 0)) return 0;
+  if (p >= 1) return 1;
+  return Math.min(1, (cv2 * p) / (1 - p));
+}
+
+/** Kish's design effect of a window whose runs fall in clusters of mean size m̄ = Σm²/Σm. */
+export function designEffect(meanClusterSize: number, rho: number): number {
+  if (!(meanClusterSize > 1) || !(rho > 0)) return 1;
+  return 1 + (meanClusterSize - 1) * rho;
+}
+
+/** Counts divided by the design effect and rounded (Rao–Scott), so the exact test sees the information the runs carry. */
+export function effectiveCounts(runs: number, failures: number, design: number): { runs: number; failures: number } {
+  if (!(design > 1)) return { runs, failures };
+  const n = Math.max(1, Math.round(runs / design));
+  return { runs: n, failures: Math.min(n, Math.round(failures / design)) };
+}
