@@ -7,6 +7,7 @@ import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'no
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { tempDir, writeTree, type TreeRun } from './support/prow-tree.ts';
+import { SNAPSHOT_SCHEMA_VERSION } from '../src/snapshot/schema.ts';
 
 const ROOT = path.resolve(import.meta.dirname, '..');
 const BIN = path.join(ROOT, 'scripts', 'ratchet.js');
@@ -88,7 +89,7 @@ describe('ratchet CLI', () => {
     expect(first.stdout).toMatch(/fetch: 2 jobs, 12 runs in the window: 0 from the cache, 12 read/);
     expect(first.stdout).toMatch(/analyze: snapshot 2026-11-28T0600Z/);
     const snapshot = JSON.parse(readFileSync(path.join(out, 'snapshots', '2026-11-28T0600Z', 'snapshot.json'), 'utf8'));
-    expect(snapshot.schemaVersion).toBe(1);
+    expect(snapshot.schemaVersion).toBe(SNAPSHOT_SCHEMA_VERSION);
     expect(snapshot.coverage.runsRead).toBe(12);
     expect(existsSync(path.join(out, 'site', 'index.html'))).toBe(true);
     const jobPages = readdirSync(path.join(out, 'site', 'snapshots', '2026-11-28T0600Z', 'jobs'));

@@ -80,11 +80,11 @@ async function writeBucket(root: string): Promise<void> {
     },
   });
   runs.push({ job: UPGRADE_JOB, buildId: '1900000000000000201', start: AS_OF_S - 3600, pending: true });
-  runs.push({ job: UPGRADE_JOB, buildId: '1900000000000000199', start: AS_OF_S - 30 * DAY_S, tests: [{ name: 'stable test', status: 'pass' }] });
+  runs.push({ job: UPGRADE_JOB, buildId: '1900000000000000199', start: AS_OF_S - 40 * DAY_S, tests: [{ name: 'stable test', status: 'pass' }] });
   runs.push({ job: PRESUBMIT_JOB, buildId: '1900000000000000300', start: AS_OF_S - DAY_S, pr: 30123, tests: [{ name: 'stable test', status: 'pass' }] });
   runs.push({ job: PRESUBMIT_JOB, buildId: '1900000000000000301', start: AS_OF_S - 2 * DAY_S, pr: 30124, tests: [{ name: 'stable test', status: 'fail' }] });
   writeTree(root, runs, BUCKET);
-  runCount = runs.length - 1; // the 30-DAY_S-old run is outside the window
+  runCount = runs.length - 1; // the 40-day-old run is outside the look-back (7-day sample and 30-day basis)
 
   // gzip-encoded objects, as GCS stores them with Content-Encoding: gzip: a build log, a JUnit file, a truncated
   // JUnit file, and a prowjob.json.

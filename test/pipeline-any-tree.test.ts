@@ -41,7 +41,7 @@ function runs(): TreeRun[] {
       ],
     });
   }
-  list.push({ job: JOB_A, buildId: String(1900000000000000000n + 1n), start: AS_OF_S - 20 * DAY_S, tests: [{ name: STABLE, status: 'fail' }] });
+  list.push({ job: JOB_A, buildId: String(1900000000000000000n + 1n), start: AS_OF_S - 40 * DAY_S, tests: [{ name: STABLE, status: 'fail' }] });
   // Job B: an upgrade job with two disruption files, one aborted run, one pending run, one malformed started.json.
   list.push({
     job: JOB_B,
@@ -96,7 +96,7 @@ describe('pipeline on a Prow-layout directory', () => {
 
   it('fetches every run in the look-back window and stops at its edge', async () => {
     const report = await fetchStage(settings);
-    // 15 A + 5 B + 1 presubmit in the window; the 20-DAY_S-old run is outside it.
+    // 15 A + 5 B + 1 presubmit in the window; the 40-day-old run is outside it (the look-back is the 7-day sample and the 30-day basis).
     expect(report.stats.runsFound).toBe(21);
     expect(report.stats.runsFetched).toBeGreaterThanOrEqual(21);
     expect(report.stats.runsPending).toBe(1);

@@ -100,9 +100,14 @@ describe('pipeline on the bundled sample', () => {
         ).toBe(true);
       for (const r of rows) {
         expect(r.jobs.some((j) => testJobs.includes(j))).toBe(true);
-        // Three days old: the recent window carries it, against every earlier run.
-        expect(r.window).toBe('recent');
+        // Three days old: the 3-day scan window carries it best, against the basis before the week.
+        expect(r.window).toBe('3d');
         expect(r.q).toBeLessThanOrEqual(0.05);
+        // Its onset is the first failing run of the planted days, and the basis it was found against is frozen.
+        expect(Date.parse(r.onset!.run!.started!)).toBeGreaterThanOrEqual(
+          Date.parse(manifest.endTime) - PLANTED.testRegression.sinceDaysBeforeEnd * 86_400_000,
+        );
+        expect(r.line!.frozenAt).toBe(snapshot.asOf);
       }
       // On the jobs themselves too, not only in the variant group they share with others.
       expect(

@@ -110,8 +110,8 @@ export interface CiModel {
   readonly testNames: readonly string[];
   readonly jobNames: readonly string[];
   readonly backendNames: readonly string[];
-  /** Runs finished in [from, to), as RunRecords (cached: the same objects each time). */
-  runsFinishedBetween(from: number, to: number): RunRecord[];
+  /** Runs finished in [from, to), oldest first, as RunRecords. */
+  runsFinishedBetween(from: number, to: number): Iterable<RunRecord>;
   /** Working rate of (test, job) before any drop. */
   baseRate(test: number, job: number): number;
   /** How many runs the model holds. */
@@ -261,10 +261,7 @@ export function createCiModel(options: CiModelOptions): CiModel {
     const at = new Date(options.start + p * payloadMs).toISOString();
     return `4.22.0-0.nightly-${at.slice(0, 10)}-${at.slice(11, 13)}${at.slice(14, 16)}${at.slice(17, 19)}`;
   };
-  const cache = new Map<SimRun, RunRecord>();
   const record = (run: SimRun): RunRecord => {
-    let r = cache.get(run);
-    if (r) return r;
     const job = jobNames[run.job]!;
     const tests: TestResult[] = new Array(T);
     let failed = false;
@@ -276,7 +273,7 @@ export function createCiModel(options: CiModelOptions): CiModel {
       tests[t] = result;
     }
     const disruption: DisruptionResult[] = backendNames.map((backend, b) => ({ backend, seconds: run.disruption[b]! }));
-    r = {
+    return {
       recordVersion: 1,
       job,
       buildId: run.buildId,
@@ -295,8 +292,6 @@ export function createCiModel(options: CiModelOptions): CiModel {
       objectsRead: 4,
       bytesRead: 0,
     };
-    cache.set(run, r);
-    return r;
   };
   const firstEndingAtOrAfter = (t: number): number => {
     let lo = 0;
@@ -315,12 +310,10 @@ export function createCiModel(options: CiModelOptions): CiModel {
     backendNames,
     runCount: runs.length,
     baseRate: (test, job) => base[test * J + job]!,
-    runsFinishedBetween(from, to) {
-      const out: RunRecord[] = [];
-      for (let i = firstEndingAtOrAfter(from); i < runs.length && runs[i]!.end < to; i++) out.push(record(runs[i]!));
-      // Drop records that fell out of every window from the cache: memory stays bounded over a long drive.
-      for (const run of cache.keys()) if (run.end < from) cache.delete(run);
-      return out;
+    *runsFinishedBetween(from, to) {
+      // Made afresh each time (and dropped once analysed): a cache of millions of results costs more in
+      // garbage collection than making them does.
+      for (let i = firstEndingAtOrAfter(from); i < runs.length && runs[i]!.end < to; i++) yield record(runs[i]!);
     },
     massRuns: () => runs.filter((r) => r.mass).map((r) => ({ job: jobNames[r.job]!, buildId: r.buildId })),
   };

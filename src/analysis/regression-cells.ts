@@ -10,7 +10,7 @@
  */
 import type { TimeWindow } from '../config/run-plan.ts';
 import { RelativeVarianceEstimator } from './dispersion.ts';
-import { FAIL, FLAKE, PASS, type TestLog } from './test-log.ts';
+import { FAIL, FLAKE, type TestLog } from './test-log.ts';
 
 export interface WindowCounts {
   passes: number;
@@ -60,61 +60,31 @@ interface Lanes {
   laneKey: readonly string[];
 }
 
-const emptyCounts = (): WindowCounts => ({ passes: 0, failures: 0, flakes: 0, dayCluster: 1, payloadCluster: 1 });
-
 /** Every cell with runs in the longest scan window. */
 export function buildTestCells(log: TestLog, testCount: number, lanes: Lanes, windows: CellWindows, options: CellOptions): CellsResult {
   const K = windows.scan.length;
-  const W = K + 1; // scan windows, then the basis
   const groupOfLane = indexLanes(lanes.laneJob.length, (lane) => (options.groupBy === 'variant' ? lanes.laneKey[lane]! : lanes.laneJob[lane]!));
   const jobOfLane = indexLanes(lanes.laneJob.length, (lane) => lanes.laneJob[lane]!);
   const extraJobs = options.groupBy === 'variant' && options.jobCells;
   const groupCount = groupOfLane.names.length;
-
-  // Day and payload indices of every run, relative to the oldest.
-  let firstDay = Infinity;
-  let lastDay = -Infinity;
-  for (let r = 0; r < log.runCount; r++) {
-    firstDay = Math.min(firstDay, log.runDay[r]!);
-    lastDay = Math.max(lastDay, log.runDay[r]!);
-  }
-  const days = Number.isFinite(firstDay) ? lastDay - firstDay + 1 : 0;
-  const payloads = log.payloads.length;
-  const scratch = {
-    dayRuns: new Int32Array(W * days),
-    dayFails: new Int32Array(days),
-    dayMark: new Uint8Array(days),
-    payMark: new Uint8Array(payloads),
-    payRuns: new Int32Array(W * payloads),
-    payFails: new Int32Array(payloads),
-    touchedDays: [] as number[],
-    touchedPayloads: [] as number[],
-  };
+  const keyCount = groupCount + (extraJobs ? jobOfLane.names.length : 0);
+  const runs = indexRuns(log, windows);
+  const scratch = newScratch(K + 1, runs.days, log.payloads.length, lanes.laneJob.length);
   const estimators = { day: new RelativeVarianceEstimator(), payload: new RelativeVarianceEstimator() };
-  const starts = windows.scan.map((w) => w.start);
-  const end = windows.scan.length ? windows.scan[K - 1]!.end : -Infinity;
-  const windowOf = (time: number): number => {
-    if (time >= end) return -1;
-    for (let k = 0; k < K; k++) if (time >= starts[k]!) return k;
-    return time >= windows.basis.start && time < windows.basis.end ? K : -1;
-  };
-
+  const keyEntries = new Int32Array(keyCount + 1);
   const cells: TestCell[] = [];
   for (let t = 0; t < testCount; t++) {
-    const { runs, codes, length } = log.entries(t);
-    if (length === 0) continue;
-    // Bucket the test's results by cell: main cells 0…groupCount−1, job cells after them.
-    const buckets = new Map<number, number[]>();
-    for (let i = 0; i < length; i++) {
-      const lane = log.runLane[runs[i]!]!;
-      const main = groupOfLane.index[lane]!;
-      getList(buckets, main).push(i);
-      if (extraJobs) getList(buckets, groupCount + jobOfLane.index[lane]!).push(i);
-    }
+    const entries = log.entries(t);
+    if (entries.length === 0) continue;
+    // Counting sort of the test's results by cell: main cells 0…groupCount−1, job cells after them.
+    const { order, offsets } = bucketByCell(entries, log, groupOfLane.index, extraJobs ? jobOfLane.index : null, groupCount, keyEntries);
     const mains = new Map<number, TestCell>();
-    for (const [key, entries] of [...buckets.entries()].sort(([a], [b]) => a - b)) {
+    for (let key = 0; key < keyCount; key++) {
+      const from = offsets[key]!;
+      const to = offsets[key + 1]!;
+      if (from === to) continue;
       const isJob = key >= groupCount;
-      const cell = countCell(t, entries, runs, codes, log, windowOf, W, firstDay, scratch, estimators, options.flakeAsFailure, !isJob);
+      const cell = countCell(t, order.subarray(from, to), entries, log, runs, scratch, estimators, options.flakeAsFailure, !isJob);
       cell.groupBy = isJob ? 'job' : options.groupBy;
       cell.group = isJob ? jobOfLane.names[key - groupCount]! : groupOfLane.names[key]!;
       cell.compatible = !isJob;
@@ -131,84 +101,150 @@ export function buildTestCells(log: TestLog, testCount: number, lanes: Lanes, wi
   return { cells, dispersion: { day: estimators.day.estimate(), payload: estimators.payload.estimate() } };
 }
 
+/** Per run, once: its window bucket (0…K−1 the shortest scan window holding it, K the basis, −1 none) and day index. */
+interface RunIndex {
+  bucket: Int8Array;
+  day: Int32Array;
+  days: number;
+}
+
+function indexRuns(log: TestLog, windows: CellWindows): RunIndex {
+  const K = windows.scan.length;
+  const end = K ? windows.scan[K - 1]!.end : -Infinity;
+  let firstDay = Infinity;
+  let lastDay = -Infinity;
+  for (let r = 0; r < log.runCount; r++) {
+    firstDay = Math.min(firstDay, log.runDay[r]!);
+    lastDay = Math.max(lastDay, log.runDay[r]!);
+  }
+  const bucket = new Int8Array(log.runCount);
+  const day = new Int32Array(log.runCount);
+  for (let r = 0; r < log.runCount; r++) {
+    const time = log.runTime[r]!;
+    let w = -1;
+    if (time < end) {
+      for (let k = 0; k < K; k++) {
+        if (time >= windows.scan[k]!.start) {
+          w = k;
+          break;
+        }
+      }
+      if (w < 0 && time >= windows.basis.start && time < windows.basis.end) w = K;
+    }
+    bucket[r] = w;
+    day[r] = log.runDay[r]! - firstDay;
+  }
+  return { bucket, day, days: Number.isFinite(firstDay) ? lastDay - firstDay + 1 : 0 };
+}
+
 interface Scratch {
+  /** Per window bucket: pass, fail, flake. */
+  counts: Int32Array;
+  /** Per bucket × day (payload): runs; per day (payload): basis failures. */
   dayRuns: Int32Array;
   dayFails: Int32Array;
   dayMark: Uint8Array;
-  payMark: Uint8Array;
   payRuns: Int32Array;
   payFails: Int32Array;
+  payMark: Uint8Array;
+  laneMark: Uint8Array;
   touchedDays: number[];
   touchedPayloads: number[];
+  touchedLanes: number[];
+}
+
+function newScratch(W: number, days: number, payloads: number, lanes: number): Scratch {
+  return {
+    counts: new Int32Array(W * 3),
+    dayRuns: new Int32Array(W * days),
+    dayFails: new Int32Array(days),
+    dayMark: new Uint8Array(days),
+    payRuns: new Int32Array(W * payloads),
+    payFails: new Int32Array(payloads),
+    payMark: new Uint8Array(payloads),
+    laneMark: new Uint8Array(lanes),
+    touchedDays: [],
+    touchedPayloads: [],
+    touchedLanes: [],
+  };
+}
+
+/** The test's entry indices ordered by cell key (counting sort), and where each key's entries start. */
+function bucketByCell(
+  entries: { runs: Int32Array; length: number },
+  log: TestLog,
+  groupOf: Int32Array,
+  jobOf: Int32Array | null,
+  groupCount: number,
+  counts: Int32Array,
+): { order: Int32Array; offsets: Int32Array } {
+  counts.fill(0);
+  const per = jobOf ? 2 : 1;
+  for (let i = 0; i < entries.length; i++) {
+    const lane = log.runLane[entries.runs[i]!]!;
+    counts[groupOf[lane]!]!++;
+    if (jobOf) counts[groupCount + jobOf[lane]!]!++;
+  }
+  const offsets = new Int32Array(counts.length + 1);
+  for (let k = 0; k < counts.length; k++) offsets[k + 1] = offsets[k]! + counts[k]!;
+  const next = offsets.slice(0, counts.length);
+  const order = new Int32Array(entries.length * per);
+  for (let i = 0; i < entries.length; i++) {
+    const lane = log.runLane[entries.runs[i]!]!;
+    order[next[groupOf[lane]!]!++] = i;
+    if (jobOf) order[next[groupCount + jobOf[lane]!]!++] = i;
+  }
+  return { order, offsets };
 }
 
 function countCell(
   test: number,
-  entries: readonly number[],
-  runs: Int32Array,
-  codes: Uint8Array,
+  order: Int32Array,
+  entries: { runs: Int32Array; codes: Uint8Array },
   log: TestLog,
-  windowOf: (time: number) => number,
-  W: number,
-  firstDay: number,
+  index: RunIndex,
   s: Scratch,
   estimators: { day: RelativeVarianceEstimator; payload: RelativeVarianceEstimator },
   flakeAsFailure: boolean,
   estimate: boolean,
 ): TestCell {
-  const counts = Array.from({ length: W }, emptyCounts);
-  const lanes = new Set<number>();
+  const W = s.counts.length / 3;
   const K = W - 1;
-  const days = s.dayFails.length;
+  const days = index.days;
   const payloads = s.payFails.length;
-  for (const i of entries) {
-    const r = runs[i]!;
-    lanes.add(log.runLane[r]!);
-    const w = windowOf(log.runTime[r]!);
-    if (w < 0) continue;
-    const code = codes[i]!;
-    const failed = code === FAIL || (flakeAsFailure && code === FLAKE);
-    const day = log.runDay[r]! - firstDay;
-    const payload = log.runPayload[r]!;
-    // A run in scan window w is also in every longer one.
-    for (let k = w; k < (w === K ? W : K); k++) {
-      const c = counts[k]!;
-      if (code === PASS) c.passes++;
-      else if (code === FAIL) c.failures++;
-      else c.flakes++;
-      s.dayRuns[k * days + day]!++;
-      if (payload >= 0) s.payRuns[k * payloads + payload]!++;
+  // Each result counts in its own bucket only; windows are the running sums of buckets at the end.
+  for (let j = 0; j < order.length; j++) {
+    const i = order[j]!;
+    const r = entries.runs[i]!;
+    const lane = log.runLane[r]!;
+    if (s.laneMark[lane] === 0) {
+      s.laneMark[lane] = 1;
+      s.touchedLanes.push(lane);
     }
+    const w = index.bucket[r]!;
+    if (w < 0) continue;
+    const code = entries.codes[i]!;
+    s.counts[w * 3 + code]!++;
+    const day = index.day[r]!;
+    const payload = log.runPayload[r]!;
+    s.dayRuns[w * days + day]!++;
     if (s.dayMark[day] === 0) {
       s.dayMark[day] = 1;
       s.touchedDays.push(day);
     }
-    if (payload >= 0 && s.payMark[payload] === 0) {
-      s.payMark[payload] = 1;
-      s.touchedPayloads.push(payload);
+    if (payload >= 0) {
+      s.payRuns[w * payloads + payload]!++;
+      if (s.payMark[payload] === 0) {
+        s.payMark[payload] = 1;
+        s.touchedPayloads.push(payload);
+      }
     }
-    if (w === K) {
-      if (failed) s.dayFails[day]!++;
-      if (payload >= 0 && failed) s.payFails[payload]!++;
+    if (w === K && (code === FAIL || (flakeAsFailure && code === FLAKE))) {
+      s.dayFails[day]!++;
+      if (payload >= 0) s.payFails[payload]!++;
     }
   }
-  // Mean cluster sizes, then the basis clusters for the estimate; then clear what was touched.
-  for (let k = 0; k < W; k++) {
-    const n = runsOf(counts[k]!);
-    if (n === 0) continue;
-    let sumDay = 0;
-    for (const d of s.touchedDays) sumDay += s.dayRuns[k * days + d]! ** 2;
-    let sumPay = 0;
-    let tagged = 0;
-    for (const p of s.touchedPayloads) {
-      const m = s.payRuns[k * payloads + p]!;
-      sumPay += m * m;
-      tagged += m;
-    }
-    counts[k]!.dayCluster = sumDay / n;
-    // Untagged runs are clusters of one.
-    counts[k]!.payloadCluster = (sumPay + (n - tagged)) / n;
-  }
+  const counts = windowCounts(s, K, days, payloads);
   if (estimate && runsOf(counts[K]!) > 0) {
     const dayRuns = s.touchedDays.map((d) => s.dayRuns[K * days + d]!);
     estimators.day.add(
@@ -223,6 +259,44 @@ function countCell(
       payRuns.length,
     );
   }
+  const lanes = s.touchedLanes.sort((a, b) => a - b).slice();
+  clearScratch(s, W, days, payloads);
+  return { test, groupBy: 'variant', group: '', lanes, windows: counts.slice(0, K), basis: counts[K]!, compatible: true };
+}
+
+/** Counts of every scan window (running sums of buckets 0…k) and of the basis, with mean cluster sizes. */
+function windowCounts(s: Scratch, K: number, days: number, payloads: number): WindowCounts[] {
+  const out: WindowCounts[] = [];
+  const running = { passes: 0, failures: 0, flakes: 0 };
+  const dayRunning = new Float64Array(s.touchedDays.length);
+  const payRunning = new Float64Array(s.touchedPayloads.length);
+  for (let k = 0; k <= K; k++) {
+    const basis = k === K;
+    const c = basis ? { passes: 0, failures: 0, flakes: 0 } : running;
+    c.passes += s.counts[k * 3]!;
+    c.failures += s.counts[k * 3 + 1]!;
+    c.flakes += s.counts[k * 3 + 2]!;
+    let sumDay = 0;
+    s.touchedDays.forEach((d, j) => {
+      const m = basis ? s.dayRuns[k * days + d]! : (dayRunning[j]! += s.dayRuns[k * days + d]!);
+      sumDay += m * m;
+    });
+    let sumPay = 0;
+    let tagged = 0;
+    s.touchedPayloads.forEach((p, j) => {
+      const m = basis ? s.payRuns[k * payloads + p]! : (payRunning[j]! += s.payRuns[k * payloads + p]!);
+      sumPay += m * m;
+      tagged += m;
+    });
+    const n = c.passes + c.failures + c.flakes;
+    // Untagged runs are clusters of one.
+    out.push({ passes: c.passes, failures: c.failures, flakes: c.flakes, dayCluster: n ? sumDay / n : 1, payloadCluster: n ? (sumPay + (n - tagged)) / n : 1 });
+  }
+  return out;
+}
+
+function clearScratch(s: Scratch, W: number, days: number, payloads: number): void {
+  s.counts.fill(0);
   for (const d of s.touchedDays) {
     for (let k = 0; k < W; k++) s.dayRuns[k * days + d] = 0;
     s.dayFails[d] = 0;
@@ -233,17 +307,10 @@ function countCell(
     s.payFails[p] = 0;
     s.payMark[p] = 0;
   }
+  for (const lane of s.touchedLanes) s.laneMark[lane] = 0;
   s.touchedDays.length = 0;
   s.touchedPayloads.length = 0;
-  return {
-    test,
-    groupBy: 'variant',
-    group: '',
-    lanes: [...lanes].sort((a, b) => a - b),
-    windows: counts.slice(0, K),
-    basis: counts[K]!,
-    compatible: true,
-  };
+  s.touchedLanes.length = 0;
 }
 
 export function runsOf(c: { passes: number; failures: number; flakes: number }): number {
@@ -257,12 +324,6 @@ function indexLanes(count: number, nameOf: (lane: number) => string): { names: s
   const index = new Int32Array(count);
   for (let lane = 0; lane < count; lane++) index[lane] = byName.get(nameOf(lane))!;
   return { names, index };
-}
-
-function getList(map: Map<number, number[]>, key: number): number[] {
-  let list = map.get(key);
-  if (!list) map.set(key, (list = []));
-  return list;
 }
 
 /** The cell's results in time order: whether each run failed, and the run indices (for onset and evidence). */

@@ -82,8 +82,8 @@ export class TestLog {
     let codes = this.#entryCodes[test];
     const n = this.#length[test]!;
     if (!runs || !codes) {
-      this.#entryRuns[test] = runs = new Int32Array(16);
-      this.#entryCodes[test] = codes = new Uint8Array(16);
+      this.#entryRuns[test] = runs = new Int32Array(256);
+      this.#entryCodes[test] = codes = new Uint8Array(256);
     } else if (n >= runs.length) {
       this.#entryRuns[test] = runs = grow(runs, runs.length * 2);
       this.#entryCodes[test] = codes = grow(codes, codes.length * 2);

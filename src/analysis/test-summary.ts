@@ -96,13 +96,11 @@ export class TestAccumulator {
   readonly #testCells: number[][] = [];
   readonly #days: Array<Int32Array | undefined> = [];
   readonly #failures: Array<TestFailures | undefined> = [];
-  readonly #slots: Slots;
   readonly #bucket: string;
   readonly #dates: string[];
   readonly #firstDay: number;
 
   constructor(slots: Slots, bucket: string) {
-    this.#slots = slots;
     this.#bucket = bucket;
     this.#dates = daysBetween(slots.previous.start, slots.current.end);
     const s = new Date(slots.previous.start);

@@ -90,7 +90,7 @@ export const regressionsConfigSchema = z.strictObject({
           '…except against a basis that almost never failed: there a drop that triples the failure rate (2 × the basis failure rate, in points) is enough, but never less than this many points.',
         ),
       recoverAlpha: fraction
-        .default(0.01)
+        .default(0.05)
         .describe(
           'An open regression resolves when a scan window shows its working rate significantly above the halfway line between its frozen basis and the rate it fell to (one-sided exact binomial at this level, split over the windows).',
         ),

@@ -1,0 +1,203 @@
+/**
+ * The scenarios the statistics targets are measured on (docs/statistics.md, "Measured"), each a CI
+ * model driven through the real analysis at a 2-hour cadence:
+ *
+ * - nullModel: stable cells under one kind of clustered noise, with a few regressed cells so that the
+ *   displayed list has true entries too: false alarms per 10,000 stable cells per week, and the share
+ *   of the displayed list that is stable cells.
+ * - detection: drops of different sizes on cells with 7, 12 and 24 runs a day, and disruption rises:
+ *   hours from onset to the first snapshot that shows each.
+ * - persistence: regressions that are never fixed, driven for 30 days: whether each stays open.
+ */
+import type { RatchetConfigInput } from '../../src/config/config-schema.ts';
+import { createCiModel, type DisruptionRise, type NullModel, simulationJobNames, type TestDrop } from './ci-model.ts';
+import { drive } from './drive.ts';
+import { type CellOutcome, measure, type Measured } from './metrics.ts';
+
+const DAY = 86_400_000;
+const HOUR = 3_600_000;
+/** Every scenario's model starts here; 37 days of history precede the first snapshot (the look-back). */
+export const SIM_START = Date.UTC(2026, 8, 1);
+const HISTORY_DAYS = 38;
+
+export const NULL_MODELS: readonly NullModel[] = [
+  { name: 'independent runs' },
+  { name: 'day effects, CV 0.5 per cell', dayCv: 0.5 },
+  { name: 'day effects, CV 1.0 per cell', dayCv: 1 },
+  { name: 'day effects, CV 0.5 shared by a job', dayCv: 0.5, dayShared: true },
+  { name: 'day effects, CV 1.0 shared by a job', dayCv: 1, dayShared: true },
+  { name: 'bad days (5 %, failures × 4)', badDays: { share: 0.05, factor: 4 } },
+  { name: 'mass-failure runs (3 %, 40 % of tests)', massFailure: { share: 0.03, failShare: 0.4 } },
+  { name: 'payload batches, CV 1.0 shared', payloadCv: 1, payloadShared: true },
+];
+
+export interface Size {
+  /** Stable tests per job in the null-model scenarios (cells = tests × jobs). */
+  nullTests: number;
+  nullJobs: number;
+  nullDays: number;
+  detectionTests: number;
+  detectionDays: number;
+  persistenceDays: number;
+}
+
+export const SIZES: Readonly<Record<'small' | 'full', Size>> = {
+  small: { nullTests: 150, nullJobs: 4, nullDays: 2, detectionTests: 80, detectionDays: 4, persistenceDays: 8 },
+  full: { nullTests: 1250, nullJobs: 4, nullDays: 14, detectionTests: 500, detectionDays: 9, persistenceDays: 30 },
+};
+
+export interface NullResult {
+  model: string;
+  stableCells: number;
+  measured: Measured;
+  snapshots: number;
+  seconds: number;
+}
+
+/** Stable cells under `noise`, plus eight regressed cells (so the displayed list is not only false alarms). */
+export async function nullModel(noise: NullModel, size: Size, seed: number, config: RatchetConfigInput = {}): Promise<NullResult> {
+  const started = performance.now();
+  const jobs = simulationJobNames(size.nullJobs).map((name) => ({ name, runsPerDay: 12 }));
+  const onsetDay = SIM_START + HISTORY_DAYS * DAY;
+  const drops: TestDrop[] = [];
+  for (let k = 0; k < 8; k++) drops.push({ test: k, jobs: [k % size.nullJobs], onset: onsetDay + k * 5 * HOUR, from: 0.995, to: k < 4 ? 0.6 : 0.75 });
+  const model = createCiModel({
+    seed,
+    start: SIM_START,
+    days: HISTORY_DAYS + size.nullDays + 1,
+    jobs,
+    tests: size.nullTests,
+    noise,
+    drops,
+    payloadEveryHours: 6,
+  });
+  const records = await drive({ model, config, from: onsetDay, to: onsetDay + size.nullDays * DAY });
+  const regressed = new Map(drops.map((d) => [`test:${d.test}/${d.jobs[0]}`, d.onset] as [string, number]));
+  const stableCells = size.nullTests * size.nullJobs - regressed.size;
+  return {
+    model: noise.name,
+    stableCells,
+    measured: measure(records, { regressed, stableTestCells: stableCells }),
+    snapshots: records.length,
+    seconds: (performance.now() - started) / 1000,
+  };
+}
+
+export interface DetectionGroup {
+  label: string;
+  cells: CellOutcome[];
+}
+
+export interface DetectionResult {
+  groups: DetectionGroup[];
+  snapshots: number;
+  seconds: number;
+  falseNew: number;
+}
+
+/**
+ * Drops on cells with 7, 12 and 24 runs a day, each starting at its own hour of the first day, and
+ * disruption ten times its basis median on single backend × variant cells.
+ */
+export async function detection(size: Size, seed: number, config: RatchetConfigInput = {}): Promise<DetectionResult> {
+  const started = performance.now();
+  const names = simulationJobNames(8);
+  // Jobs 0–3: 12 runs a day; 4–5: 24; 6–7: 7 (50 a week).
+  const jobs = names.map((name, j) => ({ name, runsPerDay: j < 4 ? 12 : j < 6 ? 24 : 7 }));
+  const first = SIM_START + HISTORY_DAYS * DAY;
+  const onset = (k: number): number => first + ((k * 7) % 24) * HOUR + 17 * 60_000;
+  const specs: Array<{ label: string; jobs: number[]; from: number; to: number; count: number }> = [
+    { label: '99.5 % → 60 %, 12 runs a day', jobs: [0, 1, 2, 3], from: 0.995, to: 0.6, count: 12 },
+    { label: '99.5 % → 60 %, 24 runs a day', jobs: [4, 5], from: 0.995, to: 0.6, count: 8 },
+    { label: '99.5 % → 80 %, 12 runs a day', jobs: [0, 1, 2, 3], from: 0.995, to: 0.8, count: 12 },
+    { label: '95 % → 80 %, 50 runs a week', jobs: [6, 7], from: 0.95, to: 0.8, count: 16 },
+  ];
+  const drops: TestDrop[] = [];
+  const groups: Array<{ label: string; keys: string[] }> = [];
+  let test = 0;
+  for (const spec of specs) {
+    const keys: string[] = [];
+    for (let k = 0; k < spec.count; k++, test++) {
+      const job = spec.jobs[k % spec.jobs.length]!;
+      drops.push({ test, jobs: [job], onset: onset(test), from: spec.from, to: spec.to });
+      keys.push(`test:${test}/${job}`);
+    }
+    groups.push({ label: spec.label, keys });
+  }
+  const rises: DisruptionRise[] = [];
+  const riseKeys: string[] = [];
+  for (let k = 0; k < 8; k++) {
+    const r = { backend: k % 4, job: k % 4, onset: onset(100 + k), factor: 10 };
+    rises.push(r);
+    riseKeys.push(`disruption:${r.backend}/${r.job}`);
+  }
+  groups.push({ label: 'disruption P50 × 10, 12 runs a day', keys: riseKeys });
+  const tests = Math.max(size.detectionTests, test + 1);
+  const model = createCiModel({
+    seed,
+    start: SIM_START,
+    days: HISTORY_DAYS + size.detectionDays + 1,
+    jobs,
+    tests,
+    drops,
+    rises,
+    backends: 4,
+    payloadEveryHours: 6,
+  });
+  const records = await drive({ model, config, from: first, to: first + size.detectionDays * DAY });
+  const regressed = new Map<string, number>([
+    ...drops.map((d) => [`test:${d.test}/${d.jobs[0]}`, d.onset] as [string, number]),
+    ...rises.map((r, k) => [riseKeys[k]!, r.onset] as [string, number]),
+  ]);
+  const measured = measure(records, { regressed, stableTestCells: tests * jobs.length - drops.length });
+  const byCell = new Map(measured.cells.map((c) => [c.cell, c]));
+  return {
+    groups: groups.map((g) => ({ label: g.label, cells: g.keys.map((k) => byCell.get(k)!) })),
+    snapshots: records.length,
+    seconds: (performance.now() - started) / 1000,
+    falseNew: measured.falseNew,
+  };
+}
+
+/** Regressions never fixed, on every job of a variant (as the issue's 45-day tree had them), driven for 30 days. */
+export async function persistence(size: Size, seed: number, config: RatchetConfigInput = {}): Promise<DetectionResult> {
+  const started = performance.now();
+  const jobs = simulationJobNames(2).map((name) => ({ name, runsPerDay: 12 }));
+  const first = SIM_START + HISTORY_DAYS * DAY;
+  const specs = [
+    { label: '99.99 % → 75 %', from: 0.9999, to: 0.75 },
+    { label: '99.5 % → 80 %', from: 0.995, to: 0.8 },
+    { label: '95 % → 80 %', from: 0.95, to: 0.8 },
+  ];
+  const drops: TestDrop[] = [];
+  const groups: Array<{ label: string; keys: string[] }> = [];
+  let test = 0;
+  for (const spec of specs) {
+    const keys: string[] = [];
+    for (let k = 0; k < 10; k++, test++) {
+      const job = k % 2;
+      drops.push({ test, jobs: [job], onset: first + ((test * 5) % 24) * HOUR, from: spec.from, to: spec.to });
+      keys.push(`test:${test}/${job}`);
+    }
+    groups.push({ label: spec.label, keys });
+  }
+  const model = createCiModel({
+    seed,
+    start: SIM_START,
+    days: HISTORY_DAYS + size.persistenceDays + 1,
+    jobs,
+    tests: Math.max(100, test),
+    drops,
+    payloadEveryHours: 6,
+  });
+  const records = await drive({ model, config, from: first, to: first + size.persistenceDays * DAY });
+  const regressed = new Map(drops.map((d) => [`test:${d.test}/${d.jobs[0]}`, d.onset] as [string, number]));
+  const measured = measure(records, { regressed, stableTestCells: 1 });
+  const byCell = new Map(measured.cells.map((c) => [c.cell, c]));
+  return {
+    groups: groups.map((g) => ({ label: g.label, cells: g.keys.map((k) => byCell.get(k)!) })),
+    snapshots: records.length,
+    seconds: (performance.now() - started) / 1000,
+    falseNew: measured.falseNew,
+  };
+}
