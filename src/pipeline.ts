@@ -65,7 +65,8 @@ export async function fetchStage(plan: RunPlan, io: StageIO = {}): Promise<Fetch
     const start = new Date(plan.analysis.windows.lookbackStart);
     const previous = await cache.readFetchReport();
     const report = await fetchRuns({
-      // Edges hold only while the window does not reach further back than it did last time.
+      // Edges hold only while the window does not reach further back than it did last time (fetchRuns also checks
+      // each edge's evidence).
       ...(previous?.edges && previous.source === source.description && Date.parse(previous.lookbackStart) <= start.getTime()
         ? { previousEdges: previous.edges }
         : {}),
@@ -73,6 +74,8 @@ export async function fetchStage(plan: RunPlan, io: StageIO = {}): Promise<Fetch
       cache,
       selection: plan.jobs,
       lookbackStart: start,
+      windowEnd: plan.analysis.asOf,
+      limits: plan.fetch.limits,
       ...(plan.fetch.concurrency ? { concurrency: plan.fetch.concurrency } : {}),
       ...(plan.fetch.workers !== undefined ? { workers: plan.fetch.workers } : {}),
       ...(io.onProgress ? { onProgress: io.onProgress } : {}),

@@ -116,7 +116,8 @@ describe('fetchRuns', () => {
     expect(report.stats.runsFound).toBe(24);
     // 24 in the window and the 25th to confirm the edge, instead of a whole batch of 32.
     expect(report.stats.runsFetched).toBe(25);
-    expect(report.edges[`logs/${JOB}`]).toBe(buildIdFor(runs[24]! - 60_000));
+    // The edge keeps its evidence: the next fetch trusts it only with a plausible start before its window.
+    expect(report.edges[`logs/${JOB}`]).toEqual({ buildId: buildIdFor(runs[24]! - 60_000), started: new Date(runs[24]!).toISOString() });
 
     expect(createdBefore(buildIdFor(now - HOUR), now)).toBe(true);
     expect(createdBefore(buildIdFor(now + HOUR), now)).toBe(false);

@@ -127,7 +127,7 @@ describe.each([
 });
 
 describe('listing', () => {
-  it('maps object info: bucket-relative name, numeric size, updated, contentEncoding', async () => {
+  it('maps object info: bucket-relative name, numeric size, updated, contentEncoding, generation', async () => {
     const page = await gcs.source().list('reads/');
     const log = page.objects.find((object) => object.name === 'reads/build-log.txt');
     expect(log).toMatchObject({ contentEncoding: 'gzip' });
@@ -138,6 +138,7 @@ describe('listing', () => {
       name: 'reads/started.json',
       size: contents.get('reads/started.json')!.length,
       updated: expect.any(String),
+      generation: expect.stringMatching(/^\d+$/),
     });
     expect(page.nextPageToken).toBeUndefined();
   });

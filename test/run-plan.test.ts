@@ -6,7 +6,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { configSchema } from '../src/config/config-schema.ts';
 import { PROJECT_ROOT } from '../src/config/output-paths.ts';
-import { resolvePlan, resolveWindows } from '../src/config/run-plan.ts';
+import { DEFAULT_OBJECT_LIMITS, resolvePlan, resolveWindows } from '../src/config/run-plan.ts';
 import { UsageError } from '../src/util/errors.ts';
 
 const DAY = 86_400_000;
@@ -23,11 +23,25 @@ describe('resolvePlan', () => {
     const config = { asOf: '2026-01-01T00:00:00Z', gcs: { concurrency: 8, workers: 1, deadlineMinutes: 30 } };
     const fromConfig = resolvePlan(loaded(config), {}, '/work');
     expect(fromConfig.analysis.asOf.toISOString()).toBe('2026-01-01T00:00:00.000Z');
-    expect(fromConfig.fetch).toEqual({ concurrency: 8, workers: 1, deadlineMinutes: 30 });
+    expect(fromConfig.fetch).toEqual({ concurrency: 8, workers: 1, deadlineMinutes: 30, limits: DEFAULT_OBJECT_LIMITS });
     const fromFlags = resolvePlan(loaded(config), { asOf: AS_OF, concurrency: '4', workers: '0', deadline: '5' }, '/work');
     expect(fromFlags.analysis.asOf.toISOString()).toBe(AS_OF);
-    expect(fromFlags.fetch).toEqual({ concurrency: 4, workers: 0, deadlineMinutes: 5 });
-    expect(resolvePlan(loaded({}), { asOf: AS_OF }).fetch).toEqual({});
+    expect(fromFlags.fetch).toEqual({ concurrency: 4, workers: 0, deadlineMinutes: 5, limits: DEFAULT_OBJECT_LIMITS });
+    expect(resolvePlan(loaded({}), { asOf: AS_OF }).fetch).toEqual({ limits: DEFAULT_OBJECT_LIMITS });
+  });
+
+  it('resolves the object size limits to bytes: 16 MB for run metadata and none for JUnit by default', () => {
+    expect(DEFAULT_OBJECT_LIMITS).toEqual({
+      metadataBytes: 16 * 2 ** 20,
+      disruptionBytes: 32 * 2 ** 20,
+      clusterDataBytes: 2 ** 20,
+      junitBytes: null,
+      jsonDepth: 64,
+    });
+    const plan = resolvePlan(loaded({ limits: { metadataMB: 0.5, junitMB: 100, disruptionMB: null, jsonDepth: 20 } }), { asOf: AS_OF });
+    expect(plan.fetch.limits).toEqual({ metadataBytes: 2 ** 19, disruptionBytes: null, clusterDataBytes: 2 ** 20, junitBytes: 100 * 2 ** 20, jsonDepth: 20 });
+    expect(() => configSchema.parse({ limits: { metadataMB: 0 } })).toThrow();
+    expect(() => configSchema.parse({ limits: { jsonDepth: 1 } })).toThrow();
   });
 
   it('resolves config paths against the config folder and flag paths against the working directory', () => {
@@ -39,7 +53,13 @@ describe('resolvePlan', () => {
     expect(plan.disruptionHistory).toEqual({ file: '/etc/ratchet/history.json', name: 'history.json' });
     const flagged = resolvePlan(loaded(config), { asOf: AS_OF, source: 'trees/a', out: 'o', cache: 'c' }, '/work');
     expect(flagged.source.location).toBe('/work/trees/a');
-    expect(flagged.paths).toEqual({ snapshots: '/work/o/snapshots', archive: '/work/o/archive', site: '/work/o/site', cache: '/work/c' });
+    expect(flagged.paths).toEqual({
+      snapshots: '/work/o/snapshots',
+      archive: '/work/o/archive',
+      site: '/work/o/site',
+      cache: '/work/c',
+      lock: '/work/o/.ratchet.lock',
+    });
     expect(resolvePlan(loaded({ source: 'gs://test-platform-results/logs' }), { asOf: AS_OF }).source.location).toBe('gs://test-platform-results/logs');
   });
 

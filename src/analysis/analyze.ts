@@ -91,6 +91,8 @@ class RunCounter {
         kind: 'missing',
         reason: 'the run has no start or end time, so it belongs to no window; not counted',
       });
+      // Counted nowhere, but the problems that explain why (a refused started.json, say) stay listed.
+      for (const p of run.problems) this.problems.push({ job: run.job, buildId: run.buildId, ...p });
       return;
     }
     const slot = slotOf(time, slots);

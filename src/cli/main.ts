@@ -9,7 +9,9 @@ import { loadConfig } from '../config/load-config.ts';
 import { type PlanFlags, type RunPlan, resolvePlan } from '../config/run-plan.ts';
 import { analyzeStage, buildStage, fetchStage, type Snapshot } from '../pipeline.ts';
 import { serveStatic } from '../serve/static-server.ts';
-import { UsageError } from '../util/errors.ts';
+import { describeEnvironmentError, UsageError } from '../util/errors.ts';
+import { handleSignals, onExit } from '../util/exit-cleanup.ts';
+import { acquireLock } from '../util/output-lock.ts';
 import { VERSION } from '../version.ts';
 import { createProgressReporter } from './progress.ts';
 
@@ -49,6 +51,28 @@ async function planFor(options: CommonOptions): Promise<RunPlan> {
   return resolvePlan(await loadConfig(options.config), options);
 }
 
+/**
+ * One run at a time per output: `work` runs holding the output's lock (the second of two runs waits, and says so).
+ * The lock goes when the work ends, on Ctrl-C and SIGTERM too; after a SIGKILL the next run finds its holder gone.
+ */
+async function withOutputLock(plan: RunPlan, command: string, work: () => Promise<void>): Promise<void> {
+  const file = plan.paths.lock;
+  const lock = await acquireLock(file, {
+    command: `ratchet ${command}`,
+    onWait: (holder) =>
+      process.stderr.write(`ratchet: waiting for the ${holder.command} that holds ${file} (pid ${holder.pid}, started ${holder.since}) to finish\n`),
+  });
+  const forget = onExit(() => lock.releaseSync());
+  const unhandle = handleSignals();
+  try {
+    await work();
+  } finally {
+    unhandle();
+    forget();
+    await lock.release();
+  }
+}
+
 const log = (plan: RunPlan, line: string): void => {
   if (!plan.quiet) process.stdout.write(`${line}\n`);
 };
@@ -67,6 +91,11 @@ async function runFetch(plan: RunPlan): Promise<void> {
         `; ${((Date.now() - started) / 1000).toFixed(1)} s\n`,
     );
     if (report.discoveryProblems.length > 0) log(plan, `       ${report.discoveryProblems.length} listing problems (see data quality in the report)`);
+    if (s.runsOutsideWindow > 0 || s.runsImplausible > 0)
+      log(
+        plan,
+        `       not counted: ${s.runsOutsideWindow} runs read outside the window (just before it, where it begins, or after --as-of), ${s.runsImplausible} with an implausible start`,
+      );
   } finally {
     progress.stop();
   }
@@ -107,26 +136,32 @@ export function createProgram(): Command {
 
   addFetchOptions(addCommon(program.command('fetch').description('read runs in the look-back window from the source into the run cache'))).action(
     async (options: CommonOptions) => {
-      await runFetch(await planFor(options));
+      const plan = await planFor(options);
+      await withOutputLock(plan, 'fetch', () => runFetch(plan));
     },
   );
 
   addCommon(program.command('analyze').description('analyse cached runs into a snapshot (<out>/snapshots/<id>/snapshot.json)')).action(
     async (options: CommonOptions) => {
-      await runAnalyze(await planFor(options));
+      const plan = await planFor(options);
+      await withOutputLock(plan, 'analyze', () => runAnalyze(plan));
     },
   );
 
   addSiteOptions(addCommon(program.command('build').description('build the static site from the snapshots'))).action(async (options: CommonOptions) => {
-    await runBuild(await planFor(options));
+    const plan = await planFor(options);
+    await withOutputLock(plan, 'build', () => runBuild(plan));
   });
 
   addFetchOptions(addSiteOptions(addCommon(program.command('run').description('fetch, analyze and build in one go')))).action(
     async (options: CommonOptions) => {
       const plan = await planFor(options);
-      await runFetch(plan);
-      await runAnalyze(plan);
-      await runBuild(plan);
+      // One lock around all three, so that another run cannot slip in between them.
+      await withOutputLock(plan, 'run', async () => {
+        await runFetch(plan);
+        await runAnalyze(plan);
+        await runBuild(plan);
+      });
     },
   );
 
@@ -162,6 +197,12 @@ export async function main(argv: string[]): Promise<number> {
     if (error instanceof UsageError) {
       process.stderr.write(`ratchet: ${error.message}\n`);
       return 2;
+    }
+    // A full disk or a refused write: what and where, and what to do; a stack trace would only hide that.
+    const environment = describeEnvironmentError(error);
+    if (environment !== undefined) {
+      process.stderr.write(`ratchet: ${environment}\n`);
+      return 1;
     }
     process.stderr.write(`ratchet: failed: ${(error as Error)?.stack ?? String(error)}\n`);
     return 1;

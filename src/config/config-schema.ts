@@ -163,6 +163,33 @@ export const payloadsConfigSchema = z.strictObject({
   informingFile: z.string().min(1).optional().describe('A file of informing job names, one a line, added to informing.'),
 });
 
+/** A size in MB (2^20 bytes), or null for no limit. */
+const megabytes = z.number().positive().nullable();
+
+/**
+ * How large an object of each kind may be. Whole objects (JSON) are held in memory to parse, so each kind has a cap:
+ * an object over it is refused from the listing's size before download, or stopped while reading when the listing
+ * cannot tell (gzip-encoded objects), and becomes a data-quality problem of kind too-large. It is not downloaded
+ * again while its size and generation stay the same.
+ */
+const limitsConfigSchema = z.strictObject({
+  metadataMB: megabytes
+    .default(16)
+    .describe('started.json, finished.json, prowjob.json and presubmit pointers (Prow writes a few KB; a ProwJob with a large pod spec, some hundred KB).'),
+  disruptionMB: megabytes.default(32).describe('backend-disruption_*.json files (a few MB at most, with every disruption message).'),
+  clusterDataMB: megabytes.default(1).describe('cluster-data_*.json files (under 1 KB).'),
+  junitMB: megabytes.default(null).describe('JUnit files. They are parsed as a stream, which holds one test case at a time, so there is no limit by default.'),
+  jsonDepth: z
+    .number()
+    .int()
+    .min(2)
+    .max(10_000)
+    .default(64)
+    .describe(
+      'JSON nested deeper than this is refused before it is parsed (Prow nests under 15 levels; a deep document costs memory out of all proportion to its size).',
+    ),
+});
+
 export const configSchema = z.strictObject({
   $schema: z.string().optional(),
   source: z.string().min(1).optional().describe('A directory laid out like a Prow bucket, or gs://bucket[/prefix].'),
@@ -199,6 +226,7 @@ export const configSchema = z.strictObject({
   regressions: regressionsConfigSchema.prefault({}),
   disruption: disruptionConfigSchema.prefault({}),
   payloads: payloadsConfigSchema.prefault({}),
+  limits: limitsConfigSchema.prefault({}),
   gcs: z
     .strictObject({
       endpoint: z.string().url().optional(),
@@ -227,6 +255,10 @@ export type RatchetConfigInput = z.input<typeof configSchema>;
 export type RatchetConfig = z.output<typeof configSchema>;
 export type RegressionsConfig = z.output<typeof regressionsConfigSchema>;
 export type DisruptionConfig = z.output<typeof disruptionConfigSchema>;
+export type LimitsConfig = z.output<typeof limitsConfigSchema>;
+
+/** The limits when the config sets none (what fetching uses without a plan, e.g. in tests). */
+export const DEFAULT_LIMITS: LimitsConfig = limitsConfigSchema.parse({});
 
 /**
  * For ratchet.config.ts files: `export default defineConfig({...})` with type checking.

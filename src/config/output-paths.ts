@@ -9,6 +9,8 @@ export interface OutputPaths {
   archive: string;
   site: string;
   cache: string;
+  /** The lock file that lets one run at a time fetch, analyse and build into these folders. */
+  lock: string;
 }
 
 export function outputPaths(out: string | undefined, cache: string | undefined): OutputPaths {
@@ -18,5 +20,6 @@ export function outputPaths(out: string | undefined, cache: string | undefined):
     archive: base ? path.join(base, 'archive') : path.join(PROJECT_ROOT, 'data', 'archive'),
     site: base ? path.join(base, 'site') : path.join(PROJECT_ROOT, 'dist'),
     cache: cache ? path.resolve(cache) : base ? path.join(base, 'cache') : path.join(PROJECT_ROOT, '.cache', 'ratchet'),
+    lock: base ? path.join(base, '.ratchet.lock') : path.join(PROJECT_ROOT, 'data', '.ratchet.lock'),
   };
 }

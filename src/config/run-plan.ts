@@ -14,7 +14,7 @@ import path from 'node:path';
 import { normalizeBase } from '../util/base-path.ts';
 import { UsageError } from '../util/errors.ts';
 import type { RatchetConfig } from './config-schema.ts';
-import { configSchema, type DisruptionConfig, type RegressionsConfig } from './config-schema.ts';
+import { configSchema, DEFAULT_LIMITS, type DisruptionConfig, type LimitsConfig, type RegressionsConfig } from './config-schema.ts';
 import { parseWindow } from './duration.ts';
 import type { LoadedConfig } from './load-config.ts';
 import { type OutputPaths, outputPaths } from './output-paths.ts';
@@ -131,6 +131,31 @@ interface SourcePlan {
   readonly retries?: number;
 }
 
+/** Size limits per kind of object, in bytes (null: none), and the deepest JSON nesting parsed. See config-schema.ts. */
+export interface ObjectLimits {
+  readonly metadataBytes: number | null;
+  readonly disruptionBytes: number | null;
+  readonly clusterDataBytes: number | null;
+  readonly junitBytes: number | null;
+  readonly jsonDepth: number;
+}
+
+const MB = 1024 * 1024;
+
+function resolveLimits(limits: LimitsConfig): ObjectLimits {
+  const bytes = (mb: number | null): number | null => (mb === null ? null : Math.round(mb * MB));
+  return {
+    metadataBytes: bytes(limits.metadataMB),
+    disruptionBytes: bytes(limits.disruptionMB),
+    clusterDataBytes: bytes(limits.clusterDataMB),
+    junitBytes: bytes(limits.junitMB),
+    jsonDepth: limits.jsonDepth,
+  };
+}
+
+/** The limits of a config that sets none. */
+export const DEFAULT_OBJECT_LIMITS: ObjectLimits = Object.freeze(resolveLimits(DEFAULT_LIMITS));
+
 interface FetchPlan {
   /** Runs read at once, and GCS requests in flight (one setting: --concurrency or gcs.concurrency). */
   readonly concurrency?: number;
@@ -138,6 +163,8 @@ interface FetchPlan {
   readonly workers?: number;
   /** Stop starting new work this many minutes into the fetch; the clock starts when the fetch does. */
   readonly deadlineMinutes?: number;
+  /** How large each kind of object may be (limits.* in the config). */
+  readonly limits: ObjectLimits;
 }
 
 export const DEFAULT_SITE_URL = 'https://example.github.io';
@@ -210,6 +237,7 @@ export function resolvePlan(loaded: LoadedConfig, flags: PlanFlags = {}, cwd: st
       ...(concurrency !== undefined ? { concurrency } : {}),
       ...(workers !== undefined ? { workers } : {}),
       ...(deadlineMinutes !== undefined ? { deadlineMinutes } : {}),
+      limits: resolveLimits(config.limits),
     },
     disruptionHistory: history === undefined ? null : { file: path.resolve(baseDir, history), name: history },
     payloadLists: {

@@ -5,7 +5,7 @@
  * caller stops a job once runs fall out of the look-back window.
  */
 import type { JobSelection } from '../config/run-plan.ts';
-import type { BucketSource } from '../source/source.ts';
+import type { BucketSource, ListPage } from '../source/source.ts';
 import { listAll, readText } from '../source/source.ts';
 import type { DataProblem, RunKind } from './run-record.ts';
 import { compareBuildIds } from './run-record.ts';
@@ -23,6 +23,11 @@ export interface RunLocation {
 export interface DiscoveredJob {
   job: string;
   area: 'logs' | 'pr-logs';
+}
+
+/** Entries a listing refused (symlinks out of a local source) become problems. */
+function noteRefused(page: ListPage, problems: DataProblem[]): void {
+  for (const refused of page.refused ?? []) problems.push({ object: refused.name, kind: 'outside-source', reason: refused.reason });
 }
 
 function jobSelected(job: string, selection: JobSelection): boolean {
@@ -53,6 +58,7 @@ export async function discoverJobs(
       try {
         const listing = { delimiter: '/', ...(options.pageSize !== undefined ? { maxResults: options.pageSize } : {}) };
         for await (const page of listAll(source, prefix, listing)) {
+          noteRefused(page, problems);
           for (const sub of page.prefixes) {
             const job = sub.slice(base.length, -1);
             if (seen.has(job)) continue;
@@ -112,6 +118,7 @@ export async function listLogBuilds(source: BucketSource, job: string, problems:
   const base = `logs/${job}/`;
   const runs: RunLocation[] = [];
   for await (const page of listAll(source, base, listOptions(base, options))) {
+    noteRefused(page, problems);
     for (const sub of page.prefixes) {
       const id = sub.slice(base.length, -1);
       if (isBuildId(id)) runs.push({ job, buildId: id, path: sub, kindHint: 'periodic' });
@@ -135,6 +142,7 @@ export async function listPresubmitBuilds(
   const base = `pr-logs/directory/${job}/`;
   const builds: Array<{ buildId: string; pointer: string }> = [];
   for await (const page of listAll(source, base, listOptions(base, options))) {
+    noteRefused(page, problems);
     for (const object of page.objects) {
       const leaf = object.name.slice(base.length);
       if (leaf === 'latest-build.txt') continue;
@@ -148,10 +156,17 @@ export async function listPresubmitBuilds(
 
 /**
  * Resolve a pr-logs/directory pointer to the run's folder. The pointer holds "gs://<bucket>/pr-logs/pull/…/<job>/<build>";
- * it is untrusted, so it must name this job and build under pr-logs/pull/.
+ * it is untrusted, so it must name this job and build under pr-logs/pull/, and it is read up to `maxBytes` only
+ * (SourceError 'too-large' beyond).
  */
-export async function resolvePresubmitPointer(source: BucketSource, job: string, buildId: string, pointer: string): Promise<RunLocation> {
-  const text = (await readText(source, pointer)).trim();
+export async function resolvePresubmitPointer(
+  source: BucketSource,
+  job: string,
+  buildId: string,
+  pointer: string,
+  maxBytes: number | null = null,
+): Promise<RunLocation> {
+  const text = (await readText(source, pointer, { maxBytes })).trim();
   const withoutScheme = text.replace(/^gs:\/\/[^/]+\//, '');
   const runPath = withoutScheme.endsWith('/') ? withoutScheme : `${withoutScheme}/`;
   if (!runPath.startsWith('pr-logs/pull/') || !isSafeObjectName(runPath) || !runPath.endsWith(`/${job}/${buildId}/`)) {

@@ -7,6 +7,7 @@
  * replaced for the runs after them; one that keeps dying stops being replaced.
  */
 import { Worker } from 'node:worker_threads';
+import type { ObjectLimits } from '../config/run-plan.ts';
 import type { SourceSpec } from '../source/source-spec.ts';
 import type { RunLocation } from './discover.ts';
 import type { LoadedRun } from './load-run.ts';
@@ -15,10 +16,12 @@ export interface WorkerInit {
   spec: SourceSpec;
   /** RunCache.dir: the cache of this source. */
   cacheDir: string;
+  limits: ObjectLimits;
 }
 
 export type WorkerRequest = { id: number; location: RunLocation };
-export type WorkerReply = { id: number; loaded: LoadedRun } | { id: number; error: string };
+/** An error crosses as its message, with its errno code (ENOSPC…) so the fetch can tell the disk's errors apart. */
+export type WorkerReply = { id: number; loaded: LoadedRun } | { id: number; error: string; code?: string; path?: string };
 
 const YOUNG_GENERATION_MB = Number(process.env.RATCHET_YOUNG_MB ?? 48);
 
@@ -94,7 +97,8 @@ export class IngestPool {
       const pending = slot.pending.get(reply.id);
       if (!pending) return;
       slot.pending.delete(reply.id);
-      if ('error' in reply) pending.reject(new Error(reply.error));
+      if ('error' in reply)
+        pending.reject(Object.assign(new Error(reply.error), reply.code ? { code: reply.code } : {}, reply.path ? { path: reply.path } : {}));
       else pending.resolve(reply.loaded);
     });
     const fail = (reason: string): void => {

@@ -6,10 +6,19 @@
  *
  * Three steps: one deep listing of the run folder, every object read at once, then the record assembled in a
  * fixed order, so it does not depend on which read finished first.
+ *
+ * Memory is bounded per object: each kind has a size limit (ObjectLimits, limits.* in the config), checked against
+ * the listing's size before download and enforced while reading, and JSON deeper than limits.jsonDepth is not
+ * parsed. An object over its limit is a problem of kind too-large, not a fetch failure: the run stays complete, and
+ * it carries a fingerprint of its listing (names, sizes, generations), so later fetches re-check it with one
+ * listing and read it again only when something changed.
  */
 import { createHash } from 'node:crypto';
+import type { ObjectLimits } from '../config/run-plan.ts';
+import { DEFAULT_OBJECT_LIMITS } from '../config/run-plan.ts';
 import type { BucketSource, ObjectInfo } from '../source/source.ts';
-import { listAll, readText, SourceError } from '../source/source.ts';
+import { formatBytes, limitBytes, listAll, readText, SourceError } from '../source/source.ts';
+import { isSafeObjectName } from '../util/safe-name.ts';
 import type { DataProblem, RunRecord } from './run-record.ts';
 import { RUN_RECORD_VERSION } from './run-record.ts';
 import type { RunLocation } from './discover.ts';
@@ -37,6 +46,8 @@ export interface IngestOptions {
   /** Extra attempts for an object whose stream broke mid-way (the source retries requests itself). */
   objectAttempts?: number;
   maxMessageLength?: number;
+  /** How large each kind of object may be (default: the config's defaults). */
+  limits?: ObjectLimits;
 }
 
 /** What one object's read contributed: its problems (kept in object order) and its counts. */
@@ -49,19 +60,28 @@ interface ObjectOutcome<T> {
   bytesRead: number;
 }
 
-/** How objects are read: through which source, how often a broken stream is tried, how JUnit is parsed. */
+/** How objects are read: through which source, how often a broken stream is tried, how JUnit is parsed, how large. */
 interface ObjectReader {
   source: BucketSource;
   attempts: number;
   parseOptions: JunitParseOptions | undefined;
+  limits: ObjectLimits;
+}
+
+/** A kind of object's size limit, and the setting that holds it (for the problem's reason). */
+interface SizeLimit {
+  bytes: number | null;
+  setting: string;
 }
 
 /** What the run folder's one deep listing found. */
 interface RunFolder {
-  /** Names of the objects at the folder's root; undefined when the listing failed. */
-  rootNames: Set<string> | undefined;
+  /** The objects at the folder's root, by name; undefined when the listing failed. */
+  rootNames: Map<string, ObjectInfo> | undefined;
   /** Everything under artifacts/, sorted by name. */
   artifacts: ObjectInfo[];
+  /** The source refused the folder itself (a symlink out of a local source): nothing in it is expected. */
+  refused: boolean;
   /** Names and sizes of every object, hashed: lets an unfinished run be re-checked with one listing. */
   fingerprint: string | undefined;
 }
@@ -81,6 +101,7 @@ export async function ingestRun(source: BucketSource, location: RunLocation, opt
     source,
     attempts: Math.max(1, options.objectAttempts ?? 2),
     parseOptions: options.maxMessageLength === undefined ? undefined : { maxMessageLength: options.maxMessageLength },
+    limits: options.limits ?? DEFAULT_OBJECT_LIMITS,
   };
   const problems: DataProblem[] = [];
   const folder = await listRunFolder(source, location.path, problems);
@@ -90,30 +111,45 @@ export async function ingestRun(source: BucketSource, location: RunLocation, opt
 
 /**
  * What is in the run folder, in one deep listing: the root files and everything under artifacts/ (Prow puts
- * nothing else there). A failed listing is a problem, and leaves the folder unknown.
+ * nothing else there). A failed listing is a problem, and leaves the folder unknown. Names that are not safe object
+ * names ('..', '.' or empty segments) and entries the source refused are problems too, and are not read.
  */
 async function listRunFolder(source: BucketSource, path: string, problems: DataProblem[]): Promise<RunFolder> {
   try {
-    const names = new Set<string>();
+    const names = new Map<string, ObjectInfo>();
     const found: ObjectInfo[] = [];
+    let whole = false;
     const hash = createHash('sha256');
     const artifactsPrefix = `${path}artifacts/`;
     for await (const page of listAll(source, path)) {
+      for (const refused of page.refused ?? []) {
+        hash.update(`${refused.name}\u0000refused\n`);
+        if (refused.name === path) whole = true;
+        problems.push({ object: refused.name, kind: 'outside-source', reason: refused.reason });
+      }
       for (const o of page.objects) {
-        hash.update(`${o.name}\u0000${o.size}\n`);
-        if (o.name.startsWith(artifactsPrefix)) found.push(o);
-        else if (!o.name.includes('/', path.length)) names.add(o.name);
+        hash.update(fingerprintLine(o));
+        if (!isSafeObjectName(o.name)) {
+          problems.push({ object: o.name, kind: 'unsafe-name', reason: "not a safe object name ('..', '.' or an empty segment); not read" });
+        } else if (o.name.startsWith(artifactsPrefix)) found.push(o);
+        else if (!o.name.includes('/', path.length)) names.set(o.name, o);
       }
     }
     return {
       rootNames: names,
       artifacts: found.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0)),
+      refused: whole,
       fingerprint: hash.digest('hex').slice(0, 16),
     };
   } catch (error) {
     problems.push({ object: path, kind: 'fetch', reason: `listing failed: ${reasonOf(error)}; the next fetch reads this run again` });
-    return { rootNames: undefined, artifacts: [], fingerprint: undefined };
+    return { rootNames: undefined, artifacts: [], refused: false, fingerprint: undefined };
   }
+}
+
+/** One object's line in a run folder's fingerprint: a change of name, size or generation changes the hash. */
+export function fingerprintLine(o: ObjectInfo): string {
+  return `${o.name}\u0000${o.size}\u0000${o.generation ?? ''}\n`;
 }
 
 /**
@@ -122,20 +158,28 @@ async function listRunFolder(source: BucketSource, path: string, problems: DataP
  */
 async function readRunObjects(reader: ObjectReader, path: string, folder: RunFolder): Promise<RunObjects> {
   const { rootNames, artifacts } = folder;
+  const { limits } = reader;
   const relative = (o: ObjectInfo): string => o.name.slice(path.length);
-  const has = (leaf: string): boolean | undefined => (rootNames === undefined ? undefined : rootNames.has(path + leaf));
+  const root = (leaf: string): ObjectInfo | boolean | undefined => (rootNames === undefined ? undefined : (rootNames.get(path + leaf) ?? false));
+  const metadata: SizeLimit = { bytes: limits.metadataBytes, setting: 'metadataMB' };
   const newestClusterData = artifacts
     .filter((o) => isClusterDataObject(relative(o)))
     .sort((a, b) => basename(a.name).localeCompare(basename(b.name)))
     .at(-1);
   const [started, finished, prowjob, junit, disruption, clusterData] = await Promise.all([
-    readJson<StartedJson>(reader, `${path}started.json`, has('started.json'), false, parseStartedJson),
-    readJson<FinishedJson>(reader, `${path}finished.json`, has('finished.json'), false, parseFinishedJson),
-    readJson<ProwJobInfo>(reader, `${path}prowjob.json`, has('prowjob.json'), false, parseProwJob),
+    readJson<StartedJson>(reader, `${path}started.json`, root('started.json'), metadata, parseStartedJson),
+    readJson<FinishedJson>(reader, `${path}finished.json`, root('finished.json'), metadata, parseFinishedJson),
+    readJson<ProwJobInfo>(reader, `${path}prowjob.json`, root('prowjob.json'), metadata, parseProwJob),
     Promise.all(artifacts.filter((o) => isJunitObject(relative(o))).map((o) => readJunit(reader, o))),
     // Disruption: every backend-disruption file (upgrade jobs have two), combined per backend.
-    Promise.all(artifacts.filter((o) => isDisruptionObject(relative(o))).map((o) => readJson(reader, o.name, true, false, parseDisruptionFile))),
-    newestClusterData ? readJson(reader, newestClusterData.name, true, false, parseClusterData) : undefined,
+    Promise.all(
+      artifacts
+        .filter((o) => isDisruptionObject(relative(o)))
+        .map((o) => readJson(reader, o.name, o, { bytes: limits.disruptionBytes, setting: 'disruptionMB' }, parseDisruptionFile)),
+    ),
+    newestClusterData
+      ? readJson(reader, newestClusterData.name, newestClusterData, { bytes: limits.clusterDataBytes, setting: 'clusterDataMB' }, parseClusterData)
+      : undefined,
   ]);
   return { started, finished, prowjob, junit, disruption, clusterData };
 }
@@ -154,13 +198,15 @@ function assembleRecord(location: RunLocation, folder: RunFolder, objects: RunOb
     ...objects.disruption,
     ...(objects.clusterData ? [objects.clusterData] : []),
   ];
+  let tooLarge = false;
   for (const outcome of outcomes) {
     problems.push(...outcome.problems);
     if (!outcome.fetched) complete = false;
+    if (outcome.problems.some((p) => p.kind === 'too-large')) tooLarge = true;
     objectsRead += outcome.objectsRead;
     bytesRead += outcome.bytesRead;
   }
-  if (rootNames !== undefined && !rootNames.has(`${location.path}started.json`)) {
+  if (rootNames !== undefined && !folder.refused && !rootNames.has(`${location.path}started.json`)) {
     problems.push({
       object: `${location.path}started.json`,
       kind: 'missing',
@@ -202,8 +248,9 @@ function assembleRecord(location: RunLocation, folder: RunFolder, objects: RunOb
     objectsRead,
     bytesRead,
   };
-  // Only an unfinished run is re-checked, and only a complete one may skip the re-read.
-  if (!record.final && complete && fingerprint !== undefined) record.fingerprint = fingerprint;
+  // An unfinished run is re-checked, and so is one with an object over its limit (read again once it changes); only a
+  // complete one may skip the re-read.
+  if ((!record.final || tooLarge) && complete && fingerprint !== undefined) record.fingerprint = fingerprint;
   if (prowjob?.payloadTag) record.payloadTag = prowjob.payloadTag;
   if (prowjob?.fromPayloadTag) record.fromPayloadTag = prowjob.fromPayloadTag;
   const pull = prowjob?.pull ?? pullFromStarted(started);
@@ -211,24 +258,39 @@ function assembleRecord(location: RunLocation, folder: RunFolder, objects: RunOb
   return record;
 }
 
-/** Reads a small object as text and parses it. Missing objects are problems only when required. */
+/**
+ * Reads a small object as text and parses it. `listed` is the object's listing entry, false when the listing did
+ * not have it, undefined when there was no listing (then a missing object is no problem). Objects over `limit` are
+ * refused from their listed size, or stopped while reading; JSON nested deeper than the limit is not parsed.
+ */
 async function readJson<T>(
   reader: ObjectReader,
   name: string,
-  present: boolean | undefined,
-  required: boolean,
+  listed: ObjectInfo | boolean | undefined,
+  limit: SizeLimit,
   parse: (text: string) => T,
 ): Promise<ObjectOutcome<T>> {
   const outcome: ObjectOutcome<T> = { value: undefined, problems: [], fetched: true, objectsRead: 0, bytesRead: 0 };
-  if (present === false) {
-    if (required) outcome.problems.push({ object: name, kind: 'missing', reason: 'not found' });
+  if (listed === false) return outcome;
+  const over = typeof listed === 'object' ? overListedSize(listed, limit) : undefined;
+  if (over) {
+    outcome.problems.push(over);
     return outcome;
   }
   for (let attempt = 1; ; attempt++) {
     try {
-      const text = await readText(reader.source, name);
+      const text = await readText(reader.source, name, { maxBytes: limit.bytes });
       outcome.objectsRead++;
       outcome.bytesRead += Buffer.byteLength(text);
+      const depth = jsonDepthOver(text, reader.limits.jsonDepth);
+      if (depth) {
+        outcome.problems.push({
+          object: name,
+          kind: 'too-large',
+          reason: `nested deeper than ${reader.limits.jsonDepth} levels (limits.jsonDepth); not parsed`,
+        });
+        return outcome;
+      }
       try {
         outcome.value = parse(text);
       } catch (error) {
@@ -236,10 +298,9 @@ async function readJson<T>(
       }
       return outcome;
     } catch (error) {
-      if (error instanceof SourceError && error.kind === 'not-found') {
-        // Listed but gone (or not listed because the listing failed).
-        if (required || present === true)
-          outcome.problems.push({ object: name, kind: 'missing', reason: present ? 'listed, but gone when read' : 'not found' });
+      const settled = settledProblem(error, name, listed === true || typeof listed === 'object', limit);
+      if (settled !== undefined) {
+        if (settled !== null) outcome.problems.push(settled);
         return outcome;
       }
       if (attempt >= reader.attempts) {
@@ -251,13 +312,73 @@ async function readJson<T>(
   }
 }
 
-/** Streams one JUnit file through the parser; a truncated or damaged file keeps the cases before the damage. */
+/** A too-large problem when the listing says the object is over its limit (stored size: gzip can only grow). */
+function overListedSize(object: ObjectInfo, limit: SizeLimit): DataProblem | undefined {
+  if (limit.bytes === null || object.size <= limit.bytes) return undefined;
+  const gzip = object.contentEncoding === 'gzip' ? ' (gzip-encoded)' : '';
+  return {
+    object: object.name,
+    kind: 'too-large',
+    reason: `${formatBytes(object.size)}${gzip} in the listing, over limits.${limit.setting} (${formatBytes(limit.bytes)}); not downloaded`,
+  };
+}
+
+/**
+ * A failed read that trying again cannot change: the problem to list (null for none: an object that is not there
+ * and was not expected), or undefined for a failure worth another attempt.
+ */
+function settledProblem(error: unknown, name: string, listed: boolean, limit: SizeLimit): DataProblem | null | undefined {
+  if (error instanceof SourceError) {
+    // Listed but gone, or not listed because the listing failed.
+    if (error.kind === 'not-found') return listed ? { object: name, kind: 'missing', reason: 'listed, but gone when read' } : null;
+    if (error.kind === 'too-large') return { object: name, kind: 'too-large', reason: `${reasonOf(error)} (limits.${limit.setting})` };
+    if (error.kind === 'outside-source') return { object: name, kind: 'outside-source', reason: reasonOf(error) };
+    if (error.kind === 'invalid-name') return { object: name, kind: 'unsafe-name', reason: reasonOf(error) };
+    return undefined;
+  }
+  // Without a limit, an object too large for a string fails here (V8 strings stop at about 512 MB).
+  if (error instanceof RangeError)
+    return { object: name, kind: 'too-large', reason: `too large to hold in memory (${error.message}); set limits.${limit.setting}` };
+  return undefined;
+}
+
+/**
+ * Whether JSON text nests deeper than `max` (objects and arrays), found in one pass over the characters without
+ * parsing: a deep document costs memory and time out of all proportion to its size once parsed.
+ */
+function jsonDepthOver(text: string, max: number): boolean {
+  let depth = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (inString) {
+      if (c === 0x5c)
+        i++; // backslash: skip the escaped character
+      else if (c === 0x22) inString = false;
+    } else if (c === 0x22) inString = true;
+    else if (c === 0x7b || c === 0x5b) {
+      if (++depth > max) return true;
+    } else if (c === 0x7d || c === 0x5d) depth--;
+  }
+  return false;
+}
+
+/**
+ * Streams one JUnit file through the parser; a truncated or damaged file keeps the cases before the damage. A file
+ * over limits.junitMB (none by default: the parser holds one case at a time) is refused like any other object.
+ */
 async function readJunit(reader: ObjectReader, object: ObjectInfo): Promise<ObjectOutcome<JunitCase[]>> {
   const outcome: ObjectOutcome<JunitCase[]> = { value: undefined, problems: [], fetched: true, objectsRead: 0, bytesRead: 0 };
+  const limit: SizeLimit = { bytes: reader.limits.junitBytes, setting: 'junitMB' };
+  const over = overListedSize(object, limit);
+  if (over) {
+    outcome.problems.push(over);
+    return outcome;
+  }
   for (let attempt = 1; ; attempt++) {
     const tracker = { error: undefined as unknown, bytes: 0 };
     try {
-      const stream = trackStream(await reader.source.read(object.name), tracker);
+      const stream = trackStream(limitBytes(await reader.source.read(object.name), object.name, limit.bytes), tracker);
       const result = await parseJunitStream(stream, reader.parseOptions);
       if (tracker.error) throw tracker.error;
       outcome.objectsRead++;
@@ -273,14 +394,14 @@ async function readJunit(reader: ObjectReader, object: ObjectInfo): Promise<Obje
       return outcome;
     } catch (error) {
       const cause = tracker.error ?? error;
-      if ((cause instanceof SourceError && cause.kind === 'not-found') || attempt >= reader.attempts) {
-        const gone = cause instanceof SourceError && cause.kind === 'not-found';
-        outcome.problems.push({
-          object: object.name,
-          kind: gone ? 'missing' : 'fetch',
-          reason: gone ? 'listed, but gone when read' : reasonOf(cause),
-        });
-        outcome.fetched = gone;
+      const settled = settledProblem(cause, object.name, true, limit);
+      if (settled !== undefined) {
+        if (settled !== null) outcome.problems.push(settled);
+        return outcome;
+      }
+      if (attempt >= reader.attempts) {
+        outcome.problems.push({ object: object.name, kind: 'fetch', reason: reasonOf(cause) });
+        outcome.fetched = false;
         return outcome;
       }
     }

@@ -13,8 +13,16 @@ const source = await openSourceSpec(init.spec);
 const cache = new RunCache(path.dirname(init.cacheDir), path.basename(init.cacheDir));
 
 port.on('message', (request: WorkerRequest) => {
-  loadRun(source, cache, request.location).then(
+  loadRun(source, cache, request.location, init.limits).then(
     (loaded) => port.postMessage({ id: request.id, loaded } satisfies WorkerReply),
-    (error: unknown) => port.postMessage({ id: request.id, error: error instanceof Error ? error.message : String(error) } satisfies WorkerReply),
+    (error: unknown) => {
+      const { code, path: file } = (error ?? {}) as NodeJS.ErrnoException;
+      port.postMessage({
+        id: request.id,
+        error: error instanceof Error ? error.message : String(error),
+        ...(typeof code === 'string' ? { code } : {}),
+        ...(typeof file === 'string' ? { path: file } : {}),
+      } satisfies WorkerReply);
+    },
   );
 });

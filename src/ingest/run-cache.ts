@@ -13,8 +13,11 @@ import { mkdirSync } from 'node:fs';
 import { open, readdir, readFile, rm } from 'node:fs/promises';
 import path from 'node:path';
 import type { DataProblem, RunRecord } from './run-record.ts';
+import type { WindowEdge } from './window-edge.ts';
 import { RUN_RECORD_VERSION } from './run-record.ts';
+import { isAlive } from '../util/process-identity.ts';
 import { assertSafeSegment, resolveInside } from '../util/safe-name.ts';
+import { hostname } from 'node:os';
 import { writeAtomic } from '../util/write-atomic.ts';
 
 /** What fetching needs to know about a cached run, without its tests. */
@@ -58,10 +61,13 @@ export interface FetchReport {
   fetchedAt: string;
   lookbackStart: string;
   runs: Array<{ job: string; buildId: string }>;
-  discoveryProblems: Array<DataProblem & { job?: string }>;
+  discoveryProblems: Array<DataProblem & { job?: string; buildId?: string }>;
   stats: FetchStats;
-  /** Per "<area>/<job>", the newest build id known to be older than the look-back window. */
-  edges: Record<string, string>;
+  /**
+   * Per "<area>/<job>", the newest build known to have started before the look-back window, with that start (the
+   * evidence the next fetch checks before it skips the build and everything older).
+   */
+  edges: Record<string, WindowEdge>;
   /** The overall deadline the fetch ran under, if any (ISO 8601). */
   deadline?: string;
 }
@@ -75,6 +81,10 @@ export interface FetchStats {
   runsIncomplete: number;
   /** Builds left unread because the overall deadline passed (listed in discoveryProblems). */
   runsSkipped: number;
+  /** Runs read that started before the window (the edge) or after the as-of instant: not counted. */
+  runsOutsideWindow: number;
+  /** Runs whose start time cannot be right (listed in discoveryProblems): not counted, never an edge. */
+  runsImplausible: number;
   objectsRead: number;
   objectsFailed: number;
   bytesRead: number;
@@ -210,8 +220,14 @@ export class RunCache {
     }
   }
 
-  /** Remove records of runs that started before `cutoff` (retention = the longest window). Reads summaries only. */
+  /**
+   * Remove records of runs that started before `cutoff` (retention = the longest window), reading summaries only,
+   * and the temporary files of writes a killed process never finished.
+   */
   async prune(cutoff: Date): Promise<number> {
+    await removeAbandonedTemps(this.dir);
+    const runsDir = path.join(this.dir, 'runs');
+    for (const job of await readdir(runsDir).catch(() => [] as string[])) await removeAbandonedTemps(path.join(runsDir, job));
     let removed = 0;
     for await (const { job, buildId } of this.#entries()) {
       const summary = await this.getSummary(job, buildId);
@@ -222,5 +238,19 @@ export class RunCache {
       }
     }
     return removed;
+  }
+}
+
+/** Temporary files of writeAtomic (`<file>.<pid>.<thread>.<n>.tmp`) whose process is gone: a write killed mid-way. */
+async function removeAbandonedTemps(dir: string): Promise<void> {
+  let names: string[];
+  try {
+    names = await readdir(dir);
+  } catch {
+    return;
+  }
+  for (const name of names) {
+    const pid = /\.(\d+)\.\d+\.\d+\.tmp$/.exec(name)?.[1];
+    if (pid !== undefined && !isAlive({ pid: Number(pid), host: hostname() })) await rm(path.join(dir, name), { force: true });
   }
 }

@@ -32,7 +32,13 @@ export interface DisruptionResult {
   seconds: number;
 }
 
-type ProblemKind = 'fetch' | 'parse' | 'partial' | 'missing' | 'unknown' | 'unsafe-name';
+/**
+ * fetch: could not be downloaded (read again next time). parse: read, but not usable. partial: usable in part.
+ * missing: expected and absent. unknown: not recognised. unsafe-name: a name refused as unsafe. too-large: over its
+ * size limit or nested too deep (limits.* in the config). implausible: a start time the run cannot have had.
+ * outside-source: a symbolic link leading out of a local source. outside-window: runs read but outside every window.
+ */
+type ProblemKind = 'fetch' | 'parse' | 'partial' | 'missing' | 'unknown' | 'unsafe-name' | 'too-large' | 'implausible' | 'outside-source' | 'outside-window';
 
 /** An object that could not be fetched or parsed, or was only partly usable. Never dropped silently. */
 export interface DataProblem {

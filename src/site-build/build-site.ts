@@ -16,17 +16,24 @@
  * working directory, and to a shared <root>/.astro/.prerender/ otherwise; staging therefore lives in
  * its own directory under <project>/.astro/, which keeps simultaneous builds (tests run in parallel)
  * apart.
+ *
+ * Nothing outlives the build: the Astro child stops when its parent dies (astro-child.ts), and is stopped on
+ * Ctrl-C or SIGTERM; the staging and assembly folders are removed when the build ends, and they carry their
+ * owner's pid in their names, so a build removes those a killed build left (util/owned-names.ts).
  */
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync } from 'node:fs';
-import { copyFile, link, mkdir, mkdtemp, readdir, rename, rm, stat } from 'node:fs/promises';
+import { existsSync, rmSync } from 'node:fs';
+import { copyFile, link, mkdir, mkdtemp, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { PROJECT_ROOT, type OutputPaths } from '../config/output-paths.ts';
 import { DEFAULT_SITE_URL } from '../config/run-plan.ts';
 import { VERSION } from '../version.ts';
 import { listSnapshotIds } from '../store/snapshot-store.ts';
 import { normalizeBase } from '../util/base-path.ts';
+import { onExit } from '../util/exit-cleanup.ts';
+import { ownerTag, removeAbandoned } from '../util/owned-names.ts';
+import { identityOf, isAlive, parseIdentity } from '../util/process-identity.ts';
 import { DirectoryArchive, listFiles } from '../store/archive.ts';
 import { writeSearchIndex } from './search-index.ts';
 
@@ -71,22 +78,52 @@ function astroEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
   return { ...env, NODE_ENV: 'production', ASTRO_TELEMETRY_DISABLED: '1', ...extra };
 }
 
-async function runAstro(env: NodeJS.ProcessEnv, quiet: boolean): Promise<void> {
-  const astroBin = path.join(PROJECT_ROOT, 'node_modules', 'astro', 'bin', 'astro.mjs');
+/** Where a staging directory records its Astro child, so a later build can stop it if its parent was killed. */
+const CHILD_FILE = 'astro-child.json';
+
+async function runAstro(env: NodeJS.ProcessEnv, quiet: boolean, staging: string): Promise<void> {
+  const childScript = path.join(PROJECT_ROOT, 'src', 'site-build', 'astro-child.ts');
   await new Promise<void>((resolve, reject) => {
-    const child = spawn(process.execPath, [astroBin, 'build', '--silent'], { cwd: PROJECT_ROOT, env, stdio: quiet ? ['ignore', 'pipe', 'pipe'] : 'inherit' });
+    // The IPC channel is how the child learns that this process is gone (astro-child.ts).
+    const child = spawn(process.execPath, [childScript], {
+      cwd: PROJECT_ROOT,
+      env,
+      stdio: quiet ? ['ignore', 'pipe', 'pipe', 'ipc'] : ['inherit', 'inherit', 'inherit', 'ipc'],
+    });
+    const forget = onExit(() => child.kill('SIGKILL'));
+    if (child.pid !== undefined) writeFile(path.join(staging, CHILD_FILE), JSON.stringify(identityOf(child.pid))).catch(() => {});
     let output = '';
     child.stdout?.on('data', (d: Buffer) => (output += d.toString()));
     child.stderr?.on('data', (d: Buffer) => (output += d.toString()));
-    child.on('error', reject);
-    child.on('exit', (code) =>
-      code === 0
-        ? resolve()
-        : reject(
-            new BuildError(`astro build failed with exit code ${code}; the published site was left as it was${output ? `:\n${output.slice(-4000)}` : ''}`),
-          ),
-    );
+    child.on('error', (error) => {
+      forget();
+      reject(error);
+    });
+    child.on('exit', (code) => {
+      forget();
+      if (code === 0) resolve();
+      else
+        reject(new BuildError(`astro build failed with exit code ${code}; the published site was left as it was${output ? `:\n${output.slice(-4000)}` : ''}`));
+    });
   });
+}
+
+/**
+ * Staging and assembly folders a killed build left: removed when their owner is gone, and an Astro child it recorded
+ * (which stops by itself when its parent dies) stopped if it still runs.
+ */
+async function removeAbandonedBuilds(stagingParent: string, site: string): Promise<void> {
+  await removeAbandoned(stagingParent, 'staging-', async (dir) => {
+    let child: ReturnType<typeof parseIdentity>;
+    try {
+      child = parseIdentity(JSON.parse(await readFile(path.join(dir, CHILD_FILE), 'utf8')));
+    } catch {
+      return; // none recorded, or cut short by the kill
+    }
+    if (child && isAlive(child)) process.kill(child.pid, 'SIGKILL');
+  });
+  await removeAbandoned(path.dirname(site), `.${path.basename(site)}.building-`);
+  await removeAbandoned(path.dirname(site), `${path.basename(site)}.old-`);
 }
 
 /** Hard-link every file of `from` into `to` (copy across file systems). */
@@ -130,7 +167,7 @@ async function siteSize(dir: string): Promise<{ files: number; bytes: number }> 
 
 /** Replace `site` with `fresh` by renames; the old site stays in place until the new one is ready. */
 async function swapInto(fresh: string, site: string): Promise<void> {
-  const old = `${site}.old-${randomBytes(4).toString('hex')}`;
+  const old = `${site}.old-${ownerTag()}-${randomBytes(4).toString('hex')}`;
   const hadOld = existsSync(site);
   if (hadOld) await rename(site, old);
   try {
@@ -142,7 +179,7 @@ async function swapInto(fresh: string, site: string): Promise<void> {
   if (hadOld) await rm(old, { recursive: true, force: true });
 }
 
-export async function buildSite(paths: OutputPaths, options: BuildOptions = {}): Promise<BuildReport> {
+export async function buildSite(paths: Pick<OutputPaths, 'snapshots' | 'archive' | 'site'>, options: BuildOptions = {}): Promise<BuildReport> {
   const started = performance.now();
   const base = normalizeBase(options.base);
   const site = options.site ?? DEFAULT_SITE_URL;
@@ -154,10 +191,16 @@ export async function buildSite(paths: OutputPaths, options: BuildOptions = {}):
 
   const stagingParent = path.join(PROJECT_ROOT, '.astro');
   await mkdir(stagingParent, { recursive: true });
-  const staging = await mkdtemp(path.join(stagingParent, 'staging-'));
-  const out = path.join(staging, 'site');
   await mkdir(path.dirname(paths.site), { recursive: true });
-  const assembly = await mkdtemp(path.join(path.dirname(paths.site), `.${path.basename(paths.site)}.building-`));
+  await removeAbandonedBuilds(stagingParent, paths.site);
+  const staging = await mkdtemp(path.join(stagingParent, `staging-${ownerTag()}-`));
+  const out = path.join(staging, 'site');
+  const assembly = await mkdtemp(path.join(path.dirname(paths.site), `.${path.basename(paths.site)}.building-${ownerTag()}-`));
+  // Removed on Ctrl-C and SIGTERM too; after SIGKILL, by the next build (removeAbandonedBuilds).
+  const forget = onExit(() => {
+    rmSync(staging, { recursive: true, force: true });
+    rmSync(assembly, { recursive: true, force: true });
+  });
   const ms = { astro: 0, archive: 0, assemble: 0, search: 0, total: 0 };
   try {
     let t = performance.now();
@@ -172,6 +215,7 @@ export async function buildSite(paths: OutputPaths, options: BuildOptions = {}):
         ...(options.siteSrc ? { RATCHET_SITE_SRC: path.resolve(options.siteSrc) } : {}),
       }),
       options.quiet ?? false,
+      staging,
     );
     ms.astro = performance.now() - t;
     const staged = await countStaged(out);
@@ -209,6 +253,7 @@ export async function buildSite(paths: OutputPaths, options: BuildOptions = {}):
     ms.total = performance.now() - started;
     return { rendered: missing, reused: published.filter((id) => !missing.includes(id)), files: size.files, bytes: size.bytes, searchRecords, staged, ms };
   } finally {
+    forget();
     await rm(staging, { recursive: true, force: true });
     await rm(assembly, { recursive: true, force: true });
   }

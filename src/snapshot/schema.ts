@@ -145,7 +145,7 @@ export const problemSchema = z.object({
   job: z.string().optional(),
   buildId: z.string().optional(),
   object: d(z.string(), 'Object name relative to the bucket root, or a listing prefix.'),
-  kind: z.enum(['fetch', 'parse', 'partial', 'missing', 'unknown', 'unsafe-name']),
+  kind: z.enum(['fetch', 'parse', 'partial', 'missing', 'unknown', 'unsafe-name', 'too-large', 'implausible', 'outside-source', 'outside-window']),
   reason: z.string(),
 });
 

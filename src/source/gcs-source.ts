@@ -80,7 +80,7 @@ const DEFAULTS = {
 
 // Only the fields we map: on real GCS a full object resource is ~1 KB of JSON, listings of 1,000 objects shrink
 // by about 90 %.
-const LIST_FIELDS = 'items(name,size,updated,contentEncoding),prefixes,nextPageToken';
+const LIST_FIELDS = 'items(name,size,updated,contentEncoding,generation),prefixes,nextPageToken';
 
 /** gs://bucket[/prefix] → { bucket, prefix }; prefix is '' or ends with '/'. Throws on anything else. */
 export function parseGsUrl(url: string): { bucket: string; prefix: string } {
@@ -406,6 +406,7 @@ function toListPage(response: RawListResponse, root: string): ListPage {
     const info: ObjectInfo = { name: item.name.slice(root.length), size: Number(item.size ?? 0) };
     if (item.updated) info.updated = item.updated;
     if (item.contentEncoding) info.contentEncoding = item.contentEncoding;
+    if (item.generation !== undefined) info.generation = String(item.generation);
     objects.push(info);
   }
   const prefixes = (response.prefixes ?? []).filter((p) => p.startsWith(root)).map((p) => p.slice(root.length));
@@ -415,7 +416,7 @@ function toListPage(response: RawListResponse, root: string): ListPage {
 }
 
 interface RawListResponse {
-  items?: { name?: string; size?: string | number; updated?: string; contentEncoding?: string }[];
+  items?: { name?: string; size?: string | number; updated?: string; contentEncoding?: string; generation?: string | number }[];
   prefixes?: string[];
   nextPageToken?: string;
 }

@@ -15,6 +15,11 @@ export interface ObjectInfo {
   updated?: string;
   /** 'gzip' when the object is stored compressed; read() always yields decoded bytes. */
   contentEncoding?: string;
+  /**
+   * Changes whenever the object's content is written again (GCS: the object's generation; a local file: its
+   * modification time in microseconds). With the size it tells whether an object changed without reading it.
+   */
+  generation?: string;
 }
 
 export interface ListOptions {
@@ -33,6 +38,17 @@ export interface ListPage {
   /** Sub-prefixes (each ends with the delimiter) when a delimiter was given. */
   prefixes: string[];
   nextPageToken?: string;
+  /**
+   * Entries the source would not list, with why (the local source refuses symlinks that lead out of its
+   * directory). Reported once per listing, on its first page; callers list them as data-quality problems.
+   */
+  refused?: RefusedEntry[];
+}
+
+export interface RefusedEntry {
+  /** The object name or prefix (ending with '/') that was refused. */
+  name: string;
+  reason: string;
 }
 
 export interface BucketSource {
@@ -53,7 +69,12 @@ export interface BucketSource {
   readonly spec?: SourceSpec;
 }
 
-export type SourceErrorKind = 'not-found' | 'fetch' | 'timeout' | 'invalid-name';
+/**
+ * not-found, fetch and timeout: the object is missing or could not be downloaded. invalid-name: the name is not one a
+ * source accepts. too-large: the object is over the size a caller allowed (readText's maxBytes, limitBytes).
+ * outside-source: the name leads out of the source (a local symlink to elsewhere).
+ */
+export type SourceErrorKind = 'not-found' | 'fetch' | 'timeout' | 'invalid-name' | 'too-large' | 'outside-source';
 
 /** An object could not be listed or read. `object` names it; `kind` says why. */
 export class SourceError extends Error {
@@ -77,9 +98,41 @@ export async function* listAll(source: BucketSource, prefix: string, options: Om
   } while (pageToken);
 }
 
-/** Read a whole (small) object as UTF-8 text. */
-export async function readText(source: BucketSource, name: string): Promise<string> {
+/**
+ * Read a whole (small) object as UTF-8 text. With `maxBytes`, reading stops (and the download is closed) as soon as
+ * the decoded bytes exceed it: SourceError('too-large'). Memory stays within the limit however large the object.
+ */
+export async function readText(source: BucketSource, name: string, options: { maxBytes?: number | null } = {}): Promise<string> {
   const chunks: Uint8Array[] = [];
-  for await (const chunk of await source.read(name)) chunks.push(chunk);
+  for await (const chunk of limitBytes(await source.read(name), name, options.maxBytes)) chunks.push(chunk);
   return Buffer.concat(chunks).toString('utf8');
+}
+
+/**
+ * Pass an object's chunks through, failing with SourceError('too-large') once more than `maxBytes` went by (no limit
+ * when null or undefined). Stopping ends the caller's loop, which closes the download.
+ */
+export async function* limitBytes(stream: AsyncIterable<Uint8Array>, name: string, maxBytes: number | null | undefined): AsyncGenerator<Uint8Array> {
+  if (maxBytes === null || maxBytes === undefined) {
+    yield* stream;
+    return;
+  }
+  let total = 0;
+  for await (const chunk of stream) {
+    total += chunk.byteLength;
+    if (total > maxBytes) throw new SourceError('too-large', name, `more than ${formatBytes(maxBytes)} when decoded; reading stopped there`);
+    yield chunk;
+  }
+}
+
+/** Bytes as a reader would say them: "512 B", "16 MB", "1.5 GB" (binary multiples, as the limits are set). */
+export function formatBytes(bytes: number): string {
+  const units = ['B', 'KB', 'MB', 'GB', 'TB'];
+  let value = bytes;
+  let unit = 0;
+  while (value >= 1024 && unit < units.length - 1) {
+    value /= 1024;
+    unit++;
+  }
+  return unit === 0 ? `${value} B` : `${Number.isInteger(value) ? value : value.toFixed(1)} ${units[unit]}`;
 }

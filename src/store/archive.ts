@@ -11,12 +11,18 @@
  * An entry is assembled in a temporary directory and renamed into place with its manifest already
  * written, so a directory named after a snapshot id is always complete; one without a manifest
  * (left by hand or by an older tool) counts as missing and is rendered again.
+ *
+ * A published entry is never deleted or replaced: the rename into place fails when a complete entry is already
+ * there (two builds archiving the same id at once: the second is told so), and an incomplete directory in the way
+ * is first moved aside and checked, then removed. Temporary directories carry their owner's pid, so those of a
+ * killed build are removed by the next one.
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { chmod, copyFile, mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { isSnapshotId } from '../snapshot/snapshot-id.ts';
+import { ownerTag, removeAbandoned } from '../util/owned-names.ts';
 
 const ARCHIVE_FORMAT = 1;
 const MANIFEST = 'manifest.json';
@@ -186,7 +192,9 @@ export class DirectoryArchive {
       throw new ArchiveError(`archive: ${entry.id} is already archived in ${finalDir}; published snapshots are never replaced`);
     const snapshotsDir = path.join(this.root, 'snapshots');
     await mkdir(snapshotsDir, { recursive: true });
-    const incoming = path.join(snapshotsDir, `.incoming-${entry.id}-${randomBytes(4).toString('hex')}`);
+    await removeAbandoned(snapshotsDir, '.incoming-');
+    await removeAbandoned(snapshotsDir, '.aside-');
+    const incoming = path.join(snapshotsDir, `.incoming-${ownerTag()}-${entry.id}-${randomBytes(4).toString('hex')}`);
     try {
       const pages = path.join(incoming, 'pages');
       const files: Record<string, string> = {};
@@ -212,13 +220,41 @@ export class DirectoryArchive {
       };
       // The manifest is the completeness marker: written last, then the whole entry appears at once.
       await writeFile(path.join(incoming, MANIFEST), `${JSON.stringify(manifest, null, 1)}\n`);
-      await rm(finalDir, { recursive: true, force: true });
-      await rename(incoming, finalDir);
+      await this.#setAsideIncomplete(entry.id, snapshotsDir);
+      try {
+        await rename(incoming, finalDir);
+      } catch (err) {
+        const code = (err as NodeJS.ErrnoException).code;
+        if ((code === 'ENOTEMPTY' || code === 'EEXIST') && (await this.manifest(entry.id)))
+          throw new ArchiveError(`archive: ${entry.id} was archived by another build meanwhile, in ${finalDir}; published snapshots are never replaced`);
+        throw err;
+      }
       return manifest;
     } catch (err) {
       await rm(incoming, { recursive: true, force: true });
       throw err;
     }
+  }
+
+  /**
+   * Moves an entry directory without a manifest out of the way, then removes it. A complete entry is never touched:
+   * should one have been renamed into place just before (another build), it is put back and this build told so.
+   */
+  async #setAsideIncomplete(id: string, snapshotsDir: string): Promise<void> {
+    const finalDir = this.entryDir(id);
+    if (!existsSync(finalDir) || (await this.manifest(id))) return;
+    const aside = path.join(snapshotsDir, `.aside-${ownerTag()}-${id}-${randomBytes(4).toString('hex')}`);
+    try {
+      await rename(finalDir, aside);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return;
+      throw err;
+    }
+    if (existsSync(path.join(aside, MANIFEST))) {
+      await rename(aside, finalDir);
+      throw new ArchiveError(`archive: ${id} was archived by another build meanwhile, in ${finalDir}; published snapshots are never replaced`);
+    }
+    await rm(aside, { recursive: true, force: true });
   }
 
   async #keepAsset(source: string, rel: string): Promise<void> {

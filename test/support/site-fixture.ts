@@ -21,6 +21,7 @@ export async function outputPathsIn(root: string): Promise<OutputPaths> {
     archive: path.join(root, 'archive'),
     site: path.join(root, 'site'),
     cache: path.join(root, 'cache'),
+    lock: path.join(root, '.ratchet.lock'),
   };
   await mkdir(paths.snapshots, { recursive: true });
   return paths;
