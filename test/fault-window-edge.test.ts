@@ -60,7 +60,7 @@ async function run(tree: string, out: string): Promise<Outcome> {
   const s = staged(createLocalSource(tree), {
     out,
     asOf: AS_OF_MS,
-    config: { windows: { current: '7d', previous: '7d' }, gcs: { concurrency: 4, workers: 0 } },
+    config: { windows: { current: '7d', previous: '7d' }, regressions: { basis: '7d' }, gcs: { concurrency: 4, workers: 0 } },
   });
   await fetchWith(s);
   const { snapshot } = await analyzeWith(s);

@@ -23,10 +23,10 @@ import { mulberry32 } from '../../src/util/mulberry32.ts';
 
 const DAY = 86_400_000;
 const HOUR = 3_600_000;
-export const SIM_SUITE = 'openshift-tests';
+const SIM_SUITE = 'openshift-tests';
 
 /** Working rates of stable tests, shaped like OpenShift's conformance suites (most almost never fail). */
-export const STABLE_MIX: ReadonlyArray<{ share: number; from: number; to: number }> = [
+const STABLE_MIX: ReadonlyArray<{ share: number; from: number; to: number }> = [
   { share: 0.6, from: 0.999, to: 1 },
   { share: 0.25, from: 0.99, to: 0.999 },
   { share: 0.1, from: 0.95, to: 0.99 },
@@ -58,7 +58,7 @@ export interface TestDrop {
   from?: number;
 }
 
-export interface Outage {
+interface Outage {
   jobs: readonly number[];
   start: number;
   end: number;
@@ -120,7 +120,7 @@ export interface CiModel {
   massRuns(): Array<{ job: string; buildId: string }>;
 }
 
-export function simulationTestName(t: number): string {
+function simulationTestName(t: number): string {
   return `[sig-sim] simulated test ${String(t).padStart(5, '0')} should work [Suite:openshift/conformance/parallel]`;
 }
 

@@ -15,7 +15,7 @@ import type { CiModel } from './ci-model.ts';
 const HOUR = 3_600_000;
 
 /** One displayed regression, reduced to what the metrics need. */
-export interface Shown {
+interface Shown {
   /** test:<t>/<job> or disruption:<backend>/<job>, or job:<job>; the job is -1 when the group is not one job. */
   cell: string;
   status: 'new' | 'open';

@@ -579,7 +579,7 @@ function percentileCheck(sample: number[], value: number, grace: number, pct: nu
  * approximation. Clustered runs (a design effect above 1 on either side): the normal approximation
  * with each side's share of the variance of U/(n₁n₂) multiplied by its design effect.
  */
-export function clusteredMannWhitney(sample: readonly number[], basis: readonly number[], sampleDesign = 1, basisDesign = 1): { u: number; p: number } {
+function clusteredMannWhitney(sample: readonly number[], basis: readonly number[], sampleDesign = 1, basisDesign = 1): { u: number; p: number } {
   const approx = mannWhitneyU(sample, basis, { alternative: 'greater' });
   if (sampleDesign <= 1 && basisDesign <= 1) {
     if (approx.p > 0.25) return approx;
@@ -594,7 +594,7 @@ export function clusteredMannWhitney(sample: readonly number[], basis: readonly 
 }
 
 /** The smallest one-sided Mann–Whitney p-value the pooled values allow: the n₁ largest in the sample. */
-export function minimumMannWhitneyP(sampleSize: number, pooled: readonly number[]): number {
+function minimumMannWhitneyP(sampleSize: number, pooled: readonly number[]): number {
   const sorted = [...pooled].sort((a, b) => b - a);
   if (sorted[0] === sorted.at(-1)) return 1;
   return mannWhitneyU(sorted.slice(0, sampleSize), sorted.slice(sampleSize), { alternative: 'greater' }).p;

@@ -17,7 +17,7 @@ import { buildTestCells, cellSequence, runsOf, type CellsResult, type TestCell, 
 import type { Slots } from './slots.ts';
 import type { TestLog } from './test-log.ts';
 import { wilsonInterval } from './stats/index.ts';
-import { finishTestCounts, newestFirst, testId, type RawCounts, type TestAccumulator } from './test-summary.ts';
+import { finishTestCounts, newestFirst, testId, type TestAccumulator } from './test-summary.ts';
 import { evaluateCells, type JudgedSide, type RatchetLine, type RegressionCell, type Verdict } from './verdict-rules.ts';
 
 export interface TestRegressionResult {
@@ -28,7 +28,7 @@ export interface TestRegressionResult {
 }
 
 /** How much failures cluster, as the design effects use it (zero when clustering is off). */
-export interface Clustering {
+interface Clustering {
   enabled: boolean;
   dayCv2: number;
   payloadCv2: number;
@@ -45,7 +45,7 @@ export interface RegressionContext {
 
 type Line = NonNullable<TestRegression['line']>;
 
-export function clusteringOf(result: CellsResult, enabled: boolean): Clustering {
+function clusteringOf(result: CellsResult, enabled: boolean): Clustering {
   const d = result.dispersion;
   return { enabled, dayCv2: enabled ? d.day.cv2 : 0, payloadCv2: enabled ? d.payload.cv2 : 0, cells: Math.max(d.day.cells, d.payload.cells) };
 }
@@ -441,5 +441,3 @@ function round(value: number, digits: number): number {
   const f = 10 ** digits;
   return Math.round(value * f) / f;
 }
-
-export type { RawCounts };

@@ -8,7 +8,7 @@
 import type { RegressionsConfig } from '../config/config-schema.ts';
 import type { RunRecord } from '../ingest/run-record.ts';
 
-export type RunClass = 'normal' | 'mass-failure' | 'infrastructure';
+type RunClass = 'normal' | 'mass-failure' | 'infrastructure';
 
 export interface RunClassification {
   class: RunClass;

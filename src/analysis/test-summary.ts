@@ -362,7 +362,7 @@ function getPair(map: Map<string, { current: RawCounts; previous: RawCounts }>, 
   return p;
 }
 
-export function runsOf(c: RawCounts): number {
+function runsOf(c: RawCounts): number {
   return c.passes + c.failures + c.flakes;
 }
 

@@ -95,7 +95,7 @@ export interface Verdict {
   line?: RatchetLine;
 }
 
-export interface CellVerdicts {
+interface CellVerdicts {
   ratchet?: Verdict;
   compatible?: Verdict;
 }
@@ -549,7 +549,7 @@ function capitalise(text: string): string {
   return text.charAt(0).toUpperCase() + text.slice(1);
 }
 
-export function round(value: number, digits: number): number {
+function round(value: number, digits: number): number {
   const f = 10 ** digits;
   return Math.round(value * f) / f;
 }

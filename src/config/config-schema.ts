@@ -118,16 +118,9 @@ export const regressionsConfigSchema = z.strictObject({
 });
 
 /** Backends the job-run-aggregator leaves out of its disruption checks (ci-tools analyzer_disruption.go). */
-export const AGGREGATOR_EXCLUDED_BACKENDS = [
-  '-network-liveness',
-  '-localhost-',
-  '-internal-lb-',
-  'host-to-',
-  'pod-to-',
-  '^(kube|openshift)-api-http[12]-external-lb',
-];
+const AGGREGATOR_EXCLUDED_BACKENDS = ['-network-liveness', '-localhost-', '-internal-lb-', 'host-to-', 'pod-to-', '^(kube|openshift)-api-http[12]-external-lb'];
 
-export const disruptionConfigSchema = z.strictObject({
+const disruptionConfigSchema = z.strictObject({
   historicalBasis: z
     .string()
     .min(1)
@@ -152,7 +145,7 @@ export const disruptionConfigSchema = z.strictObject({
   setRuns: z.number().int().min(3).default(10).describe("Without payload tags, compatible mode judges the newest this many runs (the aggregator's usual ten)."),
 });
 
-export const payloadsConfigSchema = z.strictObject({
+const payloadsConfigSchema = z.strictObject({
   blocking: z.array(regex).default([]).describe('Job-name regexes of the payload-blocking jobs (the payloads page lists them first).'),
   informing: z.array(regex).default([]).describe('Job-name regexes of the informing jobs.'),
   blockingFile: z

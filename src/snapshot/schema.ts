@@ -15,9 +15,9 @@ export const SNAPSHOT_SCHEMA_VERSION = 2;
 
 const d = <T extends z.ZodType>(schema: T, text: string): T => schema.describe(text);
 
-export const intervalSchema = d(z.tuple([z.number(), z.number()]), '95 % Wilson score interval [low, high] of a rate, 0..1.');
+const intervalSchema = d(z.tuple([z.number(), z.number()]), '95 % Wilson score interval [low, high] of a rate, 0..1.');
 
-export const variantsSchema = z
+const variantsSchema = z
   .object({
     platform: z.string().optional(),
     network: z.string().optional(),
@@ -37,7 +37,7 @@ export const windowSchema = z.object({
   end: d(z.string(), 'Window end, ISO 8601, exclusive.'),
 });
 
-export const jobCountsSchema = z.object({
+const jobCountsSchema = z.object({
   runs: d(z.number().int(), 'Runs that started in the window (all states).'),
   success: z.number().int(),
   failure: z.number().int(),
@@ -48,7 +48,7 @@ export const jobCountsSchema = z.object({
   interval: intervalSchema.nullable(),
 });
 
-export const runRefSchema = z.object({
+const runRefSchema = z.object({
   job: z.string(),
   buildId: d(z.string(), 'Decimal build id (can exceed 2^53, so a string).'),
   result: z.enum(['success', 'failure', 'aborted', 'error', 'pending']),
@@ -61,7 +61,7 @@ export const runRefSchema = z.object({
   payloadTag: z.string().optional(),
 });
 
-export const jobDaySchema = z.object({
+const jobDaySchema = z.object({
   date: d(z.string(), 'UTC day, YYYY-MM-DD.'),
   runs: z.number().int(),
   success: z.number().int(),
@@ -69,12 +69,12 @@ export const jobDaySchema = z.object({
   passRate: z.number().nullable(),
 });
 
-export const jobStatusSchema = d(
+const jobStatusSchema = d(
   z.enum(['passing', 'degraded', 'failing', 'stale']),
   'stale: no finished run in the current window (never shown as passing); failing: pass rate below the failing threshold; degraded: below the passing threshold.',
 );
 
-export const jobSummarySchema = z.object({
+const jobSummarySchema = z.object({
   name: z.string(),
   kind: z.enum(['periodic', 'postsubmit', 'presubmit', 'batch']),
   variants: variantsSchema,
@@ -92,7 +92,7 @@ export const jobSummarySchema = z.object({
   ),
 });
 
-export const testCountsSchema = z.object({
+const testCountsSchema = z.object({
   runs: d(z.number().int(), 'Runs in which the test passed, failed or flaked (skips are not runs).'),
   passes: z.number().int(),
   failures: z.number().int(),
@@ -105,7 +105,7 @@ export const testCountsSchema = z.object({
   flakeInterval: d(intervalSchema.nullable().optional(), 'Wilson interval of the flake rate.'),
 });
 
-export const testDaySchema = z.object({
+const testDaySchema = z.object({
   date: z.string(),
   runs: z.number().int(),
   passes: z.number().int(),
@@ -113,21 +113,21 @@ export const testDaySchema = z.object({
   flakes: z.number().int(),
 });
 
-export const testBreakdownSchema = z.object({
+const testBreakdownSchema = z.object({
   key: d(z.string(), 'Job name or variant key.'),
   current: testCountsSchema,
   previous: testCountsSchema,
   delta: z.number().nullable(),
 });
 
-export const failureGroupSchema = z.object({
+const failureGroupSchema = z.object({
   text: d(z.string(), 'Normalised failure text (timestamps, ids, addresses replaced), shared by every member.'),
   example: d(z.string(), 'One original message, cut to a few KB.'),
   count: z.number().int(),
   runs: d(z.array(z.object({ job: z.string(), buildId: z.string(), url: z.string() })), 'Newest first, at most 20.'),
 });
 
-export const testSummarySchema = z.object({
+const testSummarySchema = z.object({
   id: d(z.string(), 'Stable id: a hash of suite and name. Used in URLs.'),
   suite: z.string(),
   name: z.string(),
@@ -141,7 +141,7 @@ export const testSummarySchema = z.object({
   failedRuns: d(z.array(z.object({ job: z.string(), buildId: z.string(), url: z.string(), status: z.enum(['fail', 'flake']) })), 'Newest first, at most 50.'),
 });
 
-export const problemSchema = z.object({
+const problemSchema = z.object({
   job: z.string().optional(),
   buildId: z.string().optional(),
   object: d(z.string(), 'Object name relative to the bucket root, or a listing prefix.'),
@@ -161,7 +161,7 @@ export const coverageSchema = z.object({
   oldestRunStart: z.string().nullable(),
 });
 
-export const dataQualitySchema = z.object({
+const dataQualitySchema = z.object({
   problemCount: z.number().int(),
   byKind: z.record(z.string(), z.number().int()),
   problems: d(z.array(problemSchema), 'Every object that failed to fetch or parse, with its reason.'),
@@ -186,7 +186,7 @@ export const dataQualitySchema = z.object({
 
 // ---- Variant groups -----------------------------------------------------------------------------
 
-export const variantGroupSchema = z.object({
+const variantGroupSchema = z.object({
   variantKey: d(
     z.string(),
     'The group: runs whose variants give this key (see jobs[].variantKey). Runs are grouped by their own variants, so one job can feed two groups.',
@@ -204,12 +204,12 @@ export const variantGroupSchema = z.object({
 
 const isoTime = (text: string) => d(z.string(), text);
 
-export const regressionModeSchema = d(
+const regressionModeSchema = d(
   z.enum(REGRESSION_MODES),
   'ratchet: Fisher p-values on the current and the recent window, with (discrete) Benjamini–Hochberg control of the false discovery rate across the report; compatible: sippy Component Readiness rules (p < 0.05 per cell). See docs/statistics.md.',
 );
 
-export const regressionStatusSchema = d(
+const regressionStatusSchema = d(
   z.enum(['new', 'open', 'resolved']),
   'new: first regressed in this snapshot; open: regressed here and in the previous snapshot; resolved: regressed before, not any more (listed for regressions.settings.keepResolvedDays days after resolvedAt).',
 );
@@ -230,7 +230,7 @@ const judgedSideSchema = z.object({
   ),
 });
 
-export const ratchetLineSchema = d(
+const ratchetLineSchema = d(
   z.object({
     basis: d(
       judgedSideSchema.extend({ start: z.string(), end: z.string() }),
@@ -242,7 +242,7 @@ export const ratchetLineSchema = d(
   'Ratchet mode: the line an open regression is held to. It is judged against this frozen basis, never a basis that absorbed the drop, and resolves only when a window rises significantly above the halfway line between basis and fellTo.',
 );
 
-export const onsetSchema = d(
+const onsetSchema = d(
   z.object({
     run: d(evidenceRunRefSchema().nullable(), "The first bad run: the first failure after the most likely change point of the cell's runs."),
     payloadTag: d(z.string().nullable(), 'release.openshift.io/tag of the first bad run.'),
@@ -279,7 +279,7 @@ const lifecycleFields = {
   reason: d(z.string(), 'One or two sentences a reader can show as is: the rates, the test, the thresholds and the decision.'),
 };
 
-export const evidenceRunSchema = z.object({
+const evidenceRunSchema = z.object({
   job: z.string(),
   buildId: z.string(),
   url: d(z.string(), 'Link to the run in Prow (Spyglass).'),
@@ -287,7 +287,7 @@ export const evidenceRunSchema = z.object({
   started: z.string().nullable(),
 });
 
-export const testRegressionSchema = z.object({
+const testRegressionSchema = z.object({
   ...lifecycleFields,
   kind: z.literal('test'),
   rule: d(z.enum(['drop', 'new-test']), 'drop: sample against basis; new-test: no basis runs, sample against regressions.settings.newTestPassRate.'),
@@ -329,7 +329,7 @@ export const testRegressionSchema = z.object({
   ),
 });
 
-export const jobRegressionSchema = z.object({
+const jobRegressionSchema = z.object({
   ...lifecycleFields,
   kind: z.literal('job'),
   job: z.string(),
@@ -349,7 +349,7 @@ export const jobRegressionSchema = z.object({
   dropInterval: d(z.tuple([z.number(), z.number()]), '95 % Newcombe interval of drop, in points.'),
 });
 
-export const disruptionStatsSchema = z.object({
+const disruptionStatsSchema = z.object({
   runs: d(z.number().int(), 'Runs that measured the backend.'),
   mean: d(z.number(), 'Mean seconds per run.'),
   sd: d(z.number().nullable(), 'Sample standard deviation (n − 1); null below two runs.'),
@@ -361,7 +361,7 @@ export const disruptionStatsSchema = z.object({
   shareAboveZero: d(z.number(), 'Share of runs with any disruption (0..1).'),
 });
 
-export const historicalDisruptionSchema = z
+const historicalDisruptionSchema = z
   .object({
     file: d(z.string(), 'The file the record came from (disruption.historicalBasis).'),
     jobRuns: z.number().int(),
@@ -375,7 +375,7 @@ export const historicalDisruptionSchema = z
   })
   .describe("A record of origin's historical disruption percentiles used as the basis.");
 
-export const disruptionCheckSchema = z.object({
+const disruptionCheckSchema = z.object({
   name: d(
     z.string(),
     'mean (mean + 5σ with the single-run mulligan), P70 / P85 (the aggregator\'s "should not be worse" checks with 3 s / 7 s grace), or P75 / P95 against a historical record.',
@@ -385,7 +385,7 @@ export const disruptionCheckSchema = z.object({
   threshold: d(z.number(), 'Seconds: the most the sample mean may reach (mean check) or the historical percentile value.'),
 });
 
-export const disruptionTestSchema = z.object({
+const disruptionTestSchema = z.object({
   method: d(
     z.enum(['mann-whitney', 'exceedance']),
     "mann-whitney: one-sided Mann–Whitney U of the window's seconds against the basis window's (independent runs: exact permutation p-value with ties when p < 0.25 and the samples are small, else the tie-corrected normal approximation; clustered runs: the normal approximation with each side's variance times its design effect); exceedance: runs above the historical P75 and P95 against the beta-binomial predictive distribution of a percentile estimated from the record's JobRuns (Bonferroni, ×2).",
@@ -398,7 +398,7 @@ export const disruptionTestSchema = z.object({
   ),
 });
 
-export const disruptionCellSchema = z.object({
+const disruptionCellSchema = z.object({
   backend: z.string(),
   variantKey: z.string(),
   variants: variantsSchema,
@@ -442,7 +442,7 @@ const disruptionLineSchema = d(
   'Ratchet mode: the frozen basis an open disruption regression is held to; it resolves only when a window since its onset has significantly fewer runs above the frozen P75 than halfway between shareAbove and roseTo.',
 );
 
-export const disruptionRegressionSchema = z.object({
+const disruptionRegressionSchema = z.object({
   ...lifecycleFields,
   kind: z.literal('disruption'),
   backend: z.string(),
@@ -467,7 +467,7 @@ const modeCounts = z.object({
   extreme: d(z.number().int(), 'New or open regressions that are extreme.'),
 });
 
-export const regressionSettingsSchema = z
+const regressionSettingsSchema = z
   .object({
     defaultMode: d(regressionModeSchema, 'The mode the site shows first (config regressions.mode).'),
     groupBy: z.enum(['variant', 'job']),
@@ -517,7 +517,7 @@ export const regressionSettingsSchema = z
   })
   .describe('The settings every verdict below was made with.');
 
-export const regressionsSchema = z.object({
+const regressionsSchema = z.object({
   settings: regressionSettingsSchema,
   summary: z.object({
     testCells: d(
@@ -538,7 +538,7 @@ export const regressionsSchema = z.object({
   disruption: d(z.array(disruptionRegressionSchema), 'Disruption regressions of both modes.'),
 });
 
-export const aggregatedTestSchema = z.object({
+const aggregatedTestSchema = z.object({
   testId: z.string(),
   suite: z.string(),
   name: z.string(),
@@ -570,7 +570,7 @@ export const aggregatedTestSchema = z.object({
   ),
 });
 
-export const aggregatedSetSchema = z
+const aggregatedSetSchema = z
   .object({
     job: z.string(),
     payloadTag: z.string(),
@@ -663,11 +663,9 @@ export type TestDay = z.infer<typeof testDaySchema>;
 export type TestBreakdown = z.infer<typeof testBreakdownSchema>;
 export type FailureGroup = z.infer<typeof failureGroupSchema>;
 export type Problem = z.infer<typeof problemSchema>;
-export type Coverage = z.infer<typeof coverageSchema>;
 export type DataQuality = z.infer<typeof dataQualitySchema>;
 export type VariantGroup = z.infer<typeof variantGroupSchema>;
 export type Regressions = z.infer<typeof regressionsSchema>;
-export type RegressionSettings = z.infer<typeof regressionSettingsSchema>;
 export type TestRegression = z.infer<typeof testRegressionSchema>;
 export type JobRegression = z.infer<typeof jobRegressionSchema>;
 export type DisruptionRegression = z.infer<typeof disruptionRegressionSchema>;

@@ -6,7 +6,6 @@
 
 export const HOUR = 3_600_000;
 export const DAY = 86_400_000;
-export const WEEK = 7 * DAY;
 export const DAY_S = 86_400;
 
 /** The instant most tests analyse at: the bundled sample's end and as-of (data/sample/ratchet.config.json). */
