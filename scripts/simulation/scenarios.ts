@@ -17,7 +17,7 @@ import { type CellOutcome, measure, type Measured } from './metrics.ts';
 const DAY = 86_400_000;
 const HOUR = 3_600_000;
 /** Every scenario's model starts here; 37 days of history precede the first snapshot (the look-back). */
-const SIM_START = Date.UTC(2026, 8, 1);
+export const SIM_START = Date.UTC(2026, 8, 1);
 const HISTORY_DAYS = 38;
 
 export const NULL_MODELS: readonly NullModel[] = [
