@@ -267,30 +267,41 @@ function countCell(
 /** Counts of every scan window (running sums of buckets 0…k) and of the basis, with mean cluster sizes. */
 function windowCounts(s: Scratch, K: number, days: number, payloads: number): WindowCounts[] {
   const out: WindowCounts[] = [];
-  const running = { passes: 0, failures: 0, flakes: 0 };
-  const dayRunning = new Float64Array(s.touchedDays.length);
-  const payRunning = new Float64Array(s.touchedPayloads.length);
+  let passes = 0;
+  let failures = 0;
+  let flakes = 0;
+  const touchedDays = s.touchedDays;
+  const touchedPayloads = s.touchedPayloads;
+  const dayRunning = new Float64Array(touchedDays.length);
+  const payRunning = new Float64Array(touchedPayloads.length);
   for (let k = 0; k <= K; k++) {
     const basis = k === K;
-    const c = basis ? { passes: 0, failures: 0, flakes: 0 } : running;
-    c.passes += s.counts[k * 3]!;
-    c.failures += s.counts[k * 3 + 1]!;
-    c.flakes += s.counts[k * 3 + 2]!;
+    // The basis is its own bucket; a scan window is every bucket up to its own.
+    const p = s.counts[k * 3]! + (basis ? 0 : passes);
+    const f = s.counts[k * 3 + 1]! + (basis ? 0 : failures);
+    const l = s.counts[k * 3 + 2]! + (basis ? 0 : flakes);
     let sumDay = 0;
-    s.touchedDays.forEach((d, j) => {
-      const m = basis ? s.dayRuns[k * days + d]! : (dayRunning[j]! += s.dayRuns[k * days + d]!);
+    for (let j = 0; j < touchedDays.length; j++) {
+      const here = s.dayRuns[k * days + touchedDays[j]!]!;
+      const m = basis ? here : (dayRunning[j] = dayRunning[j]! + here);
       sumDay += m * m;
-    });
+    }
     let sumPay = 0;
     let tagged = 0;
-    s.touchedPayloads.forEach((p, j) => {
-      const m = basis ? s.payRuns[k * payloads + p]! : (payRunning[j]! += s.payRuns[k * payloads + p]!);
+    for (let j = 0; j < touchedPayloads.length; j++) {
+      const here = s.payRuns[k * payloads + touchedPayloads[j]!]!;
+      const m = basis ? here : (payRunning[j] = payRunning[j]! + here);
       sumPay += m * m;
       tagged += m;
-    });
-    const n = c.passes + c.failures + c.flakes;
+    }
+    const n = p + f + l;
     // Untagged runs are clusters of one.
-    out.push({ passes: c.passes, failures: c.failures, flakes: c.flakes, dayCluster: n ? sumDay / n : 1, payloadCluster: n ? (sumPay + (n - tagged)) / n : 1 });
+    out.push({ passes: p, failures: f, flakes: l, dayCluster: n ? sumDay / n : 1, payloadCluster: n ? (sumPay + (n - tagged)) / n : 1 });
+    if (!basis) {
+      passes = p;
+      failures = f;
+      flakes = l;
+    }
   }
   return out;
 }

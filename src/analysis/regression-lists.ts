@@ -125,15 +125,21 @@ export function testRegressions(tests: TestAccumulator, context: RegressionConte
     const t = c as TestCounts;
     return settings.flakeAsFailure ? t.passes : t.passes + t.flakes;
   };
-  const ids = built.cells.map((g) => {
-    const id = testId(tests.suites[g.test]!, tests.names[g.test]!);
-    return { testId: id, ratchet: regressionId('ratchet', 'test', id, g.group), compatible: regressionId('compatible', 'test', id, g.group) };
+  // Ids are hashes: computed once per test, and per cell only where the previous snapshot or a verdict needs one.
+  const testIds = new Map<number, string>();
+  const testIdOf = (t: number): string => {
+    let id = testIds.get(t);
+    if (id === undefined) testIds.set(t, (id = testId(tests.suites[t]!, tests.names[t]!)));
+    return id;
+  };
+  const priorByCell = new Map<string, TestRegression>();
+  for (const r of prior.values()) priorByCell.set(`${r.mode}\u0000${r.testId}\u0000${r.group}`, r);
+  const before = (g: TestCell, mode: RegressionMode): TestRegression | undefined => priorByCell.get(`${mode}\u0000${testIdOf(g.test)}\u0000${g.group}`);
+  const lines = built.cells.map((g) => {
+    const open = before(g, 'ratchet');
+    return isOpen(open) ? followLine(lineOf(open, workingOf), open!.onset ?? null, tests.log, g, settings.flakeAsFailure, slots) : undefined;
   });
-  const lines = built.cells.map((g, i) => {
-    const before = prior.get(ids[i]!.ratchet);
-    return isOpen(before) ? followLine(lineOf(before, workingOf), before!.onset ?? null, tests.log, g, settings.flakeAsFailure, slots) : undefined;
-  });
-  const inputs = built.cells.map((g, i) => cellInput(g, failures, lines[i], g.compatible && isOpen(prior.get(ids[i]!.compatible)), clustering));
+  const inputs = built.cells.map((g, i) => cellInput(g, failures, lines[i], g.compatible && isOpen(before(g, 'compatible')), clustering));
   const labels = slots.scan.map((w) => w.label);
   const { verdicts, tested } = evaluateCells(inputs, settings, { windowLabels: labels, windowWeights: windowWeights(slots) });
   const out: TestRegression[] = [];
@@ -143,11 +149,12 @@ export function testRegressions(tests: TestAccumulator, context: RegressionConte
     for (const mode of REGRESSION_MODES) {
       const verdict = v[mode];
       if (!verdict) continue;
-      const id = ids[i]![mode];
+      const g = built.cells[i]!;
+      const id = regressionId(mode, 'test', testIdOf(g.test), g.group);
       seen.add(id);
-      const before = prior.get(id);
-      const lifecycle = verdict.regressed ? flagged(before, asOf) : resolved(before!, asOf);
-      out.push(testEntry(tests, built.cells[i]!, ids[i]!.testId, id, mode, verdict, lifecycle, before, lines[i], context));
+      const previousEntry = prior.get(id);
+      const lifecycle = verdict.regressed ? flagged(previousEntry, asOf) : resolved(previousEntry!, asOf);
+      out.push(testEntry(tests, g, testIdOf(g.test), id, mode, verdict, lifecycle, previousEntry, lines[i], context));
     }
   });
   carryOver(prior, seen, out, asOf, settings.keepResolvedDays);
