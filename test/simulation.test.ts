@@ -9,7 +9,7 @@ import { describe, expect, it } from 'vitest';
 import { createCiModel, simulationJobNames } from '../scripts/simulation/ci-model.ts';
 import { drive } from '../scripts/simulation/drive.ts';
 import { medianHours } from '../scripts/simulation/metrics.ts';
-import { detection, NULL_MODELS, nullModel, persistence, SIM_START, type Size } from '../scripts/simulation/scenarios.ts';
+import { detection, NULL_MODELS, persistence, SIM_START, type Size } from '../scripts/simulation/scenarios.ts';
 
 const CI_SIZE: Size = { nullTests: 60, nullJobs: 4, nullDays: 2, detectionTests: 40, detectionDays: 3, persistenceDays: 6 };
 const DAY = 86_400_000;
