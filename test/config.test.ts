@@ -1,9 +1,11 @@
 /** Config files are validated with messages that name the file and the field. */
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../src/config/load-config.ts';
+import { PROJECT_ROOT } from '../src/config/output-paths.ts';
+import { resolvePlan } from '../src/config/run-plan.ts';
 import { parseWindow } from '../src/config/duration.ts';
 import { UsageError } from '../src/util/errors.ts';
 
@@ -56,6 +58,20 @@ describe('config', () => {
     expect(message).toMatch(/windowz/);
     expect(message).toMatch(/windows\.current: window "seven days"/);
     expect(message).toMatch(/thresholds\.passing/);
+  });
+
+  it("accepts the deployed report's config, whose payload job lists resolve next to it", async () => {
+    const file = path.join(PROJECT_ROOT, '.github', 'ratchet.config.json');
+    const loaded = await loadConfig(file);
+    const plan = resolvePlan(loaded, { asOf: '2026-11-28T06:00:00Z' });
+    for (const list of [plan.payloadLists.blockingFile, plan.payloadLists.informingFile]) {
+      expect(list).not.toBeNull();
+      const names = readFileSync(list!, 'utf8')
+        .split('\n')
+        .filter((l) => l !== '' && !l.startsWith('#'));
+      // sippy's lists name jobs of the release the deployed report reads.
+      expect(names.some((n) => n.includes('nightly-4.22-'))).toBe(true);
+    }
   });
 
   it('says so when --config names a missing file', async () => {
