@@ -2,7 +2,8 @@
  * End to end in a real browser (Debian's Chromium driven by playwright-core): the bundled sample is
  * generated, fetched, analysed and built by the CLI as two daily snapshots under the base path
  * /ratchet/, served over HTTP like a GitHub Pages project site, and used as a reader would use it.
- * The example snapshots with hostile text are built too, to see them rendered harmlessly.
+ * The example snapshots with hostile text are built too (the version 2 example the newest of them),
+ * to see them rendered harmlessly.
  *
  * Without /usr/bin/chromium the suite is skipped, and says so; .ci/run installs Chromium, so CI
  * always runs it.
@@ -22,7 +23,7 @@ import { testsWithPages } from '../src/site/lib/report.ts';
 import { serveStatic, type StaticServer } from '../src/serve/static-server.ts';
 import type { Snapshot } from '../src/snapshot/schema.ts';
 import { decodeEntities, tags } from './support/html.ts';
-import { buildFixtureSite, type FixtureSite } from './support/site-fixture.ts';
+import { buildFixtureSite, V2_ID, type FixtureSite } from './support/site-fixture.ts';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 // RATCHET_CHROMIUM only to check the skip path (point it at a missing file); CI uses Debian's Chromium.
@@ -73,7 +74,7 @@ describe.skipIf(!HAVE_CHROMIUM)('site in a browser', () => {
     latest = JSON.parse(gunzipSync(await readFile(path.join(site, 'snapshots', index.latest, 'snapshot.json.gz'))).toString('utf8'));
     server = await serveStatic(site, { base: BASE });
     origin = new URL(server.url).origin;
-    hostileSite = await buildFixtureSite();
+    hostileSite = await buildFixtureSite([V2_ID, '2026-11-28T0600Z', '2026-11-27T0600Z', '2026-11-26T0600Z']);
     hostileServer = await serveStatic(hostileSite.paths.site, { base: BASE });
     const { chromium } = await import('playwright-core');
     browser = await chromium.launch({
@@ -154,6 +155,45 @@ describe.skipIf(!HAVE_CHROMIUM)('site in a browser', () => {
     await page.close();
   });
 
+  it('walks from home to a regression and on to the payload it started on, and back', async () => {
+    const { page, problems } = await open();
+    // The regressions home lists whose onset payload is on the payloads page (the current window's payloads).
+    const listed = new Set(latest.payloads!.map((p) => p.tag));
+    const withOnset = latest.regressions!.tests.filter(
+      (r) => r.mode === 'ratchet' && r.status !== 'resolved' && r.onset?.payloadTag && listed.has(r.onset.payloadTag),
+    );
+    expect(withOnset.length, 'the sample has a regression whose onset payload is in the window').toBeGreaterThan(0);
+    await page.goto(url(), { waitUntil: 'load' });
+    const links = page.locator('table.regressions-table tbody th a');
+    const hrefs = await links.evaluateAll((as) => as.map((a) => (a as HTMLAnchorElement).hash.slice(3)));
+    const onsetIds = new Set(withOnset.map((r) => r.id));
+    const index = hrefs.findIndex((id) => onsetIds.has(id));
+    expect(index, 'home lists such a regression').toBeGreaterThanOrEqual(0);
+    const regression = withOnset.find((r) => r.id === hrefs[index])!;
+    await links.nth(index).click();
+    await page.waitForURL(new RegExp(`/regressions/#r-${regression.id}$`));
+    const card = page.locator(`article#r-${regression.id}`);
+    expect(await card.locator('.onset').textContent()).toContain(`First bad run: ${regression.onset!.run!.job} #${regression.onset!.run!.buildId}`);
+    await card.locator('.onset').getByRole('link', { name: regression.onset!.payloadTag!, exact: true }).click();
+    await page.waitForURL(/\/payloads\/#payload-/);
+    expect(decodeURIComponent(new URL(page.url()).hash)).toBe(`#payload-${regression.onset!.payloadTag}`);
+    const section = page.locator(`section[id="payload-${regression.onset!.payloadTag}"]`);
+    expect(await section.locator('h2').textContent()).toBe(regression.onset!.payloadTag);
+    expect(await section.isVisible()).toBe(true);
+    // The payload names the regression that started on it; following that link returns to the card.
+    const back = section.locator(`a[href$="#r-${regression.id}"]`);
+    expect(await back.count()).toBe(1);
+    // Every run of the payload links to Prow with its result in words for assistive technology.
+    const payload = latest.payloads!.find((p) => p.tag === regression.onset!.payloadTag)!;
+    const runs = payload.jobs.flatMap((j) => j.runs);
+    expect(await section.locator('ul.run-marks li a.external').count()).toBe(runs.length);
+    expect(await section.locator('ul.run-marks .visually-hidden').allTextContents()).toEqual(runs.map((r) => r.result));
+    await back.click();
+    await page.waitForURL(new RegExp(`/regressions/#r-${regression.id}$`));
+    expect(problems).toEqual([]);
+    await page.close();
+  });
+
   it('opens a snapshot permalink, which home names as canonical', async () => {
     const { page, problems } = await open();
     await page.goto(url(), { waitUntil: 'load' });
@@ -204,6 +244,7 @@ describe.skipIf(!HAVE_CHROMIUM)('site in a browser', () => {
     // Both snapshots, every job and every listed test were reached by following links.
     for (const job of latest.jobs) expect(seen.has(`${BASE}snapshots/${latest.id}/jobs/${encodeURIComponent(job.name)}/`), job.name).toBe(true);
     for (const test of testsWithPages(latest)) expect(seen.has(`${BASE}snapshots/${latest.id}/tests/${test.id}/`), test.id).toBe(true);
+    expect(seen.has(`${BASE}snapshots/${latest.id}/payloads/`), 'the payloads page').toBe(true);
     console.info(`crawl: ${pages} pages, ${seen.size} URLs, none broken`);
   });
 
@@ -345,7 +386,7 @@ describe.skipIf(!HAVE_CHROMIUM)('site in a browser', () => {
       url('snapshots'),
       url('compare'),
       `${url('search')}?q=aws`,
-      ...['', 'regressions', 'regressions/compatible', 'jobs', 'tests', 'disruption', 'diff', 'data-quality'].map(
+      ...['', 'regressions', 'regressions/compatible', 'payloads', 'jobs', 'tests', 'disruption', 'diff', 'data-quality'].map(
         (v) => `${url('snapshots', latest.id)}${v ? `${v}/` : ''}`,
       ),
       url('snapshots', latest.id, 'jobs', job.name),
@@ -376,6 +417,10 @@ describe.skipIf(!HAVE_CHROMIUM)('site in a browser', () => {
       `${BASE}snapshots/${fixture.id}/tests/${hostile.id}/`,
       `${BASE}snapshots/${fixture.id}/regressions/`,
       `${BASE}snapshots/${fixture.id}/disruption/`,
+      // The version 2 example: its payloads, a hostile regression held open, a hostile reason among the excluded runs.
+      `${BASE}snapshots/${V2_ID}/payloads/`,
+      `${BASE}snapshots/${V2_ID}/regressions/`,
+      `${BASE}snapshots/${V2_ID}/data-quality/`,
       `${BASE}`,
     ]) {
       await page.goto(`${origin2}${target}`, { waitUntil: 'load' });

@@ -15,9 +15,10 @@ import { testsWithPages } from '../src/site/lib/report.ts';
 import { readSnapshots } from '../src/site/lib/snapshots.ts';
 import type { Snapshot } from '../src/snapshot/schema.ts';
 import { decodeEntities, tags } from './support/html.ts';
-import { buildFixtureSite, FIXTURES, fileFor, readPages, totalBytes, walk, type FixtureSite } from './support/site-fixture.ts';
+import { buildFixtureSite, FIXTURES, fileFor, readPages, totalBytes, V2_ID, walk, type FixtureSite } from './support/site-fixture.ts';
 
 const BASE = '/ratchet/';
+const PR = 'pull-ci-openshift-origin-main-e2e-aws-ovn';
 let built: FixtureSite;
 let site = '';
 let snapshots: Snapshot[] = [];
@@ -39,11 +40,67 @@ afterAll(async () => {
   if (built) await rm(built.root, { recursive: true, force: true });
 });
 
+/** Internal hrefs and srcs of `pages` that do not resolve to a built file (or to an anchor there) under the base path. */
+function brokenLinks(pages: Map<string, string>, site: string): string[] {
+  const broken: string[] = [];
+  for (const [page, html] of pages) {
+    const ids = new Set(
+      tags(html)
+        .map((t) => t.attrs.get('id'))
+        .filter(Boolean),
+    );
+    for (const tag of tags(html)) {
+      for (const attr of ['href', 'src', 'action']) {
+        const raw = tag.attrs.get(attr);
+        if (raw === undefined) continue;
+        const value = decodeEntities(raw);
+        if (/^https?:\/\//.test(value)) continue;
+        const [target = '', fragment] = value.split('#');
+        const pathOnly = target.split('?')[0]!;
+        if (pathOnly === '') {
+          if (fragment && !ids.has(fragment)) broken.push(`${page}: missing anchor #${fragment}`);
+          continue;
+        }
+        const file = fileFor(site, BASE, pathOnly);
+        if (!file || !existsSync(file)) {
+          broken.push(`${page}: ${attr}="${value}"`);
+          continue;
+        }
+        // Anchors into other pages must exist there too (regression cards, disruption cells, payloads).
+        if (fragment && file.endsWith('.html')) {
+          const other = pages.get(pathOnly);
+          if (other && !new RegExp(`\\sid="${fragment.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}"`).test(other))
+            broken.push(`${page}: ${value} has no anchor there`);
+        }
+      }
+    }
+  }
+  return broken;
+}
+
+/** Tables without a caption or with an unscoped header cell, and form controls without a label. */
+function accessibilityProblems(pages: Map<string, string>): string[] {
+  const problems: string[] = [];
+  for (const [page, html] of pages) {
+    for (const t of html.split('<table').slice(1)) {
+      if (!/^[^>]*><caption>/.test(t)) problems.push(`${page}: a table without a caption`);
+      if (/<th(?![^>]*scope=)[\s>]/.test(t.slice(0, t.indexOf('</table>')))) problems.push(`${page}: a header cell without scope`);
+    }
+    const all = tags(html);
+    const labelled = new Set(all.filter((t) => t.name === 'label').map((t) => t.attrs.get('for')));
+    for (const control of all.filter((t) => ['input', 'select', 'textarea'].includes(t.name) && !t.closing)) {
+      if (!labelled.has(control.attrs.get('id')) && !control.attrs.has('aria-label'))
+        problems.push(`${page}: <${control.name} id=${control.attrs.get('id')}> has no label`);
+    }
+  }
+  return problems;
+}
+
 describe('site build', () => {
   it('renders every page the snapshots call for, and nothing else', () => {
     const expected = [pageUrl(), pageUrl('latest'), pageUrl('snapshots'), pageUrl('compare'), pageUrl('search'), `${BASE}404.html`];
     for (const s of snapshots) {
-      for (const view of ['', 'jobs', 'tests', 'diff', 'data-quality', 'disruption', 'regressions']) {
+      for (const view of ['', 'jobs', 'tests', 'diff', 'data-quality', 'disruption', 'regressions', 'payloads']) {
         expected.push(view ? pageUrl('snapshots', s.id, view) : pageUrl('snapshots', s.id));
       }
       if (s.regressions) expected.push(pageUrl('snapshots', s.id, 'regressions', 'compatible'));
@@ -78,40 +135,7 @@ describe('site build', () => {
   });
 
   it('resolves every internal href and src to a built file, always under the base path', () => {
-    const broken: string[] = [];
-    for (const [page, html] of pages) {
-      const ids = new Set(
-        tags(html)
-          .map((t) => t.attrs.get('id'))
-          .filter(Boolean),
-      );
-      for (const tag of tags(html)) {
-        for (const attr of ['href', 'src', 'action']) {
-          const raw = tag.attrs.get(attr);
-          if (raw === undefined) continue;
-          const value = decodeEntities(raw);
-          if (/^https?:\/\//.test(value)) continue;
-          const [target = '', fragment] = value.split('#');
-          const pathOnly = target.split('?')[0]!;
-          if (pathOnly === '') {
-            if (fragment && !ids.has(fragment)) broken.push(`${page}: missing anchor #${fragment}`);
-            continue;
-          }
-          const file = fileFor(site, BASE, pathOnly);
-          if (!file || !existsSync(file)) {
-            broken.push(`${page}: ${attr}="${value}"`);
-            continue;
-          }
-          // Anchors into other pages must exist there too (regression cards, disruption cells).
-          if (fragment && file.endsWith('.html')) {
-            const other = pages.get(pathOnly.endsWith('/') ? pathOnly : pathOnly);
-            if (other && !new RegExp(`\\sid="${fragment.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}"`).test(other))
-              broken.push(`${page}: ${value} has no anchor there`);
-          }
-        }
-      }
-    }
-    expect(broken).toEqual([]);
+    expect(brokenLinks(pages, site)).toEqual([]);
   });
 
   it('links runs to Prow, and never turns a javascript: URL into a link', () => {
@@ -258,17 +282,15 @@ describe('site build', () => {
   });
 
   it('gives every table a caption and scoped header cells, and every form control a label', () => {
-    for (const [page, html] of pages) {
-      for (const t of html.split('<table').slice(1)) {
-        expect(t, page).toMatch(/^[^>]*><caption>/);
-        expect(t.slice(0, t.indexOf('</table>')), page).not.toMatch(/<th(?![^>]*scope=)[\s>]/);
-      }
-      const all = tags(html);
-      const labelled = new Set(all.filter((t) => t.name === 'label').map((t) => t.attrs.get('for')));
-      for (const control of all.filter((t) => ['input', 'select', 'textarea'].includes(t.name) && !t.closing)) {
-        expect(labelled.has(control.attrs.get('id')) || control.attrs.has('aria-label'), `${page}: <${control.name} id=${control.attrs.get('id')}>`).toBe(true);
-      }
-    }
+    expect(accessibilityProblems(pages)).toEqual([]);
+  });
+
+  it('gives a version 1 snapshot a payloads page that says none were recorded, and no excluded runs', () => {
+    const latest = snapshots[0]!;
+    expect(pages.get(pageUrl('snapshots', latest.id, 'payloads'))).toContain('Payloads were not recorded in this snapshot');
+    expect(pages.get(pageUrl('snapshots', latest.id, 'data-quality'))).toContain('Not recorded in this snapshot');
+    expect(pages.get(pageUrl('snapshots', latest.id))).not.toContain('Runs kept out of test verdicts');
+    expect(pages.get(pageUrl('snapshots', latest.id, 'jobs', PR))).not.toContain('Runs kept out of test verdicts');
   });
 
   it('reports its size, with the search index of the latest snapshot beside it', async () => {
@@ -309,4 +331,106 @@ describe('site build at the root of a domain', () => {
     expect(broken).toEqual([]);
     expect(rootPages.has('/snapshots/2026-11-28T0600Z/')).toBe(true);
   }, 120_000);
+});
+
+describe('site build of a version 2 snapshot', () => {
+  let v2site: FixtureSite | undefined;
+  let v2pages = new Map<string, string>();
+  let v2: Snapshot;
+  const card = (html: string, id: string) => html.slice(html.indexOf(`id="r-${id}"`), html.indexOf('</article>', html.indexOf(`id="r-${id}"`)));
+
+  beforeAll(async () => {
+    // After the newest version 1 snapshot, as a site that upgraded Ratchet would have it.
+    v2site = await buildFixtureSite([V2_ID, '2026-11-28T0600Z']);
+    v2pages = await readPages(v2site.paths.site, BASE);
+    v2 = JSON.parse(gunzipSync(await readFile(path.join(v2site.paths.site, 'snapshots', V2_ID, 'snapshot.json.gz'))).toString('utf8'));
+  }, 120_000);
+  afterAll(async () => {
+    if (v2site) await rm(v2site.root, { recursive: true, force: true });
+  });
+
+  it('links every page, the payloads page included, with no broken link or anchor and no unlabelled table', () => {
+    expect(v2pages.has(pageUrl('snapshots', V2_ID, 'payloads'))).toBe(true);
+    expect(v2pages.get(pageUrl('snapshots', V2_ID))).toContain(`href="${pageUrl('snapshots', V2_ID, 'payloads')}"`);
+    expect(brokenLinks(v2pages, v2site!.paths.site)).toEqual([]);
+    expect(accessibilityProblems(v2pages)).toEqual([]);
+  });
+
+  it('lists each payload newest first: blocking and informing runs with icon, letter and Prow link, aggregated verdicts, regressions that started there', () => {
+    const html = v2pages.get(pageUrl('snapshots', V2_ID, 'payloads'))!;
+    const [first, second] = v2.payloads!;
+    expect(html.indexOf(`id="payload-${first!.tag}"`)).toBeGreaterThan(0);
+    expect(html.indexOf(`id="payload-${first!.tag}"`)).toBeLessThan(html.indexOf(`id="payload-${second!.tag}"`));
+    const section = html.slice(html.indexOf(`id="payload-${first!.tag}"`), html.indexOf(`id="payload-${second!.tag}"`));
+    expect(section).toContain('Blocking and informing jobs that tested this payload (2)');
+    for (const job of first!.jobs) for (const run of job.runs) expect(section).toContain(`href="${run.url}"`);
+    expect(section).toMatch(/<span aria-hidden="true">✓ S<\/span><span class="visually-hidden">success<\/span>/);
+    expect(section).toMatch(/<span aria-hidden="true">✗ F<\/span><span class="visually-hidden">failure<\/span>/);
+    expect(decodeEntities(section)).toContain(
+      '✗</span> Failed</span><span class="verdict-detail">4 runs; 2 tests failed the aggregator\'s check, 1 test the Fisher test',
+    );
+    expect(section).toContain('✓</span> Passed</span><span class="verdict-detail">3 runs; no test failed');
+    expect(section).toContain(`href="${pageUrl('snapshots', V2_ID, 'regressions')}#r-${first!.regressionsStarted[0]}"`);
+    expect(html).toContain(`<a href="#payload-${first!.tag}">${first!.tag}</a>`);
+    expect(html).toContain('37 payloads tested in the current window');
+    // The payload whose blocking job failed says so in words, not only in red.
+    const failedTag = v2.payloads!.find((p) => p.blockingFailed > 0)!.tag;
+    const failedRow = html.slice(html.indexOf(`<a href="#payload-${failedTag}">`), html.indexOf('</tr>', html.indexOf(`<a href="#payload-${failedTag}">`)));
+    expect(failedRow).toContain('1 job failed');
+  });
+
+  it('shows a regression’s window, onset with links to its payloads, frozen line and design effects, and puts the onset in the bug Markdown', () => {
+    const html = v2pages.get(pageUrl('snapshots', V2_ID, 'regressions'))!;
+    const etcd = v2.regressions!.tests.find((r) => r.name.includes('etcdMembersDown'))!;
+    const etcdCard = card(html, etcd.id);
+    expect(etcdCard).toContain('<dt>Verdict window</dt><dd>last 24 hours</dd>');
+    expect(etcdCard).toContain('Sample, last 24 hours');
+    expect(etcdCard).toContain(`href="${etcd.onset!.run!.url}"`);
+    expect(etcdCard).toContain(`First bad payload: <a href="${pageUrl('snapshots', V2_ID, 'payloads')}#payload-${etcd.onset!.payloadTag}">`);
+    expect(etcdCard).toContain(`Last good payload: <a href="${pageUrl('snapshots', V2_ID, 'payloads')}#payload-${etcd.onset!.lastGoodPayloadTag}">`);
+    expect(etcdCard).toContain('the change to revert lies between the two');
+    expect(etcdCard).toContain('Judged against the basis frozen on 2026-11-29: 19 of 19 runs working');
+    expect(etcdCard).not.toContain('class="design-effect"');
+    const markdown = decodeEntities(/<textarea[^>]*>([\s\S]*?)<\/textarea>/.exec(etcdCard)![1]!);
+    expect(markdown).toContain(`- First bad payload: ${etcd.onset!.payloadTag}`);
+    expect(markdown).toContain(`- Last good payload: ${etcd.onset!.lastGoodPayloadTag} (the change to revert lies between the two)`);
+    expect(markdown).toContain(`- First bad run: [${etcd.onset!.run!.job} #${etcd.onset!.run!.buildId}](${etcd.onset!.run!.url})`);
+    const pr = card(html, v2.regressions!.tests.find((r) => r.mode === 'ratchet' && r.name.includes('NoExecuteTaintManager'))!.id);
+    expect(pr).toContain('First bad payload: none (the run named no payload)');
+    expect(pr).toContain('Design effect 1.25 in the window and 1.10 in the basis');
+    expect(pr).toContain('Basis, frozen 2026-11-27');
+    const held = card(html, v2.regressions!.tests.find((r) => r.heldByHysteresis)!.id);
+    expect(held).toContain('held open: not significant in any window now, but not recovered against its frozen basis either');
+    const disruption = card(html, v2.regressions!.disruption.find((r) => r.mode === 'ratchet')!.id);
+    expect(disruption).toContain('Window, last 3 days');
+    expect(decodeEntities(disruption)).toContain('P75 2\u00a0s over 19 runs, with 26.0% of runs above it');
+    expect(html).toContain('over the last 6 hours, 12 hours, 24 hours, 3 days and 7 days');
+  });
+
+  it('lists the runs kept out of test verdicts on data quality, counts them in the report, and per job near its pass rate', () => {
+    const dq = v2pages.get(pageUrl('snapshots', V2_ID, 'data-quality'))!;
+    const table = dq.slice(dq.indexOf('<table class="data excluded-runs">'));
+    for (const run of v2.dataQuality.excludedRuns!) {
+      expect(table).toContain(`href="${run.url}"`);
+      expect(table).toContain(`${run.failed.toLocaleString('en-US')} of 1,873`);
+    }
+    expect(table).toContain('Mass failure');
+    expect(table).toContain('Infrastructure');
+    expect(table).toContain('&lt;script&gt;alert(5)&lt;/script&gt;');
+    expect(dq).toContain('at least 10 failed tests and at least 20% of its tests failed');
+    const report = v2pages.get(pageUrl('snapshots', V2_ID))!;
+    expect(report).toContain('Runs kept out of test verdicts: 2 runs (1 mass failure and 1 infrastructure failure).');
+    expect(report).toContain(`href="${pageUrl('snapshots', V2_ID, 'data-quality')}#excluded-runs"`);
+    const job = v2pages.get(pageUrl('snapshots', V2_ID, 'jobs', PR))!;
+    expect(job).toMatch(/<dt>Pass rate<\/dt>.*<dt>Runs kept out of test verdicts<\/dt><dd>1 mass failure/s);
+    const passing = v2pages.get(pageUrl('snapshots', V2_ID, 'jobs', 'periodic-ci-openshift-release-main-nightly-4.22-e2e-aws-ovn-upgrade'))!;
+    expect(passing).toContain('<dt>Runs kept out of test verdicts</dt><dd>none</dd>');
+  });
+
+  it('shows the ratchet test’s window and the runs the aggregator judged on the disruption page', () => {
+    const html = decodeEntities(v2pages.get(pageUrl('snapshots', V2_ID, 'disruption'))!);
+    expect(html).toContain('one-sided Mann–Whitney U on the last 3 days, p = 4.0e-4');
+    expect(html).toContain(`The aggregator’s checks judged the 3 runs of payload ${v2.disruption![0]!.set!.payloadTag}.`);
+    expect(html).toContain(`3 runs of ${v2.disruption![0]!.set!.payloadTag}`);
+  });
 });

@@ -1,16 +1,26 @@
 /**
  * What the site's pages select from a snapshot, and in which order, proved on the example snapshots
- * (test/fixtures/snapshots): the regressions a job, test or disruption cell shows, the disruption
- * overview, the rows of tables, and the paths of the per-snapshot pages. The components only bind
- * these to markup, so this is what a reader sees.
+ * (test/fixtures/snapshots, and the version 2 example in snapshots-v2): the regressions a job, test or
+ * disruption cell shows, the disruption overview, the rows of tables, the payloads page, a regression's
+ * window, onset and frozen line, runs kept out of test verdicts, and the paths of the per-snapshot
+ * pages. The components only bind these to markup, so this is what a reader sees.
  */
+import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { disruptionOverviewChart, regressionChart } from '../src/site/lib/charts.ts';
+import { excludedClass } from '../src/site/lib/format.ts';
+import { payloadHref } from '../src/site/lib/links.ts';
+import { aggregatedVerdict, payloadAnchor, payloadTotals, payloadViews, RUN_MARKS, runMark } from '../src/site/lib/payloads.ts';
+import { designEffectText, evidenceWindows, frozenLineText, heldOpenNote, onsetFacts, windowWords } from '../src/site/lib/regression-facts.ts';
 import {
+  bugMarkdown,
   CELL_STATUSES,
+  cellSetText,
   cellStatus,
+  cellTestWindow,
   MODES,
+  modeExplanation,
   regressionsForCell,
   regressionsForJob,
   regressionsForTest,
@@ -18,7 +28,17 @@ import {
   topDisruptionCells,
   type AnyRegression,
 } from '../src/site/lib/regressions.ts';
-import { breakdownRows, failureGroupsByCount, jobStatusesIn, problemKinds, runsByJob, testsWithPages, variantGroupsByConcern } from '../src/site/lib/report.ts';
+import {
+  breakdownRows,
+  excludedRuns,
+  excludedRunsText,
+  failureGroupsByCount,
+  jobStatusesIn,
+  problemKinds,
+  runsByJob,
+  testsWithPages,
+  variantGroupsByConcern,
+} from '../src/site/lib/report.ts';
 import {
   defaultModePaths,
   jobPaths,
@@ -30,7 +50,8 @@ import {
 } from '../src/site/lib/snapshot-paths.ts';
 import { clearLoaderCache, readSnapshots } from '../src/site/lib/snapshots.ts';
 import { regressionSubjectHref } from '../src/site/lib/subject-links.ts';
-import type { FailureGroup, Snapshot, TestSummary } from '../src/snapshot/schema.ts';
+import { snapshotSchema } from '../src/snapshot/schema.ts';
+import type { FailureGroup, Snapshot, TestRegression, TestSummary } from '../src/snapshot/schema.ts';
 
 const FIXTURES = fileURLToPath(new URL('./fixtures/snapshots/', import.meta.url));
 const IDS = ['2026-11-28T0600Z', '2026-11-27T0600Z', '2026-11-26T0600Z'];
@@ -39,13 +60,18 @@ const UPGRADE = 'periodic-ci-openshift-release-main-nightly-4.22-e2e-aws-ovn-upg
 const PERIODIC = 'periodic-ci-openshift-release-main-nightly-4.22-e2e-aws-ovn';
 const METAL = 'periodic-ci-openshift-release-main-nightly-4.22-e2e-metal-ipi-ovn-ipv6';
 
+const V2 = fileURLToPath(new URL('./fixtures/snapshots-v2/2026-11-29T0600Z/snapshot.json', import.meta.url));
+
 let latest: Snapshot;
 let empty: Snapshot;
+/** The version 2 example: the day after `latest`. */
+let v2: Snapshot;
 
 beforeAll(async () => {
   const all = await readSnapshots(FIXTURES);
   latest = all[0]!;
   empty = all[2]!;
+  v2 = snapshotSchema.parse(JSON.parse(await readFile(V2, 'utf8')));
 });
 
 /** A regression in a few words: kind, mode, status, severity and what it is about (a test by the first two words of its name). */
@@ -218,6 +244,251 @@ describe('tables', () => {
       'aws-ovn-amd64-ha-upgrade-micro degraded',
       'metal-ovn-amd64-ha-ipv6 stale',
     ]);
+  });
+});
+
+describe('version 2: a regression’s window, onset, frozen line and design effects', () => {
+  const ratchetTest = (match: string): TestRegression => v2.regressions!.tests.find((r) => r.mode === 'ratchet' && r.name.includes(match))!;
+
+  it('says a scan window in words, and leaves a label it does not know as it is', () => {
+    expect(['6h', '12h', '24h', '3d', '7d', '1d', '1h', '2w', 'current', 'recent', 'odd'].map(windowWords)).toEqual([
+      'last 6 hours',
+      'last 12 hours',
+      'last 24 hours',
+      'last 3 days',
+      'last 7 days',
+      'last day',
+      'last hour',
+      'last 2 weeks',
+      'current window',
+      'recent window',
+      'odd',
+    ]);
+  });
+
+  it('dates the sample by its scan window and the basis by the frozen line; version 1 as before', () => {
+    const etcd = evidenceWindows(ratchetTest('etcdMembersDown'), v2);
+    expect(etcd).toEqual({
+      label: 'last 24 hours',
+      recent: false,
+      sample: '2026-11-28 06:00 UTC to 2026-11-29 06:00 UTC',
+      basis: '2026-11-15 06:00 UTC to 2026-11-22 06:00 UTC',
+      current: '2026-11-22 06:00 UTC to 2026-11-29 06:00 UTC',
+      narrower: true,
+    });
+    // Frozen on the 27th: that snapshot's basis, not this one's.
+    expect(evidenceWindows(ratchetTest('NoExecuteTaintManager'), v2)).toMatchObject({
+      label: 'last 7 days',
+      basis: '2026-11-13 06:00 UTC to 2026-11-20 06:00 UTC',
+      narrower: false,
+    });
+    // A disruption line freezes only the P75: its basis row is the basis window.
+    expect(evidenceWindows(v2.regressions!.disruption[0]!, v2)).toMatchObject({
+      label: 'last 3 days',
+      basis: '2026-11-15 06:00 UTC to 2026-11-22 06:00 UTC',
+      narrower: true,
+    });
+    const recent = latest.regressions!.tests.find((r) => r.window === 'recent')!;
+    expect(evidenceWindows(recent, latest)).toMatchObject({ label: 'recent window', recent: true, sample: '2026-11-26 06:00 UTC to 2026-11-28 06:00 UTC' });
+    const plain = latest.regressions!.tests.find((r) => r.window === undefined)!;
+    expect(evidenceWindows(plain, latest)).toMatchObject({
+      label: undefined,
+      recent: false,
+      narrower: false,
+      sample: '2026-11-21 06:00 UTC to 2026-11-28 06:00 UTC',
+    });
+  });
+
+  it('places the onset: its run and payloads, and whether the payloads page lists them', () => {
+    const etcd = onsetFacts(v2, ratchetTest('etcdMembersDown'))!;
+    expect(etcd.run?.buildId).toBe('1914677039104000001');
+    expect(etcd).toMatchObject({
+      payloadTag: '4.22.0-0.nightly-2026-11-28-000415',
+      lastGoodPayloadTag: '4.22.0-0.nightly-2026-11-27-190415',
+      payloadListed: true,
+      lastGoodListed: true,
+    });
+    // A presubmit names no payload; a payload before the window has no entry on the page.
+    expect(onsetFacts(v2, ratchetTest('NoExecuteTaintManager'))).toMatchObject({ payloadTag: null, payloadListed: false, lastGoodListed: false });
+    const old = {
+      ...ratchetTest('etcdMembersDown'),
+      onset: { ...ratchetTest('etcdMembersDown').onset!, lastGoodPayloadTag: '4.22.0-0.nightly-2026-11-01-000415' },
+    };
+    expect(onsetFacts(v2, old)).toMatchObject({ payloadListed: true, lastGoodListed: false });
+    // null: the analysis could not place it; undefined: not recorded (version 1, compatible mode).
+    expect(onsetFacts(v2, { ...old, onset: null })).toBeNull();
+    expect(onsetFacts(v2, v2.regressions!.tests.find((r) => r.mode === 'compatible')!)).toBeUndefined();
+    expect(onsetFacts(latest, latest.regressions!.tests[0]!)).toBeUndefined();
+  });
+
+  it('words the frozen line of an open ratchet regression: basis, how far it fell or rose, what resolves it', () => {
+    expect(frozenLineText(ratchetTest('NoExecuteTaintManager'))).toBe(
+      'Judged against the basis frozen on 2026-11-27: 40 of 40 runs working, 100.0%. It fell to at most 63.5%; it resolves when a window since the onset is significantly above 81.8%.',
+    );
+    expect(frozenLineText(v2.regressions!.jobs[0]!)).toBe(
+      'Judged against the basis frozen on 2026-11-27: 34 of 42 runs passed, 81.0%. It fell to at most 61.3%; it resolves when a window since the onset is significantly above 71.1%.',
+    );
+    const disruption = v2.regressions!.disruption[0]!;
+    expect(frozenLineText(disruption)).toBe(
+      'Judged against the basis frozen on 2026-11-27: P75 2\u00a0s over 19 runs, with 26.0% of runs above it. The share of runs above it rose to at least 61.0%; it resolves when a window since the onset has significantly fewer than 43.5% above it.',
+    );
+    expect(frozenLineText({ ...disruption, line: { ...disruption.line!, basis: { ...disruption.line!.basis, historical: true } } })).toContain(
+      "a historical record's P75 of 2\u00a0s (19 runs)",
+    );
+    // Resolved, compatible or version 1: no line to show.
+    expect(frozenLineText({ ...ratchetTest('NoExecuteTaintManager'), status: 'resolved' })).toBeUndefined();
+    expect(frozenLineText(v2.regressions!.tests.find((r) => r.mode === 'compatible')!)).toBeUndefined();
+    expect(frozenLineText(latest.regressions!.tests[0]!)).toBeUndefined();
+  });
+
+  it('mentions design effects only above 1, and says why a regression is held open in its own mode’s terms', () => {
+    expect(designEffectText(ratchetTest('NoExecuteTaintManager'))).toBe(
+      'Design effect 1.25 in the window and 1.10 in the basis: failures cluster by day or payload, so each side counted as that many times fewer independent runs.',
+    );
+    expect(designEffectText(ratchetTest('etcdMembersDown'))).toBeUndefined();
+    expect(designEffectText({ ...ratchetTest('etcdMembersDown'), design: { sample: 1.004, basis: 1 } })).toBeUndefined();
+    expect(designEffectText(latest.regressions!.tests[0]!)).toBeUndefined();
+    const held = ratchetTest('<script>');
+    expect(held.heldByHysteresis).toBe(true);
+    expect(heldOpenNote(held)).toBe('held open: not significant in any window now, but not recovered against its frozen basis either');
+    expect(heldOpenNote({ ...held, line: undefined })).toBe('held open: it was open before, and open regressions face looser thresholds');
+    expect(heldOpenNote({ ...held, mode: 'compatible' })).toBe('held open: it was open before, and sippy’s thresholds for open regressions are looser');
+    expect(heldOpenNote(ratchetTest('etcdMembersDown'))).toBeUndefined();
+  });
+
+  it('explains ratchet mode with the snapshot’s own scan windows and basis; version 1 keeps its explanation', () => {
+    expect(modeExplanation(v2, 'ratchet')).toContain('over the last 6 hours, 12 hours, 24 hours, 3 days and 7 days, against a 7-day basis window');
+    expect(modeExplanation(v2, 'ratchet')).toContain('design effects');
+    expect(modeExplanation(latest, 'ratchet')).toContain('the 7-day and the recent 3-day window');
+    expect(modeExplanation(v2, 'compatible')).toBe(modeExplanation(latest, 'compatible'));
+  });
+
+  it('carries the onset, the frozen line and the window into the Markdown for a bug', () => {
+    const md = bugMarkdown(ratchetTest('etcdMembersDown'), v2, 'https://example.github.io/r/#r-1');
+    expect(md).toContain('- Sample (last 24 hours, 2026-11-28 06:00 UTC to 2026-11-29 06:00 UTC):');
+    expect(md).toContain(
+      '- First bad run: [periodic-ci-openshift-release-main-nightly-4.22-e2e-aws-ovn-upgrade #1914677039104000001](https://prow.ci.openshift.org/view/gs/test-platform-results/logs/periodic-ci-openshift-release-main-nightly-4.22-e2e-aws-ovn-upgrade/1914677039104000001), started 2026-11-29 00:40 UTC',
+    );
+    expect(md).toContain('- First bad payload: 4.22.0-0.nightly-2026-11-28-000415\n');
+    expect(md).toContain('- Last good payload: 4.22.0-0.nightly-2026-11-27-190415 (the change to revert lies between the two)\n');
+    expect(md).toContain('- Judged against the basis frozen on 2026-11-29: 19 of 19 runs working');
+    const pr = bugMarkdown(ratchetTest('NoExecuteTaintManager'), v2, 'x');
+    expect(pr).toContain('- First bad payload: none named (the run carries no payload tag)');
+    expect(pr).toContain('- Last good payload: none seen\n');
+    expect(pr).toContain('- Design effect 1.25 in the window');
+    const disruption = bugMarkdown(v2.regressions!.disruption[0]!, v2, 'x');
+    expect(disruption).toContain('- Window the verdict rests on (last 3 days, 2026-11-26 06:00 UTC to 2026-11-29 06:00 UTC): P50 5\u00a0s');
+    // A hostile payload tag stays text.
+    const hostile = { ...ratchetTest('etcdMembersDown'), onset: { ...ratchetTest('etcdMembersDown').onset!, payloadTag: '[x](javascript:alert(1))' } };
+    expect(bugMarkdown(hostile, v2, 'x')).toContain('- First bad payload: \\[x\\]\\(javascript:alert\\(1\\)\\)');
+    // Version 1 bug Markdown has no onset.
+    expect(bugMarkdown(latest.regressions!.tests[0]!, latest, 'x')).not.toContain('First bad');
+  });
+});
+
+describe('version 2: payloads page', () => {
+  it('lists every payload newest first, blocking and informing jobs apart from the others, with the regressions that started there', () => {
+    const views = payloadViews(v2)!;
+    expect(views.map((v) => v.payload.tag)).toEqual(v2.payloads!.map((p) => p.tag));
+    expect(views.slice(0, 3).map((v) => v.payload.tag)).toEqual([
+      '4.22.0-0.nightly-2026-11-28-000415',
+      '4.22.0-0.nightly-2026-11-27-190415',
+      '4.22.0-0.nightly-2026-11-27-130415',
+    ]);
+    const first = views[0]!;
+    expect(first.anchor).toBe('payload-4.22.0-0.nightly-2026-11-28-000415');
+    expect(first.release.map((j) => `${j.kind} ${j.job}`)).toEqual([
+      'blocking periodic-ci-openshift-release-main-nightly-4.22-e2e-aws-ovn',
+      'informing periodic-ci-openshift-release-main-nightly-4.22-e2e-aws-ovn-upgrade',
+    ]);
+    expect(first.other).toEqual([]);
+    expect(first.started.map((r) => `${r.kind} ${r.status} ${r.id}`)).toEqual(['test new dfc830422066']);
+    expect(views.slice(1).every((v) => v.started.length === 0)).toBe(true);
+    // A job the config did not name is "other"; an id the snapshot does not list is kept apart, not dropped silently.
+    const other = {
+      ...first.payload,
+      jobs: [...first.payload.jobs, { ...first.payload.jobs[0]!, job: 'some-other-job', kind: 'other' as const }],
+      regressionsStarted: ['dfc830422066', 'gone'],
+    };
+    const [view] = payloadViews({ ...v2, payloads: [other] })!;
+    expect(view!.other.map((j) => j.job)).toEqual(['some-other-job']);
+    expect(view!.unknownStarted).toEqual(['gone']);
+    // Compatible-mode ids are not onsets.
+    const compatibleId = v2.regressions!.tests.find((r) => r.mode === 'compatible')!.id;
+    expect(payloadViews({ ...v2, payloads: [{ ...other, regressionsStarted: [compatibleId] }] })![0]!.unknownStarted).toEqual([compatibleId]);
+  });
+
+  it('says nothing was recorded for version 1, and an empty list when no run named a payload', () => {
+    expect(payloadViews(latest)).toBeUndefined();
+    expect(payloadViews({ ...v2, payloads: [] })).toEqual([]);
+  });
+
+  it('counts payloads with a failed blocking job and with onsets, and knows when no job was named blocking or informing', () => {
+    const views = payloadViews(v2)!;
+    expect(payloadTotals(views)).toEqual({ payloads: 37, blockingFailed: 1, withOnsets: 1, kindsKnown: true });
+    const untyped = payloadViews({ ...v2, payloads: v2.payloads!.map((p) => ({ ...p, jobs: p.jobs.map((j) => ({ ...j, kind: 'other' as const })) })) })!;
+    expect(payloadTotals(untyped).kindsKnown).toBe(false);
+  });
+
+  it('makes an anchor of any tag: readable when it can be, distinct when it must be changed', () => {
+    expect(payloadAnchor('4.22.0-0.nightly-2026-11-28-000415')).toBe('payload-4.22.0-0.nightly-2026-11-28-000415');
+    const a = payloadAnchor('"><img src=x>');
+    const b = payloadAnchor('"><img src=y>');
+    expect(a).toMatch(/^payload--img-src-x--[0-9a-z]+$/);
+    expect(a).not.toBe(b);
+    expect(payloadAnchor('a b')).not.toBe(payloadAnchor('a-b'));
+    expect(payloadHref('2026-11-29T0600Z', '4.22.0-0.nightly-2026-11-28-000415')).toBe(
+      '/snapshots/2026-11-29T0600Z/payloads/#payload-4.22.0-0.nightly-2026-11-28-000415',
+    );
+  });
+
+  it('marks each run result with an icon, a letter and a word, and words aggregated verdicts', () => {
+    expect(RUN_MARKS.map((m) => `${m.icon} ${m.letter} ${m.word}`)).toEqual(['✓ S success', '✗ F failure', '✗ E error', '– A aborted', '… P pending']);
+    expect(new Set(RUN_MARKS.map((m) => m.letter)).size).toBe(RUN_MARKS.length);
+    expect(runMark('error')).toMatchObject({ letter: 'E', tone: 'bad' });
+    const [blocking, informing] = v2.payloads![0]!.jobs;
+    expect(aggregatedVerdict(blocking!.aggregated)).toEqual({
+      badge: { text: 'Failed', icon: '✗', tone: 'bad' },
+      detail: "4 runs; 2 tests failed the aggregator's check, 1 test the Fisher test",
+    });
+    expect(aggregatedVerdict(informing!.aggregated)).toEqual({ badge: { text: 'Passed', icon: '✓', tone: 'ok' }, detail: '3 runs; no test failed' });
+    expect(aggregatedVerdict(null)).toBeUndefined();
+  });
+});
+
+describe('version 2: runs kept out of test verdicts, disruption sets and windows', () => {
+  it('lists excluded runs newest first with their counts by class; version 1 did not record them', () => {
+    const excluded = excludedRuns(v2)!;
+    expect(excluded.runs.map((r) => `${r.class} ${r.job}`)).toEqual([
+      'mass-failure pull-ci-openshift-origin-main-e2e-aws-ovn',
+      'infrastructure periodic-ci-openshift-release-main-nightly-4.22-e2e-aws-ovn',
+    ]);
+    expect(excluded).toMatchObject({ massFailure: 1, infrastructure: 1 });
+    expect(excludedRunsText(excluded)).toBe('1 mass failure and 1 infrastructure failure');
+    expect(excludedRunsText({ massFailure: 3, infrastructure: 0 })).toBe('3 mass failures');
+    expect(excludedRunsText({ massFailure: 0, infrastructure: 2 })).toBe('2 infrastructure failures');
+    expect(excludedRunsText({ massFailure: 0, infrastructure: 0 })).toBe('none');
+    expect(excludedRuns(latest)).toBeUndefined();
+    expect(excludedRuns({ ...v2, dataQuality: { ...v2.dataQuality, excludedRuns: [] } })).toEqual({ runs: [], massFailure: 0, infrastructure: 0 });
+    expect(v2.jobs.find((j) => j.name === PR)!.excludedRuns).toEqual({ massFailure: 1, infrastructure: 0 });
+    expect(excludedClass('mass-failure')).toEqual({ text: 'Mass failure', icon: '‼', tone: 'warn' });
+    expect(excludedClass('infrastructure').text).toBe('Infrastructure');
+  });
+
+  it('says which runs the aggregator judged in a cell, and over which window the ratchet test ran', () => {
+    const [kubeApi, , hostile, excluded] = v2.disruption!;
+    expect(cellSetText(kubeApi!)).toBe('The aggregator’s checks judged the 3 runs of payload 4.22.0-0.nightly-2026-11-28-000415.');
+    expect(cellSetText({ ...kubeApi!, set: { payloadTag: null, runs: 10 } })).toBe(
+      'The aggregator’s checks judged the newest 10 runs (the runs name no payload).',
+    );
+    expect(cellSetText(hostile!)).toBe('The aggregator’s checks had no set to judge: too few runs on any one payload, or without a payload tag.');
+    // Never judged (excluded, or no basis), or version 1 (the whole window): nothing to say.
+    expect(cellSetText(excluded!)).toBeUndefined();
+    expect(cellSetText({ ...hostile!, basisKind: 'none' })).toBeUndefined();
+    expect(cellSetText(latest.disruption![0]!)).toBeUndefined();
+    expect(cellTestWindow(kubeApi!)).toBe('last 3 days');
+    expect(cellTestWindow(excluded!)).toBeUndefined();
+    expect(cellTestWindow(latest.disruption![0]!)).toBeUndefined();
   });
 });
 

@@ -1,4 +1,5 @@
-/** Builds the example snapshots (test/fixtures/snapshots) into a temporary site, as the CLI would. */
+/** Builds the example snapshots (test/fixtures/snapshots, snapshots-v2) into a temporary site, as the CLI would. */
+import { existsSync } from 'node:fs';
 import { cp, mkdir, mkdtemp, readdir, readFile, stat } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -8,6 +9,9 @@ import { buildSite, type BuildOptions, type BuildReport } from '../../src/site-b
 
 export const FIXTURES = fileURLToPath(new URL('../fixtures/snapshots/', import.meta.url));
 const FIXTURE_IDS = ['2026-11-28T0600Z', '2026-11-27T0600Z', '2026-11-26T0600Z'];
+/** The version 2 example: the day after the newest version 1 snapshot, in a folder of its own (make-example.ts). */
+const FIXTURES_V2 = fileURLToPath(new URL('../fixtures/snapshots-v2/', import.meta.url));
+export const V2_ID = '2026-11-29T0600Z';
 
 export interface FixtureSite {
   root: string;
@@ -28,7 +32,8 @@ export async function outputPathsIn(root: string): Promise<OutputPaths> {
 }
 
 export async function addFixture(paths: OutputPaths, id: string): Promise<void> {
-  await cp(path.join(FIXTURES, id), path.join(paths.snapshots, id), { recursive: true });
+  const from = existsSync(path.join(FIXTURES, id)) ? FIXTURES : FIXTURES_V2;
+  await cp(path.join(from, id), path.join(paths.snapshots, id), { recursive: true });
 }
 
 export async function buildFixtureSite(ids: string[] = FIXTURE_IDS, options: BuildOptions = {}): Promise<FixtureSite> {

@@ -18,6 +18,13 @@ export function interval(iv: readonly [number, number] | null | undefined): stri
   return `${(iv[0] * 100).toFixed(1)}–${(iv[1] * 100).toFixed(1)}%`;
 }
 
+/** Seconds of disruption: "13 s", "1.5 s"; a dash when unknown. */
+export function seconds(x: number | null | undefined): string {
+  if (x === null || x === undefined || !Number.isFinite(x)) return DASH;
+  // A no-break space keeps "13 s" together in narrow table cells.
+  return `${x >= 10 ? x.toFixed(0) : x.toFixed(x === Math.round(x) ? 0 : 1)}\u00a0s`;
+}
+
 export function count(n: number): string {
   return n.toLocaleString('en-US');
 }
@@ -115,6 +122,11 @@ export function runResult(result: RunRef['result']): Badge {
     case 'pending':
       return { text: 'Pending', icon: '…', tone: 'muted' };
   }
+}
+
+/** Why a run was kept out of test verdicts: its failures say nothing about single tests. */
+export function excludedClass(cls: 'mass-failure' | 'infrastructure'): Badge {
+  return cls === 'mass-failure' ? { text: 'Mass failure', icon: '‼', tone: 'warn' } : { text: 'Infrastructure', icon: '⚙', tone: 'muted' };
 }
 
 export function testOutcome(status: 'fail' | 'flake'): Badge {

@@ -6,6 +6,7 @@
  */
 
 import { makeFileHref, makeHref } from './link-builders.ts';
+import { payloadAnchor } from './payloads.ts';
 
 export { makeFileHref, makeHref };
 
@@ -41,6 +42,9 @@ export function compareHref(from?: string, to?: string): string {
 }
 export const feedHref = (): string => fileHref('feed.xml');
 export const disruptionHref = (id: string): string => href('snapshots', id, 'disruption');
+export const payloadsHref = (id: string): string => href('snapshots', id, 'payloads');
+/** One payload's section on the payloads page (only the current window's payloads have one). */
+export const payloadHref = (id: string, tag: string): string => `${payloadsHref(id)}#${encodeURIComponent(payloadAnchor(tag))}`;
 
 /**
  * A mode's regressions page: the snapshot's default mode at /regressions/, any other mode at

@@ -16,7 +16,8 @@ import type {
   TestRegression,
 } from '../../snapshot/schema.ts';
 import type { Badge } from './format.ts';
-import { count, interval, percent, utcDateTime } from './format.ts';
+import { count, interval, percent, plural, seconds, utcDateTime } from './format.ts';
+import { designEffectText, evidenceWindows, frozenLineText, windowWords } from './regression-facts.ts';
 
 export type AnyRegression = TestRegression | JobRegression | DisruptionRegression;
 
@@ -31,11 +32,27 @@ export const MODE_LABEL: Record<RegressionMode, string> = {
  */
 export const MODES: readonly RegressionMode[] = Object.keys(MODE_LABEL) as RegressionMode[];
 
-export const MODE_EXPLANATION: Record<RegressionMode, string> = {
+/** What each mode does, as version 1 snapshots did it (one window and a recent one). */
+const MODE_EXPLANATION: Record<RegressionMode, string> = {
   ratchet:
     'One-sided Fisher exact tests on the 7-day and the recent 3-day window, by variant group and by job, with discrete Benjamini–Hochberg control of the false discovery rate across the whole report (q values), plus a minimum drop.',
   compatible: 'The rules of sippy’s Component Readiness (a p value below 0.05 per cell, with its pity factor) and the job-run-aggregator’s disruption checks.',
 };
+
+/**
+ * What a mode does, in the words of the snapshot's own settings: a version 2 snapshot names its scan
+ * windows, its basis and whether clustered runs were accounted for; a version 1 snapshot gets the
+ * explanation of its time.
+ */
+export function modeExplanation(snapshot: Snapshot, mode: RegressionMode): string {
+  const settings = snapshot.regressions?.settings;
+  if (mode !== 'ratchet' || !settings?.windows || settings.windows.length === 0) return MODE_EXPLANATION[mode];
+  const windows = settings.windows.map((w) => windowWords(w.label).replace(/^last /, ''));
+  const list = windows.length > 1 ? `${windows.slice(0, -1).join(', ')} and ${windows.at(-1)}` : windows[0];
+  const basisDays = Math.round((Date.parse(settings.basisWindow.end) - Date.parse(settings.basisWindow.start)) / 86_400_000);
+  const clustering = settings.clustering?.enabled ? ' Runs whose failures cluster by day or payload count as fewer independent runs (design effects).' : '';
+  return `One-sided exact tests of each test and job over the last ${list}, against a ${basisDays}-day basis window, by variant group and by job, with discrete Benjamini–Hochberg control of the false discovery rate across every window of the whole report (q values), plus a minimum drop. An open regression is judged against the basis frozen when it opened, and resolves only when it has clearly recovered.${clustering}`;
+}
 
 export interface ModeRegressions {
   mode: RegressionMode;
@@ -172,12 +189,6 @@ export function dropText(drop: number, iv: readonly [number, number]): string {
   return `${drop.toFixed(1)} points (95% interval ${iv[0].toFixed(1)} to ${iv[1].toFixed(1)})`;
 }
 
-export function seconds(x: number | null | undefined): string {
-  if (x === null || x === undefined || !Number.isFinite(x)) return '—';
-  // A no-break space keeps "13 s" together in narrow table cells.
-  return `${x >= 10 ? x.toFixed(0) : x.toFixed(x === Math.round(x) ? 0 : 1)}\u00a0s`;
-}
-
 function testCountsLine(c: TestCounts): string {
   return `${percent(c.workingRate)} working (${count(c.passes + c.flakes)} of ${count(c.runs)} runs; ${count(c.failures)} failures, ${count(c.flakes)} flakes; 95% interval ${interval(c.interval) || '—'})`;
 }
@@ -185,32 +196,6 @@ function testCountsLine(c: TestCounts): string {
 function disruptionLine(s: DisruptionStats | null): string {
   if (!s) return 'no runs';
   return `P50 ${seconds(s.p50)}, P75 ${seconds(s.p75)}, P95 ${seconds(s.p95)}, P99 ${seconds(s.p99)}, max ${seconds(s.max)} over ${count(s.runs)} runs`;
-}
-
-export interface EvidenceWindows {
-  /** "recent" when the verdict rests on the newest part of the sample window (ratchet mode). */
-  recent: boolean;
-  sample: string;
-  basis: string;
-}
-
-/**
- * The windows a regression's sample and basis counts cover. Most rest on the current window against
- * the basis window; a `recent` one (ratchet mode) on the recent window against every earlier run.
- */
-export function evidenceWindows(r: AnyRegression, snapshot: Snapshot): EvidenceWindows {
-  const settings = snapshot.regressions?.settings;
-  const span = (w: { start: string; end: string } | null | undefined) => (w ? `${utcDateTime(w.start)} to ${utcDateTime(w.end)}` : '');
-  // `window` is optional: snapshots made before the recent window existed have none (current).
-  const recentWindow = (settings as { recentWindow?: { start: string; end: string } | null } | undefined)?.recentWindow;
-  if ((r as { window?: string }).window === 'recent' && recentWindow && settings) {
-    return {
-      recent: true,
-      sample: span(recentWindow),
-      basis: `every earlier run, ${utcDateTime(settings.basisWindow.start)} to ${utcDateTime(recentWindow.start)}`,
-    };
-  }
-  return { recent: false, sample: span(settings?.sampleWindow), basis: span(settings?.basisWindow) };
 }
 
 /** Failed runs of a regression: tests carry them; job and disruption regressions point at their job pages. */
@@ -252,27 +237,41 @@ export function bugMarkdown(r: AnyRegression, snapshot: Snapshot, permalink: str
   lines.push('');
   lines.push(`- Where: ${mdText(regressionGroup(r))}`);
   const windows = evidenceWindows(r, snapshot);
+  const sampleLabel = `${windows.label ? `${windows.label}, ` : ''}${windows.sample}`;
   if (r.kind === 'test') {
     lines.push(`- Suite: ${mdText(r.suite)}`);
-    lines.push(`- Sample (${windows.recent ? 'recent window, ' : ''}${windows.sample}): ${testCountsLine(r.sample)}`);
+    lines.push(`- Sample (${sampleLabel}): ${testCountsLine(r.sample)}`);
     lines.push(`- Basis (${windows.basis}): ${r.basis ? testCountsLine(r.basis) : 'never ran (new test)'}`);
     lines.push(`- Drop: ${dropText(r.drop, r.dropInterval)}`);
   } else if (r.kind === 'job') {
     lines.push(
-      `- Sample (${windows.sample}): pass rate ${percent(r.sample.passRate)} (${count(r.sample.success)} of ${count(r.sample.success + r.sample.failure + r.sample.error)} finished runs; 95% interval ${interval(r.sample.interval) || '—'})`,
+      `- Sample (${sampleLabel}): pass rate ${percent(r.sample.passRate)} (${count(r.sample.success)} of ${count(r.sample.success + r.sample.failure + r.sample.error)} finished runs; 95% interval ${interval(r.sample.interval) || '—'})`,
     );
     lines.push(
       `- Basis (${windows.basis}): pass rate ${percent(r.basis.passRate)} (${count(r.basis.success)} of ${count(r.basis.success + r.basis.failure + r.basis.error)} finished runs; 95% interval ${interval(r.basis.interval) || '—'})`,
     );
     lines.push(`- Drop: ${dropText(r.drop, r.dropInterval)}`);
   } else {
-    lines.push(`- Current: ${disruptionLine(r.current)}`);
+    lines.push(`- Current (${windows.current}): ${disruptionLine(r.current)}`);
+    if (windows.narrower && r.sample) lines.push(`- Window the verdict rests on (${sampleLabel}): ${disruptionLine(r.sample)}`);
     lines.push(
       `- Basis: ${r.basis ? disruptionLine(r.basis) : r.historical ? `historical P50 ${seconds(r.historical.p50)}, P95 ${seconds(r.historical.p95)} over ${count(r.historical.jobRuns)} runs` : 'none'}`,
     );
     if (r.failedChecks.length > 0) lines.push(`- Failed checks: ${r.failedChecks.map(mdText).join(', ')}`);
   }
+  const line = frozenLineText(r);
+  if (line) lines.push(`- ${mdText(line)}`);
+  const design = designEffectText(r);
+  if (design) lines.push(`- ${design}`);
   lines.push(`- p = ${pValue(r.p)}, q = ${pValue(r.q)}`);
+  if (r.onset) {
+    const { run, payloadTag, lastGoodPayloadTag } = r.onset;
+    if (run) lines.push(`- First bad run: ${mdLink(`${run.job} #${run.buildId}`, run.url)}, started ${utcDateTime(run.started)}`);
+    lines.push(`- First bad payload: ${payloadTag ? mdText(payloadTag) : 'none named (the run carries no payload tag)'}`);
+    lines.push(
+      `- Last good payload: ${lastGoodPayloadTag ? mdText(lastGoodPayloadTag) : 'none seen'}${payloadTag && lastGoodPayloadTag ? ' (the change to revert lies between the two)' : ''}`,
+    );
+  }
   lines.push(`- First seen: ${utcDateTime(r.firstSeen)}${r.resolvedAt ? `; resolved: ${utcDateTime(r.resolvedAt)}` : ''}`);
   lines.push(`- Why: ${mdText(r.reason)}`);
   lines.push(`- Report: ${permalink}`);
@@ -303,6 +302,30 @@ export function topDisruptionCells(cells: readonly DisruptionCell[], limit = TOP
     .filter((c) => c.current && !c.excluded)
     .sort((a, b) => p95(b) - p95(a) || a.backend.localeCompare(b.backend))
     .slice(0, limit);
+}
+
+/**
+ * Which runs the aggregator's checks judged in a cell (compatible mode): one payload's runs, or the
+ * newest runs where runs carry no payload tag. Undefined for version 1 snapshots, which judged the
+ * whole current window, and for cells that are never judged (excluded, or without a basis).
+ */
+export function cellSetText(cell: Pick<DisruptionCell, 'set' | 'excluded' | 'basisKind'>): string | undefined {
+  if (cell.set === undefined) return undefined;
+  const judged = 'The aggregator’s checks judged';
+  if (cell.set === null) {
+    // An excluded backend or one without a basis is never judged; the page says so already.
+    return cell.excluded || cell.basisKind === 'none'
+      ? undefined
+      : 'The aggregator’s checks had no set to judge: too few runs on any one payload, or without a payload tag.';
+  }
+  return cell.set.payloadTag === null
+    ? `${judged} the newest ${plural(cell.set.runs, 'run')} (the runs name no payload).`
+    : `${judged} the ${plural(cell.set.runs, 'run')} of payload ${cell.set.payloadTag}.`;
+}
+
+/** The scan window of a cell's ratchet test in words ("last 3 days"); undefined for version 1 (the current window). */
+export function cellTestWindow(cell: Pick<DisruptionCell, 'test'>): string | undefined {
+  return cell.test?.window === undefined ? undefined : windowWords(cell.test.window);
 }
 
 export type CellStatus = DisruptionCell['ratchet'];

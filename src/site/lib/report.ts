@@ -180,3 +180,35 @@ export function problemKinds(dq: Pick<DataQuality, 'byKind'>, options: { withEmp
     .filter(([, n]) => options.withEmpty || n > 0)
     .sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]));
 }
+
+type ExcludedRun = NonNullable<DataQuality['excludedRuns']>[number];
+
+export interface ExcludedRuns {
+  /** Newest first, as the analysis listed them. */
+  runs: ExcludedRun[];
+  massFailure: number;
+  infrastructure: number;
+}
+
+/**
+ * Runs kept out of test verdicts (mass failures, infrastructure failures), with their counts by class;
+ * undefined when the snapshot did not record them (version 1), which is not the same as none.
+ */
+export function excludedRuns(snapshot: Snapshot): ExcludedRuns | undefined {
+  const runs = snapshot.dataQuality.excludedRuns;
+  if (!runs) return undefined;
+  return {
+    runs,
+    massFailure: runs.filter((r) => r.class === 'mass-failure').length,
+    infrastructure: runs.filter((r) => r.class === 'infrastructure').length,
+  };
+}
+
+/** Excluded-run counts in words: "none", "2 mass failures", "1 mass failure and 3 infrastructure failures". */
+export function excludedRunsText(counts: Pick<ExcludedRuns, 'massFailure' | 'infrastructure'>): string {
+  const parts = [
+    counts.massFailure > 0 ? `${counts.massFailure} mass ${counts.massFailure === 1 ? 'failure' : 'failures'}` : '',
+    counts.infrastructure > 0 ? `${counts.infrastructure} infrastructure ${counts.infrastructure === 1 ? 'failure' : 'failures'}` : '',
+  ].filter(Boolean);
+  return parts.length === 0 ? 'none' : parts.join(' and ');
+}
