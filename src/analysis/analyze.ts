@@ -199,7 +199,7 @@ function judge(input: AnalysisInput, counter: RunCounter, jobSummaries: readonly
   const payloads = analyzePayloads(
     counter.tests.payloadRuns,
     aggregated,
-    [...tests.regressions, ...jobs.regressions],
+    [...tests.regressions, ...jobs.regressions, ...disruption.regressions],
     input.payloadLists ?? { blocking: [], informing: [] },
   );
   return { tests, jobs, disruption, aggregated, payloads };

@@ -4,7 +4,7 @@
  * lists them), the aggregated verdicts of its sets, and the regressions whose onset is that payload: a
  * release team reads a bad payload here, and the change to revert lies between it and the payload before.
  */
-import type { AggregatedSet, JobRegression, Payload, TestRegression } from '../snapshot/schema.ts';
+import type { AggregatedSet, DisruptionRegression, JobRegression, Payload, TestRegression } from '../snapshot/schema.ts';
 import type { PayloadRun } from './test-summary.ts';
 
 export interface PayloadLists {
@@ -25,7 +25,7 @@ function kindOf(job: string, lists: PayloadLists): Kind {
 export function analyzePayloads(
   runs: readonly PayloadRun[],
   aggregated: readonly AggregatedSet[],
-  regressions: ReadonlyArray<Pick<TestRegression | JobRegression, 'id' | 'mode' | 'status' | 'onset'>>,
+  regressions: ReadonlyArray<Pick<TestRegression | JobRegression | DisruptionRegression, 'id' | 'mode' | 'status' | 'onset'>>,
   lists: PayloadLists,
 ): Payload[] {
   const byTag = new Map<string, PayloadRun[]>();

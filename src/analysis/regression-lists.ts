@@ -52,7 +52,7 @@ function clusteringOf(result: CellsResult, enabled: boolean): Clustering {
 
 /** Scan windows weigh in proportion to their length (verdict-rules.ts, windowWeights). */
 function windowWeights(slots: Slots): number[] {
-  return slots.scan.map((w) => (w.end - w.start) ** Number(process.env.EXP_GAMMA ?? 1));
+  return slots.scan.map((w) => w.end - w.start);
 }
 
 /** A window's side of a hypothesis: its counts and the design effect of its clusters at failure rate p. */

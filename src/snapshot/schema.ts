@@ -248,7 +248,7 @@ const onsetSchema = d(
     payloadTag: d(z.string().nullable(), 'release.openshift.io/tag of the first bad run.'),
     lastGoodPayloadTag: d(z.string().nullable(), "The newest payload before it among the cell's runs: the change to revert is between the two."),
   }),
-  'When the regression started, estimated when it opened (a single change point, maximum likelihood under two binomial segments).',
+  "When the regression started, estimated when it opened (a single change point, maximum likelihood under two binomial segments); null when the cell's runs place no change point (for example a regression carried over from a version 1 snapshot).",
 );
 
 function evidenceRunRefSchema() {
