@@ -32,6 +32,9 @@ export const NULL_MODELS: readonly NullModel[] = [
 ];
 
 export interface Size {
+  /** Stable tests per job of the power scenario (4 jobs of 7 runs a day). */
+  powerTests: number;
+  powerDays: number;
   /** Stable tests per job in the null-model scenarios (cells = tests × jobs). */
   nullTests: number;
   nullJobs: number;
@@ -42,8 +45,8 @@ export interface Size {
 }
 
 export const SIZES: Readonly<Record<'small' | 'full', Size>> = {
-  small: { nullTests: 150, nullJobs: 4, nullDays: 2, detectionTests: 80, detectionDays: 4, persistenceDays: 8 },
-  full: { nullTests: 1250, nullJobs: 4, nullDays: 14, detectionTests: 500, detectionDays: 9, persistenceDays: 30 },
+  small: { powerTests: 150, powerDays: 8, nullTests: 150, nullJobs: 4, nullDays: 2, detectionTests: 80, detectionDays: 4, persistenceDays: 8 },
+  full: { powerTests: 1250, powerDays: 14, nullTests: 1250, nullJobs: 4, nullDays: 14, detectionTests: 500, detectionDays: 9, persistenceDays: 30 },
 };
 
 export interface NullResult {
@@ -153,6 +156,42 @@ export async function detection(size: Size, seed: number, config: RatchetConfigI
   const byCell = new Map(measured.cells.map((c) => [c.cell, c]));
   return {
     groups: groups.map((g) => ({ label: g.label, cells: g.keys.map((k) => byCell.get(k)!) })),
+    snapshots: records.length,
+    seconds: (performance.now() - started) / 1000,
+    falseNew: measured.falseNew,
+  };
+}
+
+/**
+ * The issue's power measurement, at a 2-hour cadence: stable cells with 50 runs a week and 25 cells whose
+ * working rate drops from 95 % to 80 % within the same hour (as one bad change would), judged every two hours
+ * for two weeks. Its figure is the share of the 25 flagged by day 7 and by day 14.
+ */
+export async function power(size: Size, seed: number, config: RatchetConfigInput = {}): Promise<DetectionResult> {
+  const started = performance.now();
+  const jobs = simulationJobNames(4).map((name) => ({ name, runsPerDay: 50 / 7 }));
+  const first = SIM_START + HISTORY_DAYS * DAY;
+  const drops: TestDrop[] = [];
+  const keys: string[] = [];
+  for (let k = 0; k < 25; k++) {
+    drops.push({ test: k, jobs: [k % 4], onset: first + 3 * HOUR + k * 2 * 60_000, from: 0.95, to: 0.8 });
+    keys.push(`test:${k}/${k % 4}`);
+  }
+  const model = createCiModel({
+    seed,
+    start: SIM_START,
+    days: HISTORY_DAYS + size.powerDays + 1,
+    jobs,
+    tests: Math.max(size.powerTests, 25),
+    drops,
+    payloadEveryHours: 6,
+  });
+  const records = await drive({ model, config, from: first, to: first + size.powerDays * DAY });
+  const regressed = new Map(drops.map((d, k) => [keys[k]!, d.onset] as [string, number]));
+  const measured = measure(records, { regressed, stableTestCells: Math.max(size.powerTests, 25) * 4 - 25 });
+  const byCell = new Map(measured.cells.map((c) => [c.cell, c]));
+  return {
+    groups: [{ label: '95 % → 80 %, 50 runs a week, 25 cells at once', cells: keys.map((k) => byCell.get(k)!) }],
     snapshots: records.length,
     seconds: (performance.now() - started) / 1000,
     falseNew: measured.falseNew,
