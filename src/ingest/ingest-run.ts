@@ -13,7 +13,7 @@ import { listAll, readText, SourceError } from '../source/source.ts';
 import type { DataProblem, RunRecord } from './run-record.ts';
 import { RUN_RECORD_VERSION } from './run-record.ts';
 import type { RunLocation } from './discover.ts';
-import { parseJunitStream, type JunitCase, type JunitParseOptions } from './junit-parser.ts';
+import { junitProblem, parseJunitStream, type JunitCase, type JunitParseOptions } from './junit-parser.ts';
 import { combineCases } from './test-outcomes.ts';
 import { combineDisruption, parseDisruptionFile, type BackendDisruption } from './disruption-parser.ts';
 import { parseFinishedJson, parseProwJob, parseStartedJson, resolveRunOutcome, type FinishedJson, type ProwJobInfo, type StartedJson } from './run-metadata.ts';
@@ -263,12 +263,10 @@ async function readJunit(reader: ObjectReader, object: ObjectInfo): Promise<Obje
       outcome.objectsRead++;
       outcome.bytesRead += tracker.bytes;
       outcome.value = result.cases;
-      if (result.partial) {
-        outcome.problems.push({
-          object: object.name,
-          kind: result.cases.length > 0 ? 'partial' : 'parse',
-          reason: `${result.error ?? 'incomplete XML'}; ${result.cases.length} test case(s) before the damage were kept`,
-        });
+      // The parser's message says what was kept: it is the reason as it stands.
+      const reason = junitProblem(result);
+      if (reason !== undefined) {
+        outcome.problems.push({ object: object.name, kind: result.partial && result.cases.length > 0 ? 'partial' : 'parse', reason });
       }
       return outcome;
     } catch (error) {
