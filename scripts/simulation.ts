@@ -7,7 +7,7 @@
  * Runs are independent draws here. Real CI failures are correlated (a bad payload or a broken cloud
  * region fails many tests at once); such a day shows up as many regressions at once, in either mode.
  */
-import type { RunRecord, TestResult } from '../src/ingest/run-record.ts';
+import { RUN_RECORD_VERSION, type RunRecord, type TestResult } from '../src/ingest/run-record.ts';
 import { variantsFromJobName } from '../src/ingest/variants.ts';
 import { applyPity, binomialCdf, requiredPasses } from '../src/analysis/stats/index.ts';
 import { evaluateCells, type CellSide, type RegressionCell, type RegressionRules } from '../src/analysis/verdict-rules.ts';
@@ -468,7 +468,7 @@ export function simulateRuns(options: RunSimulationOptions): RunSimulation {
         build += 1n;
         const buildId = String(build);
         records.push({
-          recordVersion: 1,
+          recordVersion: RUN_RECORD_VERSION,
           job,
           buildId,
           kind: 'periodic',
