@@ -206,7 +206,7 @@ function assembleRecord(location: RunLocation, folder: RunFolder, objects: RunOb
   if (!record.final && complete && fingerprint !== undefined) record.fingerprint = fingerprint;
   if (prowjob?.payloadTag) record.payloadTag = prowjob.payloadTag;
   if (prowjob?.fromPayloadTag) record.fromPayloadTag = prowjob.fromPayloadTag;
-  const pull = prowjob?.pull ?? pullFromStarted(started);
+  const pull = prowjob?.pull ?? pullFromStarted(started) ?? pullFromPath(location.path);
   if (pull !== undefined) record.pull = pull;
   return record;
 }
@@ -294,6 +294,15 @@ function reasonOf(error: unknown): string {
 function pullFromStarted(started: StartedJson | undefined): number | undefined {
   const n = started?.pull ? Number.parseInt(started.pull, 10) : NaN;
   return Number.isFinite(n) ? n : undefined;
+}
+
+/**
+ * The pull request a presubmit's folder names, for runs whose metadata does not: pr-logs/pull/<pr>/<job>/<build>/
+ * (Prow's legacy path strategy, for the default org and repo) or pr-logs/pull/<repo or org_repo>/<pr>/<job>/<build>/.
+ */
+function pullFromPath(path: string): number | undefined {
+  const m = /^pr-logs\/pull\/(?:[^/]+\/)?(\d{1,9})\/[^/]+\/[^/]+\/$/.exec(path);
+  return m ? Number(m[1]) : undefined;
 }
 
 function basename(name: string): string {
