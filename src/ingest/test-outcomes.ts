@@ -47,34 +47,69 @@ const STATUS_BITS: Readonly<Record<TestStatus, number>> = { skip: 0, fail: FAILE
  * then name (code-unit order, the same everywhere).
  */
 export function combineCases(cases: Iterable<JunitCase>): TestResult[] {
-  // Keyed by suite, then name: building and hashing a joined key per case cost as much as parsing the JUnit
-  // (bench/ingest.ts, 3,000 cases a run). The first case of a test becomes its result object; repeats update it.
-  const suites = new Map<string, Map<string, TestResult>>();
+  // A run has a handful of suites: group by suite first, then combine each suite's cases by name.
+  const suites = new Map<string, JunitCase[]>();
   for (const c of cases) {
-    let byName = suites.get(c.suite);
-    if (byName === undefined) {
-      byName = new Map();
-      suites.set(c.suite, byName);
-    }
-    const name = c.classname === undefined ? c.name : testName(c.suite, c.classname, c.name);
-    const bits = BITS[c.outcome];
-    const seen = byName.get(name);
-    if (seen === undefined) {
-      const r: TestResult = { suite: c.suite, name, status: STATUS[bits]!, durationSec: c.durationSec };
-      if (c.message !== undefined && (bits & FAILED) !== 0) r.message = c.message;
-      byName.set(name, r);
-      continue;
-    }
-    seen.durationSec += c.durationSec;
-    seen.status = STATUS[STATUS_BITS[seen.status] | bits]!;
-    if (seen.message === undefined && c.message !== undefined && (bits & FAILED) !== 0) seen.message = c.message;
+    const list = suites.get(c.suite);
+    if (list === undefined) suites.set(c.suite, [c]);
+    else list.push(c);
   }
   const results: TestResult[] = [];
-  for (const suite of [...suites.keys()].sort()) {
-    const byName = suites.get(suite)!;
-    for (const name of nameOrder.sort([...byName.keys()])) results.push(byName.get(name)!);
-  }
+  for (const suite of [...suites.keys()].sort()) combineSuite(suite, suites.get(suite)!, results);
   return results;
+}
+
+/** One suite's cases, combined by name and appended to `out` in name order. */
+function combineSuite(suite: string, cases: readonly JunitCase[], out: TestResult[]): void {
+  const names = cases.map((c) => (c.classname === undefined ? c.name : testName(suite, c.classname, c.name)));
+  const ranks = nameOrder.ranks(names);
+  if (ranks === undefined) {
+    combineByMap(suite, cases, names, out);
+    return;
+  }
+  // Every name has a rank: a test's result is found through its rank, and the results come out in rank order,
+  // without hashing a name twice or comparing names at all (see NameOrder).
+  const slots = nameOrder.slots();
+  const first = new Int32Array(cases.length);
+  const results: TestResult[] = [];
+  for (let i = 0; i < cases.length; i++) {
+    const rank = ranks[i]!;
+    const slot = slots.get(rank);
+    if (slot < 0) {
+      slots.set(rank, results.length);
+      first[results.length] = rank;
+      results.push(resultOf(suite, names[i]!, cases[i]!));
+    } else {
+      merge(results[slot]!, cases[i]!);
+    }
+  }
+  for (const rank of first.subarray(0, results.length).sort()) out.push(results[slots.get(rank)]!);
+}
+
+/** The general way, for a suite with names not ranked yet: a map by name, then sorted. */
+function combineByMap(suite: string, cases: readonly JunitCase[], names: readonly string[], out: TestResult[]): void {
+  const byName = new Map<string, TestResult>();
+  for (let i = 0; i < cases.length; i++) {
+    const seen = byName.get(names[i]!);
+    if (seen === undefined) byName.set(names[i]!, resultOf(suite, names[i]!, cases[i]!));
+    else merge(seen, cases[i]!);
+  }
+  for (const name of nameOrder.sort([...byName.keys()])) out.push(byName.get(name)!);
+}
+
+function resultOf(suite: string, name: string, c: JunitCase): TestResult {
+  const bits = BITS[c.outcome];
+  const r: TestResult = { suite, name, status: STATUS[bits]!, durationSec: c.durationSec };
+  if (c.message !== undefined && (bits & FAILED) !== 0) r.message = c.message;
+  return r;
+}
+
+/** A repeat of a test already seen in this run (a retry, or the same test in another file). */
+function merge(r: TestResult, c: JunitCase): void {
+  const bits = BITS[c.outcome];
+  r.durationSec += c.durationSec;
+  r.status = STATUS[STATUS_BITS[r.status] | bits]!;
+  if (r.message === undefined && c.message !== undefined && (bits & FAILED) !== 0) r.message = c.message;
 }
 
 /**
@@ -88,21 +123,38 @@ class NameOrder {
   static readonly MAX_RANKED = 200_000;
   #sorted: string[] = [];
   #rank = new Map<string, number>();
+  readonly #slots = new RankSlots();
+
+  /**
+   * The rank of each name (repeats share one), or undefined when some are not ranked. Many new names are ranked
+   * first; a few are left to sort(), as re-ranking costs a pass over every name ranked.
+   */
+  ranks(names: readonly string[]): Int32Array | undefined {
+    if (names.length < 64) return undefined;
+    let { ranks, missing } = this.#lookUp(names);
+    if (missing.length === 0) return ranks;
+    if (missing.length <= Math.max(64, names.length >> 3)) return undefined;
+    this.#learn(names, missing);
+    ({ ranks, missing } = this.#lookUp(names));
+    return missing.length === 0 ? ranks : undefined;
+  }
+
+  /** A table from rank to a caller's slot, empty for each use: one typed array kept for all uses, reset in O(1). */
+  slots(): RankSlots {
+    return this.#slots.reset(this.#sorted.length);
+  }
 
   sort(names: string[]): string[] {
     if (names.length < 64) return names.sort();
     let { ranks, missing } = this.#lookUp(names);
     if (missing.length > Math.max(64, names.length >> 3)) {
-      // Many new names: rank them too (or start afresh with this run's names when the ranks grew too many).
-      if (this.#sorted.length + missing.length > NameOrder.MAX_RANKED) this.#rankOnly(names);
-      else this.#add(missing);
+      this.#learn(names, missing);
       ({ ranks, missing } = this.#lookUp(names));
     }
-    ranks.sort();
+    const known = Int32Array.from(ranks.filter((r) => r >= 0)).sort();
     const sorted = this.#sorted;
-    const known = ranks.length;
     if (missing.length === 0) {
-      for (let i = 0; i < known; i++) names[i] = sorted[ranks[i]!]!;
+      for (let i = 0; i < known.length; i++) names[i] = sorted[known[i]!]!;
       return names;
     }
     missing.sort();
@@ -110,29 +162,36 @@ class NameOrder {
     let i = 0;
     let j = 0;
     for (let out = 0; out < names.length; out++) {
-      if (j >= missing.length || (i < known && sorted[ranks[i]!]! < missing[j]!)) names[out] = sorted[ranks[i++]!]!;
+      if (j >= missing.length || (i < known.length && sorted[known[i]!]! < missing[j]!)) names[out] = sorted[known[i++]!]!;
       else names[out] = missing[j++]!;
     }
     return names;
   }
 
-  /** The ranks of the known names (in input order) and the names not ranked yet. */
-  #lookUp(names: string[]): { ranks: Int32Array; missing: string[] } {
+  /** The rank of each name (-1 when not ranked) and the distinct names not ranked yet. */
+  #lookUp(names: readonly string[]): { ranks: Int32Array; missing: string[] } {
     const ranks = new Int32Array(names.length);
-    const missing: string[] = [];
-    let k = 0;
-    for (const name of names) {
-      const rank = this.#rank.get(name);
-      if (rank === undefined) missing.push(name);
-      else ranks[k++] = rank;
+    const missing = new Set<string>();
+    for (let i = 0; i < names.length; i++) {
+      const rank = this.#rank.get(names[i]!);
+      if (rank === undefined) {
+        ranks[i] = -1;
+        missing.add(names[i]!);
+      } else {
+        ranks[i] = rank;
+      }
     }
-    return { ranks: ranks.subarray(0, k), missing };
+    return { ranks, missing: [...missing] };
   }
 
-  /** Adds names not ranked yet, merging them into the sorted list. */
-  #add(names: string[]): void {
+  /** Ranks the missing names too, or starts afresh with these names when the ranks would grow past MAX_RANKED. */
+  #learn(names: readonly string[], missing: readonly string[]): void {
+    if (this.#sorted.length + missing.length > NameOrder.MAX_RANKED) {
+      this.#rankExactly([...new Set(names)].sort());
+      return;
+    }
     const old = this.#sorted;
-    const added = [...names].sort();
+    const added = [...missing].sort();
     const merged: string[] = new Array(old.length + added.length);
     let i = 0;
     let j = 0;
@@ -140,14 +199,46 @@ class NameOrder {
       if (j >= added.length || (i < old.length && old[i]! < added[j]!)) merged[out] = old[i++]!;
       else merged[out] = added[j++]!;
     }
-    this.#rankOnly(merged, true);
+    this.#rankExactly(merged);
   }
 
-  /** Ranks exactly these names. */
-  #rankOnly(names: string[], sorted = false): void {
-    this.#sorted = sorted ? names : [...names].sort();
+  #rankExactly(sorted: string[]): void {
+    this.#sorted = sorted;
     this.#rank = new Map();
-    for (let r = 0; r < this.#sorted.length; r++) this.#rank.set(this.#sorted[r]!, r);
+    for (let r = 0; r < sorted.length; r++) this.#rank.set(sorted[r]!, r);
+  }
+}
+
+/**
+ * rank → slot, valid only where the stamp is this use's: reset() takes a new stamp instead of clearing the table,
+ * which is as long as the ranks (up to MAX_RANKED).
+ */
+class RankSlots {
+  #stamp = new Int32Array(0);
+  #slot = new Int32Array(0);
+  #current = 0;
+
+  reset(size: number): this {
+    if (this.#stamp.length < size) {
+      this.#stamp = new Int32Array(size);
+      this.#slot = new Int32Array(size);
+      this.#current = 0;
+    }
+    if (++this.#current === 0x7fffffff) {
+      this.#stamp.fill(0);
+      this.#current = 1;
+    }
+    return this;
+  }
+
+  /** The slot set for this rank since the last reset, or -1. */
+  get(rank: number): number {
+    return this.#stamp[rank] === this.#current ? this.#slot[rank]! : -1;
+  }
+
+  set(rank: number, slot: number): void {
+    this.#stamp[rank] = this.#current;
+    this.#slot[rank] = slot;
   }
 }
 
