@@ -1,16 +1,19 @@
 /**
  * The stages as functions the CLI (and tests) call: fetch → analyze → build. Each takes the run plan
  * (config/run-plan.ts) and returns what it produced, so a failure in one never touches the others'
- * output. A stage opens the source the plan names unless it is handed one (tests and embedders pass
+ * output. Beside them, junitStage reads local JUnit files the way ingest reads a run's (`ratchet junit`). A stage opens the source the plan names unless it is handed one (tests and embedders pass
  * their own adapter: a GCS client with test hooks, a source that injects faults).
  */
-import { readFile } from 'node:fs/promises';
+import { createReadStream } from 'node:fs';
+import { readdir, readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { analyze } from './analysis/analyze.ts';
 import type { PayloadLists } from './analysis/payloads.ts';
 import { type HistoricalRecord, parseHistoricalDisruption } from './analysis/disruption-history.ts';
 import type { RunPlan } from './config/run-plan.ts';
 import { type FetchProgress, fetchRuns } from './ingest/fetch-runs.ts';
+import { parseJunitStream } from './ingest/junit-parser.ts';
+import { type JunitFileReport, reportJunitFile } from './ingest/junit-report.ts';
 import { type FetchReport, RunCache, sourceKey } from './ingest/run-cache.ts';
 import { type BuildReport, buildSite } from './site-build/build-site.ts';
 import type { Problem, Snapshot } from './snapshot/schema.ts';
@@ -20,7 +23,7 @@ import type { BucketSource } from './source/source.ts';
 import { listSnapshotIds, readSnapshot, snapshotFile, writeSnapshot } from './store/snapshot-store.ts';
 import { UsageError } from './util/errors.ts';
 
-export type { BuildReport, FetchProgress, FetchReport, Snapshot };
+export type { BuildReport, FetchProgress, FetchReport, JunitFileReport, Snapshot };
 
 export interface StageIO {
   /** Read from this source instead of opening the plan's (the caller closes it). */
@@ -108,6 +111,34 @@ export async function analyzeStage(plan: RunPlan, io: StageIO = {}): Promise<{ s
     const file = await writeSnapshot(plan.paths.snapshots, snapshot);
     return { snapshot, file };
   });
+}
+
+/**
+ * How Ratchet reads the JUnit files at `paths` (files, or directories searched for *.xml), one report per file in
+ * path order, handed to `onReport` as each is read. Damaged files are reported, not thrown; a path that does not
+ * exist is a usage error.
+ */
+export async function junitStage(paths: readonly string[], onReport: (report: JunitFileReport) => void): Promise<number> {
+  const files: string[] = [];
+  for (const given of paths) {
+    let isDirectory: boolean;
+    try {
+      isDirectory = (await stat(given)).isDirectory();
+    } catch (error) {
+      throw new UsageError(`${given}: ${(error as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file or directory' : (error as Error).message}`);
+    }
+    if (!isDirectory) {
+      files.push(given);
+      continue;
+    }
+    const found = (await readdir(given, { recursive: true, withFileTypes: true }))
+      .filter((entry) => entry.isFile() && entry.name.toLowerCase().endsWith('.xml'))
+      .map((entry) => path.join(entry.parentPath, entry.name))
+      .sort();
+    files.push(...found);
+  }
+  for (const file of files) onReport(reportJunitFile(file, await parseJunitStream(createReadStream(file))));
+  return files.length;
 }
 
 /** Build the static site from the snapshots (see src/site-build/build-site.ts). */

@@ -176,7 +176,8 @@ describe('fetch through the GCS test server', () => {
     expect(first.tests.some((t) => t.name === 'cut')).toBe(false);
     const problem = first.problems.find((p) => p.object.endsWith('junit_truncated.xml'))!;
     expect(problem).toMatchObject({ kind: 'partial' });
-    expect(problem.reason).toMatch(/1 test case\(s\) before the damage were kept/);
+    // Said once, by the parser: what was kept and where the file ends.
+    expect(problem.reason).toMatch(/truncated; kept the 1 test case completed before it$/);
     // Partial data is not a fetch failure: the run is complete and not read again.
     expect(first.complete).toBe(true);
   });

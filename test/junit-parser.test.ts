@@ -5,7 +5,7 @@
 import { createReadStream, readFileSync } from 'node:fs';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { parseJunitStream, parseJunitText, type JunitCase } from '../src/ingest/junit-parser.ts';
+import { MESSAGE_CUT, parseJunitStream, parseJunitText, type JunitCase } from '../src/ingest/junit-parser.ts';
 
 const fixture = (rel: string): string => new URL(`./fixtures/${rel}`, import.meta.url).pathname;
 const readFixture = (rel: string): string => readFileSync(fixture(rel), 'utf8');
@@ -56,10 +56,12 @@ describe('real JUnit files', () => {
     expect(r.cases[0]!.message).toBeUndefined();
   });
 
-  it('ci-operator junit_operator.xml (simple): five passing steps, &#34; decoded, unparseable times become 0', () => {
+  it('ci-operator junit_operator.xml (simple): five passing steps, &#34; decoded, unparseable times become 0 and are noted once', () => {
     const xml = readFixture(OPERATOR_SIMPLE);
     const r = parseJunitText(xml);
     expect(r.partial).toBe(false);
+    // Its authors replaced every time with "whatever": one note for the five, not five.
+    expect(r.notes).toEqual(['5 time attributes Ratchet cannot read (first: time="whatever") counted as 0 s']);
     expect(r.suites).toEqual(['step graph']);
     expect(r.cases).toHaveLength(5);
     expect(count(xml, /<testcase\b/g)).toBe(5);
@@ -241,26 +243,76 @@ describe('damaged files', () => {
     expect(r.cases[2]!.message).toBe('container log: step 1 ok');
   });
 
-  it('keeps the test cases before a truncation and says where the file ends', () => {
+  it('keeps the test cases before a truncation, and the one cut off inside its failure as failed, and says where the file ends', () => {
     const r = parseJunitText(readFixture('damaged/truncated-in-failure.xml'));
     expect(r.partial).toBe(true);
-    expect(r.cases.map((c) => c.name)).toEqual([
-      '[sig-network] Services should serve endpoints on same port and different protocols [Suite:openshift/conformance/parallel]',
-      '[sig-apps] Deployment should run the lifecycle of a Deployment [Suite:openshift/conformance/parallel]',
+    expect(r.cases.map((c) => [c.name, c.outcome])).toEqual([
+      ['[sig-network] Services should serve endpoints on same port and different protocols [Suite:openshift/conformance/parallel]', 'passed'],
+      ['[sig-apps] Deployment should run the lifecycle of a Deployment [Suite:openshift/conformance/parallel]', 'passed'],
+      ['[sig-cli] oc adm must-gather runs successfully [apigroup:config.openshift.io] [Suite:openshift/conformance/parallel]', 'failed'],
     ]);
-    expect(r.error).toMatch(/^file ends early at line 6, column \d+ \(unclosed tag: failure\): truncated; kept the 2 test cases/);
+    // The message is what was written before the cut.
+    expect(r.cases[2]).toMatchObject({ durationSec: 40.1, message: 'error: gather output: pod not ready, retrying (attempt 3 of' });
+    expect(r.error).toBe(
+      'file ends early at line 6, column 83 (unclosed tag: failure): truncated; kept the 2 test cases completed before it and, as failed, the one it cut off inside its failure',
+    );
   });
 
-  it.each(REAL)('%s cut at every byte: cases completed before the cut are kept, the open one is not', (rel) => {
+  it('keeps a case as failed when the file ends in its <system-out> after a complete <failure>', () => {
+    const xml = `<testsuite name="pytest"><testcase classname="tests.test_db" name="test_a" time="0.1"/>
+      <testcase classname="tests.test_db" name="test_b" time="2"><failure message="assert 1 == 2">tests/test_db.py:9: AssertionError</failure><system-out>connecting to`;
+    const r = parseJunitText(xml);
+    expect(r.partial).toBe(true);
+    expect(r.cases).toEqual([
+      { suite: 'pytest', name: 'test_a', classname: 'tests.test_db', durationSec: 0.1, outcome: 'passed' },
+      {
+        suite: 'pytest',
+        name: 'test_b',
+        classname: 'tests.test_db',
+        durationSec: 2,
+        outcome: 'failed',
+        message: 'assert 1 == 2\ntests/test_db.py:9: AssertionError',
+      },
+    ]);
+  });
+
+  it('does not keep a case cut off before any failure began, nor one cut off in a flaky rerun', () => {
+    for (const xml of [
+      '<testsuite name="s"><testcase name="a"/><testcase name="b"><system-out>still running',
+      '<testsuite name="s"><testcase name="a"/><testcase name="b"><fail',
+      '<testsuite name="s"><testcase name="a"/><testcase name="b"><flakyFailure message="m" type="E"><stackTrace>at x',
+    ]) {
+      const r = parseJunitText(xml);
+      expect(r.partial).toBe(true);
+      expect(r.cases.map((c) => c.name)).toEqual(['a']);
+      expect(r.error).toMatch(/kept the 1 test case completed before it$/);
+    }
+  });
+
+  it.each(REAL)('%s cut at every byte: cases completed before the cut are kept, and the open one only once its failure began', (rel) => {
     const xml = readFixture(rel);
     const full = parseJunitText(xml);
-    // Where each case ends in the text, found without the parser.
-    const ends = [...xml.matchAll(/<testcase\b[^>]*\/>|<\/testcase>/g)].map((m) => m.index + m[0].length);
+    // Where each case ends, and where its failure's start tag has its name (saxes then knows it), found without the parser.
+    const spans = [...xml.matchAll(/<testcase\b[^>]*\/>|<testcase\b[^>]*>[\s\S]*?<\/testcase>/g)].map((m) => {
+      const failure = /<(?:failure|error)\b/.exec(m[0]);
+      return { end: m.index + m[0].length, failureNamed: failure ? m.index + failure.index + failure[0].length + 1 : Infinity };
+    });
+    expect(spans).toHaveLength(full.cases.length);
     const rootEnd = xml.lastIndexOf('>') + 1;
     for (let cut = 0; cut <= xml.length; cut++) {
       const r = parseJunitText(xml.slice(0, cut));
-      const completed = ends.filter((end) => end <= cut).length;
-      expect(r.cases, `cut at ${cut}`).toEqual(full.cases.slice(0, completed));
+      const completed = spans.filter((s) => s.end <= cut).length;
+      const open = spans[completed];
+      if (open !== undefined && cut < rootEnd && open.failureNamed <= cut) {
+        // The open case counts as failed; its message is whatever came before the cut.
+        expect(r.cases.slice(0, completed), `cut at ${cut}`).toEqual(full.cases.slice(0, completed));
+        const { message: _cut, ...whole } = full.cases[completed]!;
+        const { message: _m, ...kept } = r.cases[completed]!;
+        expect(kept, `cut at ${cut}`).toEqual(whole);
+        expect(r.cases, `cut at ${cut}`).toHaveLength(completed + 1);
+      } else {
+        expect(r.cases, `cut at ${cut}`).toEqual(full.cases.slice(0, completed));
+      }
       if (cut >= rootEnd) {
         expect(r.partial).toBe(false);
       } else {
@@ -289,8 +341,14 @@ describe('damaged files', () => {
 <testcase name="c"/>
 </testsuite>`);
     expect(r.partial).toBe(true);
-    expect(r.cases.map((c) => c.name)).toEqual(['a']);
-    expect(r.error).toMatch(/^malformed XML at line 3, column \d+: unexpected close tag; kept the 1 test case completed before it$/);
+    // b's failure had begun: b failed, whatever came after.
+    expect(r.cases.map((c) => [c.name, c.outcome])).toEqual([
+      ['a', 'passed'],
+      ['b', 'failed'],
+    ]);
+    expect(r.error).toMatch(
+      /^malformed XML at line 3, column \d+: unexpected close tag; kept the 1 test case completed before it and, as failed, the one it cut off inside its failure$/,
+    );
   });
 
   it('content after the root element makes the result partial but keeps every case', () => {
@@ -346,10 +404,11 @@ describe('damaged files', () => {
 describe('failure messages', () => {
   const withFailure = (text: string, attr = '') => `<testsuite name="s"><testcase name="t"><failure message="${attr}">${text}</failure></testcase></testsuite>`;
 
-  it('keeps the first 4096 characters by default, or maxMessageLength', () => {
+  it('keeps the first 4096 characters by default, or maxMessageLength, and marks the cut', () => {
     const long = 'abcdefghij'.repeat(1000);
-    expect(parseJunitText(withFailure(long)).cases[0]!.message).toBe(long.slice(0, 4096));
-    expect(parseJunitText(withFailure(long), { maxMessageLength: 25 }).cases[0]!.message).toBe(long.slice(0, 25));
+    expect(parseJunitText(withFailure(long)).cases[0]!.message).toBe(long.slice(0, 4096) + MESSAGE_CUT);
+    expect(parseJunitText(withFailure(long), { maxMessageLength: 25 }).cases[0]!.message).toBe(long.slice(0, 25) + MESSAGE_CUT);
+    expect(parseJunitText(withFailure(long.slice(0, 4096))).cases[0]!.message).toBe(long.slice(0, 4096));
     expect(parseJunitText(withFailure('  \n  padded  \n'), { maxMessageLength: 100 }).cases[0]!.message).toBe('padded');
   });
 
@@ -357,7 +416,7 @@ describe('failure messages', () => {
     const body = 'x'.repeat(300_000);
     const bytes = new TextEncoder().encode(withFailure(`<![CDATA[${body}]]>`, 'big'));
     const r = await parseJunitStream(chunksOf(bytes, 1000));
-    expect(r.cases[0]!.message).toBe(`big\n${body}`.slice(0, 4096));
+    expect(r.cases[0]!.message).toBe(`big\n${body}`.slice(0, 4096) + MESSAGE_CUT);
   });
 
   it('ignores a large CDATA <system-out> split across chunks, before and after the failure', async () => {

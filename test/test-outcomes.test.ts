@@ -1,12 +1,13 @@
 /**
  * Combining JUnit cases into one result per test per run: retries become flakes, several files of
- * one run are merged, and the output order does not depend on the input order.
+ * one run are merged, tests are told apart by (suite, classname, name), and the output order does not depend on
+ * the input order.
  */
 import { readFileSync } from 'node:fs';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { parseJunitText, type JunitCase } from '../src/ingest/junit-parser.ts';
-import { combineCases } from '../src/ingest/test-outcomes.ts';
+import { combineCases, testName } from '../src/ingest/test-outcomes.ts';
 
 const readFixture = (rel: string): string => readFileSync(new URL(`./fixtures/${rel}`, import.meta.url), 'utf8');
 
@@ -136,5 +137,96 @@ describe('combineCases', () => {
         expect(a.reduce((sum, t) => sum + t.durationSec, 0)).toBe(cases.reduce((sum, c) => sum + c.durationSec, 0));
       }),
     );
+  });
+
+  it('a flaky case (Surefire: failed, then passed on a rerun) is a flake with its failure message', () => {
+    expect(combineCases([kase({ name: 'f', outcome: 'flaky', message: 'first run failed' })])).toEqual([
+      { suite: 'openshift-tests', name: 'f', status: 'flake', durationSec: 1, message: 'first run failed' },
+    ]);
+    // Beside a plain failure of the same test it still makes a flake: it passed once.
+    expect(combineCases([kase({ name: 'f', outcome: 'failed', message: 'a' }), kase({ name: 'f', outcome: 'flaky', message: 'b' })])[0]).toMatchObject({
+      status: 'flake',
+      message: 'a',
+    });
+  });
+});
+
+describe('test identity: (suite, classname, name)', () => {
+  it('same-named cases of different classes are different tests; one failing and one passing is no flake', () => {
+    const results = combineCases([
+      kase({ suite: 'pytest', classname: 'tests.test_api', name: 'test_x', outcome: 'passed' }),
+      kase({ suite: 'pytest', classname: 'tests.test_db', name: 'test_x', outcome: 'failed', message: 'boom' }),
+    ]);
+    expect(results.map((t) => [t.name, t.status])).toEqual([
+      ['tests.test_api.test_x', 'pass'],
+      ['tests.test_db.test_x', 'fail'],
+    ]);
+  });
+
+  it('repeated cases of one identity still combine: a failure then a pass of the same class is a flake', () => {
+    const results = combineCases([
+      kase({ suite: 's', classname: 'pkg.FooTest', name: 'testA', outcome: 'failed', message: 'm' }),
+      kase({ suite: 's', classname: 'pkg.FooTest', name: 'testA', outcome: 'passed' }),
+    ]);
+    expect(results).toEqual([{ suite: 's', name: 'pkg.FooTest.testA', status: 'flake', durationSec: 2, message: 'm' }]);
+  });
+
+  it('OpenShift names are kept: no classname, or a classname equal to the suite', () => {
+    const name = '[sig-network] Services should serve endpoints [Suite:openshift/conformance/parallel]';
+    expect(testName('openshift-tests', undefined, name)).toBe(name);
+    expect(testName('openshift-tests', '', name)).toBe(name);
+    expect(testName('openshift-tests', 'openshift-tests', name)).toBe(name);
+    expect(testName('Kubernetes e2e suite', 'Kubernetes e2e suite', '[It] x')).toBe('[It] x');
+  });
+
+  it('a classname that is the last path or dotted segment of the suite, or the other way round, adds nothing', () => {
+    expect(testName('example.com/shop/cart', 'cart', 'TestAdd')).toBe('TestAdd');
+    expect(testName('cart', 'example.com/shop/cart', 'TestAdd')).toBe('TestAdd');
+    expect(testName('com.example.FooTest', 'FooTest', 'testA')).toBe('testA');
+    // Not a whole segment: "art" is not "cart".
+    expect(testName('example.com/shop/cart', 'art', 'TestAdd')).toBe('art.TestAdd');
+  });
+
+  it('a classname equal to the name, or its first words, adds nothing (jest-junit defaults)', () => {
+    expect(testName('addition', 'addition positive numbers should add up', 'addition positive numbers should add up')).toBe(
+      'addition positive numbers should add up',
+    );
+    expect(testName('s', 'addition positive', 'addition positive numbers should add up')).toBe('addition positive numbers should add up');
+    expect(testName('s', 'Foo', 'Foo.testBar')).toBe('Foo.testBar');
+    // A prefix that is not a whole word is no such thing.
+    expect(testName('s', 'Foo', 'Football')).toBe('Foo.Football');
+  });
+
+  it('otherwise the name is qualified as classname.name', () => {
+    expect(testName('pytest', 'tests.test_api.TestAuth', 'test_login[admin]')).toBe('tests.test_api.TestAuth.test_login[admin]');
+    expect(testName('', 'e2e.go', 'Up')).toBe('e2e.go.Up');
+  });
+});
+
+describe('combineCases order', () => {
+  it('is plain code-unit order however often names repeat, change or come new (the rank cache is invisible)', () => {
+    const word = fc.constantFrom('[sig-a]', '[sig-b]', 'x', 'ä', '😀', 'Z', 'z', ' ', 'should', '[Suite:k8s]', '\uD800');
+    const name = fc.array(word, { minLength: 1, maxLength: 6 }).map((w) => w.join(' '));
+    fc.assert(
+      fc.property(fc.array(fc.uniqueArray(name, { minLength: 0, maxLength: 400 }), { minLength: 1, maxLength: 6 }), (runs) => {
+        for (const names of runs) {
+          const results = combineCases(names.map((n) => kase({ name: n, outcome: 'passed' })));
+          expect(results.map((t) => t.name)).toEqual([...names].sort());
+        }
+      }),
+      { numRuns: 60 },
+    );
+  });
+
+  it('orders a run of thousands of known names, with a few new ones among them, exactly as sort() does', () => {
+    const base = Array.from(
+      { length: 3000 },
+      (_, i) => `[sig-area${i % 30}] component ${(i * 7919) % 3000} should work [Suite:openshift/conformance/parallel]`,
+    );
+    const again = [...base.slice(0, 2990), 'a new test', '[sig-area3] a new one', 'zzz', '[sig-area29] component 9999 should work'];
+    for (const names of [base, again, base.slice(500), [...again].reverse()]) {
+      const results = combineCases(names.map((n) => kase({ name: n, outcome: 'passed' })));
+      expect(results.map((t) => t.name)).toEqual([...new Set(names)].sort());
+    }
   });
 });

@@ -1,13 +1,13 @@
 /**
- * `ratchet`: fetch, analyze, build, run (all three) and preview. Exit codes: 0 done, 1 failed,
- * 2 usage error. Scripts drive Ratchet through these names: keep them stable.
+ * `ratchet`: fetch, analyze, build, run (all three), preview, and junit (how Ratchet reads JUnit files). Exit codes:
+ * 0 done, 1 failed, 2 usage error. Scripts drive Ratchet through these names: keep them stable.
  */
 import { Command, CommanderError, Option } from 'commander';
 import path from 'node:path';
 import { existsSync } from 'node:fs';
 import { loadConfig } from '../config/load-config.ts';
 import { type PlanFlags, type RunPlan, resolvePlan } from '../config/run-plan.ts';
-import { analyzeStage, buildStage, fetchStage, type Snapshot } from '../pipeline.ts';
+import { analyzeStage, buildStage, fetchStage, type JunitFileReport, junitStage, type Snapshot } from '../pipeline.ts';
 import { serveStatic } from '../serve/static-server.ts';
 import { describeEnvironmentError, UsageError } from '../util/errors.ts';
 import { handleSignals, onExit } from '../util/exit-cleanup.ts';
@@ -120,6 +120,13 @@ async function runBuild(plan: RunPlan): Promise<void> {
   );
 }
 
+/** One line per file: what was counted and, for a damaged or odd file, the problem a run record would list. */
+function junitLine(r: JunitFileReport): string {
+  const counts = `${r.cases} cases (${r.passed} passed, ${r.failed} failed, ${r.skipped} skipped, ${r.flaked} flaked), ${r.tests} tests`;
+  const problem = r.problem === null ? '' : `\n  ${r.partial ? 'damaged' : 'note'}: ${r.problem}`;
+  return `${r.file}: ${counts}${problem}\n`;
+}
+
 function regressionLine(snapshot: Snapshot): string {
   const summary = snapshot.regressions?.summary;
   if (!summary) return '';
@@ -176,6 +183,16 @@ export function createProgram(): Command {
       const server = await serveStatic(paths.site, { base: site.base, port });
       process.stdout.write(`preview: serving ${paths.site} at ${server.url} (Ctrl-C to stop)\n`);
       await new Promise(() => {});
+    });
+
+  program
+    .command('junit')
+    .description('show how Ratchet reads JUnit files: counts per file, and the problem a damaged file would be listed with')
+    .argument('<paths...>', 'JUnit XML files, or directories searched for *.xml')
+    .option('--json', 'one JSON object per file and line: file, cases, passed, failed, skipped, flaked, tests, partial, problem')
+    .action(async (paths: string[], options: { json?: boolean }) => {
+      const files = await junitStage(paths, (report) => process.stdout.write(options.json ? `${JSON.stringify(report)}\n` : junitLine(report)));
+      if (files === 0) process.stderr.write(`ratchet junit: no .xml files under ${paths.join(', ')}\n`);
     });
 
   return program;

@@ -3,6 +3,12 @@
  * under logs/<job>/<build>/; presubmits are found through pr-logs/directory/<job>/<build>.txt, whose
  * content is the run's full path. Build ids grow with time, so builds come newest first and the
  * caller stops a job once runs fall out of the look-back window.
+ *
+ * The run's path under pr-logs/pull/ depends on the Prow installation's path strategy: OpenShift's
+ * pr-logs/pull/<org>_<repo>/<pr>/<job>/<build>/, Kubernetes' "legacy" strategy pr-logs/pull/<pr>/... for
+ * kubernetes/kubernetes, pr-logs/pull/<repo>/<pr>/... for the rest of the kubernetes org and
+ * pr-logs/pull/<org>_<repo>/<pr>/... for other orgs (batches: pr-logs/pull/[<org_repo>/]batch/<job>/<build>/).
+ * The pointer names the folder, so every strategy is read the same way.
  */
 import type { JobSelection } from '../config/run-plan.ts';
 import type { BucketSource, ListPage } from '../source/source.ts';
@@ -172,6 +178,8 @@ export async function resolvePresubmitPointer(
   if (!runPath.startsWith('pr-logs/pull/') || !isSafeObjectName(runPath) || !runPath.endsWith(`/${job}/${buildId}/`)) {
     throw new Error(`points to ${JSON.stringify(text.slice(0, 200))}, which is not pr-logs/pull/…/${job}/${buildId}`);
   }
-  const kindHint: RunKind = runPath.startsWith('pr-logs/pull/batch/') ? 'batch' : 'presubmit';
+  // Batch runs: pr-logs/pull/batch/<job>/<build>/ for the default repository of Prow's legacy and single path
+  // strategies, pr-logs/pull/<org_repo>/batch/<job>/<build>/ for any other.
+  const kindHint: RunKind = runPath.endsWith(`/batch/${job}/${buildId}/`) ? 'batch' : 'presubmit';
   return { job, buildId, path: runPath, kindHint };
 }

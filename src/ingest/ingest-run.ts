@@ -22,7 +22,7 @@ import { isSafeObjectName } from '../util/safe-name.ts';
 import type { DataProblem, RunRecord } from './run-record.ts';
 import { RUN_RECORD_VERSION } from './run-record.ts';
 import type { RunLocation } from './discover.ts';
-import { parseJunitStream, type JunitCase, type JunitParseOptions } from './junit-parser.ts';
+import { junitProblem, parseJunitStream, type JunitCase, type JunitParseOptions } from './junit-parser.ts';
 import { combineCases } from './test-outcomes.ts';
 import { combineDisruption, parseDisruptionFile, type BackendDisruption } from './disruption-parser.ts';
 import { parseFinishedJson, parseProwJob, parseStartedJson, resolveRunOutcome, type FinishedJson, type ProwJobInfo, type StartedJson } from './run-metadata.ts';
@@ -253,7 +253,7 @@ function assembleRecord(location: RunLocation, folder: RunFolder, objects: RunOb
   if ((!record.final || tooLarge) && complete && fingerprint !== undefined) record.fingerprint = fingerprint;
   if (prowjob?.payloadTag) record.payloadTag = prowjob.payloadTag;
   if (prowjob?.fromPayloadTag) record.fromPayloadTag = prowjob.fromPayloadTag;
-  const pull = prowjob?.pull ?? pullFromStarted(started);
+  const pull = prowjob?.pull ?? pullFromStarted(started) ?? pullFromPath(location.path);
   if (pull !== undefined) record.pull = pull;
   return record;
 }
@@ -384,12 +384,10 @@ async function readJunit(reader: ObjectReader, object: ObjectInfo): Promise<Obje
       outcome.objectsRead++;
       outcome.bytesRead += tracker.bytes;
       outcome.value = result.cases;
-      if (result.partial) {
-        outcome.problems.push({
-          object: object.name,
-          kind: result.cases.length > 0 ? 'partial' : 'parse',
-          reason: `${result.error ?? 'incomplete XML'}; ${result.cases.length} test case(s) before the damage were kept`,
-        });
+      // The parser's message says what was kept: it is the reason as it stands.
+      const reason = junitProblem(result);
+      if (reason !== undefined) {
+        outcome.problems.push({ object: object.name, kind: result.partial && result.cases.length > 0 ? 'partial' : 'parse', reason });
       }
       return outcome;
     } catch (error) {
@@ -417,6 +415,15 @@ function reasonOf(error: unknown): string {
 function pullFromStarted(started: StartedJson | undefined): number | undefined {
   const n = started?.pull ? Number.parseInt(started.pull, 10) : NaN;
   return Number.isFinite(n) ? n : undefined;
+}
+
+/**
+ * The pull request a presubmit's folder names, for runs whose metadata does not: pr-logs/pull/<pr>/<job>/<build>/
+ * (Prow's legacy path strategy, for the default org and repo) or pr-logs/pull/<repo or org_repo>/<pr>/<job>/<build>/.
+ */
+function pullFromPath(path: string): number | undefined {
+  const m = /^pr-logs\/pull\/(?:[^/]+\/)?(\d{1,9})\/[^/]+\/[^/]+\/$/.exec(path);
+  return m ? Number(m[1]) : undefined;
 }
 
 function basename(name: string): string {

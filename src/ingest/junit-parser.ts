@@ -1,23 +1,40 @@
 /**
  * Streaming JUnit XML parser on top of saxes. Pure: it takes text or byte chunks and never does I/O.
  *
- * JUnit files from CI are often damaged: a job killed mid-write leaves truncated XML, and failure
- * text carries control characters, HTML entities (&nbsp;) or bare ampersands. The parser repairs
- * what it safely can (see feed() and RECOVERABLE) and, on anything else, stops and returns the
- * test cases completed before the damage with `partial: true` and an error saying where it was.
+ * One parser for every common JUnit dialect (Jenkins' JUnit plugin, Maven Surefire, googletest, pytest, jest-junit,
+ * go-junit-report, gotestsum, ginkgo, openshift-tests, ci-operator). What each says about a test case:
+ * - failed: a <failure> or <error> child (also Surefire's <rerunFailure>/<rerunError>, which sit beside one);
+ * - flaky: Surefire's <flakyFailure>/<flakyError> on a case that passed on a rerun;
+ * - skipped: a <skipped> child, or `status` notrun/disabled/skipped, or `result` suppressed/skipped (googletest
+ *   writes DISABLED_ tests as status="notrun" result="suppressed" with no child);
+ * - passed: none of these. Failed beats flaky beats skipped.
+ *
+ * JUnit files from CI are often damaged: a job killed mid-write leaves truncated XML, and failure text carries
+ * control characters, HTML entities (&nbsp;) or bare ampersands. The parser repairs what it safely can (see feed()
+ * and RECOVERABLE) and, on anything else, stops and returns the test cases completed before the damage, plus the
+ * case it cut short when a failure had begun in it, with `partial: true` and an error saying where it was.
+ *
+ * Memory stays bounded whatever the file: attribute values are cut at VALUE_CAP characters (with CUT_MARK), failure
+ * text at maxMessageLength, and what saxes buffers between chunks (comments, CDATA, a value still being read) is
+ * trimmed or dropped after every chunk; names, attribute counts and nesting depth have limits past which the file
+ * counts as damaged.
  */
 import { SaxesParser } from 'saxes';
-import type { SaxesTagPlain } from 'saxes';
+import type { SaxesStartTagPlain, SaxesTagPlain } from 'saxes';
+import { chooseEncoding, enoughToChoose, ReplacementCounter } from './junit-encoding.ts';
+import { TimeReader } from './junit-time.ts';
+
+type JunitOutcome = 'passed' | 'failed' | 'skipped' | 'flaky';
 
 export interface JunitCase {
   /** Name of the innermost enclosing <testsuite> that has one ('' when none has a name). */
   suite: string;
   name: string;
   classname?: string;
-  /** The case's time attribute in seconds; 0 when missing or not a number. */
+  /** The case's time attribute in seconds (see junit-time.ts); 0 when missing or not readable. */
   durationSec: number;
-  outcome: 'passed' | 'failed' | 'skipped';
-  /** For failed cases: the first <failure>/<error>'s message attribute and text, cleaned and capped. */
+  outcome: JunitOutcome;
+  /** For failed and flaky cases: the first failure's message attribute and text, cleaned and capped. */
   message?: string;
 }
 
@@ -28,22 +45,43 @@ export interface JunitParseResult {
   partial: boolean;
   /** What was wrong and where (line:column), when partial. */
   error?: string;
+  /** What was read around without losing a case (an unknown encoding, unreadable times, cut values), if anything. */
+  notes?: string[];
   /** Distinct suite names of the <testsuite> elements seen, in file order (as in JunitCase.suite). */
   suites: string[];
 }
 
 export interface JunitParseOptions {
-  /** Keep at most this many characters of each failure message (default 4096). */
+  /** Keep at most this many characters of each failure message, then MESSAGE_CUT (default 4096). */
   maxMessageLength?: number;
 }
 
+/** The data-quality message of a parse: the damage, then the notes; undefined when the file was read cleanly. */
+export function junitProblem(result: JunitParseResult): string | undefined {
+  const parts = [...(result.error === undefined ? [] : [result.error]), ...(result.notes ?? [])];
+  return parts.length === 0 ? undefined : parts.join('; ');
+}
+
 const DEFAULT_MAX_MESSAGE = 4096;
+/** What ends a failure message that was cut at maxMessageLength. */
+export const MESSAGE_CUT = ' …[cut]';
+/** Attribute values (test names, messages) are cut at this many characters... */
+export const VALUE_CAP = 65_536;
+/** ...and end with this marker instead of the rest. */
+export const CUT_MARK = '…[cut: longer than 65,536 characters]';
+/** Past these, a file is damaged rather than JUnit: no writer nests this deep or puts this many attributes on a tag. */
+const MAX_DEPTH = 4096;
+const MAX_ATTRIBUTES = 4096;
 
 /**
  * saxes errors that concern a single character or entity: saxes reports them and carries on with
  * the text as written, so the document structure is intact and parsing can continue.
  */
 const RECOVERABLE = new Set([
+  // An XML declaration after a comment, a processing instruction or whitespace: saxes reads it all the same.
+  // Only before the root element (see onError).
+  'an XML declaration must be at the start of the document.',
+  'the XML declaration must appear at the start of the document.',
   'undefined entity.',
   'disallowed character.',
   'malformed character entity.',
@@ -167,12 +205,6 @@ function detach(s: string): string {
   return s.length < 16 ? s : `${s} `.slice(0, -1);
 }
 
-function parseSeconds(value: string | undefined): number {
-  if (value === undefined) return 0;
-  const n = Number(value);
-  return Number.isFinite(n) && n > 0 ? n : 0;
-}
-
 /** Thrown from inside saxes callbacks to abandon the document at once; never escapes this module. */
 const STOP = Symbol('stop');
 
@@ -182,21 +214,41 @@ interface PlainOptions {
   position: true;
 }
 
-/** The one private saxes field we touch: where it accumulates text (see dropBufferedText). */
-interface SaxesTextBuffer {
+/**
+ * The private saxes fields we bound between chunks (see boundBuffers): `text` accumulates attribute values,
+ * comments, CDATA and (when a text listener is set) text; `name` a tag or attribute name; `attribList` the
+ * attributes of the tag being read. If a saxes version renames them, the checks become no-ops and only the memory
+ * bound is lost.
+ */
+interface SaxesBuffers {
   text: unknown;
+  name: unknown;
+  attribList: unknown;
 }
+
+/** Children of a test case whose text is failure text; the first failure's becomes the message. */
+const FAILURES = new Set(['failure', 'error', 'rerunFailure', 'rerunError']);
+/** Surefire: the case failed, then passed on a rerun. */
+const FLAKES = new Set(['flakyFailure', 'flakyError']);
+/** Inside a failure element, output that is not part of the message (Surefire's flaky and rerun elements nest them). */
+const OUTPUT = new Set(['system-out', 'system-err']);
+/** Attribute values that mark a case as not run (googletest, ginkgo, others), compared in lower case. */
+const SKIP_STATUS = new Set(['notrun', 'disabled', 'skipped']);
+const SKIP_RESULT = new Set(['suppressed', 'skipped']);
 
 interface OpenCase {
   suite: string;
   name: string;
   classname: string | undefined;
   durationSec: number;
+  /** Set when a failure element starts, so a case cut off inside it still counts as failed. */
   failed: boolean;
+  flaky: boolean;
   skipped: boolean;
-  /** Message attribute of the first <failure>/<error>, or undefined before one is seen. */
-  failureAttr: string | undefined;
-  failureText: string;
+  /** Where the message comes from: the first failure, else the first flaky run. */
+  messageFrom: 'failure' | 'flaky' | undefined;
+  messageAttr: string;
+  messageText: string;
   /** Depth of the <testcase> element, to tell its own close tag from nested ones. */
   depth: number;
 }
@@ -207,14 +259,18 @@ class JunitCollector {
   private readonly maxMessage: number;
   /** Failure text beyond this is not kept (room for clean() to shorten it). */
   private readonly collectLimit: number;
+  private readonly times = new TimeReader();
+  private readonly notes: string[] = [];
 
   private readonly cases: JunitCase[] = [];
   private readonly suiteNames = new Set<string>();
   private readonly suiteStack: string[] = [];
   private current: OpenCase | null = null;
   private depth = 0;
-  /** Depth of the <failure>/<error> whose text is being captured, or 0. */
+  /** Depth of the failure element whose text is being captured, or 0. */
   private captureDepth = 0;
+  /** Depth of a <system-out>/<system-err> inside it, while its text is left out, or 0. */
+  private pauseDepth = 0;
   /** Between the start of a tag and its end, saxes keeps attribute values in its text buffer. */
   private inTag = false;
   private sawContent = false;
@@ -225,6 +281,7 @@ class JunitCollector {
   private stopped = false;
   private error: string | undefined;
   private carry = '';
+  private valuesCut = 0;
 
   constructor(options: JunitParseOptions | undefined) {
     const max = options?.maxMessageLength ?? DEFAULT_MAX_MESSAGE;
@@ -237,9 +294,7 @@ class JunitCollector {
     for (const [name, value] of Object.entries(HTML_ENTITIES)) parser.ENTITIES[name] = value;
     parser.ENTITIES[AMP_ENTITY] = '&';
     parser.on('error', (err) => this.onError(err));
-    parser.on('opentagstart', () => {
-      this.inTag = true;
-    });
+    parser.on('opentagstart', (tag) => this.onOpenTagStart(tag));
     parser.on('opentag', (tag) => this.onOpenTag(tag));
     parser.on('closetag', (tag) => this.onCloseTag(tag));
     this.parser = parser;
@@ -247,6 +302,11 @@ class JunitCollector {
 
   get done(): boolean {
     return this.stopped;
+  }
+
+  /** Something to report about the whole file that loses no case (the encoding, say). */
+  note(text: string): void {
+    this.notes.push(text);
   }
 
   /** Feed the next piece of the document. */
@@ -270,9 +330,7 @@ class JunitCollector {
       this.carry = '';
     }
     if (!this.stopped) {
-      if (!this.sawContent) {
-        return { cases: this.cases, partial: true, error: 'empty file', suites: [...this.suiteNames] };
-      }
+      if (!this.sawContent) return this.result('empty file');
       this.ending = true;
       try {
         this.parser.close();
@@ -280,12 +338,19 @@ class JunitCollector {
         if (err !== STOP) throw err;
       }
     }
-    const result: JunitParseResult = {
-      cases: this.cases,
-      partial: this.error !== undefined,
-      suites: [...this.suiteNames],
-    };
-    if (this.error !== undefined) result.error = this.error;
+    return this.result(this.error);
+  }
+
+  private result(error: string | undefined): JunitParseResult {
+    const result: JunitParseResult = { cases: this.cases, partial: error !== undefined, suites: [...this.suiteNames] };
+    if (error !== undefined) result.error = error;
+    const notes = [...this.notes];
+    const times = this.times.note();
+    if (times !== undefined) notes.push(times);
+    if (this.valuesCut > 0) {
+      notes.push(`${this.valuesCut} attribute value${this.valuesCut === 1 ? '' : 's'} longer than ${VALUE_CAP.toLocaleString('en')} characters cut`);
+    }
+    if (notes.length > 0) result.notes = notes;
     return result;
   }
 
@@ -301,96 +366,162 @@ class JunitCollector {
     if (text.includes('&')) text = text.replace(BARE_AMP, AMP_MARKER);
     try {
       this.parser.write(text);
+      this.boundBuffers();
     } catch (err) {
       if (err !== STOP) throw err;
-      return;
     }
-    this.dropBufferedText();
   }
 
   /**
-   * saxes keeps CDATA, comments and (when a text listener is set) text in one buffer until the
-   * node ends, so a huge <system-out><![CDATA[...]]> would sit in memory whole. Between chunks,
-   * inside the root and outside a tag, that buffer holds only such content: move it to the
-   * failure message being captured, or drop it. Relies on the buffer's field name; if a saxes
-   * version renames it this becomes a no-op and only the memory bound is lost.
+   * What saxes holds between chunks stays bounded. Inside the root and outside a tag its text buffer holds only
+   * CDATA, comments or captured text: move it to the failure message being captured, or drop it (a huge
+   * <system-out><![CDATA[...]]> would otherwise sit in memory whole). Elsewhere it is an attribute value being
+   * read, or a comment or processing instruction before or after the root: cut to VALUE_CAP and marked, as
+   * onOpenTag cuts a value that came in one chunk, so the result does not depend on where chunks end.
    */
-  private dropBufferedText(): void {
-    if (this.depth === 0 || this.inTag) return;
-    const internals = this.parser as unknown as SaxesTextBuffer;
+  private boundBuffers(): void {
+    const internals = this.parser as unknown as SaxesBuffers;
     const buffered = internals.text;
-    if (typeof buffered !== 'string' || buffered === '') return;
-    if (this.captureDepth !== 0) this.appendFailureText(buffered);
-    internals.text = '';
+    if (typeof buffered === 'string' && buffered !== '') {
+      if (this.depth > 0 && !this.inTag) {
+        if (this.captureDepth !== 0 && this.pauseDepth === 0) this.appendFailureText(buffered);
+        internals.text = '';
+      } else if (buffered.length > VALUE_CAP) {
+        internals.text = buffered.slice(0, VALUE_CAP) + CUT_MARK;
+      }
+    }
+    const name = internals.name;
+    if (typeof name === 'string' && name.length > VALUE_CAP) {
+      this.fatal(`a tag or attribute name longer than ${VALUE_CAP.toLocaleString('en')} characters`);
+    }
+    const attributes = internals.attribList;
+    if (Array.isArray(attributes) && attributes.length > MAX_ATTRIBUTES) {
+      this.fatal(`a tag with more than ${MAX_ATTRIBUTES.toLocaleString('en')} attributes`);
+    }
   }
 
   private appendFailureText(text: string): void {
     const c = this.current;
     if (c === null) return;
-    const room = this.collectLimit - c.failureText.length;
+    const room = this.collectLimit - c.messageText.length;
     if (room <= 0) return;
     // Leading whitespace is trimmed anyway; dropping it here keeps it from using up the room.
-    const piece = c.failureText === '' ? text.trimStart() : text;
-    c.failureText += piece.length > room ? piece.slice(0, room) : piece;
+    const piece = c.messageText === '' ? text.trimStart() : text;
+    c.messageText += piece.length > room ? piece.slice(0, room) : piece;
   }
 
   private readonly onText = (text: string): void => {
     this.appendFailureText(text);
   };
 
+  private capture(depth: number): void {
+    this.captureDepth = depth;
+    this.parser.on('text', this.onText);
+    this.parser.on('cdata', this.onText);
+  }
+
+  private stopCapture(): void {
+    this.parser.off('text');
+    this.parser.off('cdata');
+  }
+
+  /** A failure element has begun: the case counts as failed even if the file ends inside the tag. */
+  private onOpenTagStart(tag: SaxesStartTagPlain): void {
+    this.inTag = true;
+    const c = this.current;
+    if (c !== null && this.depth === c.depth && FAILURES.has(tag.name)) c.failed = true;
+  }
+
   private onOpenTag(tag: SaxesTagPlain): void {
     this.inTag = false;
     const depth = ++this.depth;
     const name = tag.name;
-    if (depth === 1) this.rootSeen = true;
-    if (depth === 1 && name !== 'testsuites' && name !== 'testsuite') {
-      this.fatal(`not a JUnit XML file: the root element is <${name}>, expected <testsuites> or <testsuite>`);
+    if (depth === 1) {
+      this.rootSeen = true;
+      if (name !== 'testsuites' && name !== 'testsuite') {
+        this.fatal(`not a JUnit XML file: the root element is <${name}>, expected <testsuites> or <testsuite>`);
+      }
+    } else if (depth > MAX_DEPTH) {
+      this.fatal(`elements nested more than ${MAX_DEPTH.toLocaleString('en')} deep`);
     }
     const current = this.current;
     if (current === null) {
       if (name === 'testsuite') {
-        const own = tag.attributes.name;
+        const own = this.value(tag, 'name');
         const suite = own !== undefined && own !== '' ? this.cleanName(own) : (this.suiteStack.at(-1) ?? '');
         this.suiteStack.push(suite);
         this.suiteNames.add(suite);
       } else if (name === 'testcase') {
-        const classname = tag.attributes.classname;
-        this.current = {
-          suite: this.suiteStack.at(-1) ?? '',
-          name: this.cleanName(tag.attributes.name ?? ''),
-          classname: classname === undefined ? undefined : this.cleanName(classname),
-          durationSec: parseSeconds(tag.attributes.time),
-          failed: false,
-          skipped: false,
-          failureAttr: undefined,
-          failureText: '',
-          depth,
-        };
+        this.current = this.openCase(tag, depth);
+      }
+      return;
+    }
+    if (this.captureDepth !== 0) {
+      // Inside a failure element: leave its output out of the message.
+      if (this.pauseDepth === 0 && OUTPUT.has(name)) {
+        this.pauseDepth = depth;
+        this.stopCapture();
       }
       return;
     }
     // Inside a test case: only its direct outcome children count.
     if (depth !== current.depth + 1) return;
-    if (name === 'failure' || name === 'error') {
-      if (!current.failed) {
-        current.failed = true;
-        current.failureAttr = tag.attributes.message ?? '';
-        this.captureDepth = depth;
-        this.parser.on('text', this.onText);
-        this.parser.on('cdata', this.onText);
-      }
+    if (FAILURES.has(name)) {
+      current.failed = true;
+      if (current.messageFrom !== 'failure') this.startMessage(current, tag, 'failure', depth);
+    } else if (FLAKES.has(name)) {
+      current.flaky = true;
+      if (current.messageFrom === undefined) this.startMessage(current, tag, 'flaky', depth);
     } else if (name === 'skipped') {
       current.skipped = true;
     }
   }
 
+  private openCase(tag: SaxesTagPlain, depth: number): OpenCase {
+    const classname = this.value(tag, 'classname');
+    const status = tag.attributes.status;
+    const result = tag.attributes.result;
+    return {
+      suite: this.suiteStack.at(-1) ?? '',
+      name: this.cleanName(this.value(tag, 'name') ?? ''),
+      classname: classname === undefined ? undefined : this.cleanName(classname),
+      durationSec: this.times.read(tag.attributes.time),
+      failed: false,
+      flaky: false,
+      skipped: (status !== undefined && SKIP_STATUS.has(status.toLowerCase())) || (result !== undefined && SKIP_RESULT.has(result.toLowerCase())),
+      messageFrom: undefined,
+      messageAttr: '',
+      messageText: '',
+      depth,
+    };
+  }
+
+  private startMessage(c: OpenCase, tag: SaxesTagPlain, from: 'failure' | 'flaky', depth: number): void {
+    c.messageFrom = from;
+    c.messageAttr = this.value(tag, 'message') ?? '';
+    c.messageText = '';
+    this.capture(depth);
+  }
+
+  /** An attribute's value, cut at VALUE_CAP (see boundBuffers). */
+  private value(tag: SaxesTagPlain, key: string): string | undefined {
+    const v = tag.attributes[key];
+    if (v === undefined || v.length <= VALUE_CAP) return v;
+    this.valuesCut++;
+    return v.slice(0, VALUE_CAP) + CUT_MARK;
+  }
+
   private onCloseTag(tag: SaxesTagPlain): void {
     const depth = this.depth--;
     if (this.stopped) return;
+    if (depth === this.pauseDepth) {
+      this.pauseDepth = 0;
+      this.capture(this.captureDepth);
+      return;
+    }
     if (depth === this.captureDepth) {
       this.captureDepth = 0;
-      this.parser.off('text');
-      this.parser.off('cdata');
+      this.stopCapture();
       return;
     }
     const current = this.current;
@@ -410,15 +541,11 @@ class JunitCollector {
   }
 
   private completeCase(c: OpenCase): JunitCase {
-    const out: JunitCase = {
-      suite: c.suite,
-      name: c.name,
-      durationSec: c.durationSec,
-      outcome: c.failed ? 'failed' : c.skipped ? 'skipped' : 'passed',
-    };
+    const outcome: JunitOutcome = c.failed ? 'failed' : c.flaky ? 'flaky' : c.skipped ? 'skipped' : 'passed';
+    const out: JunitCase = { suite: c.suite, name: c.name, durationSec: c.durationSec, outcome };
     if (c.classname !== undefined) out.classname = c.classname;
-    if (c.failed) {
-      const message = this.buildMessage(c.failureAttr ?? '', c.failureText);
+    if (c.messageFrom !== undefined && (c.failed || c.flaky)) {
+      const message = this.buildMessage(c.messageAttr, c.messageText);
       if (message !== '') out.message = detach(message);
     }
     return out;
@@ -429,12 +556,12 @@ class JunitCollector {
     const t = clean(text).trim();
     // Writers often repeat the message attribute as the first line of the text.
     const joined = a === '' ? t : t === '' || t.startsWith(a) ? t || a : `${a}\n${t}`;
-    return joined.length > this.maxMessage ? joined.slice(0, this.maxMessage).trimEnd() : joined;
+    return joined.length > this.maxMessage ? joined.slice(0, this.maxMessage).trimEnd() + MESSAGE_CUT : joined;
   }
 
   private onError(err: Error): void {
     const reason = err.message.replace(/^\d+:\d+: /, '');
-    if (RECOVERABLE.has(reason)) return;
+    if (RECOVERABLE.has(reason) && !(this.rootSeen && reason.includes('XML declaration'))) return;
     this.fatal(reason);
   }
 
@@ -443,16 +570,22 @@ class JunitCollector {
     this.stopped = true;
     const { line, column } = this.parser;
     const where = `line ${line}, column ${column}`;
-    const kept = this.cases.length;
-    const keptText = `kept the ${kept} test case${kept === 1 ? '' : 's'} completed before it`;
+    // A case cut off inside its failure failed, whatever else it would have said; its message may be cut.
+    const open = this.current;
+    const keptOpen = open?.failed === true && !reason.startsWith('not a JUnit XML file');
+    if (keptOpen) this.cases.push(this.completeCase(open!));
+    this.current = null;
+    const before = this.cases.length - (keptOpen ? 1 : 0);
+    const cutOff = keptOpen ? ' and, as failed, the one it cut off inside its failure' : '';
+    const kept = `kept the ${before} test case${before === 1 ? '' : 's'} completed before it${cutOff}`;
     if (reason.startsWith('not a JUnit XML file')) {
       this.error = `${reason} (at ${where})`;
     } else if (!this.rootSeen) {
       this.error = `not a JUnit XML file: ${stripDot(reason)} at ${where}`;
     } else if (this.ending) {
-      this.error = `file ends early at ${where} (${stripDot(reason)}): truncated; ${keptText}`;
+      this.error = `file ends early at ${where} (${stripDot(reason)}): truncated; ${kept}`;
     } else {
-      this.error = `malformed XML at ${where}: ${stripDot(reason)}; ${keptText}`;
+      this.error = `malformed XML at ${where}: ${stripDot(reason)}; ${kept}`;
     }
     throw STOP;
   }
@@ -470,26 +603,68 @@ export function parseJunitText(xml: string, options?: JunitParseOptions): JunitP
 }
 
 /**
- * Parse a JUnit document from chunks (e.g. a file or object stream), decoding UTF-8 incrementally
- * so that characters split across chunks survive. Stops reading at the first fatal damage.
+ * Parse a JUnit document from chunks (e.g. a file or object stream). Bytes are decoded incrementally, so that
+ * characters split across chunks survive, in the encoding the first bytes name (junit-encoding.ts); string chunks
+ * are taken as already decoded. Stops reading at the first fatal damage.
  */
 export async function parseJunitStream(chunks: AsyncIterable<Uint8Array | string>, options?: JunitParseOptions): Promise<JunitParseResult> {
   const collector = new JunitCollector(options);
-  const decoder = new TextDecoder('utf-8');
+  let decoder: TextDecoder | undefined;
+  let replacements: ReplacementCounter | undefined;
+  // Bytes held until there are enough to choose the encoding from.
+  let head: Uint8Array[] = [];
   let first = true;
-  for await (const chunk of chunks) {
-    let text: string;
-    if (typeof chunk === 'string') {
-      // Bytes still pending in the decoder come first.
-      text = decoder.decode() + chunk;
-      if (first && text.charCodeAt(0) === 0xfeff) text = text.slice(1);
-    } else {
-      text = decoder.decode(chunk, { stream: true });
+
+  const decode = (bytes: Uint8Array, stream: boolean): string => {
+    if (decoder === undefined) {
+      const choice = chooseEncoding(bytes);
+      if (choice.note !== undefined) collector.note(choice.note);
+      decoder = new TextDecoder(choice.encoding);
+      if (choice.encoding === 'utf-8') replacements = new ReplacementCounter();
     }
-    if (text !== '') first = false;
+    const text = decoder.decode(bytes, { stream });
+    if (replacements !== undefined) {
+      if (text.includes('\uFFFD')) replacements.add(bytes, text);
+      replacements.keepTail(bytes);
+    }
+    return text;
+  };
+  const flushHead = (stream: boolean): string => {
+    const bytes = head.length === 1 ? head[0]! : Buffer.concat(head);
+    head = [];
+    return decode(bytes, stream);
+  };
+  const push = (text: string): void => {
+    if (first && text !== '') {
+      first = false;
+      if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
+    }
     collector.write(text);
+  };
+
+  for await (const chunk of chunks) {
+    if (typeof chunk === 'string') {
+      // Bytes still pending come first.
+      const pending = head.length > 0 ? flushHead(false) : decoder !== undefined ? decoder.decode() : '';
+      push(pending + chunk);
+    } else if (decoder === undefined) {
+      head.push(chunk);
+      if (head.length > 1) head = [Buffer.concat(head)];
+      if (enoughToChoose(head[0]!)) push(flushHead(true));
+    } else {
+      push(decode(chunk, true));
+    }
     if (collector.done) break;
   }
-  if (!collector.done) collector.write(decoder.decode());
+  if (!collector.done) {
+    if (head.length > 0) push(flushHead(false));
+    else if (decoder !== undefined) push(decoder.decode());
+  }
+  const invalid = replacements?.invalid ?? 0;
+  if (invalid > 0) {
+    collector.note(
+      `${invalid} byte sequence${invalid === 1 ? ' is' : 's are'} not valid UTF-8 (shown as U+FFFD); if the file is in another encoding, its XML declaration should name it`,
+    );
+  }
   return collector.finish();
 }

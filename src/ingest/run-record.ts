@@ -4,7 +4,8 @@
  * version are re-read from the source.
  */
 
-export const RUN_RECORD_VERSION = 1;
+/** 2: tests are named by testName() (classname-qualified where it tells tests apart), skips by attribute, flaky reruns. */
+export const RUN_RECORD_VERSION = 2;
 
 export type RunKind = 'periodic' | 'postsubmit' | 'presubmit' | 'batch';
 
@@ -17,7 +18,11 @@ export type TestStatus = 'pass' | 'fail' | 'flake' | 'skip';
 export interface TestResult {
   /** JUnit suite name ("openshift-tests", "step graph", ...). */
   suite: string;
-  /** Full test name as written in the JUnit file. */
+  /**
+   * The test's name within its suite: the case name as written in the JUnit file, qualified as
+   * "<classname>.<name>" where the classname tells tests apart (test-outcomes.ts testName()). With the suite, the
+   * test's identity; OpenShift's tests have no classname and keep their names.
+   */
   name: string;
   status: TestStatus;
   /** Summed duration of the test's cases in this run, seconds. */

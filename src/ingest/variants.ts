@@ -9,6 +9,11 @@
  * that start with a keyword but mean something else (see `tokenize`). Deliberate departures from the
  * reference are marked "Decision:" below; each is motivated by names in the real job lists under
  * test/fixtures/real/openshift/sippy.
+ *
+ * Those rules and their defaults (installer ipi, topology ha, a network from the release) describe OpenShift
+ * clusters. A job name that follows no OpenShift convention (Kubernetes' ci-kubernetes-e2e-gce-…, kops, CAPZ, kind
+ * jobs) gets only what its name states plainly: see genericVariants. Checked over 505 real Kubernetes job names in
+ * test/fixtures/kubernetes.
  */
 import type { Variants } from './run-record.ts';
 
@@ -227,12 +232,14 @@ function defaultNetwork(installed: Release | undefined): string | undefined {
 
 /**
  * Variants read from a job name alone. Never throws; fields the name says nothing about are left
- * out (platform, release, network without a release), except those with a documented default:
- * architecture amd64, topology ha, installer ipi, aggregated false.
+ * out (platform, release, network without a release), except, for names that follow an OpenShift
+ * convention, those with a documented default: architecture amd64, topology ha, installer ipi,
+ * aggregated false. Other names get genericVariants.
  */
 export function variantsFromJobName(job: string): Variants {
   const tokens = tokenize(job);
   const lower = job.toLowerCase();
+  if (!followsOpenShiftConvention(lower, tokens)) return genericVariants(job, tokens);
   const { release, upgrade, fromRelease } = upgradeAndReleases(job, tokens);
 
   // A cluster keeps the network it was installed with, so an upgrade's default comes from the
@@ -256,6 +263,75 @@ export function variantsFromJobName(job: string): Variants {
   if (fromRelease) v.fromRelease = formatRelease(fromRelease);
   if (suite) v.suite = suite;
   v.aggregated = lower.startsWith('aggregated-');
+  return v;
+}
+
+/**
+ * OpenShift CI's job names: ci-operator's (periodic-ci-, pull-ci-, branch-ci-, rehearse-), the release
+ * controller's (release-openshift-, aggregated-, promote-) and anything naming OpenShift, OCP or OKD. Every one of
+ * the 3,263 real OpenShift names in test/fixtures/real matches; none of the 505 Kubernetes names does.
+ */
+const OPENSHIFT_PREFIX = /^(?:periodic-ci-|pull-ci-|branch-ci-|rehearse-|release-openshift-|aggregated-|promote-)/;
+
+function followsOpenShiftConvention(lower: string, tokens: readonly string[]): boolean {
+  return OPENSHIFT_PREFIX.test(lower) || tokens.some((t) => t === 'openshift' || t === 'ocp' || t === 'okd');
+}
+
+/** Providers as Kubernetes' jobs name them (kubetest2 deployers, kops, Cluster API providers); first match wins. */
+const GENERIC_PLATFORM_RULES: ReadonlyArray<readonly [string, string]> = [
+  ['kind', 'kind'],
+  ['minikube', 'minikube'],
+  ['gke', 'gke'],
+  ['gce', 'gce'],
+  ['capg', 'gcp'],
+  ['gcp', 'gcp'],
+  ['eks', 'eks'],
+  ['capa', 'aws'],
+  ['ec2', 'aws'],
+  ['aws', 'aws'],
+  ['aks', 'aks'],
+  ['capz', 'azure'],
+  ['azure', 'azure'],
+  ['capv', 'vsphere'],
+  ['vsphere', 'vsphere'],
+  ['openstack', 'openstack'],
+  ['ibmcloud', 'ibmcloud'],
+  ['powervs', 'powervs'],
+  ['digitalocean', 'digitalocean'],
+];
+
+const GENERIC_NETWORK_RULES: ReadonlyArray<readonly [string, string]> = [
+  ['cilium', 'cilium'],
+  ['calico', 'calico'],
+  ['kindnet', 'kindnet'],
+  ['flannel', 'flannel'],
+  ['ovn', 'ovn'],
+];
+
+const GENERIC_ARCHITECTURES = ['arm64', 'ppc64le', 's390x', 'amd64'];
+
+/**
+ * Variants of a job name that follows no OpenShift convention: only what the name states, no defaults, so such a
+ * job is never described as an OpenShift cluster it is not. Platform, network and architecture from whole tokens;
+ * the release from a "major.minor" in the name, else from the "-1-34" suffix Kubernetes' fork-per-release gives
+ * release-branch jobs; upgrade "yes" for an upgrade job (its kind is not in the name); suite serial or conformance.
+ */
+function genericVariants(job: string, tokens: readonly string[]): Variants {
+  const v: Variants = {};
+  const platform = firstMatch(tokens, GENERIC_PLATFORM_RULES);
+  if (platform) v.platform = platform;
+  const network = firstMatch(tokens, GENERIC_NETWORK_RULES);
+  if (network) v.network = network;
+  const architecture = GENERIC_ARCHITECTURES.find((a) => tokens.includes(a));
+  if (architecture) v.architecture = architecture;
+  if (tokens.includes('upgrade')) v.upgrade = 'yes';
+  const dotted = releasesIn(job).at(-1);
+  const suffix = /-(\d{1,2})-(\d{1,3})$/.exec(job);
+  if (dotted) v.release = formatRelease(dotted);
+  else if (suffix) v.release = `${Number(suffix[1])}.${Number(suffix[2])}`;
+  if (tokens.includes('serial')) v.suite = 'serial';
+  else if (tokens.includes('conformance')) v.suite = 'conformance';
+  v.aggregated = false;
   return v;
 }
 
