@@ -54,9 +54,10 @@ export class RelativeVarianceEstimator {
       pairs += m * (m - 1) * (1 - (2 * m) / n);
     }
     // E[x] without clustering is p(1−p)(n − s2/n), up to the n/(n−1) of estimating p; the excess over it
-    // is cv²·p²·[Σ m(m−1)(1 − 2m/n) + (s2/n²)(s2 − n)].
+    // is cv²·p²·[Σ m(m−1)(1 − 2m/n) + (s2/n²)(s2 − n)]. p² is estimated by f(f−1)/(n(n−1)), unbiased:
+    // the plug-in (f/n)² exceeds p² by Var(f/n) ≈ p/n, which halves cv² on cells with a few failures.
     this.#excess += x - (p * (1 - p) * (n - s2 / n) * n) / (n - 1);
-    this.#scale += p * p * (pairs + (s2 / (n * n)) * (s2 - n));
+    this.#scale += ((f * (f - 1)) / (n * (n - 1))) * (pairs + (s2 / (n * n)) * (s2 - n));
     this.#cells++;
   }
 

@@ -189,7 +189,9 @@ function testEntry(
   const jobs = new Set<string>();
   for (const lane of g.lanes) jobs.add(tests.laneJob[lane]!);
   for (const r of newestFirst(
-    tests.failedRuns(g.test).filter((r) => r.slot === 0 && r.time >= window.start && lanes.has(r.lane) && (r.status === 'fail' || settings.flakeAsFailure)),
+    tests
+      .failedRuns(g.test)
+      .filter((r) => r.judged && r.slot === 0 && r.time >= window.start && lanes.has(r.lane) && (r.status === 'fail' || settings.flakeAsFailure)),
   )) {
     if (failedRuns.length >= settings.maxFailedRuns) break;
     failedRuns.push({ job: r.job, buildId: r.buildId, url: r.url, status: r.status, started: r.started });

@@ -42,6 +42,8 @@ export interface FailedRun {
   started: string | null;
   lane: number;
   slot: Slot;
+  /** Counted in regression verdicts: false for a run kept out of them (run-class.ts), never shown as their evidence. */
+  judged: boolean;
 }
 
 interface TestFailures {
@@ -221,7 +223,17 @@ export class TestAccumulator {
       }
       if (code !== 0 && shown) {
         url ??= prowRunUrl(this.#bucket, run.path);
-        const failed: FailedRun = { job: run.job, buildId: run.buildId, url, status: test.status as 'fail' | 'flake', time, started: run.started, lane, slot };
+        const failed: FailedRun = {
+          job: run.job,
+          buildId: run.buildId,
+          url,
+          status: test.status as 'fail' | 'flake',
+          time,
+          started: run.started,
+          lane,
+          slot,
+          judged: log,
+        };
         let f = this.#failures[id];
         if (!f) this.#failures[id] = f = { groups: new Map(), runs: [] };
         f.runs.push(failed);
