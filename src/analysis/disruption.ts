@@ -579,7 +579,7 @@ function percentileCheck(sample: number[], value: number, grace: number, pct: nu
  * approximation. Clustered runs (a design effect above 1 on either side): the normal approximation
  * with each side's share of the variance of U/(n₁n₂) multiplied by its design effect.
  */
-function clusteredMannWhitney(sample: readonly number[], basis: readonly number[], sampleDesign = 1, basisDesign = 1): { u: number; p: number } {
+export function clusteredMannWhitney(sample: readonly number[], basis: readonly number[], sampleDesign = 1, basisDesign = 1): { u: number; p: number } {
   const approx = mannWhitneyU(sample, basis, { alternative: 'greater' });
   if (sampleDesign <= 1 && basisDesign <= 1) {
     if (approx.p > 0.25) return approx;

@@ -19,7 +19,7 @@ function check(name: string, n: number, a: number, b: number): void {
 }
 
 /** P(X = x) for X ~ BetaBinomial(n, a, b). */
-function betaBinomialPmf(x: number, n: number, a: number, b: number): number {
+export function betaBinomialPmf(x: number, n: number, a: number, b: number): number {
   check('betaBinomialPmf', n, a, b);
   if (!Number.isInteger(x) || x < 0 || x > n) return 0;
   return Math.exp(logChoose(n, x) + logBeta(x + a, n - x + b) - logBeta(a, b));
@@ -33,6 +33,17 @@ export function betaBinomialSf(k: number, n: number, a: number, b: number): numb
   if (from > n) return 0;
   let sum = 0;
   for (let x = n; x >= from; x--) sum += betaBinomialPmf(x, n, a, b);
+  return Math.min(1, sum);
+}
+
+/** P(X ≤ k) for X ~ BetaBinomial(n, a, b), summed over the lower tail. */
+export function betaBinomialCdf(k: number, n: number, a: number, b: number): number {
+  check('betaBinomialCdf', n, a, b);
+  const to = Math.floor(k);
+  if (to < 0) return 0;
+  if (to >= n) return 1;
+  let sum = 0;
+  for (let x = 0; x <= to; x++) sum += betaBinomialPmf(x, n, a, b);
   return Math.min(1, sum);
 }
 
