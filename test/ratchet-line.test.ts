@@ -100,13 +100,13 @@ describe('the ratchet line', () => {
     expect(resolvedAt).toBeDefined();
     // It fell to at most ~84 % (the upper 95 % bound of 75 % over the five bad days), so the halfway
     // line to the frozen 99.4 % is at most ~92 %. 36 clean runs in 3 days do not beat it at 0.05 split
-    // over the windows (0.92³⁶ ≈ 0.05 > 0.01), but once the 7-day window holds only runs after the fix,
-    // 84 of 84 working (~75 after a design effect of ~1.1) give p ≈ 0.92⁷⁵ ≈ 0.002 ≤ 0.01: it
-    // recovers 7 days after the fix (measured: exactly then), seen by the next 12-hourly snapshot.
+    // over the windows (0.92³⁶ ≈ 0.05 > 0.01); once the 7-day window holds only runs after the fix it
+    // works as often as the frozen basis did, with far more than the 6 / (1 − 0.84) ≈ 38 runs that would
+    // have shown the regression: it recovers 7 days after the fix, seen by the next 12-hourly snapshot.
     expect(resolvedAt!.asOf).toBeGreaterThan(FIX);
     expect(resolvedAt!.asOf - FIX).toBeLessThanOrEqual(7 * DAY + 12 * HOUR);
     expect(resolvedAt!.r!.resolvedAt).toBe(new Date(resolvedAt!.asOf).toISOString());
-    expect(resolvedAt!.r!.reason).toMatch(/Recovered: working rate 100\.0 % against the halfway line/);
+    expect(resolvedAt!.r!.reason).toMatch(/Recovered: working rate (9\d\.\d|100\.0) % (against the halfway line|over \d+ runs, back at the frozen basis)/);
   });
 
   it('carries an open regression from a version 1 snapshot, whose entries have no line', async () => {

@@ -344,6 +344,57 @@ describe('ratchet mode', () => {
     expect(early.regressed).toBe(true);
   });
 
+  it('resolves a small drop once the runs since its onset are back at the basis, which the halfway line alone would not allow in a week', () => {
+    // 99.4 % fell to at most 92 %: the halfway line, 95.7 %, needs about 150 clean runs to clear with significance.
+    const small: RatchetLine = { basis: { runs: 1000, working: 994, design: 1 }, fellTo: 0.92 };
+    const back = evaluateCells(
+      [
+        cell(84, 84, 360, 300, {
+          line: small,
+          windows: [
+            [12, 12],
+            [36, 36],
+            [84, 84],
+          ],
+        }),
+      ],
+      rules,
+    ).verdicts[0]!.ratchet!;
+    expect(binomialSf(83, 84, 0.957)).toBeGreaterThan(0.05 / 3);
+    expect(back.regressed).toBe(false);
+    expect(back.reason).toMatch(/back at the frozen basis 99\.4 %/);
+    // Still at 92 %, or with too few runs to have shown it, it stays open.
+    expect(
+      evaluateCells(
+        [
+          cell(84, 77, 360, 300, {
+            line: small,
+            windows: [
+              [12, 11],
+              [36, 33],
+              [84, 77],
+            ],
+          }),
+        ],
+        rules,
+      ).verdicts[0]!.ratchet!.regressed,
+    ).toBe(true);
+    expect(
+      evaluateCells(
+        [
+          cell(40, 40, 360, 300, {
+            line: small,
+            windows: [
+              [12, 12],
+              [40, 40],
+            ],
+          }),
+        ],
+        rules,
+      ).verdicts[0]!.ratchet!.regressed,
+    ).toBe(true);
+  });
+
   it('tests a new test against the required rate with an exact binomial p-value', () => {
     const v = evaluateCells([cell(30, 20, 0, 0)], rules).verdicts[0]!.ratchet!;
     expect(v.rule).toBe('new-test');

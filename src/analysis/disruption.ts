@@ -163,8 +163,10 @@ export function analyzeDisruption(input: DisruptionInput): DisruptionOutput {
   const s = input.settings;
   const exclude = s.exclude.map((r) => new RegExp(r));
   const accs = input.accumulator.cells();
-  const rho = input.clustering ? clusteringOf(accs) : { day: 0, payload: 0 };
   const previous = previousRegressions(input.previous, 'disruption');
+  // Cells with an open regression may hold its rise in their basis: left out of the estimate, as for tests.
+  const settled = accs.filter((c) => !isOpen(previous.get(regressionId('ratchet', 'disruption', c.backend, c.key))));
+  const rho = input.clustering ? clusteringOf(settled) : { day: 0, payload: 0 };
   const work: Work[] = accs.map((acc) => cellWork(acc, input, exclude, previous, rho));
   for (const w of work) w.hypotheses = hypothesesOf(w, work.indexOf(w), input, rho);
 

@@ -47,6 +47,11 @@ export interface CellOptions {
   jobCells: boolean;
   /** A flake counts as a failure when clustering is estimated (as it does in verdicts). */
   flakeAsFailure: boolean;
+  /**
+   * Cells left out of the clustering estimate: those with an open regression, whose basis may hold the drop
+   * (a rate that changed within the basis looks like clustering, and would loosen every other cell's test).
+   */
+  skipEstimate?: (test: number, group: string) => boolean;
 }
 
 export interface CellsResult {
@@ -84,9 +89,11 @@ export function buildTestCells(log: TestLog, testCount: number, lanes: Lanes, wi
       const to = offsets[key + 1]!;
       if (from === to) continue;
       const isJob = key >= groupCount;
-      const cell = countCell(t, order.subarray(from, to), entries, log, runs, scratch, estimators, options.flakeAsFailure, !isJob);
+      const group = isJob ? jobOfLane.names[key - groupCount]! : groupOfLane.names[key]!;
+      const estimate = !isJob && !options.skipEstimate?.(t, group);
+      const cell = countCell(t, order.subarray(from, to), entries, log, runs, scratch, estimators, options.flakeAsFailure, estimate);
       cell.groupBy = isJob ? 'job' : options.groupBy;
-      cell.group = isJob ? jobOfLane.names[key - groupCount]! : groupOfLane.names[key]!;
+      cell.group = group;
       cell.compatible = !isJob;
       if (!isJob) mains.set(key, cell);
       if (K === 0 || runsOf(cell.windows[K - 1]!) === 0) continue;

@@ -107,24 +107,7 @@ function cellInput(
 
 export function testRegressions(tests: TestAccumulator, context: RegressionContext): TestRegressionResult {
   const { settings, previous, asOf, slots } = context;
-  const built = buildTestCells(
-    tests.log,
-    tests.testTotal,
-    tests,
-    { scan: slots.scan, basis: slots.basis },
-    {
-      groupBy: settings.groupBy,
-      jobCells: settings.ratchet.jobCells,
-      flakeAsFailure: settings.flakeAsFailure,
-    },
-  );
-  const clustering = clusteringOf(built, settings.clustering);
   const prior = previousRegressions(previous, 'tests');
-  const failures = (c: WindowCounts): number => c.failures + (settings.flakeAsFailure ? c.flakes : 0);
-  const workingOf = (c: unknown): number => {
-    const t = c as TestCounts;
-    return settings.flakeAsFailure ? t.passes : t.passes + t.flakes;
-  };
   // Ids are hashes: computed once per test, and per cell only where the previous snapshot or a verdict needs one.
   const testIds = new Map<number, string>();
   const testIdOf = (t: number): string => {
@@ -134,7 +117,26 @@ export function testRegressions(tests: TestAccumulator, context: RegressionConte
   };
   const priorByCell = new Map<string, TestRegression>();
   for (const r of prior.values()) priorByCell.set(`${r.mode}\u0000${r.testId}\u0000${r.group}`, r);
-  const before = (g: TestCell, mode: RegressionMode): TestRegression | undefined => priorByCell.get(`${mode}\u0000${testIdOf(g.test)}\u0000${g.group}`);
+  const beforeIn = (t: number, group: string, mode: RegressionMode): TestRegression | undefined => priorByCell.get(`${mode}\u0000${testIdOf(t)}\u0000${group}`);
+  const before = (g: TestCell, mode: RegressionMode): TestRegression | undefined => beforeIn(g.test, g.group, mode);
+  const built = buildTestCells(
+    tests.log,
+    tests.testTotal,
+    tests,
+    { scan: slots.scan, basis: slots.basis },
+    {
+      groupBy: settings.groupBy,
+      jobCells: settings.ratchet.jobCells,
+      flakeAsFailure: settings.flakeAsFailure,
+      skipEstimate: (t, group) => isOpen(beforeIn(t, group, 'ratchet')),
+    },
+  );
+  const clustering = clusteringOf(built, settings.clustering);
+  const failures = (c: WindowCounts): number => c.failures + (settings.flakeAsFailure ? c.flakes : 0);
+  const workingOf = (c: unknown): number => {
+    const t = c as TestCounts;
+    return settings.flakeAsFailure ? t.passes : t.passes + t.flakes;
+  };
   const lines = built.cells.map((g) => {
     const open = before(g, 'ratchet');
     return isOpen(open) ? followLine(lineOf(open, workingOf), open!.onset ?? null, tests.log, g, settings.flakeAsFailure, slots) : undefined;
@@ -365,6 +367,7 @@ export interface JobCells {
  */
 export function jobRegressions(jobs: JobCells, context: RegressionContext): { regressions: JobRegression[]; tested: number } {
   const { settings, previous, asOf, slots } = context;
+  const prior = previousRegressions(previous, 'jobs');
   const built = buildTestCells(
     jobs.log,
     jobs.names.length,
@@ -374,10 +377,10 @@ export function jobRegressions(jobs: JobCells, context: RegressionContext): { re
       groupBy: 'job',
       jobCells: false,
       flakeAsFailure: true,
+      skipEstimate: (_job, name) => isOpen(prior.get(regressionId('ratchet', 'job', name, jobs.variantKeys.get(name) ?? ''))),
     },
   );
   const clustering = clusteringOf(built, settings.clustering);
-  const prior = previousRegressions(previous, 'jobs');
   const failures = (c: WindowCounts): number => c.failures + c.flakes;
   const workingOf = (c: unknown): number => (c as JobCounts).success;
   const ids = built.cells.map((g) => regressionId('ratchet', 'job', g.group, jobs.variantKeys.get(g.group) ?? ''));

@@ -364,9 +364,10 @@ function ratchetVerdict(
 /**
  * Whether an open regression has recovered: some window that starts after its onset has a working
  * rate significantly above the halfway line between the frozen basis rate b and the rate it fell to
- * (one-sided exact binomial on the design-adjusted counts, level α split over the windows tested). A
- * regression that is never fixed stays below the line and stays open; a fixed one, or a false alarm,
- * rises above it.
+ * (one-sided exact binomial on the design-adjusted counts, level α split over the windows tested), or
+ * the longest such window, holding enough runs to have shown the regression, works at least as often as
+ * the basis did. A regression that is never fixed stays below the line and stays open; a fixed one, or a
+ * false alarm, rises above it.
  */
 function recoveryOf(c: RegressionCell, line: RatchetLine, alpha: number): { recovered: boolean; window: number; text: string } {
   const b = line.basis.working / line.basis.runs;
@@ -384,12 +385,32 @@ function recoveryOf(c: RegressionCell, line: RatchetLine, alpha: number): { reco
     if (p < best.p) best = { p, k, rate: w.working / w.runs };
   }
   const level = alpha / Math.max(1, tested.length);
-  const recovered = best.k >= 0 && best.p <= level;
+  if (best.k >= 0 && best.p <= level) {
+    return {
+      recovered: true,
+      window: best.k,
+      text: `working rate ${pct(best.rate)} against the halfway line ${pct(halfway)} between the frozen basis ${pct(b)} and ${pct(line.fellTo)}, exact binomial p = ${fmtP(best.p)} ≤ ${fmtP(level)}`,
+    };
+  }
+  // Back at the basis: the longest window since the onset works at least as often as the frozen basis did,
+  // with runs enough that a regression still at its level would have shown ~6 failures there. A drop of a
+  // few points (the halfway line close to the basis) needs more runs than a week holds to clear the line
+  // with significance; this lets it resolve once it is simply back, and so does a chance alarm on a test
+  // whose real rate lies between the line and its basis.
+  const longest = tested.at(-1);
+  const enough = 6 / Math.max(1e-9, 1 - line.fellTo);
+  if (longest && longest.w.runs >= enough && longest.w.working / longest.w.runs >= b) {
+    return {
+      recovered: true,
+      window: longest.k,
+      text: `working rate ${pct(longest.w.working / longest.w.runs)} over ${longest.w.runs} runs, back at the frozen basis ${pct(b)}`,
+    };
+  }
   const text =
     best.k < 0
       ? 'no window since its onset has runs to judge it by'
-      : `working rate ${pct(best.rate)} against the halfway line ${pct(halfway)} between the frozen basis ${pct(b)} and ${pct(line.fellTo)}, exact binomial p = ${fmtP(best.p)} ${recovered ? '≤' : '>'} ${fmtP(level)}`;
-  return { recovered, window: best.k, text };
+      : `working rate ${pct(best.rate)} against the halfway line ${pct(halfway)} between the frozen basis ${pct(b)} and ${pct(line.fellTo)}, exact binomial p = ${fmtP(best.p)} > ${fmtP(level)}`;
+  return { recovered: false, window: best.k, text };
 }
 
 function noEvidence(c: RegressionCell, line: RatchetLine, rules: RegressionRules, label: string): Verdict {
