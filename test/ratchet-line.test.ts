@@ -68,9 +68,9 @@ describe('the ratchet line', () => {
     }
     const last = snapshots.at(-1)!;
     expect(Date.parse(last.asOf) - Date.parse(first.firstSeen)).toBeGreaterThanOrEqual(38 * DAY);
-    // fellTo: the smallest upper 95 % bound of its rate since the onset, so a little above 75 %.
+    // fellTo: the smallest upper 95 % bound of its rate since the onset (counts divided by their design effect), a little above 75 %.
     expect(entry(last, NEVER_FIXED)!.line!.fellTo).toBeGreaterThan(0.75);
-    expect(entry(last, NEVER_FIXED)!.line!.fellTo).toBeLessThan(0.8);
+    expect(entry(last, NEVER_FIXED)!.line!.fellTo).toBeLessThan(0.85);
     expect(entry(last, NEVER_FIXED)!.reason).toMatch(/frozen.*not recovered/);
   });
 

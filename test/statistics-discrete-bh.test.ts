@@ -129,6 +129,51 @@ describe('discreteBenjaminiHochberg', () => {
   });
 });
 
+describe('weighted discreteBenjaminiHochberg', () => {
+  /** ξ(t) = Σ F_i(w_i·t)/(1 − F_i(w_i·t)) from the definition, F_i(x) = 1 for x ≥ 1 (every p′ is at most 1). */
+  function reference(p: number[], supports: number[][], w: number[]): number[] {
+    const F = (i: number, x: number): number => (x >= 1 ? 1 : supports[i]!.filter((s) => s <= x * (1 + 1e-12)).reduce((a, b) => Math.max(a, b), 0));
+    const xi = (t: number): number => p.reduce((sum, _p, i) => sum + F(i, w[i]! * t) / (1 - F(i, w[i]! * t)), 0);
+    const order = p.map((_x, i) => i).sort((a, b) => p[a]! / w[a]! - p[b]! / w[b]! || a - b);
+    const q = new Array<number>(p.length);
+    let running = 0;
+    order.forEach((i, j) => {
+      running = p[i]! >= 1 ? 1 : Math.max(running, Math.min(1, xi(p[i]! / w[i]!) / (j + 1)));
+      q[i] = running;
+    });
+    return q;
+  }
+
+  it('judges p/w with null distributions F(w·t), up to F = 1 at t = 1/w', () => {
+    // Four strong hypotheses with a large weight and one with a small weight: at t = p₅/w₅ = 0.16 the large
+    // weights put w·t above 1, where F = 1 and ξ is infinite, so the fifth cannot be rejected.
+    const p = [0.001, 0.001, 0.001, 0.001, 0.04];
+    const supports = p.map((x) => [x, 1]);
+    const w = [7, 7, 7, 7, 0.25];
+    const q = discreteBenjaminiHochberg(p, supports, w);
+    const expected = reference(p, supports, w);
+    for (const [i, x] of expected.entries()) expect(q[i]).toBeCloseTo(x, 12);
+    expect(q[4]).toBe(1);
+    expect(q[0]).toBeLessThan(0.05);
+  });
+
+  it('matches its definition on random discrete supports and weights', () => {
+    const rng = createRng(31);
+    for (let round = 0; round < 50; round++) {
+      const m = 2 + Math.floor(rng() * 8);
+      const supports = Array.from({ length: m }, () =>
+        [...new Set(Array.from({ length: 1 + Math.floor(rng() * 5) }, () => Math.round(rng() ** 3 * 1000) / 1000))].filter((x) => x > 0).sort((a, b) => a - b),
+      );
+      for (const s of supports) if (s.length === 0 || s.at(-1) !== 1) s.push(1);
+      const p = supports.map((s) => s[Math.floor(rng() * s.length)]!);
+      const w = Array.from({ length: m }, () => 0.2 + rng() * 3);
+      const q = discreteBenjaminiHochberg(p, supports, w);
+      const expected = reference(p, supports, w);
+      for (const [i, x] of expected.entries()) expect(q[i], `round ${round}, hypothesis ${i}`).toBeCloseTo(x, 10);
+    }
+  });
+});
+
 describe('null supports', () => {
   it('fisherGreaterSupport lists every attainable right-tail p-value, as fisherGreater gives them', () => {
     for (const [r1, r2, c1] of [

@@ -15,7 +15,8 @@
  *
  * A mass-failure run (probability massFailure.share per run, or any run of an outage) fails each test
  * with probability max(q, failShare) instead. A passing test flakes (fails, then passes on retry)
- * with its cell's flake rate.
+ * with its cell's flake rate. Disruption seconds are log-normal around a median of 1–3 s per
+ * (backend, job), scaled by the same day, payload and bad-day effects (and × 3 in a mass failure).
  */
 import { type DisruptionResult, RUN_RECORD_VERSION, type RunRecord, type TestResult } from '../../src/ingest/run-record.ts';
 import { variantsFromJobName } from '../../src/ingest/variants.ts';
@@ -249,7 +250,15 @@ export function createCiModel(options: CiModelOptions): CiModel {
     for (let b = 0; b < backendNames.length; b++) {
       const rise = (options.rises ?? []).find((r) => r.backend === b && r.job === j && start >= r.onset);
       const normal = Math.sqrt(-2 * Math.log(1 - rng())) * Math.cos(2 * Math.PI * rng());
-      disruption[b] = Math.ceil(medians[b * J + j]! * Math.exp(0.8 * normal) * (rise?.factor ?? 1));
+      // The null model's day, payload and bad-day effects scale a backend's seconds as they scale failures.
+      const dayEffect = noise.dayShared ? sharedDay : noise.dayCv ? effects.get(`dday/${b}/${j}/${day}`, (r) => effect(r, noise.dayCv)) : 1;
+      const payloadEffect = noise.payloadShared
+        ? sharedPayload
+        : noise.payloadCv
+          ? effects.get(`dpayload/${b}/${j}/${payload}`, (r) => effect(r, noise.payloadCv))
+          : 1;
+      const scale = dayEffect * payloadEffect * bad * (mass ? 3 : 1);
+      disruption[b] = Math.ceil(medians[b * J + j]! * Math.exp(0.8 * normal) * scale * (rise?.factor ?? 1));
     }
     build += 1n + BigInt(Math.floor(rng() * 1000));
     runs.push({ job: j, start, end: start + runMs, payload, buildId: String(build), outcomes, disruption, mass });

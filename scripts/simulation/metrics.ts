@@ -26,6 +26,10 @@ export interface Measured {
   cells: CellOutcome[];
   /** New verdicts (status new) on stable test cells. */
   falseNew: number;
+  /** New disruption verdicts on backend × variant cells that never changed. */
+  falseNewDisruption: number;
+  /** Stable test cells shown per snapshot, per 10,000 stable cells (what a reader meets on a random visit). */
+  stableShownPer10k: number;
   /** falseNew per 10,000 stable test cells per week of snapshots. */
   falseAlarmsPer10kWeek: number;
   /** Over all snapshots: displayed test regressions on stable cells / all displayed test regressions. */
@@ -39,6 +43,7 @@ export function measure(records: readonly SnapshotRecord[], truth: Truth): Measu
   const first = new Map<string, number>();
   const shownCount = new Map<string, number>();
   let falseNew = 0;
+  let falseNewDisruption = 0;
   let displayed = 0;
   let displayedStable = 0;
   for (const r of records) {
@@ -49,6 +54,7 @@ export function measure(records: readonly SnapshotRecord[], truth: Truth): Measu
         if (!first.has(s.cell)) first.set(s.cell, r.asOf);
         shownCount.set(s.cell, (shownCount.get(s.cell) ?? 0) + 1);
       }
+      if (s.cell.startsWith('disruption:') && (onset === undefined || r.asOf < onset) && s.status === 'new') falseNewDisruption++;
       if (!isTest) continue;
       displayed++;
       if (onset === undefined || r.asOf < onset) {
@@ -73,6 +79,8 @@ export function measure(records: readonly SnapshotRecord[], truth: Truth): Measu
   return {
     cells,
     falseNew,
+    falseNewDisruption,
+    stableShownPer10k: records.length && truth.stableTestCells ? (displayedStable / records.length / truth.stableTestCells) * 10_000 : 0,
     falseAlarmsPer10kWeek: weeks > 0 && truth.stableTestCells > 0 ? ((falseNew / truth.stableTestCells) * 10_000) / weeks : 0,
     displayedStableShare: displayed > 0 ? displayedStable / displayed : null,
     displayedPerSnapshot: records.length ? displayed / records.length : 0,

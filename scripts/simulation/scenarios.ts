@@ -199,7 +199,7 @@ export async function power(size: Size, seed: number, config: RatchetConfigInput
 }
 
 /** Regressions never fixed, on every job of a variant (as the 45-day tree had them), driven for 30 days. */
-export async function persistence(size: Size, seed: number, config: RatchetConfigInput = {}): Promise<DetectionResult> {
+export async function persistence(size: Size, seed: number, config: RatchetConfigInput = {}, noise?: NullModel): Promise<DetectionResult> {
   const started = performance.now();
   const jobs = simulationJobNames(2).map((name) => ({ name, runsPerDay: 12 }));
   const first = SIM_START + HISTORY_DAYS * DAY;
@@ -226,6 +226,7 @@ export async function persistence(size: Size, seed: number, config: RatchetConfi
     days: HISTORY_DAYS + size.persistenceDays + 1,
     jobs,
     tests: Math.max(100, test),
+    ...(noise ? { noise } : {}),
     drops,
     payloadEveryHours: 6,
   });

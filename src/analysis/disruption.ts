@@ -104,7 +104,13 @@ export class DisruptionAccumulator {
     }
   }
 
+  /** Every cell, by backend then variant key, each one's runs by time (then job and build): the order runs arrived in never shows. */
   cells(): CellAcc[] {
+    const byTime = (a: Value, b: Value): number => a.time - b.time || cmp(a.job, b.job) || cmp(a.buildId, b.buildId);
+    for (const c of this.#cells.values()) {
+      c.sample.sort(byTime);
+      c.basis.sort(byTime);
+    }
     return [...this.#cells.values()].sort((a, b) => cmp(a.backend, b.backend) || cmp(a.key, b.key));
   }
 }
@@ -365,7 +371,13 @@ function judgeCell(w: Work, input: DisruptionInput, out: DisruptionRegression[],
 
   // Ratchet mode: new from the family, or open against the frozen line until recovered.
   const before = previous.get(w.idRatchet);
-  if (w.line) {
+  if (w.line && w.acc.sample.length === 0) {
+    // No runs in the current window: no verdict, as for tests; it resolves and says so.
+    seen.add(w.idRatchet);
+    out.push(
+      entry(w.idRatchet, 'ratchet', w, false, false, before, input, undefined, 'Not checked: no runs in the current window.', undefined, before?.onset ?? null),
+    );
+  } else if (w.line) {
     const recovery = recoveryOf(w, w.line, input);
     if (recovery.recovered) cell.ratchet = 'ok';
     seen.add(w.idRatchet);

@@ -10,6 +10,7 @@
  */
 import type { TimeWindow } from '../config/run-plan.ts';
 import { RelativeVarianceEstimator } from './dispersion.ts';
+import { compareBuildIds } from '../ingest/run-record.ts';
 import { FAIL, FLAKE, type TestLog } from './test-log.ts';
 
 export interface WindowCounts {
@@ -52,6 +53,12 @@ export interface CellOptions {
    * (a rate that changed within the basis looks like clustering, and would loosen every other cell's test).
    */
   skipEstimate?: (test: number, group: string) => boolean;
+  /**
+   * The order tests are processed in (default: their ids). Ids follow the order runs arrived in; an order by
+   * name makes the floating-point sums of the clustering estimate, and the order of the cells, the same
+   * whatever that order was.
+   */
+  testOrder?: ArrayLike<number>;
 }
 
 export interface CellsResult {
@@ -78,7 +85,8 @@ export function buildTestCells(log: TestLog, testCount: number, lanes: Lanes, wi
   const estimators = { day: new RelativeVarianceEstimator(), payload: new RelativeVarianceEstimator() };
   const keyEntries = new Int32Array(keyCount + 1);
   const cells: TestCell[] = [];
-  for (let t = 0; t < testCount; t++) {
+  for (let i = 0; i < testCount; i++) {
+    const t = options.testOrder ? options.testOrder[i]! : i;
     const entries = log.entries(t);
     if (entries.length === 0) continue;
     // Counting sort of the test's results by cell: main cells 0…groupCount−1, job cells after them.
@@ -361,7 +369,13 @@ export function cellSequence(
     const time = log.runTime[r]!;
     if (laneSet.has(log.runLane[r]!) && time >= from && time < to) picked.push(i);
   }
-  picked.sort((a, b) => log.runTime[runs[a]!]! - log.runTime[runs[b]!]! || runs[a]! - runs[b]!);
+  // Ties in time go by job and build id, never by the order runs arrived in.
+  const byJobBuild = (a: number, b: number): number => {
+    const x = log.runs[runs[a]!]!;
+    const y = log.runs[runs[b]!]!;
+    return x.job < y.job ? -1 : x.job > y.job ? 1 : compareBuildIds(x.buildId, y.buildId);
+  };
+  picked.sort((a, b) => log.runTime[runs[a]!]! - log.runTime[runs[b]!]! || byJobBuild(a, b));
   const failed = new Uint8Array(picked.length);
   picked.forEach((i, k) => {
     const code = codes[i]!;

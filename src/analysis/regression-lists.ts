@@ -9,7 +9,7 @@ import type { RegressionsConfig } from '../config/config-schema.ts';
 import { REGRESSION_MODES } from '../config/config-schema.ts';
 import type { EvidenceRun, JobCounts, JobRegression, RegressionMode, Snapshot, TestCounts, TestRegression } from '../snapshot/schema.ts';
 import { prowRunUrl } from '../util/prow-links.ts';
-import { designEffect, intraClusterCorrelation } from './dispersion.ts';
+import { designEffect, effectiveCounts, intraClusterCorrelation } from './dispersion.ts';
 import { finishCounts } from './job-summary.ts';
 import { compareRegressions, flagged, isOpen, previousRegressions, regressionId, resolved, stillListed, type Lifecycle } from './lifecycle.ts';
 import { changePoint, firstFailureFrom, payloadsAround } from './onset.ts';
@@ -48,6 +48,12 @@ type Line = NonNullable<TestRegression['line']>;
 function clusteringOf(result: CellsResult, enabled: boolean): Clustering {
   const d = result.dispersion;
   return { enabled, dayCv2: enabled ? d.day.cv2 : 0, payloadCv2: enabled ? d.payload.cv2 : 0, cells: Math.max(d.day.cells, d.payload.cells) };
+}
+
+/** Indices 0…n−1 ordered by `key` (stable for equal keys). */
+function orderBy(n: number, key: (i: number) => string): Int32Array {
+  const keys = Array.from({ length: n }, (_, i) => key(i));
+  return Int32Array.from(Array.from({ length: n }, (_, i) => i).sort((a, b) => (keys[a]! < keys[b]! ? -1 : keys[a]! > keys[b]! ? 1 : a - b)));
 }
 
 /** Scan windows weigh in proportion to their length (verdict-rules.ts, windowWeights). */
@@ -93,7 +99,10 @@ function cellInput(
   clustering: Clustering,
 ): RegressionCell {
   const basisRuns = runsOf(cell.basis);
-  const p = line ? basisFailureRate(line.basis.runs, line.basis.working) : basisFailureRate(basisRuns, basisRuns - failures(cell.basis));
+  // An open cell's windows hold the regressed rate: their design effect is taken at it, not at the basis's.
+  const p = line
+    ? Math.max(line.required !== undefined ? 1 - line.required : basisFailureRate(line.basis.runs, line.basis.working), 1 - line.fellTo)
+    : basisFailureRate(basisRuns, basisRuns - failures(cell.basis));
   const K = cell.windows.length;
   return {
     windows: cell.windows.map((w) => judged(w, failures(w), p, clustering)),
@@ -129,6 +138,7 @@ export function testRegressions(tests: TestAccumulator, context: RegressionConte
       jobCells: settings.ratchet.jobCells,
       flakeAsFailure: settings.flakeAsFailure,
       skipEstimate: (t, group) => isOpen(beforeIn(t, group, 'ratchet')),
+      testOrder: orderBy(tests.testTotal, (t) => `${tests.suites[t]}\u0000${tests.names[t]}`),
     },
   );
   const clustering = clusteringOf(built, settings.clustering);
@@ -139,7 +149,7 @@ export function testRegressions(tests: TestAccumulator, context: RegressionConte
   };
   const lines = built.cells.map((g) => {
     const open = before(g, 'ratchet');
-    return isOpen(open) ? followLine(lineOf(open, workingOf), open!.onset ?? null, tests.log, g, settings.flakeAsFailure, slots) : undefined;
+    return isOpen(open) ? followLine(lineOf(open, workingOf), open!.onset ?? null, tests.log, g, settings.flakeAsFailure, slots, clustering) : undefined;
   });
   const inputs = built.cells.map((g, i) => cellInput(g, failures, lines[i], g.compatible && isOpen(before(g, 'compatible')), clustering));
   const labels = slots.scan.map((w) => w.label);
@@ -156,7 +166,7 @@ export function testRegressions(tests: TestAccumulator, context: RegressionConte
       seen.add(id);
       const previousEntry = prior.get(id);
       const lifecycle = verdict.regressed ? flagged(previousEntry, asOf) : resolved(previousEntry!, asOf);
-      out.push(testEntry(tests, g, testIdOf(g.test), id, mode, verdict, lifecycle, previousEntry, lines[i], context));
+      out.push(testEntry(tests, g, testIdOf(g.test), id, mode, verdict, lifecycle, previousEntry, lines[i], context, clustering));
     }
   });
   carryOver(prior, seen, out, asOf, settings.keepResolvedDays);
@@ -181,6 +191,7 @@ function testEntry(
   before: TestRegression | undefined,
   followed: RatchetLine | undefined,
   context: RegressionContext,
+  clustering: Clustering,
 ): TestRegression {
   const { settings, asOf, slots } = context;
   const lanes = new Set(g.lanes);
@@ -207,7 +218,7 @@ function testEntry(
     onset = before!.onset ?? null;
     line = { ...storedLine(before!, followed, slots, asOf), fellTo: round(followed.fellTo, 6) };
   } else if (ratchet && verdict.regressed && verdict.line) {
-    const found = onsetOf(tests.log, g.test, g.lanes, settings.flakeAsFailure, slots, context.bucket);
+    const found = onsetOf(tests.log, g.test, g.lanes, settings.flakeAsFailure, slots, context.bucket, clustering);
     onset = found.onset;
     line = freezeLine({ ...verdict.line, fellTo: found.fellTo ?? verdict.line.fellTo }, slots, asOf);
   }
@@ -253,6 +264,7 @@ function freezeLine(line: RatchetLine, slots: Slots, asOf: string): Line {
       end: new Date(slots.basis.end).toISOString(),
     },
     fellTo: round(line.fellTo, 6),
+    ...(line.required !== undefined ? { required: round(line.required * 100, 6) } : {}),
     frozenAt: asOf,
   };
 }
@@ -273,6 +285,7 @@ function onsetOf(
   flakeAsFailure: boolean,
   slots: Slots,
   bucket: string,
+  clustering: Clustering,
 ): { onset: NonNullable<TestRegression['onset']>; fellTo: number | null } {
   const { runs, failed } = cellSequence(log, test, lanes, flakeAsFailure, slots.lookbackStart, slots.current.end);
   const first = firstFailureFrom(failed, changePoint(failed));
@@ -285,19 +298,42 @@ function onsetOf(
       payloadTag: firstBad,
       lastGoodPayloadTag: lastGood,
     },
-    fellTo: first >= 0 ? upperWorkingRate(failed, first) : null,
+    fellTo: first >= 0 ? upperWorkingRate(log, runs, failed, first, clustering) : null,
   };
 }
 
-/** Wilson's 95 % upper bound of the working rate of runs from index `from` on. */
-function upperWorkingRate(failed: Uint8Array, from: number): number {
+/**
+ * An upper confidence bound of the working rate of the runs from index `from` on (Wilson, 95 %), on counts
+ * divided by their design effect at that rate: runs that fail together on a bad day carry less information
+ * than independent ones, and a bound that ignored it would sit below the true rate after one bad day.
+ */
+function upperWorkingRate(log: TestLog, runs: readonly number[], failed: Uint8Array, from: number, clustering: Clustering): number {
   let n = 0;
   let working = 0;
+  const days = new Map<number, number>();
+  const payloads = new Map<number, number>();
   for (let i = from; i < failed.length; i++) {
     n++;
     if (!failed[i]) working++;
+    const r = runs[i]!;
+    days.set(log.runDay[r]!, (days.get(log.runDay[r]!) ?? 0) + 1);
+    const payload = log.runPayload[r]!;
+    if (payload >= 0) payloads.set(payload, (payloads.get(payload) ?? 0) + 1);
   }
-  return n ? wilsonInterval(working, n)[1] : 1;
+  if (n === 0) return 1;
+  const meanCluster = (counts: Map<number, number>, singles: number): number => {
+    let s2 = singles;
+    for (const m of counts.values()) s2 += m * m;
+    return s2 / n;
+  };
+  const tagged = [...payloads.values()].reduce((a, b) => a + b, 0);
+  const p = (n - working + 0.5) / (n + 1);
+  const design = Math.max(
+    designEffect(meanCluster(days, 0), intraClusterCorrelation(p, clustering.dayCv2)),
+    designEffect(meanCluster(payloads, n - tagged), intraClusterCorrelation(p, clustering.payloadCv2)),
+  );
+  const e = effectiveCounts(n, n - working, design);
+  return wilsonInterval(e.runs - e.failures, e.runs)[1];
 }
 
 /**
@@ -312,17 +348,23 @@ function followLine(
   g: { test: number; lanes: readonly number[] },
   failuresCount: boolean,
   slots: Slots,
+  clustering: Clustering,
 ): RatchetLine | undefined {
   if (!line) return undefined;
   const since = onset?.run?.started ? Date.parse(onset.run.started) : NaN;
   let fellTo = line.fellTo;
   let recentWindows = slots.scan.length;
   if (Number.isFinite(since)) {
-    const { failed } = cellSequence(log, g.test, g.lanes, failuresCount, since, slots.current.end);
-    if (failed.length > 0) fellTo = Math.min(fellTo, upperWorkingRate(failed, 0));
+    const { runs, failed } = cellSequence(log, g.test, g.lanes, failuresCount, since, slots.current.end);
+    if (failed.length > 0) fellTo = Math.min(fellTo, upperWorkingRate(log, runs, failed, 0, clustering));
     recentWindows = slots.scan.filter((w) => w.start >= since).length;
   }
-  return { basis: { runs: line.basis.runs, working: line.basis.working, design: line.basis.design }, fellTo, recentWindows };
+  return {
+    basis: { runs: line.basis.runs, working: line.basis.working, design: line.basis.design },
+    fellTo,
+    recentWindows,
+    ...(line.required !== undefined ? { required: line.required / 100 } : {}),
+  };
 }
 
 /** The lane whose variants describe the group: the first by job name, then variant key (independent of run order). */
@@ -378,6 +420,7 @@ export function jobRegressions(jobs: JobCells, context: RegressionContext): { re
       jobCells: false,
       flakeAsFailure: true,
       skipEstimate: (_job, name) => isOpen(prior.get(regressionId('ratchet', 'job', name, jobs.variantKeys.get(name) ?? ''))),
+      testOrder: orderBy(jobs.names.length, (j) => jobs.names[j]!),
     },
   );
   const clustering = clusteringOf(built, settings.clustering);
@@ -386,7 +429,7 @@ export function jobRegressions(jobs: JobCells, context: RegressionContext): { re
   const ids = built.cells.map((g) => regressionId('ratchet', 'job', g.group, jobs.variantKeys.get(g.group) ?? ''));
   const lines = built.cells.map((g, i) => {
     const before = prior.get(ids[i]!);
-    return isOpen(before) ? followLine(lineOf(before, workingOf), before!.onset ?? null, jobs.log, g, true, slots) : undefined;
+    return isOpen(before) ? followLine(lineOf(before, workingOf), before!.onset ?? null, jobs.log, g, true, slots, clustering) : undefined;
   });
   const inputs = built.cells.map((g, i) => cellInput(g, failures, lines[i], false, clustering));
   const labels = slots.scan.map((w) => w.label);
@@ -412,7 +455,7 @@ export function jobRegressions(jobs: JobCells, context: RegressionContext): { re
       onset = before!.onset ?? null;
       line = { ...storedLine(before!, lines[i]!, slots, asOf), fellTo: round(lines[i]!.fellTo, 6) };
     } else if (verdict.regressed && verdict.line) {
-      const found = onsetOf(jobs.log, g.test, g.lanes, true, slots, context.bucket);
+      const found = onsetOf(jobs.log, g.test, g.lanes, true, slots, context.bucket, clustering);
       onset = found.onset;
       line = freezeLine({ ...verdict.line, fellTo: found.fellTo ?? verdict.line.fellTo }, slots, asOf);
     }

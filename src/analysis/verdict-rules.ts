@@ -55,6 +55,8 @@ export interface RatchetLine {
    * recovery, since a longer one mixes in the runs from before the regression. Default: all.
    */
   recentWindows?: number;
+  /** A new test's line: the required working rate (a fraction) stands for the basis it never had. */
+  required?: number;
 }
 
 export interface RegressionCell {
@@ -164,6 +166,12 @@ interface Hypothesis {
   /** The p-value the procedure sees (1 when the effective counts fail the rules), and its support. */
   procedureP: number;
   support?: Float64Array;
+  /** The smallest p′ its margins allow (Tarone): a candidate whose minimum cannot pass its weighted bar is no member. */
+  minP: number;
+  /** A hypothesis of a cell not already open: it may join the family of new verdicts. */
+  candidate: boolean;
+  /** Computes the support and p′, for members only. */
+  settle: () => void;
   member: boolean;
   q: number;
   newTest: boolean;
@@ -179,10 +187,19 @@ export function evaluateCells(cells: readonly RegressionCell[], rules: Regressio
     }
   });
   // Every hypothesis of the report is one member of a single family, so the false discovery rate is
-  // controlled across the whole report (see docs/statistics.md for the membership rule).
+  // controlled across the whole report (see docs/statistics.md for the membership rule). Membership
+  // depends on the margins alone: a candidate is a member when its smallest attainable p′ could pass
+  // q times its window's weight (relative to the candidates' mean weight), the most any rejection allows.
+  const rawWeight = (h: Hypothesis): number => options.windowWeights?.[h.window] ?? 1;
+  const candidates = hypotheses.filter((h) => h.candidate);
+  const candidateMean = candidates.reduce((a, h) => a + rawWeight(h), 0) / Math.max(1, candidates.length);
+  for (const h of candidates) {
+    h.member = h.minP <= Math.min(1, (rules.ratchet.fdr * rawWeight(h)) / candidateMean);
+    if (h.member) h.settle();
+  }
   const members = hypotheses.filter((h) => h.member);
   const discrete = (options.procedure ?? 'discrete') === 'discrete';
-  const raw = members.map((h) => options.windowWeights?.[h.window] ?? 1);
+  const raw = members.map(rawWeight);
   const mean = raw.reduce((a, b) => a + b, 0) / Math.max(1, raw.length);
   const weights = raw.map((x) => x / mean);
   const adjusted = discrete
@@ -227,18 +244,17 @@ function failuresOf(side: CellSide): number {
 function hypothesesOf(c: RegressionCell, cell: number, rules: RegressionRules): Hypothesis[] {
   const r = rules.ratchet;
   const basis = c.line?.basis ?? c.basis;
+  const required = c.line?.required ?? rules.newTestPassRate / 100;
   const out: Hypothesis[] = [];
   const K = c.windows.length;
   for (let k = 0; k < K; k++) {
     const sample = c.windows[k]!;
     if (sample.runs === 0 || (k + 1 < K && c.windows[k + 1]!.runs === sample.runs)) continue;
     const es = effectiveCounts(sample.runs, failuresOf(sample), sample.design);
-    if (basis.runs > 0) {
+    const minFailures = Math.max(1, Math.round(rules.minFailures / sample.design));
+    if (basis.runs > 0 && c.line?.required === undefined) {
       const eb = effectiveCounts(basis.runs, failuresOf(basis), basis.design);
       const total = es.failures + eb.failures;
-      const minFailures = Math.max(1, Math.round(rules.minFailures / sample.design));
-      // An open regression is judged by its line, not the family: the family is of new verdicts.
-      const member = !c.line && minimumFisherP(es.runs, eb.runs, total, minFailures, r.minDrop, r.stableMinDrop) <= r.fdr;
       const h: Hypothesis = {
         cell,
         window: k,
@@ -248,47 +264,50 @@ function hypothesesOf(c: RegressionCell, cell: number, rules: RegressionRules): 
         eb,
         p: fisherGreater(es.failures, es.runs - es.failures, eb.failures, eb.runs - eb.failures),
         procedureP: NaN,
-        member,
+        // An open regression is judged by its line, not the family: the family is of new verdicts.
+        candidate: !c.line,
+        minP: minimumFisherP(es.runs, eb.runs, total, minFailures, r.minDrop, r.stableMinDrop),
+        settle: () => {
+          // The support: splits of the failures from the largest possible down to the last that passes the rules.
+          const hi = Math.min(es.runs, total);
+          const passes = (a: number): boolean => {
+            const bw = eb.runs - total + a;
+            return dropPoints(es.runs - a, es.runs, bw, eb.runs) >= dropFloor(bw, eb.runs, r.minDrop, r.stableMinDrop);
+          };
+          let from = hi;
+          while (from - 1 >= Math.max(minFailures, total - eb.runs, 0) && passes(from - 1)) from--;
+          h.support = fisherGreaterSupport(es.runs, eb.runs, total, from);
+          h.procedureP = es.failures >= from ? h.support[hi - es.failures]! : 1;
+        },
+        member: false,
         q: NaN,
         newTest: false,
       };
-      if (member) {
-        // The support: splits of the failures from the largest possible down to the last that passes the rules.
-        const hi = Math.min(es.runs, total);
-        const passes = (a: number): boolean => {
-          const bw = eb.runs - total + a;
-          return dropPoints(es.runs - a, es.runs, bw, eb.runs) >= dropFloor(bw, eb.runs, r.minDrop, r.stableMinDrop);
-        };
-        let from = hi;
-        while (from - 1 >= Math.max(minFailures, total - eb.runs, 0) && passes(from - 1)) from--;
-        h.support = fisherGreaterSupport(es.runs, eb.runs, total, from);
-        h.procedureP = es.failures >= from ? h.support[hi - es.failures]! : 1;
-      }
       out.push(h);
-    } else if (k === K - 1 && !c.line && rules.newTestPassRate > 0 && sample.runs >= rules.newTestMinRuns) {
+    } else if (k === K - 1 && (c.line?.required !== undefined || (basis.runs === 0 && rules.newTestPassRate > 0 && sample.runs >= rules.newTestMinRuns))) {
       // New test. H0: it works at least `required` of the time; small p = fewer working runs than that allows.
-      const required = rules.newTestPassRate / 100;
       const working = es.runs - es.failures;
-      let upTo = es.runs - Math.max(1, Math.round(rules.minFailures / sample.design));
+      let upTo = es.runs - minFailures;
       while (upTo >= 0 && round(required * 100 - (upTo / es.runs) * 100, 4) < r.minDrop) upTo--;
-      const member = upTo >= 0 && binomialCdf(0, es.runs, required) <= r.fdr;
       const h: Hypothesis = {
         cell,
         window: k,
         sample,
-        basis,
+        basis: { runs: 0, working: 0, design: 1 },
         es,
         eb: { runs: 0, failures: 0 },
         p: binomialCdf(working, es.runs, required),
         procedureP: NaN,
-        member,
+        candidate: !c.line,
+        minP: upTo >= 0 ? binomialCdf(0, es.runs, required) : 1,
+        settle: () => {
+          h.support = binomialCdfSupport(es.runs, required, upTo);
+          h.procedureP = working <= upTo ? h.support[working]! : 1;
+        },
+        member: false,
         q: NaN,
         newTest: true,
       };
-      if (member) {
-        h.support = binomialCdfSupport(es.runs, required, upTo);
-        h.procedureP = working <= upTo ? h.support[working]! : 1;
-      }
       out.push(h);
     }
   }
@@ -326,7 +345,7 @@ function ratchetVerdict(
   const regressed = recovery ? !recovery.recovered : true;
   // The window the entry shows: for a new regression the strongest one; for an open regression the
   // window closest to showing recovery, else the smallest p against its line.
-  const byP = checks.filter((x) => !x.h.newTest).sort((a, b) => a.h.p - b.h.p || b.h.window - a.h.window)[0];
+  const byP = checks.filter((x) => !x.h.newTest || c.line?.required !== undefined).sort((a, b) => a.h.p - b.h.p || b.h.window - a.h.window)[0];
   const chosen = strictOnes[0] ?? checks.find((x) => x.h.window === recovery?.window) ?? byP;
   if (!chosen) {
     // Open, but no window has runs against its line: say so with the longest window's counts.
@@ -340,7 +359,11 @@ function ratchetVerdict(
     : h.member
       ? `${test}${design} p = ${fmtP(h.p)}; no q-value: fewer than ${rules.minFailures} failures or a drop under ${fmtPoints(floor)} points is never flagged`
       : `${test}${design} p = ${fmtP(h.p)}; no q-value: these counts could not reach significance in the report's family`;
-  const line: RatchetLine | undefined = c.line ?? (h.newTest ? undefined : { basis: h.basis, fellTo: h.sample.working / h.sample.runs });
+  const line: RatchetLine | undefined =
+    c.line ??
+    (h.newTest
+      ? { basis: h.basis, fellTo: h.sample.working / h.sample.runs, required: rules.newTestPassRate / 100 }
+      : { basis: h.basis, fellTo: h.sample.working / h.sample.runs });
   let why: string;
   if (!regressed) why = `Recovered: ${recovery!.text}.`;
   else if (!c.line) why = `q ≤ ${r.fdr}, at least ${rules.minFailures} failures and a drop of at least ${fmtPoints(floor)} points: regressed.`;
@@ -370,7 +393,7 @@ function ratchetVerdict(
  * false alarm, rises above it.
  */
 function recoveryOf(c: RegressionCell, line: RatchetLine, alpha: number): { recovered: boolean; window: number; text: string } {
-  const b = line.basis.working / line.basis.runs;
+  const b = line.required ?? line.basis.working / line.basis.runs;
   const halfway = b - (b - line.fellTo) / 2;
   const eligible = Math.min(c.windows.length, line.recentWindows ?? c.windows.length);
   const tested = c.windows

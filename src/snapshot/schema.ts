@@ -236,7 +236,14 @@ const ratchetLineSchema = d(
       judgedSideSchema.extend({ start: z.string(), end: z.string() }),
       'The basis the regression was found against, frozen when it opened: its window and counts.',
     ),
-    fellTo: d(z.number(), 'The working (or pass) rate it fell to, at most: the smallest Wilson 95 % upper bound of its rate since the onset seen so far.'),
+    fellTo: d(
+      z.number(),
+      'The working (or pass) rate it fell to, at most: the smallest upper confidence bound (Wilson 95 %, on counts divided by their design effect) of its rate since the onset seen so far.',
+    ),
+    required: d(
+      z.number().optional(),
+      "A new test's line: the required working rate in percent (regressions.settings.newTestPassRate), which stands for the basis it never had; basis.runs is 0.",
+    ),
     frozenAt: d(z.string(), 'asOf of the snapshot that froze it.'),
   }),
   'Ratchet mode: the line an open regression is held to. It is judged against this frozen basis, never a basis that absorbed the drop, and resolves only when a window rises significantly above the halfway line between basis and fellTo.',

@@ -70,11 +70,18 @@ export function discreteBenjaminiHochberg(
     let from = 0;
     for (let k = 0; k < support.length; k++) {
       const s = support[k]!;
-      if (s / weight > largest || s >= 1) break;
+      if (s / weight > largest) break;
+      if (s >= 1) break;
       const g = s / (1 - s);
       from = lowerBound(sorted, s / weight, from);
       step[from] = step[from]! + (g - before);
       before = g;
+    }
+    // F_i(w_i·t) reaches 1 at t = 1/w_i (p′ is 1 for every split the rules refuse): from there ξ is infinite.
+    // Without weights that is t = 1, where q is 1 anyway; with a weight above 1 it comes sooner.
+    if (1 / weight <= largest) {
+      const at = lowerBound(sorted, 1 / weight, 0);
+      step[at] = Number.POSITIVE_INFINITY;
     }
   }
   let xi = 0;
