@@ -113,7 +113,8 @@ class RunCounter {
     const judged = slot === 0 || inBasis(time, slots);
     const verdictRun = judged && this.#keepForTests(run, slot);
     this.tests.add(run, slot, time, verdictRun);
-    this.disruption.add(run, key, slot === 0, inBasis(time, slots), time);
+    // A mass or infrastructure failure is an outage, not a backend's regression: its seconds stay out of verdicts too.
+    this.disruption.add(run, key, slot === 0 && verdictRun, inBasis(time, slots) && verdictRun, time);
     if (judged) this.#logJobRun(run, time);
   }
 

@@ -410,7 +410,10 @@ const disruptionCellSchema = z.object({
   variantKey: z.string(),
   variants: variantsSchema,
   jobs: d(z.array(z.string()), 'Jobs with runs in this cell, sorted.'),
-  current: d(disruptionStatsSchema.nullable(), 'Seconds per run in the current window (the sample).'),
+  current: d(
+    disruptionStatsSchema.nullable(),
+    'Seconds per run in the current window (the sample). Both windows leave out runs kept out of test verdicts (mass and infrastructure failures).',
+  ),
   basis: d(disruptionStatsSchema.nullable(), 'Seconds per run in the basis window (null without runs there).'),
   basisKind: d(
     z.enum(['window', 'historical', 'none']),
