@@ -9,7 +9,7 @@
  */
 import { analyze } from '../src/analysis/analyze.ts';
 import { configSchema } from '../src/config/config-schema.ts';
-import type { RunRecord, TestResult } from '../src/ingest/run-record.ts';
+import { RUN_RECORD_VERSION, type RunRecord, type TestResult } from '../src/ingest/run-record.ts';
 import { variantsFromJobName } from '../src/ingest/variants.ts';
 import { drawFlakeRate, drawStableRate, simulationJobNames } from '../scripts/simulation/ci-model.ts';
 import { mulberry32 as createRng } from '../src/util/mulberry32.ts';
@@ -63,7 +63,8 @@ function* records(): Generator<RunRecord> {
     }
     const buildId = String(1_900_000_000_000_000_000n + BigInt(r));
     yield {
-      recordVersion: 1,
+      recordVersion: RUN_RECORD_VERSION,
+      inputsDigest: `bench-${buildId}`,
       job,
       buildId,
       kind: 'periodic',

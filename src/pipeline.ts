@@ -4,6 +4,7 @@
  * output. A stage opens the source the plan names unless it is handed one (tests and embedders pass
  * their own adapter: a GCS client with test hooks, a source that injects faults).
  */
+import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { analyze } from './analysis/analyze.ts';
@@ -13,12 +14,14 @@ import type { RunPlan } from './config/run-plan.ts';
 import { type FetchProgress, fetchRuns } from './ingest/fetch-runs.ts';
 import { type FetchReport, RunCache, sourceKey } from './ingest/run-cache.ts';
 import { type BuildReport, buildSite } from './site-build/build-site.ts';
-import type { Problem, Snapshot } from './snapshot/schema.ts';
+import { runProvenance } from './ingest/run-provenance.ts';
+import type { Problem, Provenance, Snapshot } from './snapshot/schema.ts';
 import { snapshotIdFor } from './snapshot/snapshot-id.ts';
 import { openSource } from './source/open-source.ts';
 import type { BucketSource } from './source/source.ts';
 import { listSnapshotIds, readSnapshot, snapshotFile, writeSnapshot } from './store/snapshot-store.ts';
 import { UsageError } from './util/errors.ts';
+import { VERSION } from './version.ts';
 
 export type { BuildReport, FetchProgress, FetchReport, Snapshot };
 
@@ -104,6 +107,7 @@ export async function analyzeStage(plan: RunPlan, io: StageIO = {}): Promise<{ s
       bucket: source.bucket,
       discoveryProblems: problems,
       runsFromCache: report?.stats.runsFromCache ?? 0,
+      provenance: await provenanceOf(plan, cache),
     });
     const file = await writeSnapshot(plan.paths.snapshots, snapshot);
     return { snapshot, file };
@@ -113,6 +117,25 @@ export async function analyzeStage(plan: RunPlan, io: StageIO = {}): Promise<{ s
 /** Build the static site from the snapshots (see src/site-build/build-site.ts). */
 export async function buildStage(plan: RunPlan): Promise<BuildReport> {
   return buildSite(plan.paths, { base: plan.site.base, site: plan.site.url, quiet: true });
+}
+
+/** What the snapshot is computed from: every run's object digest, the Ratchet version, the settings' hash, other files. */
+async function provenanceOf(plan: RunPlan, cache: RunCache): Promise<Provenance> {
+  // Named as the snapshot names them (the config's path for the disruption basis, the file name for payload lists).
+  const inputs = [
+    ...(plan.disruptionHistory ? [{ name: plan.disruptionHistory.name, file: plan.disruptionHistory.file }] : []),
+    ...[plan.payloadLists.blockingFile, plan.payloadLists.informingFile].flatMap((file) => (file === null ? [] : [{ name: path.basename(file), file }])),
+  ];
+  const files: Provenance['files'] = [];
+  // Read again (they are small); one that cannot be read has already stopped the analysis with a clear message.
+  for (const { name, file } of inputs)
+    files.push({
+      name,
+      sha256: createHash('sha256')
+        .update(await readFile(file))
+        .digest('hex'),
+    });
+  return { ratchetVersion: VERSION, configHash: plan.configHash, ...(await runProvenance(cache)), files };
 }
 
 /**

@@ -17,7 +17,7 @@
  * with probability max(q, failShare) instead. A passing test flakes (fails, then passes on retry)
  * with its cell's flake rate.
  */
-import type { DisruptionResult, RunRecord, TestResult } from '../../src/ingest/run-record.ts';
+import { type DisruptionResult, RUN_RECORD_VERSION, type RunRecord, type TestResult } from '../../src/ingest/run-record.ts';
 import { variantsFromJobName } from '../../src/ingest/variants.ts';
 import { mulberry32 } from '../../src/util/mulberry32.ts';
 
@@ -274,7 +274,8 @@ export function createCiModel(options: CiModelOptions): CiModel {
     }
     const disruption: DisruptionResult[] = backendNames.map((backend, b) => ({ backend, seconds: run.disruption[b]! }));
     return {
-      recordVersion: 1,
+      recordVersion: RUN_RECORD_VERSION,
+      inputsDigest: `simulated-${run.buildId}`,
       job,
       buildId: run.buildId,
       kind: 'periodic',

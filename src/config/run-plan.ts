@@ -10,6 +10,7 @@
  * Precedence: a flag beats the config file, which beats the default. Relative paths in the config
  * resolve against the config file's folder; relative paths in flags against the working directory.
  */
+import { createHash } from 'node:crypto';
 import path from 'node:path';
 import { normalizeBase } from '../util/base-path.ts';
 import { UsageError } from '../util/errors.ts';
@@ -178,6 +179,8 @@ interface SitePlan {
 
 export interface RunPlan {
   readonly configFile: string | null;
+  /** sha-256 of the effective settings (effectiveSettingsHash): what a snapshot's provenance records. */
+  readonly configHash: string;
   readonly paths: OutputPaths;
   readonly analysis: AnalysisPlan;
   readonly jobs: JobSelection;
@@ -224,6 +227,7 @@ export function resolvePlan(loaded: LoadedConfig, flags: PlanFlags = {}, cwd: st
   const history = config.disruption.historicalBasis;
   return deepFreeze({
     configFile: loaded.file,
+    configHash: effectiveSettingsHash(config, sourceSpec === null ? null : sourceSpec.spec),
     paths: outputPaths(fromFlag(flags.out) ?? fromConfig(config.out), fromFlag(flags.cache) ?? fromConfig(config.cache)),
     analysis: resolveAnalysisPlan(config, asOf),
     jobs: resolveJobSelection(config.jobs),
@@ -249,6 +253,33 @@ export function resolvePlan(loaded: LoadedConfig, flags: PlanFlags = {}, cwd: st
     site: { base: normalizeBase(flags.base), url: flags.site ?? DEFAULT_SITE_URL },
     quiet: flags.quiet ?? false,
   });
+}
+
+/**
+ * A hash of the settings that decide what a snapshot says: the validated config (defaults filled in) with the
+ * command line's source, as canonical JSON (keys sorted). Left out, because they change where or how fast things
+ * happen but not the result: paths (out, cache), the as-of instant (the snapshot records it), GCS transport settings
+ * and publishing (archive). A local source counts by its folder name, as the snapshot names it, so the same settings
+ * hash the same on every machine.
+ */
+function effectiveSettingsHash(config: RatchetConfig, source: string | null): string {
+  const { $schema: _schema, cache: _cache, out: _out, asOf: _asOf, gcs: _gcs, archive: _archive, source: _source, ...settings } = config;
+  const where = source === null ? null : source.startsWith('gs://') ? source : path.basename(path.resolve(source));
+  return createHash('sha256')
+    .update(canonicalJson({ ...settings, source: where }))
+    .digest('hex');
+}
+
+/** JSON with object keys sorted at every level, so equal values always give equal text. */
+function canonicalJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
+  if (value !== null && typeof value === 'object') {
+    const entries = Object.entries(value as Record<string, unknown>)
+      .filter(([, v]) => v !== undefined)
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
+  }
+  return JSON.stringify(value) ?? 'null';
 }
 
 /** A plan from a config object (defaults for what it leaves out), for tests and embedding. */

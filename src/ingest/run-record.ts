@@ -4,7 +4,7 @@
  * version are re-read from the source.
  */
 
-export const RUN_RECORD_VERSION = 1;
+export const RUN_RECORD_VERSION = 2;
 
 export type RunKind = 'periodic' | 'postsubmit' | 'presubmit' | 'batch';
 
@@ -92,6 +92,11 @@ export interface RunRecord {
   /** Objects read and their decoded size, for coverage figures. */
   objectsRead: number;
   bytesRead: number;
+  /**
+   * Provenance: one digest over every object the record was made from (name, generation or update time, size,
+   * sha-256 of the bytes read); see object-digest.ts. Version 2 added it.
+   */
+  inputsDigest: string;
   /** Hash of the run folder's listing (names, sizes); lets an unfinished run be re-checked with one listing. */
   fingerprint?: string;
 }
