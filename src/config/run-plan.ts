@@ -15,7 +15,7 @@ import path from 'node:path';
 import { normalizeBase } from '../util/base-path.ts';
 import { UsageError } from '../util/errors.ts';
 import type { RatchetConfig } from './config-schema.ts';
-import { configSchema, DEFAULT_LIMITS, type DisruptionConfig, type LimitsConfig, type RegressionsConfig } from './config-schema.ts';
+import { type ArchiveConfig, configSchema, DEFAULT_LIMITS, type DisruptionConfig, type LimitsConfig, type RegressionsConfig } from './config-schema.ts';
 import { parseWindow } from './duration.ts';
 import type { LoadedConfig } from './load-config.ts';
 import { type OutputPaths, outputPaths } from './output-paths.ts';
@@ -170,6 +170,18 @@ interface FetchPlan {
 
 export const DEFAULT_SITE_URL = 'https://example.github.io';
 
+/** Publishing: the durable archive store and how a year of snapshots fits the site (config-schema.ts, archive). */
+interface ArchivePlan {
+  /** The store's URL (a directory as an absolute path, git+…#branch, gs://…), or null for none. */
+  readonly store: string | null;
+  /** Where browsers read the store: undefined derives it from the URL (archive-store.ts), null means nowhere. */
+  readonly publicUrl?: string | null;
+  readonly pagesDays: number;
+  readonly intraDay: 'light' | 'full';
+  /** Instead of pushing, write the entries the store lacks as a directory store here (--stage-push). */
+  readonly stagePush: string | null;
+}
+
 interface SitePlan {
   /** Base path in the one form the build, Astro and the preview server use ('/' or '/x/'). */
   readonly base: string;
@@ -196,6 +208,7 @@ export interface RunPlan {
     readonly informingFile: string | null;
   };
   readonly site: SitePlan;
+  readonly archive: ArchivePlan;
   readonly quiet: boolean;
 }
 
@@ -212,6 +225,8 @@ export interface PlanFlags {
   quiet?: boolean;
   base?: string;
   site?: string;
+  archiveStore?: string;
+  stagePush?: string;
 }
 
 export function resolvePlan(loaded: LoadedConfig, flags: PlanFlags = {}, cwd: string = process.cwd()): RunPlan {
@@ -251,6 +266,7 @@ export function resolvePlan(loaded: LoadedConfig, flags: PlanFlags = {}, cwd: st
       informingFile: fromConfig(config.payloads.informingFile) ?? null,
     },
     site: { base: normalizeBase(flags.base), url: flags.site ?? DEFAULT_SITE_URL },
+    archive: resolveArchive(config.archive, flags, { baseDir, cwd }),
     quiet: flags.quiet ?? false,
   });
 }
@@ -285,6 +301,33 @@ function canonicalJson(value: unknown): string {
 /** A plan from a config object (defaults for what it leaves out), for tests and embedding. */
 export function planFromConfig(config: unknown, flags: PlanFlags = {}, baseDir: string = process.cwd()): RunPlan {
   return resolvePlan({ config: configSchema.parse(config), file: null, baseDir }, flags, baseDir);
+}
+
+function resolveArchive(archive: ArchiveConfig, flags: PlanFlags, dirs: { baseDir: string; cwd: string }): ArchivePlan {
+  const store =
+    flags.archiveStore !== undefined
+      ? normalizeStoreSpec(flags.archiveStore, dirs.cwd)
+      : archive.store !== undefined
+        ? normalizeStoreSpec(archive.store, dirs.baseDir)
+        : null;
+  if (flags.stagePush !== undefined && store === null)
+    throw new UsageError('--stage-push needs an archive store (--archive-store or archive.store): it stages what that store lacks');
+  return {
+    store,
+    ...(archive.publicUrl !== undefined ? { publicUrl: archive.publicUrl } : {}),
+    pagesDays: archive.pagesDays,
+    intraDay: archive.intraDay,
+    stagePush: flags.stagePush === undefined ? null : path.resolve(dirs.cwd, flags.stagePush),
+  };
+}
+
+/** A store URL as the plan keeps it: a directory absolute (against `dir`), git+… and gs://… as given. */
+export function normalizeStoreSpec(spec: string, dir: string): string {
+  const trimmed = spec.trim();
+  if (trimmed.startsWith('git+') || trimmed.startsWith('gs://')) return trimmed;
+  if (trimmed === '' || /^[a-z][a-z0-9+.-]*:\/\//i.test(trimmed))
+    throw new UsageError(`archive store "${spec}": expected a directory, git+<repository url>#<branch> or gs://bucket[/prefix]`);
+  return path.resolve(dir, trimmed);
 }
 
 function resolveAsOf(text: string | undefined): Date {

@@ -612,7 +612,7 @@ const payloadSchema = z
   })
   .describe('A payload of the current window, with the runs that tested it.');
 
-export const provenanceSchema = z
+const provenanceSchema = z
   .object({
     ratchetVersion: d(z.string(), 'The Ratchet version that computed the snapshot.'),
     configHash: d(
