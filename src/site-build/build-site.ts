@@ -261,8 +261,17 @@ export async function buildSite(paths: Pick<OutputPaths, 'snapshots' | 'archive'
     rmSync(assembly, { recursive: true, force: true });
   });
   const ms = { astro: 0, archive: 0, assemble: 0, search: 0, total: 0 };
+  // Which snapshots the site holds: with a store browsers can read, those of its last pagesDays days (tiers.ts).
+  const layout = options.store?.publicLayout ?? null;
+  const everything = [...new Set([...archived, ...inStore, ...missing])].sort().reverse();
+  const tier = onSite(everything, layout ? options.store!.pagesDays : null);
+  const local = new Set([...archived, ...missing]);
+  const published = everything.filter((id) => tier.has(id) && local.has(id));
+  const elsewhere = everything.filter((id) => !published.includes(id));
   try {
     let t = performance.now();
+    const catalogFile = path.join(staging, 'archive-catalog.json');
+    await writeFile(catalogFile, JSON.stringify({ elsewhere }));
     await runAstro(
       astroEnv({
         RATCHET_SNAPSHOTS_DIR: paths.snapshots,
@@ -271,6 +280,7 @@ export async function buildSite(paths: Pick<OutputPaths, 'snapshots' | 'archive'
         RATCHET_RENDER_IDS: missing.join(','),
         RATCHET_BASE: base,
         RATCHET_SITE: site,
+        RATCHET_ARCHIVE_CATALOG: catalogFile,
         ...(options.siteSrc ? { RATCHET_SITE_SRC: path.resolve(options.siteSrc) } : {}),
       }),
       options.quiet ?? false,
@@ -301,13 +311,8 @@ export async function buildSite(paths: Pick<OutputPaths, 'snapshots' | 'archive'
 
     t = performance.now();
     await moveMovingPages(out, assembly, missing);
-    const archivedNow = await archive.ids();
-    const layout = options.store?.publicLayout ?? null;
-    const tier = onSite([...new Set([...archivedNow, ...inStore])], layout ? options.store!.pagesDays : null);
-    const published = archivedNow.filter((id) => tier.has(id));
     for (const id of published) await linkTree(archive.pagesDir(id), path.join(assembly, 'snapshots', id));
     await linkArchivedAssets(archive, assembly);
-    const elsewhere = [...new Set([...archivedNow, ...inStore])].filter((id) => !published.includes(id));
     await mkdir(path.join(assembly, 'snapshots'), { recursive: true });
     await writeArchiveIndex(assembly, archiveIndex({ onSite: published, elsewhere, locations: options.store?.locations ?? {}, store: layout }));
     if (layout && existsSync(path.join(assembly, '404.html'))) await allowStoreOn404(assembly, layout);
