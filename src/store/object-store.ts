@@ -147,7 +147,7 @@ export class ObjectStore implements ArchiveStore {
         ),
       );
       const made = await this.#bucket.create(`manifests/${id}.json`, Buffer.from(`${JSON.stringify(manifest, null, 1)}\n`), {
-        gzip: false,
+        gzip: this.#bucket.encodes,
         contentType: 'application/json',
       });
       (made === 'created' ? report.added : report.present).push(id);

@@ -12,7 +12,7 @@
  *
  * Nothing is pruned that the store does not hold: the local copy is then the only one.
  */
-import { rm } from 'node:fs/promises';
+import { readFile, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { listSnapshotIds, snapshotFile } from './snapshot-store.ts';
 import type { ArchiveStore, PushReport, StoreCatalog } from './archive-store.ts';
@@ -58,7 +58,20 @@ export async function restoreFromStore(
       head = stored.id;
     }
   }
+  await keepNewestSnapshot(local);
   return { catalog, entries, assets: assets.length, head };
+}
+
+/**
+ * The newest archived entry must hold its snapshot: the next build's diff page reads it. The snapshots folder has
+ * it when a cache kept it there (prune keeps the newest there and in the archive, but a cache can be older).
+ */
+async function keepNewestSnapshot(local: { archive: DirectoryArchive; snapshots: string }): Promise<void> {
+  const newest = (await local.archive.ids())[0];
+  if (newest === undefined || local.archive.hasSnapshot(newest)) return;
+  const own = snapshotFile(local.snapshots, newest);
+  const bytes = await readFile(own).catch(() => undefined);
+  if (bytes) await local.archive.restoreSnapshot(newest, bytes);
 }
 
 /** The newest snapshot JSON of the snapshots folder: the head a push offers. */
