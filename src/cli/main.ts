@@ -37,6 +37,7 @@ function addCommon(command: Command): Command {
     .option('--cache <dir>', 'run cache directory (default: .cache/ratchet in the project, or <out>/cache)')
     .option('--out <dir>', "where snapshots and the built site go (default: the project's data/snapshots and dist/)")
     .option('--as-of <ISO time>', 'the analysis instant (default: now); the same data and as-of give the same report')
+    .option('--jobs <regex>', 'only jobs whose name matches this regular expression (replaces jobs.include of the config)')
     .option('--gcs-endpoint <url>', 'another GCS JSON API endpoint (an emulator); STORAGE_EMULATOR_HOST works too')
     .option('--concurrency <n>', 'parallel requests while fetching')
     .option('-q, --quiet', 'print only the final summary');

@@ -227,10 +227,14 @@ export interface PlanFlags {
   site?: string;
   archiveStore?: string;
   stagePush?: string;
+  /** A job-name regex that replaces jobs.include (--jobs). */
+  jobs?: string;
 }
 
 export function resolvePlan(loaded: LoadedConfig, flags: PlanFlags = {}, cwd: string = process.cwd()): RunPlan {
-  const { config, baseDir } = loaded;
+  const { baseDir } = loaded;
+  const config =
+    flags.jobs === undefined ? loaded.config : { ...loaded.config, jobs: { ...loaded.config.jobs, include: [checkedRegex('--jobs', flags.jobs)] } };
   const fromConfig = (p: string | undefined): string | undefined => (p === undefined ? undefined : path.resolve(baseDir, p));
   const fromFlag = (p: string | undefined): string | undefined => (p === undefined ? undefined : path.resolve(cwd, p));
   const asOf = resolveAsOf(flags.asOf ?? config.asOf);
@@ -328,6 +332,15 @@ export function normalizeStoreSpec(spec: string, dir: string): string {
   if (trimmed === '' || /^[a-z][a-z0-9+.-]*:\/\//i.test(trimmed))
     throw new UsageError(`archive store "${spec}": expected a directory, git+<repository url>#<branch> or gs://bucket[/prefix]`);
   return path.resolve(dir, trimmed);
+}
+
+function checkedRegex(flag: string, value: string): string {
+  try {
+    new RegExp(value);
+  } catch (error) {
+    throw new UsageError(`${flag} "${value}" is not a valid regular expression: ${(error as Error).message}`);
+  }
+  return value;
 }
 
 function resolveAsOf(text: string | undefined): Date {
