@@ -64,6 +64,7 @@ function* records(): Generator<RunRecord> {
     const buildId = String(1_900_000_000_000_000_000n + BigInt(r));
     yield {
       recordVersion: RUN_RECORD_VERSION,
+      inputsDigest: `bench-${buildId}`,
       job,
       buildId,
       kind: 'periodic',

@@ -4,6 +4,7 @@
  * output. Beside them, junitStage reads local JUnit files the way ingest reads a run's (`ratchet junit`). A stage opens the source the plan names unless it is handed one (tests and embedders pass
  * their own adapter: a GCS client with test hooks, a source that injects faults).
  */
+import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { readdir, readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
@@ -15,15 +16,22 @@ import { type FetchProgress, fetchRuns } from './ingest/fetch-runs.ts';
 import { parseJunitStream } from './ingest/junit-parser.ts';
 import { type JunitFileReport, reportJunitFile } from './ingest/junit-report.ts';
 import { type FetchReport, RunCache, sourceKey } from './ingest/run-cache.ts';
-import { type BuildReport, buildSite } from './site-build/build-site.ts';
-import type { Problem, Snapshot } from './snapshot/schema.ts';
+import { type BuildOptions, type BuildReport, buildSite, dropPreviousSite, revertSite } from './site-build/build-site.ts';
+import { stepSummary } from './site-build/step-summary.ts';
+import type { ArchiveStore, PushReport, StoreCatalog } from './store/archive-store.ts';
+import { openArchiveStore } from './store/open-archive-store.ts';
+import { DirectoryArchive } from './store/archive.ts';
+import { copyStore, pruneLocal, pushToStore, type RestoreReport, restoreFromStore, siteDays } from './store/store-sync.ts';
+import { runProvenance } from './ingest/run-provenance.ts';
+import type { Problem, Provenance, Snapshot } from './snapshot/schema.ts';
 import { snapshotIdFor } from './snapshot/snapshot-id.ts';
 import { openSource } from './source/open-source.ts';
 import type { BucketSource } from './source/source.ts';
 import { listSnapshotIds, readSnapshot, snapshotFile, writeSnapshot } from './store/snapshot-store.ts';
 import { UsageError } from './util/errors.ts';
+import { VERSION } from './version.ts';
 
-export type { BuildReport, FetchProgress, FetchReport, JunitFileReport, Snapshot };
+export type { BuildReport, FetchProgress, FetchReport, JunitFileReport, PushReport, Snapshot };
 
 export interface StageIO {
   /** Read from this source instead of opening the plan's (the caller closes it). */
@@ -107,6 +115,7 @@ export async function analyzeStage(plan: RunPlan, io: StageIO = {}): Promise<{ s
       bucket: source.bucket,
       discoveryProblems: problems,
       runsFromCache: report?.stats.runsFromCache ?? 0,
+      provenance: await provenanceOf(plan, cache),
     });
     const file = await writeSnapshot(plan.paths.snapshots, snapshot);
     return { snapshot, file };
@@ -141,9 +150,147 @@ export async function junitStage(paths: readonly string[], onReport: (report: Ju
   return files.length;
 }
 
-/** Build the static site from the snapshots (see src/site-build/build-site.ts). */
-export async function buildStage(plan: RunPlan): Promise<BuildReport> {
-  return buildSite(plan.paths, { base: plan.site.base, site: plan.site.url, quiet: true });
+/** An open archive store and what it held when the run began (restoreStage). */
+export interface ArchiveSession {
+  readonly store: ArchiveStore;
+  readonly catalog: StoreCatalog;
+  readonly restore: RestoreReport;
+}
+
+function openPlannedStore(plan: RunPlan, url: string): Promise<ArchiveStore> {
+  return openArchiveStore(url, {
+    ...(plan.source.gcsEndpoint ? { gcsEndpoint: plan.source.gcsEndpoint } : {}),
+    ...(plan.source.retries !== undefined ? { gcsRetries: plan.source.retries } : {}),
+    ...(plan.archive.publicUrl !== undefined ? { publicUrl: plan.archive.publicUrl } : {}),
+    workDir: path.dirname(plan.paths.archive),
+  });
+}
+
+/**
+ * Run `work` with the plan's archive store open, after bringing back from it what this run needs (store-sync.ts);
+ * without a store, `work` gets null. The store is closed afterwards, whatever happens.
+ */
+export async function withArchiveStore<T>(plan: RunPlan, work: (session: ArchiveSession | null) => Promise<T>): Promise<T> {
+  if (plan.archive.store === null) return work(null);
+  const store = await openPlannedStore(plan, plan.archive.store);
+  try {
+    const restore = await restoreFromStore(store, localCopy(plan), {
+      pagesDays: siteDays(store, plan.archive.pagesDays),
+      newId: snapshotIdFor(plan.analysis.asOf),
+    });
+    return await work({ store, catalog: restore.catalog, restore });
+  } finally {
+    await store.close();
+  }
+}
+
+function localCopy(plan: RunPlan): { archive: DirectoryArchive; snapshots: string } {
+  return { archive: new DirectoryArchive(plan.paths.archive), snapshots: plan.paths.snapshots };
+}
+
+/** Build the static site from the snapshots (see src/site-build/build-site.ts); with a store, as it says. */
+export async function buildStage(plan: RunPlan, session: ArchiveSession | null = null, hooks: Pick<BuildOptions, 'onStep'> = {}): Promise<BuildReport> {
+  return buildSite(plan.paths, {
+    ...hooks,
+    base: plan.site.base,
+    site: plan.site.url,
+    quiet: true,
+    intraDay: plan.archive.intraDay,
+    // With a store the replaced site is kept until the push: a push that fails puts it back (publishStage).
+    keepPrevious: session !== null,
+    ...(session
+      ? {
+          store: {
+            ids: session.catalog.ids,
+            locations: session.catalog.locations,
+            publicLayout: session.store.publicLayout,
+            pagesDays: plan.archive.pagesDays,
+          },
+        }
+      : {}),
+  });
+}
+
+export interface PublishReport {
+  /** What the push did; null when it was staged instead. */
+  push: PushReport | null;
+  /** The directory store the entries were staged in (--stage-push), or null. */
+  staged: string | null;
+  /** Entries and snapshot JSON dropped from the local copy because the store holds them. */
+  pruned: { entries: string[]; snapshots: string[] };
+}
+
+/**
+ * After the build: add what the store lacks (this run's snapshot, and any an earlier run could not push), or stage
+ * it for a later push; then drop from the local copy what the store now holds. When the push fails, the site the
+ * build replaced is put back, so the published site and the store stay as they were; the new entry stays in the
+ * local archive and goes with the next push.
+ */
+export async function publishStage(plan: RunPlan, session: ArchiveSession, build: BuildReport): Promise<PublishReport> {
+  const local = localCopy(plan);
+  let push: PushReport;
+  let staged: string | null = null;
+  try {
+    if (plan.archive.stagePush !== null) {
+      const stage = await openPlannedStore(plan, plan.archive.stagePush);
+      try {
+        push = await pushToStore(stage, local, session.catalog);
+      } finally {
+        await stage.close();
+      }
+      staged = plan.archive.stagePush;
+    } else {
+      push = await pushToStore(session.store, local, session.catalog);
+    }
+  } catch (error) {
+    await revertSite(plan.paths.site, build.previous);
+    throw error;
+  }
+  await dropPreviousSite(build.previous);
+  // Staged entries are not in the store yet: only what it held before counts.
+  const held = new Set([...session.catalog.ids, ...(staged === null ? [...push.added, ...push.present] : [])]);
+  const pruned = await pruneLocal(local, held, siteDays(session.store, plan.archive.pagesDays));
+  return { push: staged === null ? push : null, staged, pruned };
+}
+
+/** The step summary of the published site's newest snapshot, as Markdown (site-build/step-summary.ts). */
+export function summaryStage(plan: RunPlan): Promise<string> {
+  return stepSummary(plan.paths.site, plan.site.url, plan.site.base);
+}
+
+/** `ratchet archive push <from>`: copy every entry of the store at `from` (a staged directory) that the plan's store lacks. */
+export async function archivePushStage(plan: RunPlan, from: string): Promise<PushReport> {
+  if (plan.archive.store === null) throw new UsageError('ratchet archive push: no archive store; pass --archive-store <url> or set archive.store');
+  const source = await openPlannedStore(plan, from);
+  try {
+    const target = await openPlannedStore(plan, plan.archive.store);
+    try {
+      return await copyStore(source, target, path.dirname(plan.paths.archive));
+    } finally {
+      await target.close();
+    }
+  } finally {
+    await source.close();
+  }
+}
+
+/** What the snapshot is computed from: every run's object digest, the Ratchet version, the settings' hash, other files. */
+async function provenanceOf(plan: RunPlan, cache: RunCache): Promise<Provenance> {
+  // Named as the snapshot names them (the config's path for the disruption basis, the file name for payload lists).
+  const inputs = [
+    ...(plan.disruptionHistory ? [{ name: plan.disruptionHistory.name, file: plan.disruptionHistory.file }] : []),
+    ...[plan.payloadLists.blockingFile, plan.payloadLists.informingFile].flatMap((file) => (file === null ? [] : [{ name: path.basename(file), file }])),
+  ];
+  const files: Provenance['files'] = [];
+  // Read again (they are small); one that cannot be read has already stopped the analysis with a clear message.
+  for (const { name, file } of inputs)
+    files.push({
+      name,
+      sha256: createHash('sha256')
+        .update(await readFile(file))
+        .digest('hex'),
+    });
+  return { ratchetVersion: VERSION, configHash: plan.configHash, ...(await runProvenance(cache)), files };
 }
 
 /**

@@ -156,6 +156,7 @@ describe('a write cut short by a full disk', () => {
       problems: [],
       objectsRead: 1,
       bytesRead: 1,
+      inputsDigest: 'd',
     };
     fault.shortWrites = true;
     await expect(cache.put(record)).rejects.toMatchObject({ code: 'ENOSPC' });

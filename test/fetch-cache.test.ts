@@ -47,6 +47,7 @@ function record(overrides: Partial<RunRecord> = {}): RunRecord {
     problems: [{ object: 'x', kind: 'fetch', reason: 'HTTP 503' }],
     objectsRead: 3,
     bytesRead: 1234,
+    inputsDigest: '0123456789abcdef0123456789abcdef',
     ...overrides,
   };
 }

@@ -232,10 +232,10 @@ describe('objects', () => {
     expect(gcs.server.stats.notFound).toBe(4);
   });
 
-  it('is read-only: other methods get 405', async () => {
+  it('answers 405 to methods it does not serve', async () => {
     const response = await get(`${gcs.server.url}/storage/v1/b/${BUCKET}/o`, {}, 'POST');
     expect(response.status).toBe(405);
-    expect(JSON.stringify(json(response))).toContain('read-only');
+    expect(JSON.stringify(json(response))).toContain('POST is not supported');
   });
 });
 

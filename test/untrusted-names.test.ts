@@ -57,6 +57,7 @@ describe('untrusted names', () => {
       problems: [],
       objectsRead: 0,
       bytesRead: 0,
+      inputsDigest: 'd',
     } as RunRecord;
     await expect(cache.put(record)).rejects.toThrow(/unsafe job name/);
     await expect(cache.put({ ...record, job: 'ok', buildId: '../1' })).rejects.toThrow(/unsafe build id/);

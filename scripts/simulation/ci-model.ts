@@ -284,6 +284,7 @@ export function createCiModel(options: CiModelOptions): CiModel {
     const disruption: DisruptionResult[] = backendNames.map((backend, b) => ({ backend, seconds: run.disruption[b]! }));
     return {
       recordVersion: RUN_RECORD_VERSION,
+      inputsDigest: `simulated-${run.buildId}`,
       job,
       buildId: run.buildId,
       kind: 'periodic',

@@ -9,7 +9,7 @@ import type { RegressionsConfig } from '../config/config-schema.ts';
 import type { AnalysisPlan } from '../config/run-plan.ts';
 import type { RunRecord } from '../ingest/run-record.ts';
 import { variantKey } from '../ingest/variants.ts';
-import type { JobSummary, Problem, RegressionMode, Snapshot, TestSummary } from '../snapshot/schema.ts';
+import type { JobSummary, Problem, Provenance, RegressionMode, Snapshot, TestSummary } from '../snapshot/schema.ts';
 import { SNAPSHOT_SCHEMA_VERSION } from '../snapshot/schema.ts';
 import { snapshotIdFor } from '../snapshot/snapshot-id.ts';
 import { VERSION } from '../version.ts';
@@ -43,6 +43,8 @@ export interface AnalysisInput {
   runsFromCache?: number;
   /** Blocking and informing jobs, for the payloads list (default: none known). */
   payloadLists?: PayloadLists;
+  /** What the runs were read from, gathered by the pipeline (run digests from the cache, the config hash from the plan). */
+  provenance?: Provenance;
 }
 
 /** A run kept out of test verdicts, for the data-quality list. */
@@ -278,6 +280,7 @@ function assemble(input: AnalysisInput, counter: RunCounter, judged: Judged): Sn
     disruption: verdicts.disruption.cells,
     aggregated: verdicts.aggregated,
     payloads: verdicts.payloads,
+    ...(input.provenance ? { provenance: input.provenance } : {}),
   };
 }
 

@@ -1,13 +1,26 @@
 /**
- * `ratchet`: fetch, analyze, build, run (all three), preview, and junit (how Ratchet reads JUnit files). Exit codes:
- * 0 done, 1 failed, 2 usage error. Scripts drive Ratchet through these names: keep them stable.
+ * `ratchet`: fetch, analyze, build, run (all three), preview, summary, archive push, and junit (how Ratchet reads
+ * JUnit files). Exit codes: 0 done, 1 failed, 2 usage error. Scripts drive Ratchet through these names: keep them stable.
  */
 import { Command, CommanderError, Option } from 'commander';
 import path from 'node:path';
 import { existsSync } from 'node:fs';
 import { loadConfig } from '../config/load-config.ts';
-import { type PlanFlags, type RunPlan, resolvePlan } from '../config/run-plan.ts';
-import { analyzeStage, buildStage, fetchStage, type JunitFileReport, junitStage, type Snapshot } from '../pipeline.ts';
+import { normalizeStoreSpec, type PlanFlags, type RunPlan, resolvePlan } from '../config/run-plan.ts';
+import {
+  type ArchiveSession,
+  analyzeStage,
+  archivePushStage,
+  buildStage,
+  fetchStage,
+  type JunitFileReport,
+  junitStage,
+  type PushReport,
+  publishStage,
+  type Snapshot,
+  summaryStage,
+  withArchiveStore,
+} from '../pipeline.ts';
 import { serveStatic } from '../serve/static-server.ts';
 import { describeEnvironmentError, UsageError } from '../util/errors.ts';
 import { handleSignals, onExit } from '../util/exit-cleanup.ts';
@@ -26,6 +39,7 @@ function addCommon(command: Command): Command {
     .option('--cache <dir>', 'run cache directory (default: .cache/ratchet in the project, or <out>/cache)')
     .option('--out <dir>', "where snapshots and the built site go (default: the project's data/snapshots and dist/)")
     .option('--as-of <ISO time>', 'the analysis instant (default: now); the same data and as-of give the same report')
+    .option('--jobs <regex>', 'only jobs whose name matches this regular expression (replaces jobs.include of the config)')
     .option('--gcs-endpoint <url>', 'another GCS JSON API endpoint (an emulator); STORAGE_EMULATOR_HOST works too')
     .option('--concurrency <n>', 'parallel requests while fetching')
     .option('-q, --quiet', 'print only the final summary');
@@ -44,6 +58,13 @@ function addSiteOptions(command: Command): Command {
   return command
     .addOption(new Option('--base <path>', 'base path of the site, e.g. /ratchet/ for a GitHub Pages project site').env('RATCHET_BASE'))
     .addOption(new Option('--site <url>', "the site's public origin, e.g. https://org.github.io").env('RATCHET_SITE'));
+}
+
+function addArchiveOptions(command: Command): Command {
+  return command.option(
+    '--archive-store <dir|git+url#branch|gs://bucket/prefix>',
+    'the durable archive store (also archive.store): restore from it before the run, add the new snapshot after the site is published',
+  );
 }
 
 /** Flags, config file and defaults, resolved once into the frozen plan every stage takes. */
@@ -111,12 +132,42 @@ async function runAnalyze(plan: RunPlan): Promise<void> {
   log(plan, `        written to ${file}`);
 }
 
-async function runBuild(plan: RunPlan): Promise<void> {
+function restoreLine(plan: RunPlan, session: ArchiveSession): void {
+  const r = session.restore;
+  log(
+    plan,
+    `archive: ${session.store.description} holds ${r.catalog.ids.length} snapshot(s); restored ${r.entries.length} and ${r.assets} asset(s)` +
+      (r.head ? `, and the newest snapshot (${r.head})` : ''),
+  );
+}
+
+/** Build, then (with a store) add what it lacks, or stage it with --stage-push. */
+async function runBuild(plan: RunPlan, session: ArchiveSession | null): Promise<void> {
   const started = Date.now();
-  const report = await buildStage(plan);
+  const report = await buildStage(plan, session);
   process.stdout.write(
     `build: site written to ${plan.paths.site} in ${((Date.now() - started) / 1000).toFixed(1)} s: ` +
-      `${report.rendered.length} snapshot(s) rendered, ${report.reused.length} kept unchanged from the archive; ${report.files} files, ${(report.bytes / 1e6).toFixed(1)} MB\n`,
+      `${report.rendered.length} snapshot(s) rendered${report.light.length > 0 ? ` (${report.light.length} light)` : ''}, ${report.reused.length} kept unchanged from the archive` +
+      (report.elsewhere > 0 ? `, ${report.elsewhere} served from the archive store` : '') +
+      `; ${report.files} files, ${(report.bytes / 1e6).toFixed(1)} MB\n`,
+  );
+  if (session === null) return;
+  const published = await publishStage(plan, session, report);
+  if (published.staged !== null) process.stdout.write(`archive: staged for the store in ${published.staged} (push it with \`ratchet archive push\`)\n`);
+  else process.stdout.write(`archive: ${pushLine(published.push!, session.store.description)}\n`);
+  const p = published.pruned;
+  if (p.entries.length + p.snapshots.length > 0)
+    log(
+      plan,
+      `         the store holds them: ${p.entries.length} older snapshot(s) and ${p.snapshots.length} snapshot JSON file(s) removed from ${path.dirname(plan.paths.archive)}`,
+    );
+}
+
+function pushLine(push: PushReport, store: string): string {
+  return (
+    `${push.added.length > 0 ? `added ${push.added.join(', ')} to ${store}` : `${store} already held everything`}` +
+    (push.attempts > 1 ? ` (${push.attempts} attempts: another run pushed meanwhile)` : '') +
+    (push.head === 'replaced' ? '; newest snapshot kept as its head' : '')
   );
 }
 
@@ -155,22 +206,57 @@ export function createProgram(): Command {
     },
   );
 
-  addSiteOptions(addCommon(program.command('build').description('build the static site from the snapshots'))).action(async (options: CommonOptions) => {
-    const plan = await planFor(options);
-    await withOutputLock(plan, 'build', () => runBuild(plan));
-  });
-
-  addFetchOptions(addSiteOptions(addCommon(program.command('run').description('fetch, analyze and build in one go')))).action(
+  addArchiveOptions(addSiteOptions(addCommon(program.command('build').description('build the static site from the snapshots')))).action(
     async (options: CommonOptions) => {
       const plan = await planFor(options);
-      // One lock around all three, so that another run cannot slip in between them.
-      await withOutputLock(plan, 'run', async () => {
-        await runFetch(plan);
-        await runAnalyze(plan);
-        await runBuild(plan);
-      });
+      await withOutputLock(plan, 'build', () =>
+        withArchiveStore(plan, async (session) => {
+          if (session) restoreLine(plan, session);
+          await runBuild(plan, session);
+        }),
+      );
     },
   );
+
+  addArchiveOptions(addFetchOptions(addSiteOptions(addCommon(program.command('run').description('fetch, analyze and build in one go')))))
+    .option(
+      '--stage-push <dir>',
+      'instead of pushing to the archive store, write what it lacks to this directory (push it later with `ratchet archive push <dir>`)',
+    )
+    .action(async (options: CommonOptions) => {
+      const plan = await planFor(options);
+      // One lock around all of it, so that another run cannot slip in between the steps.
+      await withOutputLock(plan, 'run', () =>
+        withArchiveStore(plan, async (session) => {
+          if (session) restoreLine(plan, session);
+          await runFetch(plan);
+          await runAnalyze(plan);
+          await runBuild(plan, session);
+        }),
+      );
+    });
+
+  addSiteOptions(program.command('summary').description("print the newest published snapshot's summary as Markdown (for a CI step summary)"))
+    .option('--config <file>', 'config file')
+    .option('--out <dir>', 'where the built site is (<out>/site; default dist/)')
+    .action(async (options: CommonOptions) => {
+      process.stdout.write(await summaryStage(await planFor(options)));
+    });
+
+  const archive = program.command('archive').description('the durable archive store');
+  addArchiveOptions(
+    archive
+      .command('push')
+      .description('copy every snapshot of a staged directory store (ratchet run --stage-push <dir>) that the archive store lacks into it')
+      .argument('<staged-dir>', 'the directory --stage-push wrote')
+      .option('--config <file>', 'config file')
+      .option('--gcs-endpoint <url>', 'another GCS JSON API endpoint (an emulator)')
+      .option('-q, --quiet', 'print only the final line'),
+  ).action(async (staged: string, options: CommonOptions) => {
+    const plan = await planFor(options);
+    const push = await archivePushStage(plan, normalizeStoreSpec(staged, process.cwd()));
+    process.stdout.write(`archive: ${pushLine(push, plan.archive.store ?? '')}\n`);
+  });
 
   addSiteOptions(addCommon(program.command('preview').description('serve the built site locally')))
     .option('--port <port>', 'port to listen on', '4321')
@@ -201,8 +287,11 @@ export function createProgram(): Command {
 /** Run the CLI; returns the exit code instead of exiting, so tests can call it. */
 export async function main(argv: string[]): Promise<number> {
   const program = createProgram();
-  program.exitOverride();
-  for (const command of program.commands) command.exitOverride();
+  const override = (command: Command): void => {
+    command.exitOverride();
+    for (const sub of command.commands) override(sub);
+  };
+  override(program);
   try {
     await program.parseAsync(argv, { from: 'user' });
     return 0;

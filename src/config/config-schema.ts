@@ -183,6 +183,38 @@ const limitsConfigSchema = z.strictObject({
     ),
 });
 
+/**
+ * Publishing: where published snapshots are kept for good, and how a year of them fits a GitHub Pages site
+ * (docs/site.md, "A year of permalinks").
+ */
+const archiveConfigSchema = z.strictObject({
+  store: z
+    .string()
+    .min(1)
+    .optional()
+    .describe(
+      'The durable archive store (also --archive-store): a directory, git+<repository url>#<branch> (an orphan branch), or gs://bucket[/prefix]. A run restores what it needs from it and adds its new snapshot after the site is published.',
+    ),
+  publicUrl: z
+    .url()
+    .nullable()
+    .optional()
+    .describe(
+      'Where browsers read the store over HTTPS, for snapshots no longer on the Pages site. Default: raw.githubusercontent.com for a git store on github.com, storage.googleapis.com for a gs:// store, none for a directory; null: none (every snapshot stays on the site).',
+    ),
+  pagesDays: z
+    .number()
+    .positive()
+    .default(14)
+    .describe('With a public store URL, the site holds the snapshots of the last this many days; older ones are served from the store at the same address.'),
+  intraDay: z
+    .enum(['light', 'full'])
+    .default('light')
+    .describe(
+      "Snapshots after the first of their UTC day: 'light' publishes the report, regressions, diff, disruption, data quality and the small JSON, but no job or test pages and no snapshot.json.gz; 'full' publishes everything.",
+    ),
+});
+
 export const configSchema = z.strictObject({
   $schema: z.string().optional(),
   source: z.string().min(1).optional().describe('A directory laid out like a Prow bucket, or gs://bucket[/prefix].'),
@@ -220,6 +252,7 @@ export const configSchema = z.strictObject({
   disruption: disruptionConfigSchema.prefault({}),
   payloads: payloadsConfigSchema.prefault({}),
   limits: limitsConfigSchema.prefault({}),
+  archive: archiveConfigSchema.prefault({}),
   gcs: z
     .strictObject({
       endpoint: z.string().url().optional(),
@@ -249,6 +282,7 @@ export type RatchetConfig = z.output<typeof configSchema>;
 export type RegressionsConfig = z.output<typeof regressionsConfigSchema>;
 export type DisruptionConfig = z.output<typeof disruptionConfigSchema>;
 export type LimitsConfig = z.output<typeof limitsConfigSchema>;
+export type ArchiveConfig = z.output<typeof archiveConfigSchema>;
 
 /** The limits when the config sets none (what fetching uses without a plan, e.g. in tests). */
 export const DEFAULT_LIMITS: LimitsConfig = limitsConfigSchema.parse({});

@@ -10,11 +10,12 @@
  * Precedence: a flag beats the config file, which beats the default. Relative paths in the config
  * resolve against the config file's folder; relative paths in flags against the working directory.
  */
+import { createHash } from 'node:crypto';
 import path from 'node:path';
 import { normalizeBase } from '../util/base-path.ts';
 import { UsageError } from '../util/errors.ts';
 import type { RatchetConfig } from './config-schema.ts';
-import { configSchema, DEFAULT_LIMITS, type DisruptionConfig, type LimitsConfig, type RegressionsConfig } from './config-schema.ts';
+import { type ArchiveConfig, configSchema, DEFAULT_LIMITS, type DisruptionConfig, type LimitsConfig, type RegressionsConfig } from './config-schema.ts';
 import { parseWindow } from './duration.ts';
 import type { LoadedConfig } from './load-config.ts';
 import { type OutputPaths, outputPaths } from './output-paths.ts';
@@ -169,6 +170,18 @@ interface FetchPlan {
 
 export const DEFAULT_SITE_URL = 'https://example.github.io';
 
+/** Publishing: the durable archive store and how a year of snapshots fits the site (config-schema.ts, archive). */
+interface ArchivePlan {
+  /** The store's URL (a directory as an absolute path, git+…#branch, gs://…), or null for none. */
+  readonly store: string | null;
+  /** Where browsers read the store: undefined derives it from the URL (archive-store.ts), null means nowhere. */
+  readonly publicUrl?: string | null;
+  readonly pagesDays: number;
+  readonly intraDay: 'light' | 'full';
+  /** Instead of pushing, write the entries the store lacks as a directory store here (--stage-push). */
+  readonly stagePush: string | null;
+}
+
 interface SitePlan {
   /** Base path in the one form the build, Astro and the preview server use ('/' or '/x/'). */
   readonly base: string;
@@ -178,6 +191,8 @@ interface SitePlan {
 
 export interface RunPlan {
   readonly configFile: string | null;
+  /** sha-256 of the effective settings (effectiveSettingsHash): what a snapshot's provenance records. */
+  readonly configHash: string;
   readonly paths: OutputPaths;
   readonly analysis: AnalysisPlan;
   readonly jobs: JobSelection;
@@ -193,6 +208,7 @@ export interface RunPlan {
     readonly informingFile: string | null;
   };
   readonly site: SitePlan;
+  readonly archive: ArchivePlan;
   readonly quiet: boolean;
 }
 
@@ -209,10 +225,16 @@ export interface PlanFlags {
   quiet?: boolean;
   base?: string;
   site?: string;
+  archiveStore?: string;
+  stagePush?: string;
+  /** A job-name regex that replaces jobs.include (--jobs). */
+  jobs?: string;
 }
 
 export function resolvePlan(loaded: LoadedConfig, flags: PlanFlags = {}, cwd: string = process.cwd()): RunPlan {
-  const { config, baseDir } = loaded;
+  const { baseDir } = loaded;
+  const config =
+    flags.jobs === undefined ? loaded.config : { ...loaded.config, jobs: { ...loaded.config.jobs, include: [checkedRegex('--jobs', flags.jobs)] } };
   const fromConfig = (p: string | undefined): string | undefined => (p === undefined ? undefined : path.resolve(baseDir, p));
   const fromFlag = (p: string | undefined): string | undefined => (p === undefined ? undefined : path.resolve(cwd, p));
   const asOf = resolveAsOf(flags.asOf ?? config.asOf);
@@ -224,6 +246,7 @@ export function resolvePlan(loaded: LoadedConfig, flags: PlanFlags = {}, cwd: st
   const history = config.disruption.historicalBasis;
   return deepFreeze({
     configFile: loaded.file,
+    configHash: effectiveSettingsHash(config, sourceSpec === null ? null : sourceSpec.spec),
     paths: outputPaths(fromFlag(flags.out) ?? fromConfig(config.out), fromFlag(flags.cache) ?? fromConfig(config.cache)),
     analysis: resolveAnalysisPlan(config, asOf),
     jobs: resolveJobSelection(config.jobs),
@@ -247,13 +270,77 @@ export function resolvePlan(loaded: LoadedConfig, flags: PlanFlags = {}, cwd: st
       informingFile: fromConfig(config.payloads.informingFile) ?? null,
     },
     site: { base: normalizeBase(flags.base), url: flags.site ?? DEFAULT_SITE_URL },
+    archive: resolveArchive(config.archive, flags, { baseDir, cwd }),
     quiet: flags.quiet ?? false,
   });
+}
+
+/**
+ * A hash of the settings that decide what a snapshot says: the validated config (defaults filled in) with the
+ * command line's source, as canonical JSON (keys sorted). Left out, because they change where or how fast things
+ * happen but not the result: paths (out, cache), the as-of instant (the snapshot records it), GCS transport settings
+ * and publishing (archive). A local source counts by its folder name, as the snapshot names it, so the same settings
+ * hash the same on every machine.
+ */
+function effectiveSettingsHash(config: RatchetConfig, source: string | null): string {
+  const { $schema: _schema, cache: _cache, out: _out, asOf: _asOf, gcs: _gcs, archive: _archive, source: _source, ...settings } = config;
+  const where = source === null ? null : source.startsWith('gs://') ? source : path.basename(path.resolve(source));
+  return createHash('sha256')
+    .update(canonicalJson({ ...settings, source: where }))
+    .digest('hex');
+}
+
+/** JSON with object keys sorted at every level, so equal values always give equal text. */
+function canonicalJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
+  if (value !== null && typeof value === 'object') {
+    const entries = Object.entries(value as Record<string, unknown>)
+      .filter(([, v]) => v !== undefined)
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
+  }
+  return JSON.stringify(value) ?? 'null';
 }
 
 /** A plan from a config object (defaults for what it leaves out), for tests and embedding. */
 export function planFromConfig(config: unknown, flags: PlanFlags = {}, baseDir: string = process.cwd()): RunPlan {
   return resolvePlan({ config: configSchema.parse(config), file: null, baseDir }, flags, baseDir);
+}
+
+function resolveArchive(archive: ArchiveConfig, flags: PlanFlags, dirs: { baseDir: string; cwd: string }): ArchivePlan {
+  const store =
+    flags.archiveStore !== undefined
+      ? normalizeStoreSpec(flags.archiveStore, dirs.cwd)
+      : archive.store !== undefined
+        ? normalizeStoreSpec(archive.store, dirs.baseDir)
+        : null;
+  if (flags.stagePush !== undefined && store === null)
+    throw new UsageError('--stage-push needs an archive store (--archive-store or archive.store): it stages what that store lacks');
+  return {
+    store,
+    ...(archive.publicUrl !== undefined ? { publicUrl: archive.publicUrl } : {}),
+    pagesDays: archive.pagesDays,
+    intraDay: archive.intraDay,
+    stagePush: flags.stagePush === undefined ? null : path.resolve(dirs.cwd, flags.stagePush),
+  };
+}
+
+/** A store URL as the plan keeps it: a directory absolute (against `dir`), git+… and gs://… as given. */
+export function normalizeStoreSpec(spec: string, dir: string): string {
+  const trimmed = spec.trim();
+  if (trimmed.startsWith('git+') || trimmed.startsWith('gs://')) return trimmed;
+  if (trimmed === '' || /^[a-z][a-z0-9+.-]*:\/\//i.test(trimmed))
+    throw new UsageError(`archive store "${spec}": expected a directory, git+<repository url>#<branch> or gs://bucket[/prefix]`);
+  return path.resolve(dir, trimmed);
+}
+
+function checkedRegex(flag: string, value: string): string {
+  try {
+    new RegExp(value);
+  } catch (error) {
+    throw new UsageError(`${flag} "${value}" is not a valid regular expression: ${(error as Error).message}`);
+  }
+  return value;
 }
 
 function resolveAsOf(text: string | undefined): Date {

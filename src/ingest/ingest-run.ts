@@ -17,7 +17,7 @@ import { createHash } from 'node:crypto';
 import type { ObjectLimits } from '../config/run-plan.ts';
 import { DEFAULT_OBJECT_LIMITS } from '../config/run-plan.ts';
 import type { BucketSource, ObjectInfo } from '../source/source.ts';
-import { formatBytes, limitBytes, listAll, readText, SourceError } from '../source/source.ts';
+import { formatBytes, limitBytes, listAll, SourceError } from '../source/source.ts';
 import { isSafeObjectName } from '../util/safe-name.ts';
 import type { DataProblem, RunRecord } from './run-record.ts';
 import { RUN_RECORD_VERSION } from './run-record.ts';
@@ -28,6 +28,7 @@ import { combineDisruption, parseDisruptionFile, type BackendDisruption } from '
 import { parseFinishedJson, parseProwJob, parseStartedJson, resolveRunOutcome, type FinishedJson, type ProwJobInfo, type StartedJson } from './run-metadata.ts';
 import { parseClusterData, type ClusterData } from './cluster-data.ts';
 import { mergeClusterData, variantsFromJobName } from './variants.ts';
+import { hashing, inputLine, inputsDigest } from './object-digest.ts';
 
 /** Matches sippy's `**junit**.xml` under artifacts/. */
 function isJunitObject(relative: string): boolean {
@@ -58,6 +59,8 @@ interface ObjectOutcome<T> {
   fetched: boolean;
   objectsRead: number;
   bytesRead: number;
+  /** Provenance lines of the objects read (or refused for their size): see object-digest.ts. */
+  inputs: string[];
 }
 
 /** How objects are read: through which source, how often a broken stream is tried, how JUnit is parsed, how large. */
@@ -199,7 +202,9 @@ function assembleRecord(location: RunLocation, folder: RunFolder, objects: RunOb
     ...(objects.clusterData ? [objects.clusterData] : []),
   ];
   let tooLarge = false;
+  const inputs: string[] = [];
   for (const outcome of outcomes) {
+    inputs.push(...outcome.inputs);
     problems.push(...outcome.problems);
     if (!outcome.fetched) complete = false;
     if (outcome.problems.some((p) => p.kind === 'too-large')) tooLarge = true;
@@ -247,6 +252,7 @@ function assembleRecord(location: RunLocation, folder: RunFolder, objects: RunOb
     problems,
     objectsRead,
     bytesRead,
+    inputsDigest: inputsDigest(inputs),
   };
   // An unfinished run is re-checked, and so is one with an object over its limit (read again once it changes); only a
   // complete one may skip the re-read.
@@ -270,18 +276,25 @@ async function readJson<T>(
   limit: SizeLimit,
   parse: (text: string) => T,
 ): Promise<ObjectOutcome<T>> {
-  const outcome: ObjectOutcome<T> = { value: undefined, problems: [], fetched: true, objectsRead: 0, bytesRead: 0 };
+  const outcome: ObjectOutcome<T> = { value: undefined, problems: [], fetched: true, objectsRead: 0, bytesRead: 0, inputs: [] };
   if (listed === false) return outcome;
-  const over = typeof listed === 'object' ? overListedSize(listed, limit) : undefined;
+  const entry = typeof listed === 'object' ? listed : undefined;
+  const over = entry ? overListedSize(entry, limit) : undefined;
   if (over) {
     outcome.problems.push(over);
+    outcome.inputs.push(inputLine(name, entry, null, 0));
     return outcome;
   }
   for (let attempt = 1; ; attempt++) {
     try {
-      const text = await readText(reader.source, name, { maxBytes: limit.bytes });
+      const hash = createHash('sha256');
+      const chunks: Uint8Array[] = [];
+      for await (const chunk of hashing(limitBytes(await reader.source.read(name), name, limit.bytes), hash)) chunks.push(chunk);
+      const bytes = Buffer.concat(chunks);
+      const text = bytes.toString('utf8');
       outcome.objectsRead++;
       outcome.bytesRead += Buffer.byteLength(text);
+      outcome.inputs.push(inputLine(name, entry, hash.digest('hex'), bytes.byteLength));
       const depth = jsonDepthOver(text, reader.limits.jsonDepth);
       if (depth) {
         outcome.problems.push({
@@ -368,21 +381,25 @@ function jsonDepthOver(text: string, max: number): boolean {
  * over limits.junitMB (none by default: the parser holds one case at a time) is refused like any other object.
  */
 async function readJunit(reader: ObjectReader, object: ObjectInfo): Promise<ObjectOutcome<JunitCase[]>> {
-  const outcome: ObjectOutcome<JunitCase[]> = { value: undefined, problems: [], fetched: true, objectsRead: 0, bytesRead: 0 };
+  const outcome: ObjectOutcome<JunitCase[]> = { value: undefined, problems: [], fetched: true, objectsRead: 0, bytesRead: 0, inputs: [] };
   const limit: SizeLimit = { bytes: reader.limits.junitBytes, setting: 'junitMB' };
   const over = overListedSize(object, limit);
   if (over) {
     outcome.problems.push(over);
+    outcome.inputs.push(inputLine(object.name, object, null, 0));
     return outcome;
   }
   for (let attempt = 1; ; attempt++) {
     const tracker = { error: undefined as unknown, bytes: 0 };
+    const hash = createHash('sha256');
     try {
-      const stream = trackStream(limitBytes(await reader.source.read(object.name), object.name, limit.bytes), tracker);
+      const stream = trackStream(hashing(limitBytes(await reader.source.read(object.name), object.name, limit.bytes), hash), tracker);
       const result = await parseJunitStream(stream, reader.parseOptions);
       if (tracker.error) throw tracker.error;
       outcome.objectsRead++;
       outcome.bytesRead += tracker.bytes;
+      // The parser may stop before the end of a damaged file: the checksum then covers the bytes it read.
+      outcome.inputs.push(inputLine(object.name, object, hash.digest('hex'), tracker.bytes));
       outcome.value = result.cases;
       // The parser's message says what was kept: it is the reason as it stands.
       const reason = junitProblem(result);

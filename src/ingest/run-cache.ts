@@ -33,6 +33,8 @@ export interface RunSummary {
   bytesRead: number;
   /** Problems of kind 'fetch' (objects that failed to download). */
   fetchProblems: number;
+  /** The record's provenance digest (run-record.ts), so a snapshot's provenance is gathered from summaries alone. */
+  inputsDigest: string;
 }
 
 export function summarize(record: RunRecord): RunSummary {
@@ -46,6 +48,7 @@ export function summarize(record: RunRecord): RunSummary {
     objectsRead: record.objectsRead,
     bytesRead: record.bytesRead,
     fetchProblems: record.problems.filter((p) => p.kind === 'fetch').length,
+    inputsDigest: record.inputsDigest,
   };
   if (record.fingerprint !== undefined) summary.fingerprint = record.fingerprint;
   return summary;
@@ -190,6 +193,14 @@ export class RunCache {
       return JSON.parse(await readFile(path.join(this.dir, 'last-fetch.json'), 'utf8')) as FetchReport;
     } catch {
       return undefined;
+    }
+  }
+
+  /** The summary of every cached run, job by job, in the order records() yields the records. */
+  async *summaries(): AsyncGenerator<RunSummary> {
+    for await (const { job, buildId } of this.#entries()) {
+      const summary = await this.getSummary(job, buildId);
+      if (summary) yield summary;
     }
   }
 

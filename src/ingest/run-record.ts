@@ -5,7 +5,8 @@
  */
 
 /** 2: tests are named by testName() (classname-qualified where it tells tests apart), skips by attribute, flaky reruns. */
-export const RUN_RECORD_VERSION = 2;
+/** 3: inputsDigest, a digest of every object the run was read from (provenance). */
+export const RUN_RECORD_VERSION = 3;
 
 export type RunKind = 'periodic' | 'postsubmit' | 'presubmit' | 'batch';
 
@@ -97,6 +98,11 @@ export interface RunRecord {
   /** Objects read and their decoded size, for coverage figures. */
   objectsRead: number;
   bytesRead: number;
+  /**
+   * Provenance: one digest over every object the record was made from (name, generation or update time, size,
+   * sha-256 of the bytes read); see object-digest.ts. Version 2 added it.
+   */
+  inputsDigest: string;
   /** Hash of the run folder's listing (names, sizes); lets an unfinished run be re-checked with one listing. */
   fingerprint?: string;
 }

@@ -1,7 +1,9 @@
 /**
  * A small static file server for a built site under its base path, as GitHub Pages serves it:
- * directories answer with their index.html, "/base" redirects to "/base/". Used by `ratchet preview`
- * and by the browser tests.
+ * directories answer with their index.html, "/base" redirects to "/base/", and a missing file answers
+ * 404 with the site's own 404.html (which keeps old permalinks working, see docs/site.md). Used by
+ * `ratchet preview` and by the browser tests; `cors` lets pages of another origin read it (a
+ * directory archive store in the browser tests, as browsers read a public store).
  */
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
@@ -32,11 +34,12 @@ export interface StaticServer {
   close(): Promise<void>;
 }
 
-export async function serveStatic(root: string, options: { base?: string; port?: number; host?: string } = {}): Promise<StaticServer> {
+export async function serveStatic(root: string, options: { base?: string; port?: number; host?: string; cors?: boolean } = {}): Promise<StaticServer> {
   const dir = path.resolve(root);
   const base = normalizeBase(options.base);
   const server = http.createServer(async (req, res) => {
     const url = new URL(req.url ?? '/', 'http://localhost');
+    if (options.cors) res.setHeader('access-control-allow-origin', '*');
     let pathname: string;
     try {
       pathname = decodeURIComponent(url.pathname);
@@ -73,6 +76,14 @@ export async function serveStatic(root: string, options: { base?: string; port?:
       if (req.method === 'HEAD') res.end();
       else createReadStream(target).pipe(res);
     } catch {
+      const notFound = path.join(dir, '404.html');
+      const page = await stat(notFound).catch(() => undefined);
+      if (page?.isFile()) {
+        res.writeHead(404, { 'content-type': TYPES['.html']!, 'content-length': page.size });
+        if (req.method === 'HEAD') res.end();
+        else createReadStream(notFound).pipe(res);
+        return;
+      }
       res.writeHead(404, { 'content-type': 'text/html; charset=utf-8' }).end('<!doctype html><title>Not found</title><h1>404 Not found</h1>');
     }
   });

@@ -8,9 +8,15 @@
  * 2. Each new snapshot's tree (/snapshots/<id>/**, pages and JSON) goes into the archive with the
  *    hashed assets it loads (archive.ts).
  * 3. The site is assembled next to the output directory from the moving pages, every archived
- *    snapshot (hard links: no copying of the history) and every archived asset; pagefind indexes the
- *    latest snapshot's jobs and tests; then it replaces the old site with two renames, so a failed
- *    build leaves the last published site as it was.
+ *    snapshot the site holds (hard links: no copying of the history) and every archived asset; pagefind
+ *    indexes the latest snapshot's jobs and tests; the badges and the archive index (archive-index.ts)
+ *    are written; then it replaces the old site with two renames, so a failed build leaves the last
+ *    published site as it was.
+ *
+ * With an archive store (store/archive-store.ts) the build also knows what the store holds: those
+ * snapshots are never rendered again, and when browsers can read the store the site holds only the
+ * last archive.pagesDays days of them (store/tiers.ts); the 404 page shows the older ones from the store.
+ * Intra-day snapshots are archived light (tiers.ts) when the plan says so.
  *
  * Astro writes temporary chunks to <outDir>/.prerender/ when the output directory is inside the
  * working directory, and to a shared <root>/.astro/.prerender/ otherwise; staging therefore lives in
@@ -35,6 +41,11 @@ import { onExit } from '../util/exit-cleanup.ts';
 import { ownerTag, removeAbandoned } from '../util/owned-names.ts';
 import { identityOf, isAlive, parseIdentity } from '../util/process-identity.ts';
 import { DirectoryArchive, listFiles } from '../store/archive.ts';
+import type { PublicLayout } from '../store/archive-store.ts';
+import { dayOf, type EntryKind, kindsFor, onSite } from '../store/tiers.ts';
+import { readSnapshot } from '../store/snapshot-store.ts';
+import { allowStoreOn404, archiveIndex, writeArchiveIndex } from './archive-index.ts';
+import { writeBadges } from './badges.ts';
 import { writeSearchIndex } from './search-index.ts';
 
 export interface BuildOptions {
@@ -43,19 +54,45 @@ export interface BuildOptions {
   quiet?: boolean;
   /** Another copy of src/site to build from (RATCHET_SITE_SRC); inside the project, so its imports resolve. */
   siteSrc?: string;
+  /** 'light': intra-day snapshots keep part of their tree (store/tiers.ts); default 'full' (everything). */
+  intraDay?: EntryKind;
+  /** What the archive store holds, when there is one. */
+  store?: StoreView;
+  /** Keep the replaced site (BuildReport.previous) until revertSite or dropPreviousSite: a later step may fail. */
+  keepPrevious?: boolean;
+  /** Called between steps (fault-injection tests stop a build there). */
+  onStep?: (step: 'rendered' | 'archived' | 'assembled') => void | Promise<void>;
+}
+
+/** The archive store as a build sees it. */
+interface StoreView {
+  /** Snapshots the store holds: never rendered again; published from the local archive when the site holds them. */
+  ids: readonly string[];
+  /** Per id, where a browser finds it beyond the public URL (git: its commit). */
+  locations: Readonly<Record<string, string>>;
+  /** How browsers read the store; null when they cannot (the site then holds every snapshot). */
+  publicLayout: PublicLayout | null;
+  /** The site holds the snapshots of this many days before the newest (with a public layout). */
+  pagesDays: number;
 }
 
 export interface BuildReport {
   /** Snapshots rendered by this build (and added to the archive), newest first. */
   rendered: string[];
+  /** Of those, the light ones (intra-day snapshots that keep part of their tree). */
+  light: string[];
   /** Snapshots published from the archive as they were. */
   reused: string[];
+  /** Snapshots only the store holds (the 404 page shows them from there). */
+  elsewhere: number;
   /** Files in the published site. */
   files: number;
   /** Bytes in the published site. */
   bytes: number;
   /** Records in the search index. */
   searchRecords: number;
+  /** With keepPrevious: the site this build replaced, set aside (undefined when there was none). */
+  previous?: string;
   /** Files Astro wrote in this build: per snapshot tree (only the rendered ones), and the moving pages and assets. */
   staged: { snapshots: Record<string, number>; moving: number };
   ms: { astro: number; archive: number; assemble: number; search: number; total: number };
@@ -165,8 +202,11 @@ async function siteSize(dir: string): Promise<{ files: number; bytes: number }> 
   return { files: files.length, bytes };
 }
 
-/** Replace `site` with `fresh` by renames; the old site stays in place until the new one is ready. */
-async function swapInto(fresh: string, site: string): Promise<void> {
+/**
+ * Replace `site` with `fresh` by renames; the old site stays in place until the new one is ready. With `keep`, the
+ * old site is not removed but returned, so the caller can put it back (revertSite) or drop it (dropPreviousSite).
+ */
+async function swapInto(fresh: string, site: string, keep = false): Promise<string | undefined> {
   const old = `${site}.old-${ownerTag()}-${randomBytes(4).toString('hex')}`;
   const hadOld = existsSync(site);
   if (hadOld) await rename(site, old);
@@ -176,7 +216,23 @@ async function swapInto(fresh: string, site: string): Promise<void> {
     if (hadOld) await rename(old, site);
     throw err;
   }
-  if (hadOld) await rm(old, { recursive: true, force: true });
+  if (!hadOld) return undefined;
+  if (keep) return old;
+  await rm(old, { recursive: true, force: true });
+  return undefined;
+}
+
+/** Put back the site a build replaced (BuildReport.previous): a later step failed, so the build is undone. */
+export async function revertSite(site: string, previous: string | undefined): Promise<void> {
+  const failed = `${site}.old-${ownerTag()}-${randomBytes(4).toString('hex')}`;
+  if (existsSync(site)) await rename(site, failed);
+  if (previous !== undefined) await rename(previous, site);
+  await rm(failed, { recursive: true, force: true });
+}
+
+/** The replaced site is no longer needed (the step after the build succeeded). */
+export async function dropPreviousSite(previous: string | undefined): Promise<void> {
+  if (previous !== undefined) await rm(previous, { recursive: true, force: true });
 }
 
 export async function buildSite(paths: Pick<OutputPaths, 'snapshots' | 'archive' | 'site'>, options: BuildOptions = {}): Promise<BuildReport> {
@@ -186,8 +242,11 @@ export async function buildSite(paths: Pick<OutputPaths, 'snapshots' | 'archive'
   const archive = new DirectoryArchive(paths.archive);
 
   const archived = await archivedIds(archive, paths.archive, base);
+  const inStore = new Set(options.store?.ids ?? []);
   const own = (await listSnapshotIds(paths.snapshots)).reverse();
-  const missing = own.filter((id) => !archived.includes(id));
+  // A snapshot the store holds is never rendered again, even when the local archive lost it.
+  const missing = own.filter((id) => !archived.includes(id) && !inStore.has(id));
+  const kinds = kindsFor(missing, [...archived, ...inStore], options.intraDay ?? 'full');
 
   const stagingParent = path.join(PROJECT_ROOT, '.astro');
   await mkdir(stagingParent, { recursive: true });
@@ -202,8 +261,17 @@ export async function buildSite(paths: Pick<OutputPaths, 'snapshots' | 'archive'
     rmSync(assembly, { recursive: true, force: true });
   });
   const ms = { astro: 0, archive: 0, assemble: 0, search: 0, total: 0 };
+  // Which snapshots the site holds: with a store browsers can read, those of its last pagesDays days (tiers.ts).
+  const layout = options.store?.publicLayout ?? null;
+  const everything = [...new Set([...archived, ...inStore, ...missing])].sort().reverse();
+  const tier = onSite(everything, layout ? options.store!.pagesDays : null);
+  const local = new Set([...archived, ...missing]);
+  const published = everything.filter((id) => tier.has(id) && local.has(id));
+  const elsewhere = everything.filter((id) => !published.includes(id));
   try {
     let t = performance.now();
+    const catalogFile = path.join(staging, 'archive-catalog.json');
+    await writeFile(catalogFile, JSON.stringify({ elsewhere }));
     await runAstro(
       astroEnv({
         RATCHET_SNAPSHOTS_DIR: paths.snapshots,
@@ -212,6 +280,7 @@ export async function buildSite(paths: Pick<OutputPaths, 'snapshots' | 'archive'
         RATCHET_RENDER_IDS: missing.join(','),
         RATCHET_BASE: base,
         RATCHET_SITE: site,
+        RATCHET_ARCHIVE_CATALOG: catalogFile,
         ...(options.siteSrc ? { RATCHET_SITE_SRC: path.resolve(options.siteSrc) } : {}),
       }),
       options.quiet ?? false,
@@ -219,6 +288,7 @@ export async function buildSite(paths: Pick<OutputPaths, 'snapshots' | 'archive'
     );
     ms.astro = performance.now() - t;
     const staged = await countStaged(out);
+    await options.onStep?.('rendered');
 
     t = performance.now();
     for (const id of missing) {
@@ -233,30 +303,66 @@ export async function buildSite(paths: Pick<OutputPaths, 'snapshots' | 'archive'
         base,
         site,
         renderedBy: VERSION,
+        kind: kinds.get(id) ?? 'full',
       });
     }
     ms.archive = performance.now() - t;
+    await options.onStep?.('archived');
 
     t = performance.now();
     await moveMovingPages(out, assembly, missing);
-    const published = await archive.ids();
     for (const id of published) await linkTree(archive.pagesDir(id), path.join(assembly, 'snapshots', id));
     await linkArchivedAssets(archive, assembly);
+    await mkdir(path.join(assembly, 'snapshots'), { recursive: true });
+    await writeArchiveIndex(assembly, archiveIndex({ onSite: published, elsewhere, locations: options.store?.locations ?? {}, store: layout }));
+    if (layout && existsSync(path.join(assembly, '404.html'))) await allowStoreOn404(assembly, layout);
     ms.assemble = performance.now() - t;
 
     t = performance.now();
-    const searchRecords = published[0] ? await writeSearchIndex({ archive, latestId: published[0], base, out: path.join(assembly, 'pagefind') }) : 0;
+    const latest = published[0];
+    const searchRecords = latest
+      ? await writeSearchIndex({ archive, latestId: latest, base, out: path.join(assembly, 'pagefind'), ...(await pagesOf(archive, latest, published)) })
+      : 0;
     ms.search = performance.now() - t;
+    if (latest && archive.hasSnapshot(latest)) await writeBadges(assembly, await readSnapshot(archive.snapshotFile(latest)));
+    await options.onStep?.('assembled');
 
     const size = await siteSize(assembly);
-    await swapInto(assembly, paths.site);
+    const previous = await swapInto(assembly, paths.site, options.keepPrevious ?? false);
     ms.total = performance.now() - started;
-    return { rendered: missing, reused: published.filter((id) => !missing.includes(id)), files: size.files, bytes: size.bytes, searchRecords, staged, ms };
+    return {
+      ...(previous !== undefined ? { previous } : {}),
+      rendered: missing,
+      light: missing.filter((id) => kinds.get(id) === 'light'),
+      reused: published.filter((id) => !missing.includes(id)),
+      elsewhere: elsewhere.length,
+      files: size.files,
+      bytes: size.bytes,
+      searchRecords,
+      staged,
+      ms,
+    };
   } finally {
     forget();
     await rm(staging, { recursive: true, force: true });
     await rm(assembly, { recursive: true, force: true });
   }
+}
+
+/**
+ * Where the search records of a light latest snapshot lead: the job and test pages of the first snapshot of its day
+ * (full by the rule of store/tiers.ts), when the site holds it. Nothing to say for a full latest.
+ */
+async function pagesOf(
+  archive: DirectoryArchive,
+  latest: string,
+  published: readonly string[],
+): Promise<{ pagesOf?: { id: string; files: ReadonlySet<string> } }> {
+  const manifest = await archive.manifest(latest);
+  if (manifest?.kind !== 'light') return {};
+  const first = [...published].sort().find((id) => dayOf(id) === dayOf(latest));
+  const full = first === undefined ? undefined : await archive.manifest(first);
+  return { pagesOf: { id: first ?? latest, files: new Set(full?.kind === 'light' || !full ? [] : Object.keys(full.files)) } };
 }
 
 /** The archive's snapshot ids, once every one is known to be rendered for this build's base path. */

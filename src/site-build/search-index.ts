@@ -8,6 +8,9 @@
  * hyphen-suffix of every hyphenated word ("e2e-aws-ovn-upgrade", "aws-ovn-upgrade", …) with '-'
  * indexed as part of a word, and the name with its separators turned into spaces: a query that is
  * any hyphenated piece of a name, or any plain word of it, finds it.
+ *
+ * A light latest snapshot (an intra-day one, store/tiers.ts) has no job or test pages: its records then lead to
+ * the pages of the first snapshot of its day (`pagesOf`), and a job or test without a page there has no record.
  */
 import { readFile, rm } from 'node:fs/promises';
 import path from 'node:path';
@@ -40,23 +43,37 @@ function testDetail(test: TestSummary): string {
   return `${test.current.failures} failures, ${test.current.flakes} flakes in ${test.current.runs} runs · ${test.suite}`;
 }
 
-export async function writeSearchIndex(options: { archive: DirectoryArchive; latestId: string; base: string; out: string }): Promise<number> {
+export async function writeSearchIndex(options: {
+  archive: DirectoryArchive;
+  latestId: string;
+  base: string;
+  out: string;
+  /** The snapshot whose job and test pages the records lead to, and the pages it has; default: the latest, all. */
+  pagesOf?: { id: string; files: ReadonlySet<string> };
+}): Promise<number> {
   const file = options.archive.snapshotFile(options.latestId);
   const snapshot: Snapshot = snapshotSchema.parse(JSON.parse(await readFile(file, 'utf8')));
   // The same builder links.ts uses, bound to this build's base (import.meta.env exists only inside Astro).
-  const href = makeHref(options.base);
+  const makeLink = makeHref(options.base);
+  const pagesOf = options.pagesOf;
+  /** The page of a job or test, or undefined when the snapshot the records lead to has none. */
+  const href = (kind: 'jobs' | 'tests', name: string): string | undefined => {
+    if (!pagesOf) return makeLink('snapshots', snapshot.id, kind, name);
+    return pagesOf.files.has(`${kind}/${name}/index.html`) ? makeLink('snapshots', pagesOf.id, kind, name) : undefined;
+  };
   const { index, errors } = await pagefind.createIndex({ forceLanguage: 'en', includeCharacters: '-' });
   if (!index) throw new Error(`pagefind could not start (${errors.join('; ')}); the search index for ${options.out} was not written`);
   try {
     let records = 0;
-    const add = async (url: string, content: string, meta: Record<string, string>, kind: 'job' | 'test'): Promise<void> => {
+    const add = async (url: string | undefined, content: string, meta: Record<string, string>, kind: 'job' | 'test'): Promise<void> => {
+      if (url === undefined) return;
       const res = await index.addCustomRecord({ url, content, language: 'en', meta: { ...meta, kind }, filters: { kind: [kind] } });
       if (res.errors.length > 0) throw new Error(`pagefind refused the record for ${url}: ${res.errors.join('; ')}`);
       records++;
     };
     for (const job of snapshot.jobs) {
       await add(
-        href('snapshots', snapshot.id, 'jobs', job.name),
+        href('jobs', job.name),
         `${job.name} ${searchTokens(job.name)} ${job.variantKey} ${job.kind}`,
         { title: job.name, detail: jobDetail(job) },
         'job',
@@ -64,12 +81,7 @@ export async function writeSearchIndex(options: { archive: DirectoryArchive; lat
     }
     // Only tests with a page of their own: regressed, or failing or flaky now.
     for (const test of testsWithPages(snapshot)) {
-      await add(
-        href('snapshots', snapshot.id, 'tests', test.id),
-        `${test.name} ${searchTokens(test.name)} ${test.suite}`,
-        { title: test.name, detail: testDetail(test) },
-        'test',
-      );
+      await add(href('tests', test.id), `${test.name} ${searchTokens(test.name)} ${test.suite}`, { title: test.name, detail: testDetail(test) }, 'test');
     }
     const written = await index.writeFiles({ outputPath: options.out });
     if (written.errors.length > 0) throw new Error(`pagefind could not write ${options.out}: ${written.errors.join('; ')}`);

@@ -622,6 +622,25 @@ const payloadSchema = z
   })
   .describe('A payload of the current window, with the runs that tested it.');
 
+const provenanceSchema = z
+  .object({
+    ratchetVersion: d(z.string(), 'The Ratchet version that computed the snapshot.'),
+    configHash: d(
+      z.string(),
+      'sha-256 (hex) of the effective settings: the validated config with its defaults and the command-line values, without paths, the as-of instant, transport (gcs) and publishing (archive) settings. Equal hashes mean equal settings.',
+    ),
+    runs: d(z.number().int(), 'Run records the analysis was given (the run cache after the fetch).'),
+    objects: d(z.number().int(), 'Objects read to make those records.'),
+    bytes: d(z.number().int(), 'Bytes read, decoded.'),
+    inputsDigest: d(z.string(), 'sha-256 (hex, 32 digits) over every line of runDigests, sorted: one value for everything the snapshot was computed from.'),
+    runDigests: d(
+      z.record(z.string(), z.string()),
+      'Per run ("<job>/<build id>"), a digest of every object its record was made from: name, generation (or update time), size and the sha-256 of the bytes read. Sorted by key.',
+    ),
+    files: d(z.array(z.object({ name: z.string(), sha256: z.string() })), 'Other inputs read from files: the historical disruption basis and payload lists.'),
+  })
+  .describe('What the snapshot was computed from. Absent in snapshots made before it was recorded.');
+
 export const snapshotSchema = z.object({
   schemaVersion: d(z.union([z.literal(1), z.literal(SNAPSHOT_SCHEMA_VERSION)]), 'The schema version the snapshot was written with; every version still loads.'),
   id: d(z.string(), 'Snapshot id derived from asOf, e.g. 2026-11-28T0600Z. Also its URL segment.'),
@@ -657,6 +676,7 @@ export const snapshotSchema = z.object({
     'Aggregated runs: sets of at least regressions.aggregated.minRuns runs of one job on one payload tag in the current window.',
   ),
   payloads: d(z.array(payloadSchema).optional(), 'Payload tags of the current window, newest first. Absent in version 1.'),
+  provenance: provenanceSchema.optional(),
 });
 
 export type Snapshot = z.infer<typeof snapshotSchema>;
@@ -687,3 +707,4 @@ export type AggregatedSet = z.infer<typeof aggregatedSetSchema>;
 export type Payload = z.infer<typeof payloadSchema>;
 export type AggregatedTest = z.infer<typeof aggregatedTestSchema>;
 export type EvidenceRun = z.infer<typeof evidenceRunSchema>;
+export type Provenance = z.infer<typeof provenanceSchema>;

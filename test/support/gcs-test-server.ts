@@ -1,7 +1,8 @@
 /**
  * A small GCS JSON API server over a local directory, for tests and benchmarks. It speaks the subset the
  * @google-cloud/storage client uses for reading: object listing, object metadata and media download
- * (ranges, gzip content-encoding). It can inject faults (429, 503, connection resets, slow and truncated
+ * (ranges, gzip content-encoding), and for the archive store: simple and multipart uploads (with
+ * ifGenerationMatch, gzip content-encoding kept as stored) and deletes. It can inject faults (429, 503, connection resets, slow and truncated
  * responses) deterministically and counts every request, so tests can prove faults happened and retries worked.
  *
  * The bucket:
@@ -13,15 +14,18 @@
  *   NOT content-encoded (tarballs, compressed logs); only the metadata can say which is which. writeObject()
  *   writes an object and its sidecar.
  *
- * Routes (GET and HEAD; anything else answers 405, the server is read-only):
+ * Routes (GET and HEAD unless said; other methods answer 405):
  *   /storage/v1/b/<bucket>/o            (apiEndpoint style)  and  /b/<bucket>/o  (STORAGE_EMULATOR_HOST style)
- *   .../o/<url-encoded name>            metadata, or the bytes with ?alt=media
+ *   .../o/<url-encoded name>            metadata, or the bytes with ?alt=media; DELETE removes the object
  *   /download/storage/v1/b/<bucket>/o/<name>?alt=media
+ *   POST /upload/storage/v1/b/<bucket>/o?uploadType=media|multipart&name=…[&ifGenerationMatch=N]
+ *                                       a new object (412 when the precondition fails); answers its resource,
+ *                                       with the crc32c the client checks the upload against
  *
  * Listen address is always 127.0.0.1 on a free port.
  */
 import { createHash } from 'node:crypto';
-import { mkdir, readdir, readFile, stat, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { dirname, join, resolve, sep } from 'node:path';
@@ -30,8 +34,10 @@ import { CRC32C } from '@google-cloud/storage';
 import { mulberry32 } from '../../src/util/mulberry32.ts';
 
 const SIDECAR_SUFFIX = '.gcsmeta.json';
+/** An upload being written: never listed or served. */
+const UPLOAD_SUFFIX = '.gcs-upload-tmp';
 
-type RequestKind = 'list' | 'metadata' | 'media' | 'other';
+type RequestKind = 'list' | 'metadata' | 'media' | 'upload' | 'delete' | 'other';
 
 /**
  * - '429', '503': an error status with a GCS-style JSON body.
@@ -109,8 +115,8 @@ interface GcsTestServerStats {
   withAuthorization: number;
   /** Media requests per object name. */
   mediaByObject: Map<string, number>;
-  /** Requests per URL style: /storage/v1/b/... (apiEndpoint), /b/... (STORAGE_EMULATOR_HOST), /download/... */
-  pathStyles: { api: number; emulator: number; download: number };
+  /** Requests per URL style: /storage/v1/b/... (apiEndpoint), /b/... (STORAGE_EMULATOR_HOST), /download/..., /upload/... */
+  pathStyles: { api: number; emulator: number; download: number; upload: number };
 }
 
 export interface GcsTestServer {
@@ -144,7 +150,7 @@ const JSON_TYPE = 'application/json; charset=UTF-8';
 
 function emptyStats(): GcsTestServerStats {
   return {
-    requests: { total: 0, list: 0, metadata: 0, media: 0, other: 0 },
+    requests: { total: 0, list: 0, metadata: 0, media: 0, upload: 0, delete: 0, other: 0 },
     faults: { total: 0, '429': 0, '503': 0, reset: 0, slow: 0, truncate: 0 },
     notFound: 0,
     rangeRequests: 0,
@@ -152,7 +158,7 @@ function emptyStats(): GcsTestServerStats {
     transcoded: 0,
     withAuthorization: 0,
     mediaByObject: new Map(),
-    pathStyles: { api: 0, emulator: 0, download: 0 },
+    pathStyles: { api: 0, emulator: 0, download: 0, upload: 0 },
   };
 }
 
@@ -199,13 +205,29 @@ export async function startGcsTestServer(options: GcsTestServerOptions): Promise
     const route = parseRoute(url.pathname);
     if (route) stats.pathStyles[route.style]++;
     const method = req.method ?? 'GET';
-    const kind: RequestKind = route?.object === undefined ? (route ? 'list' : 'other') : url.searchParams.get('alt') === 'media' ? 'media' : 'metadata';
+    const kind: RequestKind =
+      route?.style === 'upload'
+        ? 'upload'
+        : route?.object === undefined
+          ? route
+            ? 'list'
+            : 'other'
+          : method === 'DELETE'
+            ? 'delete'
+            : url.searchParams.get('alt') === 'media'
+              ? 'media'
+              : 'metadata';
     stats.requests[kind]++;
     if (kind === 'media' && route?.object !== undefined) {
       stats.mediaByObject.set(route.object, (stats.mediaByObject.get(route.object) ?? 0) + 1);
     }
 
-    const target = kind === 'list' ? `${url.pathname}?${url.searchParams.toString()}` : (route?.object ?? url.pathname);
+    const target =
+      kind === 'list'
+        ? `${url.pathname}?${url.searchParams.toString()}`
+        : kind === 'upload'
+          ? (url.searchParams.get('name') ?? '')
+          : (route?.object ?? url.pathname);
     const attemptKey = `${kind}\u0000${target}`;
     const attempt = (attempts.get(attemptKey) ?? 0) + 1;
     attempts.set(attemptKey, attempt);
@@ -238,8 +260,9 @@ export async function startGcsTestServer(options: GcsTestServerOptions): Promise
     const send = (status: number, headers: Record<string, string | number>, body: Buffer): Promise<void> =>
       sendWithFault(req, res, status, headers, body, fault, delay);
 
-    if (method !== 'GET' && method !== 'HEAD') {
-      await send(405, { 'Content-Type': JSON_TYPE }, errorBody(405, `${method} is not supported: the test server is read-only`, 'methodNotAllowed'));
+    const allowed = kind === 'upload' ? method === 'POST' : kind === 'delete' || method === 'GET' || method === 'HEAD';
+    if (!allowed) {
+      await send(405, { 'Content-Type': JSON_TYPE }, errorBody(405, `${method} is not supported on ${url.pathname} by the test server`, 'methodNotAllowed'));
       return;
     }
     if (!route) {
@@ -249,6 +272,22 @@ export async function startGcsTestServer(options: GcsTestServerOptions): Promise
     if (route.bucket !== options.bucket) {
       stats.notFound++;
       await send(404, { 'Content-Type': JSON_TYPE }, errorBody(404, 'The specified bucket does not exist.', 'notFound'));
+      return;
+    }
+    if (kind === 'upload') {
+      const result = await acceptUpload(root, url, await readBody(req), req.headers['content-type'] ?? '');
+      if ('error' in result) {
+        if (result.status === 404) stats.notFound++;
+        await send(result.status, { 'Content-Type': JSON_TYPE }, errorBody(result.status, result.error, result.reason));
+        return;
+      }
+      const stored = await readFile(result.object.path);
+      hashCache.delete(result.object.path);
+      await send(
+        200,
+        { 'Content-Type': JSON_TYPE },
+        Buffer.from(JSON.stringify(objectResource(options.bucket, result.object, hashesOf(hashCache, result.object, stored), url))),
+      );
       return;
     }
     if (kind === 'list') {
@@ -266,6 +305,18 @@ export async function startGcsTestServer(options: GcsTestServerOptions): Promise
     if (!object) {
       stats.notFound++;
       await send(404, { 'Content-Type': JSON_TYPE }, errorBody(404, `No such object: ${options.bucket}/${name}`, 'notFound'));
+      return;
+    }
+    if (kind === 'delete') {
+      const expected = url.searchParams.get('ifGenerationMatch');
+      if (expected !== null && expected !== generationOf(object)) {
+        await send(412, { 'Content-Type': JSON_TYPE }, errorBody(412, 'At least one of the pre-conditions you specified did not hold.', 'conditionNotMet'));
+        return;
+      }
+      await rm(object.path, { force: true });
+      await rm(object.path + SIDECAR_SUFFIX, { force: true });
+      hashCache.delete(object.path);
+      await send(204, {}, Buffer.alloc(0));
       return;
     }
     const stored = await readFile(object.path);
@@ -413,7 +464,7 @@ function makePolicy(faults: FaultConfig | FaultFunction | undefined): FaultFunct
   if (!(probability >= 0 && probability <= 1)) throw new RangeError(`fault probability must be within [0, 1], got ${probability}`);
   const kinds = faults.kinds ?? ['429', '503', 'reset', 'truncate'];
   if (kinds.length === 0) throw new RangeError('fault kinds must not be empty');
-  const requestKinds = new Set<RequestKind>(faults.requestKinds ?? ['list', 'metadata', 'media', 'other']);
+  const requestKinds = new Set<RequestKind>(faults.requestKinds ?? ['list', 'metadata', 'media', 'upload', 'delete', 'other']);
   const broken = new Set(faults.brokenObjects ?? []);
   const seed = faults.seed ?? 1;
   const decorate = (kind: FaultKind): FaultDecision => ({
@@ -443,14 +494,15 @@ function fnv1a(text: string): number {
 interface Route {
   bucket: string;
   object?: string;
-  style: 'api' | 'emulator' | 'download';
+  style: 'api' | 'emulator' | 'download' | 'upload';
 }
 
 function parseRoute(pathname: string): Route | undefined {
-  const match = /^(\/download)?(\/storage\/v1)?\/b\/([^/]+)\/o(?:\/(.+))?$/.exec(pathname);
+  const match = /^(\/download|\/upload)?(\/storage\/v1)?\/b\/([^/]+)\/o(?:\/(.+))?$/.exec(pathname);
   if (!match) return undefined;
-  // /download/b/... is no GCS route.
+  // /download/b/... and /upload/b/... are no GCS routes; uploads name their object in the query.
   if (match[1] && !match[2]) return undefined;
+  if (match[1] === '/upload') return match[4] === undefined ? { bucket: decodeURIComponent(match[3]!), style: 'upload' } : undefined;
   const style = match[1] ? 'download' : match[2] ? 'api' : 'emulator';
   let bucket: string;
   let object: string | undefined;
@@ -462,6 +514,87 @@ function parseRoute(pathname: string): Route | undefined {
     return undefined;
   }
   return object === undefined ? { bucket, style } : { bucket, object, style };
+}
+
+async function readBody(req: IncomingMessage): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of req) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks);
+}
+
+/** The parts of a multipart/related body: each part's headers (lower-case) and bytes. */
+function multipartParts(body: Buffer, contentType: string): Array<{ headers: Record<string, string>; data: Buffer }> | undefined {
+  const boundary = /boundary="?([^";]+)"?/i.exec(contentType)?.[1];
+  if (!boundary) return undefined;
+  const delimiter = Buffer.from(`--${boundary}`);
+  const parts: Array<{ headers: Record<string, string>; data: Buffer }> = [];
+  let at = body.indexOf(delimiter);
+  while (at >= 0) {
+    const start = at + delimiter.length;
+    if (body.subarray(start, start + 2).toString() === '--') break;
+    const next = body.indexOf(delimiter, start);
+    if (next < 0) return undefined;
+    // Each part: CRLF, headers, a blank line, the bytes, CRLF before the next delimiter.
+    const part = body.subarray(start + 2, next - 2);
+    const split = part.indexOf('\r\n\r\n');
+    if (split < 0) return undefined;
+    const headers: Record<string, string> = {};
+    for (const line of part.subarray(0, split).toString().split('\r\n')) {
+      const colon = line.indexOf(':');
+      if (colon > 0) headers[line.slice(0, colon).trim().toLowerCase()] = line.slice(colon + 1).trim();
+    }
+    parts.push({ headers, data: part.subarray(split + 4) });
+    at = next;
+  }
+  return parts;
+}
+
+type UploadResult = { object: StoredObject } | { status: number; error: string; reason: string };
+
+/**
+ * A simple (uploadType=media) or multipart upload: the object is written whole (temporary file, then rename), with
+ * a sidecar when the metadata names a content encoding or type. ifGenerationMatch=0 means "only if absent", another
+ * number "only if this generation is there", as in GCS.
+ */
+async function acceptUpload(root: string, url: URL, body: Buffer, contentType: string): Promise<UploadResult> {
+  const uploadType = url.searchParams.get('uploadType') ?? 'media';
+  let name = url.searchParams.get('name') ?? undefined;
+  let data = body;
+  const meta: { contentEncoding?: string; contentType?: string; cacheControl?: string } = {};
+  if (uploadType === 'multipart') {
+    const parts = multipartParts(body, contentType);
+    if (parts?.length !== 2) return { status: 400, error: 'multipart upload: expected a metadata part and a media part', reason: 'invalid' };
+    let resource: { name?: unknown; contentEncoding?: unknown; contentType?: unknown; cacheControl?: unknown };
+    try {
+      resource = JSON.parse(parts[0]!.data.toString('utf8')) as typeof resource;
+    } catch {
+      return { status: 400, error: 'multipart upload: the metadata part is not JSON', reason: 'invalid' };
+    }
+    if (typeof resource.name === 'string') name = resource.name;
+    if (typeof resource.contentEncoding === 'string') meta.contentEncoding = resource.contentEncoding;
+    if (typeof resource.contentType === 'string') meta.contentType = resource.contentType;
+    if (typeof resource.cacheControl === 'string') meta.cacheControl = resource.cacheControl;
+    data = parts[1]!.data;
+  } else if (uploadType !== 'media') {
+    return { status: 400, error: `the test server does not support uploadType=${uploadType} (use media or multipart)`, reason: 'invalid' };
+  }
+  if (name === undefined) return { status: 400, error: 'upload without an object name', reason: 'required' };
+  const path = objectPath(root, name);
+  if (path === undefined || name.endsWith(SIDECAR_SUFFIX)) return { status: 400, error: `"${name}" is not a valid object name`, reason: 'invalid' };
+  const expected = url.searchParams.get('ifGenerationMatch');
+  if (expected !== null) {
+    const existing = await findObject(root, name);
+    const holds = expected === '0' ? existing === undefined : existing !== undefined && generationOf(existing) === expected;
+    if (!holds) return { status: 412, error: 'At least one of the pre-conditions you specified did not hold.', reason: 'conditionNotMet' };
+  }
+  await mkdir(dirname(path), { recursive: true });
+  const temp = `${path}.${process.pid}-${Math.random().toString(36).slice(2)}${UPLOAD_SUFFIX}`;
+  await writeFile(temp, data);
+  if (Object.keys(meta).length > 0) await writeFile(path + SIDECAR_SUFFIX, JSON.stringify(meta));
+  else await rm(path + SIDECAR_SUFFIX, { force: true });
+  await rename(temp, path);
+  const info = await stat(path);
+  return { object: await describeObject(name, path, info.size, info.mtimeMs) };
 }
 
 function acceptsGzip(header: string | undefined): boolean {
@@ -527,7 +660,7 @@ function contentTypeOf(name: string): string {
 }
 
 async function findObject(root: string, name: string): Promise<StoredObject | undefined> {
-  if (name.endsWith(SIDECAR_SUFFIX)) return undefined;
+  if (name.endsWith(SIDECAR_SUFFIX) || name.endsWith(UPLOAD_SUFFIX)) return undefined;
   const path = objectPath(root, name);
   if (path === undefined) return undefined;
   const info = await stat(path).catch(() => undefined);
@@ -617,7 +750,7 @@ async function walk(root: string, directory: string, out: { name: string; path: 
   for (const entry of entries) {
     const path = join(directory, entry.name);
     if (entry.isDirectory()) await walk(root, path, out);
-    else if ((entry.isFile() || entry.isSymbolicLink()) && !entry.name.endsWith(SIDECAR_SUFFIX)) {
+    else if ((entry.isFile() || entry.isSymbolicLink()) && !entry.name.endsWith(SIDECAR_SUFFIX) && !entry.name.endsWith(UPLOAD_SUFFIX)) {
       out.push({
         name: path
           .slice(root.length + 1)

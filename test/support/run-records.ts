@@ -28,6 +28,7 @@ export function runRecord(job: string, buildId: string, startedMs: number, field
     problems: [],
     objectsRead: 4,
     bytesRead: 0,
+    inputsDigest: `test-${buildId}`,
     ...fields,
   };
 }
