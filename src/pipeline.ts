@@ -6,6 +6,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
+import { type AlertReport, deliverAlerts } from './alerts/deliver-alerts.ts';
 import { analyze } from './analysis/analyze.ts';
 import type { PayloadLists } from './analysis/payloads.ts';
 import { type HistoricalRecord, parseHistoricalDisruption } from './analysis/disruption-history.ts';
@@ -20,7 +21,7 @@ import type { BucketSource } from './source/source.ts';
 import { listSnapshotIds, readSnapshot, snapshotFile, writeSnapshot } from './store/snapshot-store.ts';
 import { UsageError } from './util/errors.ts';
 
-export type { BuildReport, FetchProgress, FetchReport, Snapshot };
+export type { AlertReport, BuildReport, FetchProgress, FetchReport, Snapshot };
 
 export interface StageIO {
   /** Read from this source instead of opening the plan's (the caller closes it). */
@@ -113,6 +114,20 @@ export async function analyzeStage(plan: RunPlan, io: StageIO = {}): Promise<{ s
 /** Build the static site from the snapshots (see src/site-build/build-site.ts). */
 export async function buildStage(plan: RunPlan): Promise<BuildReport> {
   return buildSite(plan.paths, { base: plan.site.base, site: plan.site.url, quiet: true });
+}
+
+/**
+ * Tell the owners (src/alerts/): GitHub issues and Slack messages for the snapshot's regressions, per
+ * component. Runs after the build, so a destination that fails never holds up the report; what failed
+ * is kept in the alert state and retried by the next run.
+ */
+export async function alertStage(plan: RunPlan, snapshot: Snapshot, warn?: (line: string) => void): Promise<AlertReport> {
+  return deliverAlerts(snapshot, {
+    plan: plan.alerts,
+    stateFile: plan.paths.alerts,
+    site: { url: plan.site.url, base: plan.site.base },
+    ...(warn ? { warn } : {}),
+  });
 }
 
 /**

@@ -7,7 +7,7 @@ import path from 'node:path';
 import { existsSync } from 'node:fs';
 import { loadConfig } from '../config/load-config.ts';
 import { type PlanFlags, type RunPlan, resolvePlan } from '../config/run-plan.ts';
-import { analyzeStage, buildStage, fetchStage, type Snapshot } from '../pipeline.ts';
+import { alertStage, analyzeStage, buildStage, fetchStage, type Snapshot } from '../pipeline.ts';
 import { serveStatic } from '../serve/static-server.ts';
 import { describeEnvironmentError, UsageError } from '../util/errors.ts';
 import { handleSignals, onExit } from '../util/exit-cleanup.ts';
@@ -101,7 +101,7 @@ async function runFetch(plan: RunPlan): Promise<void> {
   }
 }
 
-async function runAnalyze(plan: RunPlan): Promise<void> {
+async function runAnalyze(plan: RunPlan): Promise<Snapshot> {
   const { snapshot, file } = await analyzeStage(plan);
   const h = snapshot.headline;
   process.stdout.write(
@@ -109,6 +109,17 @@ async function runAnalyze(plan: RunPlan): Promise<void> {
       `${snapshot.coverage.runsRead} runs, ${h.failingTests} failing and ${h.flakyTests} flaky tests, ${regressionLine(snapshot)}${snapshot.dataQuality.problemCount} data-quality problems\n`,
   );
   log(plan, `        written to ${file}`);
+  return snapshot;
+}
+
+/** Alerts after the report is published; a destination that fails is reported, never fatal. */
+async function runAlerts(plan: RunPlan, snapshot: Snapshot): Promise<void> {
+  const report = await alertStage(plan, snapshot, (line) => process.stderr.write(`ratchet: ${line}\n`));
+  if (report.calls === 0 && report.pending === 0 && report.problems.length === 0) return;
+  process.stdout.write(
+    `alerts: ${report.opened} issues opened, ${report.updated} updated, ${report.closed} closed, ${report.messages} messages sent; ${report.pending} waiting for the next run\n`,
+  );
+  for (const problem of report.problems) process.stderr.write(`ratchet: alerts: ${problem}\n`);
 }
 
 async function runBuild(plan: RunPlan): Promise<void> {
@@ -144,7 +155,9 @@ export function createProgram(): Command {
   addCommon(program.command('analyze').description('analyse cached runs into a snapshot (<out>/snapshots/<id>/snapshot.json)')).action(
     async (options: CommonOptions) => {
       const plan = await planFor(options);
-      await withOutputLock(plan, 'analyze', () => runAnalyze(plan));
+      await withOutputLock(plan, 'analyze', async () => {
+        await runAnalyze(plan);
+      });
     },
   );
 
@@ -153,17 +166,18 @@ export function createProgram(): Command {
     await withOutputLock(plan, 'build', () => runBuild(plan));
   });
 
-  addFetchOptions(addSiteOptions(addCommon(program.command('run').description('fetch, analyze and build in one go')))).action(
-    async (options: CommonOptions) => {
-      const plan = await planFor(options);
-      // One lock around all three, so that another run cannot slip in between them.
-      await withOutputLock(plan, 'run', async () => {
-        await runFetch(plan);
-        await runAnalyze(plan);
-        await runBuild(plan);
-      });
-    },
-  );
+  addFetchOptions(
+    addSiteOptions(addCommon(program.command('run').description('fetch, analyze and build in one go, then send the alerts the config asks for'))),
+  ).action(async (options: CommonOptions) => {
+    const plan = await planFor(options);
+    // One lock around all three, so that another run cannot slip in between them.
+    await withOutputLock(plan, 'run', async () => {
+      await runFetch(plan);
+      const snapshot = await runAnalyze(plan);
+      await runBuild(plan);
+      await runAlerts(plan, snapshot);
+    });
+  });
 
   addSiteOptions(addCommon(program.command('preview').description('serve the built site locally')))
     .option('--port <port>', 'port to listen on', '4321')
