@@ -1,13 +1,28 @@
 /**
  * Components and owners, the readiness grid, known issues and the run grid, through analyze() on
  * run records made here: which component each test gets and why, what each grid cell says, which
- * regressions a known issue tracks, and what TestGrid's grid of a job shows.
+ * regressions a known issue tracks, and what TestGrid's grid of a job shows; then what the site
+ * selects from that snapshot for its grid, component, cluster and regression pages and feeds.
  */
 import { describe, expect, it } from 'vitest';
 import { analyze } from '../src/analysis/analyze.ts';
 import { ComponentMapper, testTags } from '../src/analysis/component-map.ts';
 import { configSchema } from '../src/config/config-schema.ts';
 import type { TestResult } from '../src/ingest/run-record.ts';
+import { componentFeed } from '../src/site/lib/feed.ts';
+import {
+  cellAnchor,
+  clustersOfRegression,
+  componentCells,
+  componentOfTest,
+  outcomeCell,
+  readinessRows,
+  trackedBy,
+  untrackedNew,
+  verdictBadge,
+} from '../src/site/lib/ownership.ts';
+import { activeRegressions, bugMarkdown } from '../src/site/lib/regressions.ts';
+import { summarise } from '../src/site/lib/summary.ts';
 import { AS_OF_MS, DAY, HOUR, JOB } from './support/constants.ts';
 import { analysisInput, runRecord } from './support/run-records.ts';
 
@@ -163,5 +178,60 @@ describe('the analysis', async () => {
       [SIG, 0, 1, `ppppk${'p'.repeat(9)}`],
     ]);
     expect(grid.testsWithFailures).toBe(2);
+  });
+
+  describe('what the site selects', () => {
+    it('lays the grid out as rows of components and a cell (or no data) per variant group', () => {
+      const { columns, rows } = readinessRows(snapshot);
+      expect(columns).toEqual(snapshot.components!.variantKeys);
+      expect(rows.map((r) => r.component.name)).toEqual(['Networking / ovn-kubernetes', 'sig-storage', 'unknown']);
+      expect(rows.every((r) => r.cells.length === columns.length)).toBe(true);
+      expect(rows[0]!.cells[0]!.verdict).toBe('regressed');
+      expect(verdictBadge('regressed')).toEqual({ text: 'Regressed', icon: '▲', tone: 'bad' });
+      expect(verdictBadge('no-data').text).toBe('No data');
+      expect(cellAnchor('aws ovn amd64 ha ipi 4.22')).toBe('cell-aws-ovn-amd64-ha-ipi-4-22');
+    });
+
+    it("gives a component's cells their regressions, and a test its component", () => {
+      const component = snapshot.components!.list[0]!;
+      const [{ cell, regressions }] = componentCells(snapshot, component) as [ReturnType<typeof componentCells>[number]];
+      expect(regressions.map((r) => r.id).sort()).toEqual([...cell.regressions].sort());
+      const udn = snapshot.tests.find((t) => t.name === UDN)!;
+      expect(componentOfTest(snapshot, udn.id)?.slug).toBe('networking-ovn-kubernetes');
+    });
+
+    it('links a test regression to the clusters of its failed runs, and says who tracks it', () => {
+      const r = snapshot.regressions!.tests.find((x) => x.name === UDN && x.mode === 'ratchet')!;
+      const clusters = clustersOfRegression(snapshot, r);
+      expect(clusters).toHaveLength(1);
+      expect(clusters[0]!.tests[0]!.name).toBe(UDN);
+      expect(trackedBy(snapshot, r.id)?.bug).toBe('https://bugs.example/1');
+      expect(bugMarkdown(r, snapshot, 'https://ci.example/r', trackedBy(snapshot, r.id))).toContain(
+        '- Tracked by: [https://bugs.example/1](https://bugs.example/1) (tracked)',
+      );
+      // Every new regression here is tracked, so home has nothing to lead with.
+      expect(untrackedNew(snapshot, activeRegressions(snapshot)).filter((x) => x.kind === 'test')).toEqual([]);
+    });
+
+    it('spells every run-grid outcome in words besides its icon', () => {
+      expect(['p', 'f', 'k', 's', '-'].map((c) => [outcomeCell(c).icon, outcomeCell(c).text])).toEqual([
+        ['✓', 'passed'],
+        ['F', 'failed'],
+        ['K', 'flaked'],
+        ['S', 'skipped'],
+        ['·', 'not run'],
+      ]);
+    });
+
+    it('feeds a component only its own regressions', () => {
+      const summaries = [summarise(snapshot, undefined)];
+      const mine = componentFeed(summaries, { name: 'Networking / ovn-kubernetes', slug: 'networking-ovn-kubernetes' }, 'https://ci.example/');
+      const other = componentFeed(summaries, { name: 'sig-storage', slug: 'sig-storage' }, 'https://ci.example/');
+      const udnNew = snapshot.regressions!.tests.filter((r) => r.name === UDN && r.mode === snapshot.regressions!.settings.defaultMode && r.status === 'new');
+      expect(udnNew.length).toBeGreaterThan(0);
+      expect(mine.match(/<entry>/g)?.length).toBe(udnNew.length);
+      expect(mine).toContain('<link rel="self" type="application/atom+xml" href="https://ci.example/components/networking-ovn-kubernetes/feed.xml"/>');
+      expect(other).not.toContain('<entry>');
+    });
   });
 });
