@@ -8,7 +8,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const benches = ['bench/analysis.ts', 'bench/render.ts'].filter((file) => existsSync(path.join(root, file)));
+const benches = ['bench/analysis.ts', 'bench/render.ts', 'bench/clustering.ts'].filter((file) => existsSync(path.join(root, file)));
 let failed = 0;
 for (const file of benches) {
   console.log(`--- ${file}`);

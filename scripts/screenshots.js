@@ -54,6 +54,8 @@ const snapshot = JSON.parse(gunzipSync(await readFile(path.join(siteDir, 'snapsh
 const regression = snapshot.regressions?.tests.find((r) => r.status !== 'resolved' && r.mode === snapshot.regressions.settings.defaultMode);
 const job = snapshot.jobs.find((j) => regression?.jobs.includes(j.name)) ?? snapshot.jobs.find((j) => j.status !== 'passing') ?? snapshot.jobs[0];
 const test = snapshot.tests.find((t) => t.id === regression?.testId) ?? snapshot.tests.find((t) => t.current.failures > 0);
+const component = snapshot.components?.list.find((c) => c.verdict === 'regressed' && c.name !== 'unknown') ?? snapshot.components?.list[0];
+const cluster = snapshot.failureClusters?.find((c) => test && c.tests.some((t) => t.testId === test.id)) ?? snapshot.failureClusters?.[0];
 const page = (...segments) => `${server.url}${segments.map(encodeURIComponent).join('/')}${segments.length ? '/' : ''}`;
 const shots = [
   ['home', page()],
@@ -64,6 +66,13 @@ const shots = [
   ['diff', page('snapshots', latest, 'diff')],
   ['jobs', page('snapshots', latest, 'jobs')],
   ['search', `${page('search')}?q=${encodeURIComponent('e2e-aws-ovn')}`],
+  ...(component
+    ? [
+        ['components', page('snapshots', latest, 'components')],
+        ['component', page('snapshots', latest, 'components', component.slug)],
+      ]
+    : []),
+  ...(cluster ? [['cluster', page('snapshots', latest, 'clusters', cluster.id)]] : []),
 ];
 
 await mkdir(outDir, { recursive: true });

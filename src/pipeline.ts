@@ -8,6 +8,7 @@ import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { readdir, readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
+import { type AlertReport, deliverAlerts } from './alerts/deliver-alerts.ts';
 import { analyze } from './analysis/analyze.ts';
 import type { PayloadLists } from './analysis/payloads.ts';
 import { type HistoricalRecord, parseHistoricalDisruption } from './analysis/disruption-history.ts';
@@ -31,7 +32,7 @@ import { listSnapshotIds, readSnapshot, snapshotFile, writeSnapshot } from './st
 import { UsageError } from './util/errors.ts';
 import { VERSION } from './version.ts';
 
-export type { BuildReport, FetchProgress, FetchReport, JunitFileReport, PushReport, Snapshot };
+export type { AlertReport, BuildReport, FetchProgress, FetchReport, JunitFileReport, PushReport, Snapshot };
 
 export interface StageIO {
   /** Read from this source instead of opening the plan's (the caller closes it). */
@@ -291,6 +292,20 @@ async function provenanceOf(plan: RunPlan, cache: RunCache): Promise<Provenance>
         .digest('hex'),
     });
   return { ratchetVersion: VERSION, configHash: plan.configHash, ...(await runProvenance(cache)), files };
+}
+
+/**
+ * Tell the owners (src/alerts/): GitHub issues and Slack messages for the snapshot's regressions, per
+ * component. Runs after the build, so a destination that fails never holds up the report; what failed
+ * is kept in the alert state and retried by the next run.
+ */
+export async function alertStage(plan: RunPlan, snapshot: Snapshot, warn?: (line: string) => void): Promise<AlertReport> {
+  return deliverAlerts(snapshot, {
+    plan: plan.alerts,
+    stateFile: plan.paths.alerts,
+    site: { url: plan.site.url, base: plan.site.base },
+    ...(warn ? { warn } : {}),
+  });
 }
 
 /**

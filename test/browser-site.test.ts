@@ -194,6 +194,72 @@ describe.skipIf(!HAVE_CHROMIUM)('site in a browser', () => {
     await page.close();
   });
 
+  it('walks the readiness grid to a cell, on to a regression and to its failure cluster', async () => {
+    const { page, problems } = await open();
+    await page.goto(url('snapshots', latest.id, 'components'), { waitUntil: 'load' });
+    // A semantic table: components are row headers, variant groups column headers.
+    const grid = page.locator('table.readiness-grid');
+    expect(await grid.locator('thead th[scope="col"]').count()).toBe(latest.components!.variantKeys.length + 1);
+    expect(await grid.locator('tbody th[scope="row"]').count()).toBe(latest.components!.list.length);
+    const cell = latest.components!.cells.find((c) => c.component === 'Networking / ovn-kubernetes' && c.verdict === 'regressed')!;
+    expect(cell, 'the sample has a regressed networking cell').toBeDefined();
+    // The verdict is in words (and an icon), not only a colour.
+    const link = grid.locator(`td.grid-cell a[aria-label^="Networking / ovn-kubernetes in ${cell.variantKey}: Regressed"]`);
+    expect(await link.textContent()).toContain('Regressed');
+    await link.click();
+    await page.waitForURL(/\/components\/networking-ovn-kubernetes\/#cell-/);
+    const section = page.locator(`section${new URL(page.url()).hash}`);
+    expect(await section.locator('h3').textContent()).toContain(cell.variantKey);
+    const rows = section.locator('table.regressions-table tbody th a');
+    expect(await rows.count()).toBe(cell.regressions.length);
+    await rows.first().click();
+    await page.waitForURL(/\/regressions\/#r-/);
+    const id = new URL(page.url()).hash.slice(3);
+    expect(cell.regressions).toContain(id);
+    const regression = latest.regressions!.tests.find((r) => r.id === id)!;
+    const card = page.locator(`article#r-${id}`);
+    expect(await card.locator('.ownership').textContent()).toContain('Networking / ovn-kubernetes');
+    await card.locator('.ownership a[href*="/clusters/"]').first().click();
+    await page.waitForURL(/\/clusters\/[0-9a-f]{16}\/$/);
+    const clusterId = new URL(page.url()).pathname.split('/').at(-2)!;
+    const cluster = latest.failureClusters!.find((c) => c.id === clusterId)!;
+    expect(cluster.tests.map((t) => t.testId)).toContain(regression.testId);
+    expect(await page.locator('pre.message').first().textContent()).toContain('over the primary UDN');
+    expect(await page.locator('table.tests tbody th').first().textContent()).toContain(regression.name);
+    expect(await page.locator('table.by-day tbody tr').count()).toBe(cluster.byDay.length);
+    // The component's own feed names the regression.
+    const feed = await (await page.request.get(`${origin}${BASE}components/networking-ovn-kubernetes/feed.xml`)).text();
+    expect(feed).toContain('<feed xmlns="http://www.w3.org/2005/Atom">');
+    expect(feed).toContain(`ratchet/regression/${regression.id}/new/`);
+    expect(problems).toEqual([]);
+    await page.close();
+  });
+
+  it("shows a job's run grid with a letter or icon in every cell, and a tracked regression with its bug", async () => {
+    const { page, problems } = await open();
+    const grid = latest.runGrids!.find((g) => g.tests.length > 0)!;
+    await page.goto(url('snapshots', latest.id, 'jobs', grid.job), { waitUntil: 'load' });
+    const table = page.locator('table.run-grid');
+    expect(await table.locator('thead th a').count()).toBe(grid.runs.length);
+    const first = grid.tests[0]!;
+    const cells = table.locator('tbody tr').first().locator('td');
+    expect(await cells.count()).toBe(first.outcomes.length);
+    const words = { p: 'passed', f: 'failed', k: 'flaked', s: 'skipped', '-': 'not run' } as const;
+    expect(await cells.locator('.visually-hidden').allTextContents()).toEqual([...first.outcomes].map((c) => words[c as keyof typeof words]));
+    const tracked = latest.knownIssues![0]!;
+    await page.goto(url('snapshots', latest.id, 'regressions'), { waitUntil: 'load' });
+    expect(await page.locator(`article#r-${tracked.regressionId} .tracked`).textContent()).toContain(tracked.bug);
+    // Home leads with new regressions no known issue tracks.
+    await page.goto(url(), { waitUntil: 'load' });
+    const leading = await page
+      .locator('section[aria-labelledby="untracked"] table tbody th a')
+      .evaluateAll((as) => as.map((a) => (a as HTMLAnchorElement).hash.slice(3)));
+    expect(leading.length).toBeGreaterThan(0);
+    expect(leading).not.toContain(tracked.regressionId);
+    expect(problems).toEqual([]);
+    await page.close();
+  });
+
   it('opens a snapshot permalink, which home names as canonical', async () => {
     const { page, problems } = await open();
     await page.goto(url(), { waitUntil: 'load' });

@@ -59,6 +59,7 @@ describe('resolvePlan', () => {
       site: '/work/o/site',
       cache: '/work/c',
       lock: '/work/o/.ratchet.lock',
+      alerts: '/work/o/alerts/state.json',
     });
     expect(resolvePlan(loaded({ source: 'gs://test-platform-results/logs' }), { asOf: AS_OF }).source.location).toBe('gs://test-platform-results/logs');
   });

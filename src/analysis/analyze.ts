@@ -22,7 +22,12 @@ import { jobRegressions, testRegressions } from './regression-lists.ts';
 import { RunClassifier } from './run-class.ts';
 import { inBasis, inPrevious, slotOf, slotsFor, type Slots } from './slots.ts';
 import { FAIL, FLAKE, PASS, TestLog } from './test-log.ts';
-import { TestAccumulator } from './test-summary.ts';
+import { TestAccumulator, testId } from './test-summary.ts';
+import { ComponentMapper } from './component-map.ts';
+import { groupKey, summariseClusters } from './cluster-summary.ts';
+import { KnownIssues } from './known-issues.ts';
+import { readinessGrid } from './readiness-grid.ts';
+import { RunGridAccumulator } from './run-grid.ts';
 import { VariantGroupAccumulator } from './variant-groups.ts';
 import { prowRunUrl } from '../util/prow-links.ts';
 import { runTime } from './windows.ts';
@@ -56,6 +61,7 @@ class RunCounter {
   readonly tests: TestAccumulator;
   readonly groups = new VariantGroupAccumulator();
   readonly disruption = new DisruptionAccumulator();
+  readonly runGrid: RunGridAccumulator;
   /** Job pass-rate regressions read runs from their own log: a job is both the "test" and the lane. */
   readonly jobLog = new TestLog();
   readonly jobNames: string[] = [];
@@ -79,6 +85,7 @@ class RunCounter {
     this.#classifier = new RunClassifier(settings.massFailure);
     this.jobs = new JobAccumulator(slots, bucket);
     this.tests = new TestAccumulator(slots, bucket);
+    this.runGrid = new RunGridAccumulator(bucket);
     this.problems = [...discoveryProblems];
   }
 
@@ -114,7 +121,8 @@ class RunCounter {
     }
     const judged = slot === 0 || inBasis(time, slots);
     const verdictRun = judged && this.#keepForTests(run, slot);
-    this.tests.add(run, slot, time, verdictRun);
+    const testIds = this.tests.add(run, slot, time, verdictRun);
+    if (window) this.runGrid.add(run, time, testIds);
     // A mass or infrastructure failure is an outage, not a backend's regression: its seconds stay out of verdicts too.
     this.disruption.add(run, key, slot === 0 && verdictRun, inBasis(time, slots) && verdictRun, time);
     if (judged) this.#logJobRun(run, time);
@@ -173,7 +181,69 @@ export async function analyze(input: AnalysisInput): Promise<Snapshot> {
     (a, b) => cmp(a.job ?? '', b.job ?? '') || cmp(a.buildId ?? '', b.buildId ?? '') || cmp(a.object, b.object) || cmp(a.reason, b.reason),
   );
   const verdicts = judge(input, counter, jobSummaries, slots, previous, asOf);
-  return assemble(input, counter, { jobSummaries, testSummaries, problems, verdicts, slots, previous, asOf });
+  const owners = ownership(input, counter, testSummaries, jobSummaries, verdicts, previous);
+  return assemble(input, counter, { jobSummaries, testSummaries: owners.tests, problems, verdicts, slots, previous, asOf, owners });
+}
+
+type Ownership = ReturnType<typeof ownership>;
+
+/**
+ * Whose each failure is: components and their readiness grid, failure clusters across tests and jobs,
+ * the known issues that track regressions, and the run grid of each job. Tests gain their component
+ * and each failure group its cluster.
+ */
+function ownership(
+  input: AnalysisInput,
+  counter: RunCounter,
+  testSummaries: TestSummary[],
+  jobSummaries: readonly JobSummary[],
+  verdicts: Verdicts,
+  previous: Snapshot | null,
+) {
+  const { plan } = input;
+  const acc = counter.tests;
+  const ids: string[] = [];
+  const test = (t: number) => ({ id: (ids[t] ??= testId(acc.suites[t]!, acc.names[t]!)), suite: acc.suites[t]!, name: acc.names[t]! });
+  const mapper = new ComponentMapper(plan.components);
+  const currentCells: Array<{ suite: string; name: string; variantKey: string; failures: number }> = [];
+  acc.forEachCurrentCell((t, variantKey, _runs, failures) => currentCells.push({ suite: acc.suites[t]!, name: acc.names[t]!, variantKey, failures }));
+  const components = readinessGrid({
+    config: plan.components,
+    mapper,
+    cells: currentCells,
+    regressions: verdicts.tests.regressions,
+    mode: plan.regressions.mode,
+    variantKeyOfJob: new Map(jobSummaries.map((j) => [j.name, j.variantKey])),
+  });
+  const { clusters, clusterOf } = summariseClusters({
+    groups: [...acc.textGroups()],
+    dates: acc.dates,
+    test,
+    regressedTests: new Set(verdicts.tests.regressions.map((r) => r.testId)),
+    previous,
+  });
+  const indexOf = new Map<string, number>();
+  for (let t = 0; t < acc.names.length; t++) indexOf.set(`${acc.suites[t]}\u0000${acc.names[t]}`, t);
+  const tests = testSummaries.map((summary) => {
+    const t = indexOf.get(`${summary.suite}\u0000${summary.name}`)!;
+    return {
+      ...summary,
+      failureGroups: summary.failureGroups.map((g) => {
+        const cluster = clusterOf.get(groupKey(t, g.text));
+        return cluster === undefined ? g : { ...g, cluster };
+      }),
+      component: mapper.map(summary.suite, summary.name).component,
+    };
+  });
+  const known = new KnownIssues(plan.knownIssues);
+  const regressions = { tests: verdicts.tests.regressions, jobs: verdicts.jobs.regressions, disruption: verdicts.disruption.regressions };
+  return {
+    tests,
+    components,
+    clusters: known.empty ? clusters : clusters.map((c) => ({ ...c, knownIssue: known.cluster(c) })),
+    knownIssues: known.regressions(regressions, tests, verdicts.disruption.cells),
+    runGrids: counter.runGrid.grids(test),
+  };
 }
 
 type Verdicts = ReturnType<typeof judge>;
@@ -226,6 +296,7 @@ interface Judged {
   slots: Slots;
   previous: Snapshot | null;
   asOf: string;
+  owners: Ownership;
 }
 
 const iso = (t: number): string => new Date(t).toISOString();
@@ -281,6 +352,10 @@ function assemble(input: AnalysisInput, counter: RunCounter, judged: Judged): Sn
     aggregated: verdicts.aggregated,
     payloads: verdicts.payloads,
     ...(input.provenance ? { provenance: input.provenance } : {}),
+    components: judged.owners.components,
+    failureClusters: judged.owners.clusters,
+    knownIssues: judged.owners.knownIssues,
+    runGrids: judged.owners.runGrids,
   };
 }
 

@@ -46,8 +46,21 @@ export interface FailedRun {
   judged: boolean;
 }
 
+/** Failures of one test that share a normalised text. */
+export interface TextGroup {
+  example: string;
+  exampleRun: FailedRun;
+  count: number;
+  runs: FailedRun[];
+  /** Failures by job, and by day of the shown windows (index into `dates`), for failure clusters. */
+  jobs: Map<string, number>;
+  days: Int32Array | null;
+  first: number;
+  last: number;
+}
+
 interface TestFailures {
-  groups: Map<string, { example: string; exampleRun: FailedRun; count: number; runs: FailedRun[] }>;
+  groups: Map<string, TextGroup>;
   runs: FailedRun[];
 }
 
@@ -173,7 +186,7 @@ export class TestAccumulator {
    * its results also go to the test log for regression verdicts (runs kept out of verdicts, and runs
    * outside the scan and basis windows, are not logged).
    */
-  add(run: RunRecord, slot: Slot, time: number, log: boolean): void {
+  add(run: RunRecord, slot: Slot, time: number, log: boolean): Int32Array {
     const key = variantKey(run.variants);
     const lane = this.#lane(run, key, time, slot);
     const logRun = log ? this.log.addRun(run, lane, time) : -1;
@@ -237,7 +250,7 @@ export class TestAccumulator {
         let f = this.#failures[id];
         if (!f) this.#failures[id] = f = { groups: new Map(), runs: [] };
         f.runs.push(failed);
-        if (test.message) group(f, test.message, failed);
+        if (test.message) group(f, test.message, failed, dayOk ? day : -1, this.#dates.length);
       }
     }
     this.#laneOrder[lane] = order;
@@ -254,6 +267,7 @@ export class TestAccumulator {
         statuses: payloadStatuses!,
       });
     }
+    return order;
   }
 
   /** Counts of a cell in one slot. */
@@ -348,22 +362,52 @@ export class TestAccumulator {
     return { runs, working };
   }
 
+  /** The days of the shown windows (current and previous), oldest first: what TextGroup.days counts. */
+  get dates(): readonly string[] {
+    return this.#dates;
+  }
+
+  /** Every test's failures grouped by normalised text, in the current and previous windows. */
+  *textGroups(): Generator<{ test: number; text: string; group: TextGroup }> {
+    for (let t = 0; t < this.names.length; t++) {
+      const f = this.#failures[t];
+      if (f) for (const [text, group] of f.groups) yield { test: t, text, group };
+    }
+  }
+
+  /** Each test × variant key with current-window runs: its runs and failures there (lanes of one key summed per lane). */
+  forEachCurrentCell(visit: (test: number, variantKey: string, runs: number, failures: number) => void): void {
+    for (let cell = 0; cell < this.#cells; cell++) {
+      const base = cell * CELL;
+      const runs = this.#counts[base]! + this.#counts[base + 1]! + this.#counts[base + 2]!;
+      if (runs > 0) visit(this.#cellTest[cell]!, this.laneKey[this.#cellLane[cell]!]!, runs, this.#counts[base + 1]!);
+    }
+  }
+
   /** Failed (and flaked) runs of a test in the current and previous windows. */
   failedRuns(test: number): readonly FailedRun[] {
     return this.#failures[test]?.runs ?? [];
   }
 }
 
-function group(f: TestFailures, message: string, run: FailedRun): void {
+function group(f: TestFailures, message: string, run: FailedRun, day: number, days: number): void {
   const text = normalizeFailureText(message);
   let g = f.groups.get(text);
-  if (!g) f.groups.set(text, (g = { example: message.slice(0, MAX_EXAMPLE), exampleRun: run, count: 0, runs: [] }));
+  if (!g)
+    f.groups.set(
+      text,
+      (g = { example: message.slice(0, MAX_EXAMPLE), exampleRun: run, count: 0, runs: [], jobs: new Map(), days: null, first: run.time, last: run.time }),
+    );
   // The newest run's message is the example, whatever order the runs arrive in.
   else if (run.time > g.exampleRun.time || (run.time === g.exampleRun.time && compareBuildIds(run.buildId, g.exampleRun.buildId) > 0)) {
     g.example = message.slice(0, MAX_EXAMPLE);
     g.exampleRun = run;
   }
   g.count++;
+  g.jobs.set(run.job, (g.jobs.get(run.job) ?? 0) + 1);
+  if (day >= 0) (g.days ??= new Int32Array(days))[day]!++;
+  if (run.time < g.first) g.first = run.time;
+  if (run.time > g.last) g.last = run.time;
   g.runs.push(run);
   if (g.runs.length > MAX_GROUP_RUNS * 2) g.runs = newestFirst(g.runs).slice(0, MAX_GROUP_RUNS);
 }

@@ -8,6 +8,7 @@ import { existsSync } from 'node:fs';
 import { loadConfig } from '../config/load-config.ts';
 import { normalizeStoreSpec, type PlanFlags, type RunPlan, resolvePlan } from '../config/run-plan.ts';
 import {
+  alertStage,
   type ArchiveSession,
   analyzeStage,
   archivePushStage,
@@ -122,7 +123,7 @@ async function runFetch(plan: RunPlan): Promise<void> {
   }
 }
 
-async function runAnalyze(plan: RunPlan): Promise<void> {
+async function runAnalyze(plan: RunPlan): Promise<Snapshot> {
   const { snapshot, file } = await analyzeStage(plan);
   const h = snapshot.headline;
   process.stdout.write(
@@ -130,6 +131,17 @@ async function runAnalyze(plan: RunPlan): Promise<void> {
       `${snapshot.coverage.runsRead} runs, ${h.failingTests} failing and ${h.flakyTests} flaky tests, ${regressionLine(snapshot)}${snapshot.dataQuality.problemCount} data-quality problems\n`,
   );
   log(plan, `        written to ${file}`);
+  return snapshot;
+}
+
+/** Alerts after the report is published; a destination that fails is reported, never fatal. */
+async function runAlerts(plan: RunPlan, snapshot: Snapshot): Promise<void> {
+  const report = await alertStage(plan, snapshot, (line) => process.stderr.write(`ratchet: ${line}\n`));
+  if (report.calls === 0 && report.pending === 0 && report.problems.length === 0) return;
+  process.stdout.write(
+    `alerts: ${report.opened} issues opened, ${report.updated} updated, ${report.closed} closed, ${report.messages} messages sent; ${report.pending} waiting for the next run\n`,
+  );
+  for (const problem of report.problems) process.stderr.write(`ratchet: alerts: ${problem}\n`);
 }
 
 function restoreLine(plan: RunPlan, session: ArchiveSession): void {
@@ -202,7 +214,9 @@ export function createProgram(): Command {
   addCommon(program.command('analyze').description('analyse cached runs into a snapshot (<out>/snapshots/<id>/snapshot.json)')).action(
     async (options: CommonOptions) => {
       const plan = await planFor(options);
-      await withOutputLock(plan, 'analyze', () => runAnalyze(plan));
+      await withOutputLock(plan, 'analyze', async () => {
+        await runAnalyze(plan);
+      });
     },
   );
 
@@ -218,7 +232,11 @@ export function createProgram(): Command {
     },
   );
 
-  addArchiveOptions(addFetchOptions(addSiteOptions(addCommon(program.command('run').description('fetch, analyze and build in one go')))))
+  addArchiveOptions(
+    addFetchOptions(
+      addSiteOptions(addCommon(program.command('run').description('fetch, analyze and build in one go, then send the alerts the config asks for'))),
+    ),
+  )
     .option(
       '--stage-push <dir>',
       'instead of pushing to the archive store, write what it lacks to this directory (push it later with `ratchet archive push <dir>`)',
@@ -230,8 +248,9 @@ export function createProgram(): Command {
         withArchiveStore(plan, async (session) => {
           if (session) restoreLine(plan, session);
           await runFetch(plan);
-          await runAnalyze(plan);
+          const snapshot = await runAnalyze(plan);
           await runBuild(plan, session);
+          await runAlerts(plan, snapshot);
         }),
       );
     });

@@ -215,6 +215,92 @@ const archiveConfigSchema = z.strictObject({
     ),
 });
 
+/** Tags of OpenShift test names a component rule can match: [sig-x], [Jira:"x"], [Feature:x], [Suite:x]. */
+const COMPONENT_TAGS = ['sig', 'jira', 'feature', 'suiteTag'] as const;
+
+/**
+ * A component rule: every matcher given must match (test and suite over the test's name and suite;
+ * sig, jira, feature and suiteTag over the values of those tags in its name, any one of them). Rules
+ * are tried in order; the first that matches names the component.
+ */
+const componentRuleSchema = z
+  .strictObject({
+    component: z.string().min(1).describe('The component the matching tests belong to.'),
+    test: regex.optional().describe('Regex over the test name.'),
+    suite: regex.optional().describe('Regex over the JUnit suite name.'),
+    sig: regex.optional().describe('Regex over the value of a [sig-…] tag, e.g. "^network$".'),
+    jira: regex.optional().describe('Regex over the value of a [Jira:"…"] tag, e.g. "^Networking / ovn-kubernetes$".'),
+    feature: regex.optional().describe('Regex over the value of a [Feature:…] tag.'),
+    suiteTag: regex.optional().describe('Regex over the value of a [Suite:…] tag, e.g. "^openshift/conformance/serial".'),
+  })
+  .refine((rule) => rule.test !== undefined || rule.suite !== undefined || COMPONENT_TAGS.some((tag) => rule[tag] !== undefined), {
+    message: 'a component rule needs at least one of test, suite, sig, jira, feature or suiteTag',
+  });
+
+const alertSwitchesSchema = z.strictObject({
+  feed: z.boolean().default(false).describe("An Atom feed of the component's new and resolved regressions on the site."),
+  github: z.boolean().default(false).describe('A GitHub issue per new regression (alerts.github names the repository).'),
+  slack: z.boolean().default(false).describe('A message per new and resolved regression to the incoming webhook of alerts.slack.'),
+});
+
+const componentInfoSchema = z.strictObject({
+  owner: z.string().optional().describe('Who is told first: a person or an alias.'),
+  team: z.string().optional(),
+  bugProject: z.string().optional().describe('Where its bugs are filed: a URL (a Jira project, a GitHub repository) or a project key.'),
+  labels: z.array(z.string().min(1)).default([]).describe("Labels of the component's GitHub issues."),
+  alerts: alertSwitchesSchema.prefault({}).describe('Alerts for this component; all off by default.'),
+});
+
+const componentsConfigSchema = z.strictObject({
+  rules: z.array(componentRuleSchema).default([]).describe('Ordered rules from tests to components; the first match wins.'),
+  fromTags: z
+    .array(z.enum(['jira', 'sig']))
+    .default(['jira', 'sig'])
+    .describe('For a test no rule matches: take the component from its [Jira:"…"] tag, else its [sig-…] tag, in this order; [] leaves such tests "unknown".'),
+  info: z
+    .record(z.string().min(1), componentInfoSchema)
+    .default({})
+    .describe('Owner, team, bug project, labels and alerts by component name; "*" gives every component without an entry of its own.'),
+});
+
+const knownIssueSchema = z
+  .strictObject({
+    test: regex.optional().describe('Regex over the test name (over the backend for disruption regressions).'),
+    job: regex.optional().describe('Regex over the job names of the regression.'),
+    text: regex.optional().describe("Regex over the test's failure texts (as reported and normalised)."),
+    bug: z.string().url().describe('The bug that tracks it.'),
+    note: z.string().optional(),
+  })
+  .refine((issue) => issue.test !== undefined || issue.job !== undefined || issue.text !== undefined, {
+    message: 'a known issue needs at least one of test, job or text',
+  });
+
+/** An environment variable name: the token and the webhook URL are secrets and never sit in a config file. */
+const envName = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'expected an environment variable name, e.g. GITHUB_TOKEN');
+
+const alertsConfigSchema = z.strictObject({
+  github: z
+    .strictObject({
+      repo: z.string().regex(/^[\w.-]+\/[\w.-]+$/, 'expected owner/name'),
+      api: z.string().url().default('https://api.github.com').describe('The REST API root (GitHub Enterprise: https://host/api/v3).'),
+      tokenEnv: envName.default('GITHUB_TOKEN').describe('The environment variable that holds the token (the workflow passes GITHUB_TOKEN).'),
+      labels: z.array(z.string().min(1)).default(['ratchet']).describe('Labels on every issue Ratchet opens; the first one finds them again.'),
+    })
+    .optional()
+    .describe('Issues per new regression of components whose alerts.github is on.'),
+  slack: z
+    .strictObject({
+      webhookEnv: envName.default('RATCHET_SLACK_WEBHOOK').describe('The environment variable that holds the incoming webhook URL.'),
+    })
+    .optional()
+    .describe('Messages to a Slack-compatible incoming webhook for components whose alerts.slack is on.'),
+  timeoutMs: z.number().int().min(100).max(120_000).default(10_000).describe('How long one request may take before it is given up (and retried next run).'),
+});
+
+export type ComponentsConfig = z.output<typeof componentsConfigSchema>;
+export type ComponentRule = z.output<typeof componentRuleSchema>;
+export type KnownIssueConfig = z.output<typeof knownIssueSchema>;
+
 export const configSchema = z.strictObject({
   $schema: z.string().optional(),
   source: z.string().min(1).optional().describe('A directory laid out like a Prow bucket, or gs://bucket[/prefix].'),
@@ -253,6 +339,12 @@ export const configSchema = z.strictObject({
   payloads: payloadsConfigSchema.prefault({}),
   limits: limitsConfigSchema.prefault({}),
   archive: archiveConfigSchema.prefault({}),
+  components: componentsConfigSchema.prefault({}),
+  knownIssues: z
+    .array(knownIssueSchema)
+    .default([])
+    .describe('Regressions already tracked by a bug: { test?, job?, text?, bug, note? }, regexes that must all match.'),
+  alerts: alertsConfigSchema.prefault({}).describe('Where alerts go; which components alert is set per component (components.info).'),
   gcs: z
     .strictObject({
       endpoint: z.string().url().optional(),

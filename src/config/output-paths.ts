@@ -11,6 +11,8 @@ export interface OutputPaths {
   cache: string;
   /** The lock file that lets one run at a time fetch, analyse and build into these folders. */
   lock: string;
+  /** What alerts were delivered (issue numbers, messages sent), kept between runs beside the snapshots. */
+  alerts: string;
 }
 
 export function outputPaths(out: string | undefined, cache: string | undefined): OutputPaths {
@@ -21,5 +23,6 @@ export function outputPaths(out: string | undefined, cache: string | undefined):
     site: base ? path.join(base, 'site') : path.join(PROJECT_ROOT, 'dist'),
     cache: cache ? path.resolve(cache) : base ? path.join(base, 'cache') : path.join(PROJECT_ROOT, '.cache', 'ratchet'),
     lock: base ? path.join(base, '.ratchet.lock') : path.join(PROJECT_ROOT, 'data', '.ratchet.lock'),
+    alerts: base ? path.join(base, 'alerts', 'state.json') : path.join(PROJECT_ROOT, 'data', 'alerts', 'state.json'),
   };
 }

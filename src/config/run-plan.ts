@@ -15,7 +15,16 @@ import path from 'node:path';
 import { normalizeBase } from '../util/base-path.ts';
 import { UsageError } from '../util/errors.ts';
 import type { RatchetConfig } from './config-schema.ts';
-import { type ArchiveConfig, configSchema, DEFAULT_LIMITS, type DisruptionConfig, type LimitsConfig, type RegressionsConfig } from './config-schema.ts';
+import {
+  type ArchiveConfig,
+  type ComponentsConfig,
+  configSchema,
+  DEFAULT_LIMITS,
+  type DisruptionConfig,
+  type KnownIssueConfig,
+  type LimitsConfig,
+  type RegressionsConfig,
+} from './config-schema.ts';
 import { parseWindow } from './duration.ts';
 import type { LoadedConfig } from './load-config.ts';
 import { type OutputPaths, outputPaths } from './output-paths.ts';
@@ -111,6 +120,9 @@ export interface AnalysisPlan {
   readonly thresholds: RatchetConfig['thresholds'];
   readonly regressions: RegressionsConfig;
   readonly disruption: DisruptionConfig;
+  /** Rules from tests to components, and each component's owner, bug project and alert switches. */
+  readonly components: ComponentsConfig;
+  readonly knownIssues: readonly KnownIssueConfig[];
 }
 
 export function resolveAnalysisPlan(config: RatchetConfig, asOf: Date): AnalysisPlan {
@@ -120,6 +132,45 @@ export function resolveAnalysisPlan(config: RatchetConfig, asOf: Date): Analysis
     thresholds: config.thresholds,
     regressions: config.regressions,
     disruption: config.disruption,
+    components: config.components,
+    knownIssues: config.knownIssues,
+  };
+}
+
+/**
+ * Where alerts go, with their secrets read from the environment once, here. A destination whose secret
+ * is not set stays in the plan with null, so the alert stage can say what is missing instead of
+ * silently sending nothing.
+ */
+export interface AlertsPlan {
+  readonly github: {
+    readonly repo: string;
+    readonly api: string;
+    readonly labels: readonly string[];
+    readonly tokenEnv: string;
+    readonly token: string | null;
+  } | null;
+  readonly slack: { readonly webhookEnv: string; readonly webhook: string | null } | null;
+  readonly timeoutMs: number;
+}
+
+function resolveAlerts(alerts: RatchetConfig['alerts'], env: NodeJS.ProcessEnv): AlertsPlan {
+  const secret = (name: string): string | null => {
+    const value = env[name]?.trim();
+    return value ? value : null;
+  };
+  return {
+    github: alerts.github
+      ? {
+          repo: alerts.github.repo,
+          api: alerts.github.api,
+          labels: alerts.github.labels,
+          tokenEnv: alerts.github.tokenEnv,
+          token: secret(alerts.github.tokenEnv),
+        }
+      : null,
+    slack: alerts.slack ? { webhookEnv: alerts.slack.webhookEnv, webhook: secret(alerts.slack.webhookEnv) } : null,
+    timeoutMs: alerts.timeoutMs,
   };
 }
 
@@ -209,6 +260,7 @@ export interface RunPlan {
   };
   readonly site: SitePlan;
   readonly archive: ArchivePlan;
+  readonly alerts: AlertsPlan;
   readonly quiet: boolean;
 }
 
@@ -231,7 +283,7 @@ export interface PlanFlags {
   jobs?: string;
 }
 
-export function resolvePlan(loaded: LoadedConfig, flags: PlanFlags = {}, cwd: string = process.cwd()): RunPlan {
+export function resolvePlan(loaded: LoadedConfig, flags: PlanFlags = {}, cwd: string = process.cwd(), env: NodeJS.ProcessEnv = process.env): RunPlan {
   const { baseDir } = loaded;
   const config =
     flags.jobs === undefined ? loaded.config : { ...loaded.config, jobs: { ...loaded.config.jobs, include: [checkedRegex('--jobs', flags.jobs)] } };
@@ -271,6 +323,7 @@ export function resolvePlan(loaded: LoadedConfig, flags: PlanFlags = {}, cwd: st
     },
     site: { base: normalizeBase(flags.base), url: flags.site ?? DEFAULT_SITE_URL },
     archive: resolveArchive(config.archive, flags, { baseDir, cwd }),
+    alerts: resolveAlerts(config.alerts, env),
     quiet: flags.quiet ?? false,
   });
 }
@@ -303,8 +356,8 @@ function canonicalJson(value: unknown): string {
 }
 
 /** A plan from a config object (defaults for what it leaves out), for tests and embedding. */
-export function planFromConfig(config: unknown, flags: PlanFlags = {}, baseDir: string = process.cwd()): RunPlan {
-  return resolvePlan({ config: configSchema.parse(config), file: null, baseDir }, flags, baseDir);
+export function planFromConfig(config: unknown, flags: PlanFlags = {}, baseDir: string = process.cwd(), env: NodeJS.ProcessEnv = process.env): RunPlan {
+  return resolvePlan({ config: configSchema.parse(config), file: null, baseDir }, flags, baseDir, env);
 }
 
 function resolveArchive(archive: ArchiveConfig, flags: PlanFlags, dirs: { baseDir: string; cwd: string }): ArchivePlan {

@@ -125,6 +125,7 @@ const failureGroupSchema = z.object({
   example: d(z.string(), 'One original message, cut to a few KB.'),
   count: z.number().int(),
   runs: d(z.array(z.object({ job: z.string(), buildId: z.string(), url: z.string() })), 'Newest first, at most 20.'),
+  cluster: d(z.string().optional(), 'failureClusters[].id of the cluster this text belongs to, when the snapshot lists that cluster.'),
 });
 
 const testSummarySchema = z.object({
@@ -139,6 +140,7 @@ const testSummarySchema = z.object({
   byDay: z.array(testDaySchema),
   failureGroups: z.array(failureGroupSchema),
   failedRuns: d(z.array(z.object({ job: z.string(), buildId: z.string(), url: z.string(), status: z.enum(['fail', 'flake']) })), 'Newest first, at most 50.'),
+  component: d(z.string().optional(), 'The component the test belongs to (components.list[].name); absent in older snapshots.'),
 });
 
 const problemSchema = z.object({
@@ -640,6 +642,115 @@ const provenanceSchema = z
     files: d(z.array(z.object({ name: z.string(), sha256: z.string() })), 'Other inputs read from files: the historical disruption basis and payload lists.'),
   })
   .describe('What the snapshot was computed from. Absent in snapshots made before it was recorded.');
+// ---- Components, failure clusters, known issues, run grids ------------------------------------------
+
+const componentVerdictSchema = d(
+  z.enum(['regressed', 'open', 'ok', 'no-data']),
+  "Worst verdict of a cell: regressed (a new regression), open (a regression carried over), ok (tests ran, none regressed), no-data (none of the component's tests ran there).",
+);
+
+const componentsSchema = z
+  .object({
+    mode: d(regressionModeSchema, 'The mode whose test regressions the grid shows (the default mode).'),
+    list: d(
+      z.array(
+        z.object({
+          name: z.string(),
+          slug: d(z.string(), 'URL segment of the component page.'),
+          via: d(
+            z.array(z.enum(['rule', 'jira', 'sig', 'unknown'])),
+            'How its tests were mapped: a config rule, their [Jira:"…"] or [sig-…] tag, or not at all (the component "unknown").',
+          ),
+          owner: z.string().nullable(),
+          team: z.string().nullable(),
+          bugProject: d(z.string().nullable(), 'Where its bugs go: a URL or a project key (config components.info).'),
+          labels: d(z.array(z.string()), 'Labels of its GitHub issues.'),
+          alerts: d(z.object({ feed: z.boolean(), github: z.boolean(), slack: z.boolean() }), 'Which alerts are on for it.'),
+          tests: d(z.number().int(), 'Tests of the component that ran in the current window.'),
+          failingTests: d(z.number().int(), 'Of those, tests that failed at least once.'),
+          verdict: componentVerdictSchema,
+          regressions: d(z.number().int(), 'New and open test regressions of the mode, over all its cells.'),
+        }),
+      ),
+      'Every component with tests in the current window or a regression, by name; "unknown" (tests no rule or tag names) last.',
+    ),
+    variantKeys: d(z.array(z.string()), 'The grid columns: variant keys with runs, sorted.'),
+    cells: d(
+      z.array(
+        z.object({
+          component: z.string(),
+          variantKey: z.string(),
+          tests: d(z.number().int(), "The component's tests that ran in this variant group in the current window."),
+          failingTests: z.number().int(),
+          verdict: componentVerdictSchema,
+          regressions: d(
+            z.array(z.string()),
+            "ids of the new and open test regressions of the mode in this cell (a test × job cell counts in its job's group).",
+          ),
+        }),
+      ),
+      'Cells with tests or regressions, by component and variant key; a missing cell has no data.',
+    ),
+  })
+  .describe("sippy's Component Readiness grid from Ratchet's verdicts: components × variant groups.");
+
+const failureClusterSchema = z
+  .object({
+    id: d(z.string(), 'A hash of the key text. Used in URLs.'),
+    text: d(z.string(), "The cluster's key: its most frequent normalised text."),
+    example: d(z.string(), 'The newest original message among its members, cut to a few KB.'),
+    failures: z.number().int(),
+    texts: d(z.number().int(), 'Distinct normalised texts it holds.'),
+    testCount: z.number().int(),
+    tests: d(z.array(z.object({ testId: z.string(), suite: z.string(), name: z.string(), failures: z.number().int() })), 'Most failures first, at most 100.'),
+    jobCount: z.number().int(),
+    jobs: d(z.array(z.object({ job: z.string(), failures: z.number().int() })), 'Most failures first, at most 100.'),
+    byDay: d(z.array(z.object({ date: z.string(), failures: z.number().int() })), 'Failures by UTC day over the previous and current windows.'),
+    firstSeen: d(z.string(), 'Its first failure in the look-back, or earlier when a previous snapshot saw it first.'),
+    lastSeen: z.string(),
+    runs: d(
+      z.array(z.object({ job: z.string(), buildId: z.string(), url: z.string(), status: z.enum(['fail', 'flake']) })),
+      'Newest runs with a failure of the cluster, at most 20.',
+    ),
+    knownIssue: d(
+      z.object({ issue: z.number().int(), bug: z.string(), note: z.string().nullable() }).nullable().optional(),
+      'The first config knownIssues entry that matches the cluster (its text, a test and a job of it).',
+    ),
+  })
+  .describe(
+    'Failure texts of every test and job, clustered as Kubernetes triage does: normalised, numbers not told apart, then edit distance below 10 % of the mean length.',
+  );
+
+const trackedSchema = z.object({
+  regressionId: d(z.string(), 'regressions.*[].id of the regression.'),
+  issue: d(z.number().int(), 'Index of the entry in the config knownIssues.'),
+  bug: z.string(),
+  note: z.string().nullable(),
+});
+
+const runGridSchema = z
+  .object({
+    job: z.string(),
+    runs: d(
+      z.array(z.object({ buildId: z.string(), url: z.string(), result: runRefSchema.shape.result, started: z.string().nullable() })),
+      'The columns: the newest runs of the job in the look-back (current and previous window), newest first, at most 20.',
+    ),
+    tests: d(
+      z.array(
+        z.object({
+          testId: z.string(),
+          suite: z.string(),
+          name: z.string(),
+          failures: z.number().int(),
+          flakes: z.number().int(),
+          outcomes: d(z.string(), 'One letter per run, in the order of runs: p pass, f fail, k flake, s skipped, - not run.'),
+        }),
+      ),
+      'The rows: tests that failed or flaked in any of these runs, most failures first, at most 100.',
+    ),
+    testsWithFailures: d(z.number().int(), 'All tests that failed or flaked in these runs (rows beyond 100 are cut).'),
+  })
+  .describe("TestGrid's grid of one job: its newest runs × its failing and flaky tests.");
 
 export const snapshotSchema = z.object({
   schemaVersion: d(z.union([z.literal(1), z.literal(SNAPSHOT_SCHEMA_VERSION)]), 'The schema version the snapshot was written with; every version still loads.'),
@@ -677,6 +788,13 @@ export const snapshotSchema = z.object({
   ),
   payloads: d(z.array(payloadSchema).optional(), 'Payload tags of the current window, newest first. Absent in version 1.'),
   provenance: provenanceSchema.optional(),
+  components: d(componentsSchema.optional(), 'Components and their readiness grid. Absent in older snapshots.'),
+  failureClusters: d(
+    z.array(failureClusterSchema).optional(),
+    'Failure clusters, most failures first: the 500 largest, and every cluster of a regressed test. Absent in older snapshots.',
+  ),
+  knownIssues: d(z.array(trackedSchema).optional(), 'Regressions a config knownIssues entry tracks, in the order of regressions. Absent in older snapshots.'),
+  runGrids: d(z.array(runGridSchema).optional(), 'A run grid per job, by job name. Absent in older snapshots.'),
 });
 
 export type Snapshot = z.infer<typeof snapshotSchema>;
@@ -708,3 +826,7 @@ export type Payload = z.infer<typeof payloadSchema>;
 export type AggregatedTest = z.infer<typeof aggregatedTestSchema>;
 export type EvidenceRun = z.infer<typeof evidenceRunSchema>;
 export type Provenance = z.infer<typeof provenanceSchema>;
+export type Components = z.infer<typeof componentsSchema>;
+export type FailureCluster = z.infer<typeof failureClusterSchema>;
+export type TrackedRegression = z.infer<typeof trackedSchema>;
+export type RunGrid = z.infer<typeof runGridSchema>;

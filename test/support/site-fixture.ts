@@ -26,6 +26,7 @@ export async function outputPathsIn(root: string): Promise<OutputPaths> {
     site: path.join(root, 'site'),
     cache: path.join(root, 'cache'),
     lock: path.join(root, '.ratchet.lock'),
+    alerts: path.join(root, 'alerts', 'state.json'),
   };
   await mkdir(paths.snapshots, { recursive: true });
   return paths;

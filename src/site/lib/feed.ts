@@ -3,7 +3,7 @@
  * first. Entry ids are tag URIs (RFC 4151) built from the regression id, the change and the snapshot,
  * so the same event keeps the same id in every later build and readers never see it twice.
  */
-import { absoluteUrl, feedHref, href, snapshotHref } from './links.ts';
+import { absoluteUrl, componentFeedHref, feedHref, href, snapshotHref } from './links.ts';
 import type { SnapshotSummary } from './summary.ts';
 
 /** Snapshots whose changes the feed carries; older entries have long been read. */
@@ -31,6 +31,34 @@ export function tagId(host: string, ...parts: string[]): string {
 }
 
 export function atomFeed(summaries: readonly SnapshotSummary[], site: string): string {
+  return feedDocument(summaries, site, {
+    id: ['feed'],
+    title: 'Ratchet: new and resolved regressions',
+    subtitle: 'Regressions that appeared or were resolved in each published snapshot, in the mode the report shows first.',
+    self: feedHref(),
+    keep: () => true,
+  });
+}
+
+/**
+ * One component's feed: the entries of the main feed whose regression belongs to the component (the
+ * owners' own subscription). Snapshots published before components were recorded contribute nothing.
+ */
+export function componentFeed(summaries: readonly SnapshotSummary[], component: { name: string; slug: string }, site: string): string {
+  return feedDocument(summaries, site, {
+    id: ['component', component.slug, 'feed'],
+    title: `Ratchet: ${component.name}: new and resolved regressions`,
+    subtitle: `Regressions of ${component.name}'s tests that appeared or were resolved in each published snapshot.`,
+    self: componentFeedHref(component.slug),
+    keep: (c) => c.component === component.name,
+  });
+}
+
+function feedDocument(
+  summaries: readonly SnapshotSummary[],
+  site: string,
+  feed: { id: string[]; title: string; subtitle: string; self: string; keep: (change: SnapshotSummary['changes'][number]) => boolean },
+): string {
   const host = new URL(site).hostname;
   const latest = summaries[0];
   const updated = latest?.asOf ?? '1970-01-01T00:00:00.000Z';
@@ -38,6 +66,7 @@ export function atomFeed(summaries: readonly SnapshotSummary[], site: string): s
   for (const s of summaries.slice(0, FEED_SNAPSHOTS)) {
     for (const c of s.changes) {
       if (entries.length >= FEED_MAX_ENTRIES) break;
+      if (!feed.keep(c)) continue;
       const verb = c.change === 'new' ? 'New regression' : 'Resolved';
       entries.push(
         [
@@ -60,11 +89,11 @@ export function atomFeed(summaries: readonly SnapshotSummary[], site: string): s
   return [
     '<?xml version="1.0" encoding="utf-8"?>',
     '<feed xmlns="http://www.w3.org/2005/Atom">',
-    `  <id>${xmlText(tagId(host, 'feed'))}</id>`,
-    '  <title>Ratchet: new and resolved regressions</title>',
-    '  <subtitle>Regressions that appeared or were resolved in each published snapshot, in the mode the report shows first.</subtitle>',
+    `  <id>${xmlText(tagId(host, ...feed.id))}</id>`,
+    `  <title>${xmlText(feed.title)}</title>`,
+    `  <subtitle>${xmlText(feed.subtitle)}</subtitle>`,
     `  <updated>${xmlText(updated)}</updated>`,
-    `  <link rel="self" type="application/atom+xml" href="${xmlText(absoluteUrl(feedHref(), site))}"/>`,
+    `  <link rel="self" type="application/atom+xml" href="${xmlText(absoluteUrl(feed.self, site))}"/>`,
     `  <link rel="alternate" type="text/html" href="${xmlText(absoluteUrl(href(), site))}"/>`,
     '  <author><name>Ratchet</name></author>',
     '  <generator>Ratchet</generator>',

@@ -42,6 +42,12 @@ export function compareHref(from?: string, to?: string): string {
 }
 export const feedHref = (): string => fileHref('feed.xml');
 export const disruptionHref = (id: string): string => href('snapshots', id, 'disruption');
+export const componentsHref = (id: string): string => href('snapshots', id, 'components');
+export const componentHref = (id: string, slug: string): string => href('snapshots', id, 'components', slug);
+export const clustersHref = (id: string): string => href('snapshots', id, 'clusters');
+export const clusterHref = (id: string, clusterId: string): string => href('snapshots', id, 'clusters', clusterId);
+/** A component's Atom feed: moves with every build, like /feed.xml. */
+export const componentFeedHref = (slug: string): string => fileHref('components', slug, 'feed.xml');
 export const payloadsHref = (id: string): string => href('snapshots', id, 'payloads');
 /** One payload's section on the payloads page (only the current window's payloads have one). */
 export const payloadHref = (id: string, tag: string): string => `${payloadsHref(id)}#${encodeURIComponent(payloadAnchor(tag))}`;

@@ -231,7 +231,7 @@ const BUG_RUNS = 10;
  * The Markdown a "copy for bug" button copies: what regressed, where, the evidence with its numbers,
  * the permanent link to this snapshot's page and the Prow runs that failed.
  */
-export function bugMarkdown(r: AnyRegression, snapshot: Snapshot, permalink: string): string {
+export function bugMarkdown(r: AnyRegression, snapshot: Snapshot, permalink: string, tracked?: { bug: string; note: string | null }): string {
   const lines: string[] = [];
   lines.push(`**${KIND_LABEL[r.kind]} regression** (${MODE_LABEL[r.mode]}, ${r.severity}, ${r.status}): ${mdText(regressionTitle(r))}`);
   lines.push('');
@@ -274,6 +274,7 @@ export function bugMarkdown(r: AnyRegression, snapshot: Snapshot, permalink: str
   }
   lines.push(`- First seen: ${utcDateTime(r.firstSeen)}${r.resolvedAt ? `; resolved: ${utcDateTime(r.resolvedAt)}` : ''}`);
   lines.push(`- Why: ${mdText(r.reason)}`);
+  if (tracked) lines.push(`- Tracked by: ${mdLink(tracked.bug, tracked.bug)}${tracked.note ? ` (${mdText(tracked.note)})` : ''}`);
   lines.push(`- Report: ${permalink}`);
   const runs = evidenceRuns(r);
   if (runs.length > 0) {

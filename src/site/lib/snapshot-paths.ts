@@ -7,7 +7,8 @@
  * A path carries `{ id }` (plus the item's segment) as params and the validated `snapshot` (plus the
  * item) as props; the page hands the props to its component.
  */
-import type { JobSummary, RegressionMode, Snapshot, TestSummary } from '../../snapshot/schema.ts';
+import type { Components, FailureCluster, JobSummary, RegressionMode, Snapshot, TestSummary } from '../../snapshot/schema.ts';
+import { clustersWithPages } from './ownership.ts';
 import { defaultMode, modesOf } from './regressions.ts';
 import { testsWithPages } from './report.ts';
 import { loadSnapshot, loadSnapshotsToRender, previousId } from './snapshots.ts';
@@ -86,4 +87,20 @@ export const testPaths = (): Promise<SnapshotItemPath<'test', TestSummary>[]> =>
     'test',
     (snapshot) => testsWithPages(snapshot),
     (test) => test.id,
+  );
+
+/** A page per component of the readiness grid (snapshots before components have none). */
+export const componentPaths = (): Promise<SnapshotItemPath<'component', Components['list'][number]>[]> =>
+  snapshotItemPaths(
+    'component',
+    (snapshot) => snapshot.components?.list ?? [],
+    (component) => component.slug,
+  );
+
+/** A page per failure cluster that gets one (ownership.ts, clustersWithPages: the page budget). */
+export const clusterPaths = (): Promise<SnapshotItemPath<'cluster', FailureCluster>[]> =>
+  snapshotItemPaths(
+    'cluster',
+    (snapshot) => clustersWithPages(snapshot),
+    (cluster) => cluster.id,
   );

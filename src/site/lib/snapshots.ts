@@ -76,6 +76,10 @@ function assertUrlSafe(file: string, snapshot: Snapshot): void {
     if (seenTests.has(test.id)) throw new SnapshotLoadError(file, `test id "${test.id}" appears twice`);
     seenTests.add(test.id);
   }
+  // Component slugs and cluster ids name pages too.
+  for (const segment of [...(snapshot.components?.list.map((c) => c.slug) ?? []), ...(snapshot.failureClusters?.map((c) => c.id) ?? [])]) {
+    if (!isSafeSegment(segment)) throw new SnapshotLoadError(file, `component or cluster ${JSON.stringify(segment)} cannot be a URL segment`);
+  }
 }
 
 function newestFirst(a: Snapshot, b: Snapshot): number {

@@ -27,6 +27,8 @@ const changeSchema = z.object({
   reason: z.string(),
   /** Site path (with the base) of the regression's evidence in this snapshot. */
   href: z.string(),
+  /** The component of a test regression (absent before components, and for jobs and disruption). */
+  component: z.string().optional(),
 });
 
 type RegressionChange = z.infer<typeof changeSchema>;
@@ -54,6 +56,7 @@ export type SnapshotSummary = z.infer<typeof summarySchema>;
 function regressionChanges(snapshot: Snapshot): RegressionChange[] {
   const mode = snapshot.regressions?.settings.defaultMode;
   if (!mode) return [];
+  const componentOf = new Map(snapshot.tests.flatMap((t) => (t.component === undefined ? [] : [[t.id, t.component] as const])));
   return allOf(forMode(snapshot, mode))
     .filter((r) => r.status === 'new' || r.status === 'resolved')
     .map((r) => ({
@@ -66,6 +69,7 @@ function regressionChanges(snapshot: Snapshot): RegressionChange[] {
       group: regressionGroup(r),
       reason: r.reason,
       href: regressionHref(snapshot.id, r, mode),
+      ...(r.kind === 'test' && componentOf.has(r.testId) ? { component: componentOf.get(r.testId)! } : {}),
     }));
 }
 
