@@ -122,6 +122,29 @@ describe('alerts across three runs of the pipeline', () => {
     expect(standIn.issues).toHaveLength(3);
   });
 
+  it('still tells owners of a regression whose first snapshot was never alerted (its run failed after analysis)', async () => {
+    const out = path.join(work, 'out');
+    const [id] = await readdir(path.join(out, 'snapshots'));
+    const snapshot = JSON.parse(await readFile(path.join(out, 'snapshots', id!, 'snapshot.json'), 'utf8')) as Snapshot;
+    // The next snapshot calls them open: the one that found them was written, then its build failed.
+    for (const r of snapshot.regressions!.tests) if (r.status === 'new') r.status = 'open';
+    const plan = { github: { repo: REPO, api: standIn.url, labels: ['ratchet'], tokenEnv: 'NO_SUCH_TOKEN', token: null }, slack: null, timeoutMs: 1500 };
+    const site = { url: 'https://ci.example', base: '/' };
+    const deliver = async (lastAsOf: string) => {
+      const stateFile = path.join(work, `state-${lastAsOf.replace(/\W/g, '')}`, 'state.json');
+      await mkdir(path.dirname(stateFile), { recursive: true });
+      await writeFile(stateFile, JSON.stringify({ version: 1, lastAsOf, github: {}, slack: { outbox: [], sent: {} } }));
+      return deliverAlerts(snapshot, { plan, stateFile, site });
+    };
+    // Alerts last went out before they were first seen: all three wait for a token, as new ones would.
+    const firstSeen = snapshot.regressions!.tests.filter((r) => r.status === 'open').map((r) => r.firstSeen);
+    expect(firstSeen.length).toBeGreaterThan(0);
+    const earlier = new Date(Date.parse(firstSeen.sort()[0]!) - 2 * 3_600_000).toISOString();
+    expect(await deliver(earlier)).toMatchObject({ calls: 0, pending: 3 });
+    // Alerts went out for the snapshot that first saw them: nothing to tell.
+    expect(await deliver(snapshot.asOf)).toMatchObject({ calls: 0, pending: 0 });
+  });
+
   it('keeps everything for the next run when the token is missing, and never fails on a broken state file', async () => {
     const out = path.join(work, 'out');
     const [id] = await readdir(path.join(out, 'snapshots'));

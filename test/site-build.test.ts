@@ -12,6 +12,7 @@ import { gunzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CONTENT_SECURITY_POLICY } from '../src/site/lib/csp.ts';
 import { testsWithPages } from '../src/site/lib/report.ts';
+import { clustersWithPages } from '../src/site/lib/ownership.ts';
 import { readSnapshots } from '../src/site/lib/snapshots.ts';
 import type { Snapshot } from '../src/snapshot/schema.ts';
 import { decodeEntities, tags } from './support/html.ts';
@@ -98,14 +99,24 @@ function accessibilityProblems(pages: Map<string, string>): string[] {
 
 describe('site build', () => {
   it('renders every page the snapshots call for, and nothing else', () => {
-    const expected = [pageUrl(), pageUrl('latest'), pageUrl('snapshots'), pageUrl('compare'), pageUrl('search'), `${BASE}404.html`];
+    const expected = [
+      pageUrl(),
+      pageUrl('latest'),
+      pageUrl('snapshots'),
+      pageUrl('snapshots', 'archive'),
+      pageUrl('compare'),
+      pageUrl('search'),
+      `${BASE}404.html`,
+    ];
     for (const s of snapshots) {
-      for (const view of ['', 'jobs', 'tests', 'diff', 'data-quality', 'disruption', 'regressions', 'payloads']) {
+      for (const view of ['', 'jobs', 'tests', 'diff', 'data-quality', 'disruption', 'regressions', 'payloads', 'components', 'clusters']) {
         expected.push(view ? pageUrl('snapshots', s.id, view) : pageUrl('snapshots', s.id));
       }
       if (s.regressions) expected.push(pageUrl('snapshots', s.id, 'regressions', 'compatible'));
       for (const job of s.jobs) expected.push(pageUrl('snapshots', s.id, 'jobs', job.name));
       for (const test of testsWithPages(s)) expected.push(pageUrl('snapshots', s.id, 'tests', test.id));
+      for (const component of s.components?.list ?? []) expected.push(pageUrl('snapshots', s.id, 'components', component.slug));
+      for (const cluster of clustersWithPages(s)) expected.push(pageUrl('snapshots', s.id, 'clusters', cluster.id));
     }
     expect([...pages.keys()].sort()).toEqual(expected.sort());
     expect(built.report.rendered).toEqual(snapshots.map((s) => s.id));

@@ -13,6 +13,11 @@ import { writeAtomic } from '../util/write-atomic.ts';
 
 const stateSchema = z.object({
   version: z.literal(1),
+  /**
+   * The as-of of the newest snapshot alerts were delivered for. A regression first seen after it is new to the
+   * owners even when its snapshot calls it open: the run that first saw it may have failed before alerting.
+   */
+  lastAsOf: z.string().nullable().optional(),
   github: z.record(
     z.string(),
     z.object({

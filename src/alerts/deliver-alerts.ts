@@ -101,6 +101,15 @@ function slackText(snapshot: Snapshot, context: AlertContext, r: TestRegression,
 
 const hash = (text: string): string => createHash('sha256').update(text).digest('hex').slice(0, 16);
 
+/**
+ * Whether owners are yet to hear of `r`: new in this snapshot, or first seen after the last snapshot alerts went
+ * out for (a run that saw it first wrote its snapshot, then failed to build: the next one calls it open).
+ */
+function newToOwners(r: TestRegression, state: AlertState): boolean {
+  if (r.status === 'new') return true;
+  return r.status === 'open' && state.lastAsOf != null && r.firstSeen > state.lastAsOf;
+}
+
 /** Deliver the snapshot's alerts; never throws for a destination that fails (see AlertReport.problems). */
 export async function deliverAlerts(snapshot: Snapshot, context: AlertContext): Promise<AlertReport> {
   const report: AlertReport = { opened: 0, updated: 0, closed: 0, messages: 0, pending: 0, problems: [], calls: 0 };
@@ -114,7 +123,9 @@ export async function deliverAlerts(snapshot: Snapshot, context: AlertContext): 
     if (plan.github) await github(snapshot, context, items, state, report);
     if (plan.slack) await slack(snapshot, context, items, state, report);
   } finally {
-    // What was done is kept even when a destination failed half-way.
+    // What was done is kept even when a destination failed half-way. A regression first seen up to this snapshot
+    // has had its alert (or waits in the outbox, or as an entry without an issue).
+    if (state.lastAsOf == null || snapshot.asOf > state.lastAsOf) state.lastAsOf = snapshot.asOf;
     await writeAlertState(context.stateFile, state);
   }
   return report;
@@ -132,7 +143,7 @@ async function github(
   // New regressions no bug tracks yet get an entry (to be opened); an entry waits until its issue exists.
   const tracked = new Set((snapshot.knownIssues ?? []).map((k) => k.regressionId));
   for (const { r } of active.values()) {
-    if (r.status === 'new' && !tracked.has(r.id) && !state.github[r.id])
+    if (newToOwners(r, state) && !tracked.has(r.id) && !state.github[r.id])
       state.github[r.id] = { issue: null, state: 'open', bodyHash: null, title: issueTitle(r) };
   }
   const work = Object.entries(state.github).filter(([id, entry]) => {
@@ -151,7 +162,7 @@ async function github(
   const client = new GitHubIssues({ api: settings.api, repo: settings.repo, token: settings.token, timeoutMs: context.plan.timeoutMs });
   try {
     let found: Map<string, { number: number; state: 'open' | 'closed' }> | undefined;
-    for (const [id, entry] of work) {
+    for (const [done, [id, entry]] of work.entries()) {
       const x = active.get(id);
       const live = x !== undefined && x.r.status !== 'resolved';
       try {
@@ -193,8 +204,11 @@ async function github(
         if (!(error instanceof DeliveryError) && !(error instanceof Error)) throw error;
         report.pending++;
         report.problems.push(`${(error as Error).message} (regression ${id}; retried next run)`);
-        // A failed listing would fail every open the same way: stop asking this run.
-        if (found === undefined && entry.issue === null) break;
+        // A failed listing would fail every open the same way: stop asking this run (the rest wait too).
+        if (found === undefined && entry.issue === null) {
+          report.pending += work.length - done - 1;
+          break;
+        }
       }
     }
   } finally {
@@ -214,7 +228,7 @@ async function slack(
   const queued = new Set(state.slack.outbox.map((m) => m.key));
   for (const { r, component } of items) {
     if (!component.alerts.slack) continue;
-    const change = r.status === 'new' ? 'new' : r.status === 'resolved' ? 'resolved' : undefined;
+    const change = newToOwners(r, state) ? 'new' : r.status === 'resolved' ? 'resolved' : undefined;
     if (!change) continue;
     const key = `${change}:${r.id}:${change === 'new' ? r.firstSeen : r.resolvedAt}`;
     if (state.slack.sent[key] || queued.has(key)) continue;

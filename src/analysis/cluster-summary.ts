@@ -136,8 +136,9 @@ function summarise(
     .sort((a, b) => b.count - a.count || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0) || (a.suite < b.suite ? -1 : 1));
   const jobs = [...byJob].map(([job, count]) => ({ job, count })).sort((a, b) => b.count - a.count || (a.job < b.job ? -1 : 1));
   const seen = new Set<string>();
+  // A run with both a failure and a flake of the cluster shows as failed, whatever order its tests came in.
   const newestRuns = runs
-    .sort(newest)
+    .sort((a, b) => newest(a, b) || (a.job < b.job ? -1 : a.job > b.job ? 1 : 0) || (a.status === b.status ? 0 : a.status === 'fail' ? -1 : 1))
     .filter((r) => {
       const k = `${r.job}\u0000${r.buildId}`;
       if (seen.has(k)) return false;

@@ -284,7 +284,11 @@ const alertsConfigSchema = z.strictObject({
       repo: z.string().regex(/^[\w.-]+\/[\w.-]+$/, 'expected owner/name'),
       api: z.string().url().default('https://api.github.com').describe('The REST API root (GitHub Enterprise: https://host/api/v3).'),
       tokenEnv: envName.default('GITHUB_TOKEN').describe('The environment variable that holds the token (the workflow passes GITHUB_TOKEN).'),
-      labels: z.array(z.string().min(1)).default(['ratchet']).describe('Labels on every issue Ratchet opens; the first one finds them again.'),
+      labels: z
+        .array(z.string().min(1))
+        .min(1, 'at least one label: the first one is how Ratchet finds its issues again')
+        .default(['ratchet'])
+        .describe('Labels on every issue Ratchet opens; the first one finds them again.'),
     })
     .optional()
     .describe('Issues per new regression of components whose alerts.github is on.'),

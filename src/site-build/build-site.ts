@@ -34,6 +34,7 @@ import { copyFile, link, mkdir, mkdtemp, readdir, readFile, rename, rm, stat, wr
 import path from 'node:path';
 import { PROJECT_ROOT, type OutputPaths } from '../config/output-paths.ts';
 import { DEFAULT_SITE_URL } from '../config/run-plan.ts';
+import { isSnapshotId } from '../snapshot/snapshot-id.ts';
 import { VERSION } from '../version.ts';
 import { listSnapshotIds } from '../store/snapshot-store.ts';
 import { normalizeBase } from '../util/base-path.ts';
@@ -385,8 +386,9 @@ async function countStaged(out: string): Promise<BuildReport['staged']> {
   const staged = { snapshots: {} as Record<string, number>, moving: 0 };
   for (const f of await listFiles(out)) {
     if (f.startsWith('.prerender/')) continue;
+    // snapshots/archive/ (the store-only list) moves with every build; only snapshot ids are snapshot trees.
     const m = /^snapshots\/([^/]+)\/./.exec(f);
-    if (m) staged.snapshots[m[1]!] = (staged.snapshots[m[1]!] ?? 0) + 1;
+    if (m && isSnapshotId(m[1]!)) staged.snapshots[m[1]!] = (staged.snapshots[m[1]!] ?? 0) + 1;
     else staged.moving++;
   }
   return staged;
