@@ -66,6 +66,11 @@ describe('npm run report:build, report:summary, report:push', () => {
     expect(existsSync(path.join(out, 'site', 'snapshots', '2026-11-28T0617Z', 'index.html'))).toBe(true);
     expect(existsSync(path.join(out, 'staged', 'manifests', '2026-11-28T0617Z.json'))).toBe(true);
     expect(branchTip(repo)).toBe(''); // nothing pushed by the build job
+    // The badges at their stable URLs, and the provenance on the snapshot's data-quality page.
+    expect(readFileSync(path.join(out, 'site', 'badges', 'overall.svg'), 'utf8')).toMatch(/^<svg[^>]*>[\s\S]*regressions[\s\S]*<\/svg>\s*$/);
+    const dataQuality = readFileSync(path.join(out, 'site', 'snapshots', '2026-11-28T0617Z', 'data-quality', 'index.html'), 'utf8');
+    expect(dataQuality).toContain('id="provenance"');
+    expect(dataQuality).toMatch(/Settings hash<\/dt><dd><code>[0-9a-f]{64}<\/code>/);
 
     const summary = await npmRun('report:summary', env);
     expect(summary.code, summary.out).toBe(0);

@@ -84,6 +84,23 @@ describe('resolvePlan', () => {
     expect(() => resolvePlan(loaded({}), { deadline: '-1' })).toThrow(/--deadline -1/);
   });
 
+  it('takes the archive store from --archive-store over archive.store, a directory resolved as other paths are', () => {
+    // A config's directory store is relative to the config's folder; the flag's to the working directory.
+    expect(resolvePlan(loaded({ archive: { store: 'history' } }), { asOf: AS_OF }, '/work').archive.store).toBe('/etc/ratchet/history');
+    expect(resolvePlan(loaded({ archive: { store: 'history' } }), { asOf: AS_OF, archiveStore: 'mine' }, '/work').archive.store).toBe('/work/mine');
+    // git+ and gs:// are kept as written; no store at all is null.
+    const git = 'git+https://github.com/org/repo.git#ratchet-archive';
+    expect(resolvePlan(loaded({ archive: { store: git } }), { asOf: AS_OF }).archive.store).toBe(git);
+    expect(resolvePlan(loaded({}), { asOf: AS_OF, archiveStore: 'gs://bucket/ratchet' }).archive.store).toBe('gs://bucket/ratchet');
+    expect(resolvePlan(loaded({}), { asOf: AS_OF }).archive).toMatchObject({ store: null, pagesDays: 14, intraDay: 'light', stagePush: null });
+    expect(() => resolvePlan(loaded({}), { asOf: AS_OF, archiveStore: 'https://example.com/store' })).toThrow(/expected a directory, git\+<repository url>#<branch> or gs:/);
+  });
+
+  it('stages a push only into a store it has', () => {
+    expect(() => resolvePlan(loaded({}), { asOf: AS_OF, stagePush: 'staged' }, '/work')).toThrow(/--stage-push needs an archive store/);
+    expect(resolvePlan(loaded({}), { asOf: AS_OF, archiveStore: 'store', stagePush: 'staged' }, '/work').archive.stagePush).toBe('/work/staged');
+  });
+
   it('is frozen all the way down', () => {
     const plan = resolvePlan(loaded({ jobs: { include: ['aws'] } }), { asOf: AS_OF });
     expect(Object.isFrozen(plan)).toBe(true);
