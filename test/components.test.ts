@@ -7,6 +7,7 @@
 import { describe, expect, it } from 'vitest';
 import { analyze } from '../src/analysis/analyze.ts';
 import { ComponentMapper, testTags } from '../src/analysis/component-map.ts';
+import { KnownIssues } from '../src/analysis/known-issues.ts';
 import { configSchema } from '../src/config/config-schema.ts';
 import type { TestResult } from '../src/ingest/run-record.ts';
 import { componentFeed } from '../src/site/lib/feed.ts';
@@ -155,6 +156,23 @@ describe('the analysis', async () => {
       expect(udnIds.has(k.regressionId)).toBe(true);
       expect(k).toMatchObject({ issue: 1, bug: 'https://bugs.example/1', note: 'tracked' });
     }
+  });
+
+  it("tracks nothing when one of an entry's regexes does not match: every one given must", () => {
+    const regressions = { tests: snapshot.regressions!.tests, jobs: [], disruption: [] };
+    const udn = snapshot.regressions!.tests.filter((r) => r.name === UDN);
+    const udnJob = udn[0]!.jobs[0]!;
+    const tracked = (entry: Record<string, string>) =>
+      new KnownIssues([{ bug: 'https://bugs.example/2', ...entry }]).regressions(regressions, snapshot.tests, []).map((k) => k.regressionId);
+    const ids = udn.map((r) => r.id).sort();
+    expect(tracked({ test: 'UserDefinedPrimaryNetworks' }).sort()).toEqual(ids);
+    expect(tracked({ test: 'UserDefinedPrimaryNetworks', text: 'over the primary UDN' }).sort()).toEqual(ids);
+    // The test matches, the text does not; the text matches, the job does not.
+    expect(tracked({ test: 'UserDefinedPrimaryNetworks', text: 'no such failure' })).toEqual([]);
+    expect(tracked({ text: 'over the primary UDN', job: 'no-such-job' })).toEqual([]);
+    expect(tracked({ text: 'over the primary UDN', job: `^${udnJob.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$` })).toEqual(
+      udn.filter((r) => r.jobs.includes(udnJob)).map((r) => r.id),
+    );
   });
 
   it('clusters the failures and links each failure group to its cluster', () => {
