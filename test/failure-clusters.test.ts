@@ -13,7 +13,8 @@ import { normalizeFailureText } from '../src/analysis/failure-text.ts';
 import { parseJunitText } from '../src/ingest/junit-parser.ts';
 import { renderSample } from '../src/sample/generate.ts';
 
-const REAL = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', 'shared', 'real-data');
+// Copied from ../shared/real-data (test/fixtures/real/PROVENANCE.md): a fresh clone has no ../shared.
+const REAL = path.resolve(path.dirname(fileURLToPath(import.meta.url)), 'fixtures', 'real');
 
 /** Cluster `texts` (normalised, exact duplicates merged) and give each input its cluster number. */
 function clustersOf(texts: readonly { text: string; hint?: number }[]): number[] {
@@ -61,7 +62,7 @@ describe('the similarity rule', () => {
   });
 });
 
-describe('clustering real failure texts (../shared/real-data)', () => {
+describe('clustering real failure texts (test/fixtures/real, from ../shared/real-data)', () => {
   const messages = [
     'redhat-openshift-ecosystem/provider-certification-plugins/openshift-tests-plugin/test/testdata/suites/junit5.xml',
     'kubernetes/test-infra/kettle/testdata/standard.xml',
