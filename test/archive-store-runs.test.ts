@@ -7,40 +7,23 @@
  *   they were, and the snapshot that could not be pushed goes with the next run's push;
  * - two runs at once on one store: both snapshots are kept.
  */
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { chmodSync, existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { planFromConfig } from '../src/config/run-plan.ts';
 import { analyzeStage, buildStage, fetchStage, withArchiveStore } from '../src/pipeline.ts';
 import { listFiles } from '../src/store/archive.ts';
-import { tempDir, type TreeRun, writeTree } from './support/prow-tree.ts';
+import { type TreeRun, writeTree } from './support/prow-tree.ts';
+import { ratchetProcess } from './support/ratchet-process.ts';
+import { tempDirsRemovedAfterAll } from './support/temp-dirs.ts';
 
-const ROOT = path.resolve(import.meta.dirname, '..');
-const BIN = path.join(ROOT, 'scripts', 'ratchet.js');
 const JOBS = ['periodic-ci-example-e2e-aws', 'periodic-ci-example-e2e-gcp'];
 
-const dirs: string[] = [];
-const temp = (prefix: string): string => {
-  const dir = tempDir(prefix);
-  dirs.push(dir);
-  return dir;
-};
-afterAll(() => {
-  for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
-});
+const temp = tempDirsRemovedAfterAll();
 
-function ratchet(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [BIN, ...args], { cwd: ROOT, env: { ...process.env, CI: 'true' } });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
+const ratchet = ratchetProcess;
 
 /** Runs of both jobs every 4 hours in [from, to): each call adds new data to the tree. */
 function addRuns(tree: string, from: string, to: string): void {

@@ -8,22 +8,14 @@ import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { ArchiveStore } from '../src/store/archive-store.ts';
 import { derivedPublicUrl, openArchiveStore } from '../src/store/open-archive-store.ts';
 import { DirectoryArchive, listFiles } from '../src/store/archive.ts';
 import { useGcsTestServer } from './support/gcs-harness.ts';
-import { tempDir } from './support/prow-tree.ts';
+import { tempDirsRemovedAfterAll } from './support/temp-dirs.ts';
 
-const dirs: string[] = [];
-const temp = (prefix: string): string => {
-  const dir = tempDir(prefix);
-  dirs.push(dir);
-  return dir;
-};
-afterAll(() => {
-  for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
-});
+const temp = tempDirsRemovedAfterAll();
 
 const gcs = useGcsTestServer({ bucket: 'ratchet-store' });
 

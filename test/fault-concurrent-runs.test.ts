@@ -1,40 +1,15 @@
-/**
- * Fault injection, "one run at a time per output": two `ratchet run` started at once on one --out both finish
- * (the second waits for the first's lock) and both snapshots are published; archiving never deletes or replaces
- * an entry another build published. Before the fix one of the two runs failed (ENOENT on a link, or "already
- * archived"), and archiving removed an id's entry before renaming its own in.
- */
-import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { DirectoryArchive } from '../src/store/archive.ts';
 import { AS_OF_S } from './support/constants.ts';
-import { tempDir, writeTree, type TreeRun } from './support/prow-tree.ts';
+import { writeTree, type TreeRun } from './support/prow-tree.ts';
+import { ratchetProcess } from './support/ratchet-process.ts';
+import { tempDirsRemovedAfterAll } from './support/temp-dirs.ts';
 
-const ROOT = path.resolve(import.meta.dirname, '..');
-const BIN = path.join(ROOT, 'scripts', 'ratchet.js');
+const temp = tempDirsRemovedAfterAll();
 
-const dirs: string[] = [];
-const temp = (prefix: string): string => {
-  const dir = tempDir(prefix);
-  dirs.push(dir);
-  return dir;
-};
-afterAll(() => {
-  for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
-});
-
-function ratchet(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [BIN, ...args], { cwd: ROOT, env: { ...process.env, CI: 'true' } });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
+const ratchet = ratchetProcess;
 
 describe('two runs at once on one output', () => {
   it('both exit 0, one after the other, and both snapshots are published', { timeout: 240_000 }, async () => {

@@ -4,24 +4,17 @@
  * snapshot or the site. Before the fix a test named SECRET-OUTSIDE-CONTENT, read through
  * pr-logs/pull/evil -> <outside>, was published.
  */
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createLocalSource } from '../src/source/local-source.ts';
 import { listAll, readText } from '../src/source/source.ts';
 import { analyzeWith, fetchWith, staged } from './support/plans.ts';
 import { AS_OF_S } from './support/constants.ts';
-import { tempDir, writeTree, type TreeRun } from './support/prow-tree.ts';
+import { writeTree, type TreeRun } from './support/prow-tree.ts';
+import { tempDirsRemovedAfterAll } from './support/temp-dirs.ts';
 
-const dirs: string[] = [];
-const temp = (prefix: string): string => {
-  const dir = tempDir(prefix);
-  dirs.push(dir);
-  return dir;
-};
-afterAll(() => {
-  for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
-});
+const temp = tempDirsRemovedAfterAll();
 
 const SECRET = 'SECRET-OUTSIDE-CONTENT';
 const PRESUBMIT = 'pull-ci-example-e2e';

@@ -6,7 +6,7 @@
  */
 import { cpSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { RunCache, sourceKey } from '../src/ingest/run-cache.ts';
 import { fetchRuns } from '../src/ingest/fetch-runs.ts';
 import { createLocalSource } from '../src/source/local-source.ts';
@@ -14,17 +14,10 @@ import type { Snapshot } from '../src/snapshot/schema.ts';
 import { buildIdFor } from '../src/sample/format.ts';
 import { analyzeWith, fetchWith, staged } from './support/plans.ts';
 import { AS_OF_MS, AS_OF_S, HOUR } from './support/constants.ts';
-import { tempDir, writeTree, type TreeRun } from './support/prow-tree.ts';
+import { writeTree, type TreeRun } from './support/prow-tree.ts';
+import { tempDirsRemovedAfterAll } from './support/temp-dirs.ts';
 
-const dirs: string[] = [];
-const temp = (prefix: string): string => {
-  const dir = tempDir(prefix);
-  dirs.push(dir);
-  return dir;
-};
-afterAll(() => {
-  for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
-});
+const temp = tempDirsRemovedAfterAll();
 
 const SNOW = 'periodic-ci-example-e2e-aws';
 const SEQ = 'periodic-ci-example-e2e-gcp';

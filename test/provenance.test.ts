@@ -3,24 +3,17 @@
  * generation, size, checksum): rewriting one object changes that run's digest and the inputs digest, and nothing
  * else; the settings hash ignores paths and the as-of instant but not a threshold.
  */
-import { readFileSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
+import { readFileSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { planFromConfig } from '../src/config/run-plan.ts';
 import { analyzeStage, fetchStage } from '../src/pipeline.ts';
 import { snapshotSchema } from '../src/snapshot/schema.ts';
 import { AS_OF_ISO, AS_OF_S, DAY_S, JOB } from './support/constants.ts';
-import { tempDir, writeTree } from './support/prow-tree.ts';
+import { writeTree } from './support/prow-tree.ts';
+import { tempDirsRemovedAfterAll } from './support/temp-dirs.ts';
 
-const dirs: string[] = [];
-const temp = (prefix: string): string => {
-  const dir = tempDir(prefix);
-  dirs.push(dir);
-  return dir;
-};
-afterAll(() => {
-  for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
-});
+const temp = tempDirsRemovedAfterAll();
 
 async function snapshotOf(tree: string, out: string) {
   const plan = planFromConfig({ source: tree }, { out, asOf: AS_OF_ISO, quiet: true, workers: '0' });

@@ -2,25 +2,17 @@
  * What publishing adds around the pages: which snapshots are light and which the site holds (store/tiers.ts), the
  * status badges, and the CI step summary (escaped, with absolute links).
  */
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { badgeSvg, jobBadge, overallBadge, writeBadges } from '../src/site-build/badges.ts';
 import { stepSummary } from '../src/site-build/step-summary.ts';
 import { snapshotSchema } from '../src/snapshot/schema.ts';
 import { keptInLight, kindsFor, onSite } from '../src/store/tiers.ts';
 import { FIXTURES } from './support/site-fixture.ts';
-import { tempDir } from './support/prow-tree.ts';
+import { tempDirsRemovedAfterAll } from './support/temp-dirs.ts';
 
-const dirs: string[] = [];
-const temp = (prefix: string): string => {
-  const dir = tempDir(prefix);
-  dirs.push(dir);
-  return dir;
-};
-afterAll(() => {
-  for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
-});
+const temp = tempDirsRemovedAfterAll();
 
 const fixture = () => snapshotSchema.parse(JSON.parse(readFileSync(path.join(FIXTURES, '2026-11-28T0600Z', 'snapshot.json'), 'utf8')));
 

@@ -6,20 +6,13 @@
 import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { AS_OF_S, DAY_S, JOB } from './support/constants.ts';
-import { tempDir, type TreeRun, writeTree } from './support/prow-tree.ts';
+import { type TreeRun, writeTree } from './support/prow-tree.ts';
+import { tempDirsRemovedAfterAll } from './support/temp-dirs.ts';
 
 const ROOT = path.resolve(import.meta.dirname, '..');
-const dirs: string[] = [];
-const temp = (prefix: string): string => {
-  const dir = tempDir(prefix);
-  dirs.push(dir);
-  return dir;
-};
-afterAll(() => {
-  for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
-});
+const temp = tempDirsRemovedAfterAll();
 
 function npmRun(script: string, env: Record<string, string>): Promise<{ code: number | null; out: string }> {
   return new Promise((resolve) => {

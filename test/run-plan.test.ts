@@ -93,7 +93,9 @@ describe('resolvePlan', () => {
     expect(resolvePlan(loaded({ archive: { store: git } }), { asOf: AS_OF }).archive.store).toBe(git);
     expect(resolvePlan(loaded({}), { asOf: AS_OF, archiveStore: 'gs://bucket/ratchet' }).archive.store).toBe('gs://bucket/ratchet');
     expect(resolvePlan(loaded({}), { asOf: AS_OF }).archive).toMatchObject({ store: null, pagesDays: 14, intraDay: 'light', stagePush: null });
-    expect(() => resolvePlan(loaded({}), { asOf: AS_OF, archiveStore: 'https://example.com/store' })).toThrow(/expected a directory, git\+<repository url>#<branch> or gs:/);
+    expect(() => resolvePlan(loaded({}), { asOf: AS_OF, archiveStore: 'https://example.com/store' })).toThrow(
+      /expected a directory, git\+<repository url>#<branch> or gs:/,
+    );
   });
 
   it('stages a push only into a store it has', () => {
