@@ -1,6 +1,7 @@
 /**
  * Memory with oversized objects: a `ratchet run` over a tree that holds a 1 GB finished.json and a JUnit file with a
- * 1 GB attribute must peak under 1 GB, list both objects as too-large, and count every other run of their jobs.
+ * 1 GB attribute must peak under 1 GB, list both objects (the metadata as too-large, the JUnit as too-large or with its
+ * attribute cut, which the streaming parser does at 64 KiB), and count every other run of their jobs.
  *
  *   npm run bench:oversized -- [--size-mb 1024] [--runs 12] [--keep]
  *
@@ -164,7 +165,12 @@ async function main(): Promise<number> {
       for (const object of [`${metadataRun}finished.json`, `${junitRun}${JUNIT_NAME}`]) {
         const problem = snapshot.dataQuality.problems.find((p) => p.object === object);
         console.log(`  ${object}: ${problem ? `${problem.kind}: ${problem.reason}` : 'not listed'}`);
-        if (problem?.kind !== 'too-large') failures.push(`${object} is not listed as too-large`);
+        // Run metadata is read whole, so past its limit it is not read at all. JUnit is a stream whose attribute
+        // values are cut at 64 KiB (issue 11): the file is read, its results count, and the cut is listed.
+        const listed = object.endsWith('finished.json')
+          ? problem?.kind === 'too-large'
+          : problem?.kind === 'too-large' || (problem?.kind === 'parse' && /attribute value longer than .* cut/.test(problem.reason));
+        if (!listed) failures.push(`${object} is not listed as too-large${object.endsWith('finished.json') ? '' : ' or with its attribute cut'}`);
       }
       for (const job of [METADATA_JOB, JUNIT_JOB]) {
         const summary = snapshot.jobs.find((j) => j.name === job);

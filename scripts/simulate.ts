@@ -83,9 +83,9 @@ lines.push(
 );
 lines.push('');
 lines.push(
-  '| null model | false alarms | per 10,000 stable cells per week (target ≤ 1) | displayed regressions that are stable cells (target ≤ 5 %) | regressions displayed per snapshot |',
+  '| null model | false alarms | per 10,000 stable cells per week (target ≤ 1) | displayed regressions that are stable cells (target ≤ 5 %) | stable cells displayed per snapshot, per 10,000 | regressions displayed per snapshot | new disruption verdicts on stable cells |',
 );
-lines.push('|---|---|---|---|---|');
+lines.push('|---|---|---|---|---|---|---|');
 for (const r of nulls) {
   const m = r.measured;
   lines.push(
