@@ -393,6 +393,18 @@ describe('ratchet mode', () => {
         rules,
       ).verdicts[0]!.ratchet!.regressed,
     ).toBe(true);
+    // Clustered runs (design effect 3 at the regressed rate): 84 clean runs count as 28, short of the 75 that a
+    // regression at 92 % would have shown six failures in; a few good days in a row are not a recovery.
+    const clustered = cell(84, 84, 360, 300, {
+      line: small,
+      design: 3,
+      windows: [
+        [12, 12],
+        [36, 36],
+        [84, 84],
+      ],
+    });
+    expect(evaluateCells([clustered], rules).verdicts[0]!.ratchet!.regressed).toBe(true);
   });
 
   it('tests a new test against the required rate with an exact binomial p-value', () => {

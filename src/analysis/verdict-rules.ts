@@ -419,10 +419,12 @@ function recoveryOf(c: RegressionCell, line: RatchetLine, alpha: number): { reco
   // with runs enough that a regression still at its level would have shown ~6 failures there. A drop of a
   // few points (the halfway line close to the basis) needs more runs than a week holds to clear the line
   // with significance; this lets it resolve once it is simply back, and so does a chance alarm on a test
-  // whose real rate lies between the line and its basis.
+  // whose real rate lies between the line and its basis. Runs enough are counted after the design effect:
+  // clustered runs have good days, and a few of them in a row look like a week at the basis.
   const longest = tested.at(-1);
   const enough = 6 / Math.max(1e-9, 1 - line.fellTo);
-  if (longest && longest.w.runs >= enough && longest.w.working / longest.w.runs >= b) {
+  const effectiveRuns = longest ? effectiveCounts(longest.w.runs, failuresOf(longest.w), longest.w.design).runs : 0;
+  if (longest && effectiveRuns >= enough && longest.w.working / longest.w.runs >= b) {
     return {
       recovered: true,
       window: longest.k,
