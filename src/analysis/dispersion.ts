@@ -86,3 +86,23 @@ export function effectiveCounts(runs: number, failures: number, design: number):
   const n = Math.max(1, Math.round(runs / design));
   return { runs: n, failures: Math.min(n, Math.round(failures / design)) };
 }
+
+/**
+ * The distribution of a window's failure rate when its runs cluster, for the predictive test: the
+ * basis rate θ is uncertain (Jeffreys posterior Beta(f + ½, n − f + ½) on the basis's design-adjusted
+ * counts), and the window's runs share cluster effects whose mean Ḡ has relative variance `windowCv2`
+ * (cv²·m̄/n: cv² of one cluster, m̄ = Σm²/Σm over the window's n runs). The window's rate θ·Ḡ has mean
+ * E[θ] and variance Var(θ) + E[θ²]·windowCv2; the Beta with those two moments stands for it. Its tail
+ * is what the design effect misses: k failures of one cluster are E[Ḡᵏ] times likelier than
+ * independent runs make them (6× for three with cv² = 1), not D times.
+ */
+export function predictiveRate(basisFailures: number, basisRuns: number, windowCv2: number): { a: number; b: number } {
+  const a0 = basisFailures + 0.5;
+  const b0 = basisRuns - basisFailures + 0.5;
+  const mean = a0 / (a0 + b0);
+  const varPosterior = (mean * (1 - mean)) / (a0 + b0 + 1);
+  const variance = varPosterior + (varPosterior + mean * mean) * Math.max(0, windowCv2);
+  // Beta(a, b) with that mean and variance; the variance of a rate is below mean·(1 − mean), keep it so.
+  const size = Math.max(1e-6, (mean * (1 - mean)) / Math.min(variance, mean * (1 - mean) * 0.999999) - 1);
+  return { a: mean * size, b: (1 - mean) * size };
+}

@@ -14,9 +14,12 @@
  */
 import type { RegressionsConfig } from '../config/config-schema.ts';
 import type { RegressionSeverity } from '../snapshot/schema.ts';
-import { effectiveCounts } from './dispersion.ts';
+import { effectiveCounts, predictiveRate } from './dispersion.ts';
 import {
   benjaminiHochberg,
+  betaBinomialPmf,
+  betaBinomialSf,
+  betaBinomialUpperSupport,
   binomialCdf,
   binomialCdfSupport,
   binomialSf,
@@ -39,6 +42,11 @@ export interface CellSide {
 /** A side of a hypothesis with the design effect its clustering gives it (1: independent runs). */
 export interface JudgedSide extends CellSide {
   design: number;
+  /**
+   * Relative variance of the window's failure rate from its clusters (cv²·m̄/n, dispersion.ts); when
+   * above 0 a scan window is judged by the predictive beta-binomial test instead of Fisher's.
+   */
+  tailCv2?: number;
 }
 
 /** What an open regression carries from snapshot to snapshot: the basis it was found against, frozen. */
@@ -175,6 +183,8 @@ interface Hypothesis {
   member: boolean;
   q: number;
   newTest: boolean;
+  /** Judged by the predictive beta-binomial test (clustered runs): es holds the raw sample counts. */
+  predictive?: { a: number; b: number; cv2: number };
 }
 
 export function evaluateCells(cells: readonly RegressionCell[], rules: RegressionRules, options: EvaluateOptions = {}): Evaluation {
@@ -252,7 +262,9 @@ function hypothesesOf(c: RegressionCell, cell: number, rules: RegressionRules): 
     if (sample.runs === 0 || (k + 1 < K && c.windows[k + 1]!.runs === sample.runs)) continue;
     const es = effectiveCounts(sample.runs, failuresOf(sample), sample.design);
     const minFailures = Math.max(1, Math.round(rules.minFailures / sample.design));
-    if (basis.runs > 0 && c.line?.required === undefined) {
+    if (basis.runs > 0 && c.line?.required === undefined && (sample.tailCv2 ?? 0) > 0) {
+      out.push(predictiveHypothesis(c, cell, k, sample, basis, rules));
+    } else if (basis.runs > 0 && c.line?.required === undefined) {
       const eb = effectiveCounts(basis.runs, failuresOf(basis), basis.design);
       const total = es.failures + eb.failures;
       const h: Hypothesis = {
@@ -314,6 +326,45 @@ function hypothesesOf(c: RegressionCell, cell: number, rules: RegressionRules): 
   return out;
 }
 
+/**
+ * A scan window of clustered runs against its basis: p = P(X ≥ f) for the window's f failures of n, where X is
+ * beta-binomial with the window's failure rate as predictiveRate (dispersion.ts) gives it: the basis's rate with
+ * its uncertainty, times the window's shared cluster effects. Raw counts: the clustering is in the distribution,
+ * not in shrunken counts. Its support: the tails from n failures down to the fewest that pass the rules.
+ */
+function predictiveHypothesis(c: RegressionCell, cell: number, k: number, sample: JudgedSide, basis: JudgedSide, rules: RegressionRules): Hypothesis {
+  const r = rules.ratchet;
+  const n = sample.runs;
+  const f = failuresOf(sample);
+  const eb = effectiveCounts(basis.runs, failuresOf(basis), basis.design);
+  const cv2 = sample.tailCv2 ?? 0;
+  const { a, b } = predictiveRate(eb.failures, eb.runs, cv2);
+  const passes = (x: number): boolean => dropPoints(n - x, n, basis.working, basis.runs) >= dropFloor(basis.working, basis.runs, r.minDrop, r.stableMinDrop);
+  let from = n + 1;
+  while (from - 1 >= Math.max(rules.minFailures, 1) && passes(from - 1)) from--;
+  const h: Hypothesis = {
+    cell,
+    window: k,
+    sample,
+    basis,
+    es: { runs: n, failures: f },
+    eb,
+    p: f > 0 ? betaBinomialSf(f - 1, n, a, b) : 1,
+    procedureP: NaN,
+    candidate: !c.line,
+    minP: from <= n ? betaBinomialPmf(n, n, a, b) : 1,
+    settle: () => {
+      h.support = betaBinomialUpperSupport(n, a, b, from);
+      h.procedureP = f >= from ? h.support[n - f]! : 1;
+    },
+    member: false,
+    q: NaN,
+    newTest: false,
+    predictive: { a, b, cv2 },
+  };
+  return h;
+}
+
 interface WindowCheck {
   h: Hypothesis;
   effect: Effect;
@@ -352,7 +403,7 @@ function ratchetVerdict(
     return c.line ? noEvidence(c, c.line, rules, label) : undefined;
   }
   const { h, effect, inFamily, floor } = chosen;
-  const test = h.newTest ? `exact binomial against ${rules.newTestPassRate} %` : 'one-sided Fisher';
+  const test = h.newTest ? `exact binomial against ${rules.newTestPassRate} %` : h.predictive ? 'predictive beta-binomial' : 'one-sided Fisher';
   const design = designText(h);
   const stats = inFamily
     ? `${test}${design} p = ${fmtP(h.p)}, discrete Benjamini–Hochberg q = ${fmtP(h.q)}`
@@ -458,6 +509,8 @@ function noEvidence(c: RegressionCell, line: RatchetLine, rules: RegressionRules
 }
 
 function designText(h: Hypothesis): string {
+  if (h.predictive)
+    return ` (clustered runs: ${h.es.failures}/${h.es.runs} against a basis of ${h.eb.failures}/${h.eb.runs} after its design effect ${fmtDesign(h.basis.design)}, the window's failure rate varying by a relative variance of ${round(h.predictive.cv2, 3)})`;
   if (h.sample.design <= 1 && h.basis.design <= 1) return '';
   return ` (clustered runs: design effects ${fmtDesign(h.sample.design)} and ${fmtDesign(h.basis.design)}, so counts of ${h.es.failures}/${h.es.runs} against ${h.eb.failures}/${h.eb.runs})`;
 }

@@ -36,6 +36,22 @@ export function betaBinomialSf(k: number, n: number, a: number, b: number): numb
   return Math.min(1, sum);
 }
 
+/**
+ * The upper tails P(X ≥ x) for x = n, n − 1, …, from (ascending values): the support of a one-sided
+ * test that rejects on many successes, as the discrete Benjamini–Hochberg procedure needs it.
+ */
+export function betaBinomialUpperSupport(n: number, a: number, b: number, from: number): Float64Array {
+  check('betaBinomialUpperSupport', n, a, b);
+  const lo = Math.max(0, Math.ceil(from));
+  const out = new Float64Array(Math.max(0, n - lo + 1));
+  let sum = 0;
+  for (let x = n, i = 0; x >= lo; x--, i++) {
+    sum += betaBinomialPmf(x, n, a, b);
+    out[i] = Math.min(1, sum);
+  }
+  return out;
+}
+
 /** P(X ≤ k) for X ~ BetaBinomial(n, a, b), summed over the lower tail. */
 export function betaBinomialCdf(k: number, n: number, a: number, b: number): number {
   check('betaBinomialCdf', n, a, b);
