@@ -25,7 +25,8 @@ describe('analysis output', () => {
       jobs,
       tests: 60,
       noise: { name: 'day effects', dayCv: 1 },
-      drops: [{ test: 0, jobs: [0], onset: asOf - 2 * DAY, from: 0.995, to: 0.5 }],
+      // A deep drop: with day effects of CV 1 a cell's failure rate on a given day is often a fraction of its mean.
+      drops: [{ test: 0, jobs: [0], onset: asOf - 2 * DAY, from: 0.995, to: 0.1 }],
       rises: [{ backend: 0, job: 1, onset: asOf - DAY, factor: 10 }],
       backends: 2,
     });

@@ -43,7 +43,23 @@ function testDetail(test: TestSummary): string {
   return `${test.current.failures} failures, ${test.current.flakes} flakes in ${test.current.runs} runs · ${test.suite}`;
 }
 
-export async function writeSearchIndex(options: {
+/**
+ * pagefind runs one service per process, and close() stops it under every index open in it: two builds in one
+ * process (tests, an embedder) would break each other's. They take turns instead; a build in a process of its own
+ * (the CLI) never waits.
+ */
+let turn: Promise<unknown> = Promise.resolve();
+
+export function writeSearchIndex(options: Parameters<typeof writeIndex>[0]): Promise<number> {
+  const mine = turn.then(
+    () => writeIndex(options),
+    () => writeIndex(options),
+  );
+  turn = mine.catch(() => undefined);
+  return mine;
+}
+
+async function writeIndex(options: {
   archive: DirectoryArchive;
   latestId: string;
   base: string;
