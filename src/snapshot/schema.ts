@@ -208,7 +208,7 @@ const isoTime = (text: string) => d(z.string(), text);
 
 const regressionModeSchema = d(
   z.enum(REGRESSION_MODES),
-  'ratchet: Fisher p-values on the current and the recent window, with (discrete) Benjamini–Hochberg control of the false discovery rate across the report; compatible: sippy Component Readiness rules (p < 0.05 per cell). See docs/statistics.md.',
+  'ratchet: every scan window tested against the basis (Fisher exact, or the predictive beta-binomial test when runs cluster), with weighted discrete Benjamini–Hochberg control of the false discovery rate across the report, and open regressions held to their frozen line; compatible: sippy Component Readiness rules (p < 0.05 per cell). See docs/statistics.md.',
 );
 
 const regressionStatusSchema = d(
@@ -321,7 +321,7 @@ const testRegressionSchema = z.object({
   onset: onsetSchema.nullable().optional(),
   p: d(
     z.number().nullable(),
-    'One-sided p-value: Fisher exact on [[sample failures, sample working], [basis failures, basis working]] for a drop; exact binomial against the required rate for a new test in ratchet mode. null when no test was needed (compatible mode stops earlier: too few failures, within pity).',
+    'One-sided p-value: for a drop, Fisher exact on [[sample failures, sample working], [basis failures, basis working]], or with clustered runs (regressions.settings.clustering cv² > 0) the predictive beta-binomial P(X ≥ sample failures) of docs/statistics.md; exact binomial against the required rate for a new test in ratchet mode. null when no test was needed (compatible mode stops earlier: too few failures, within pity).',
   ),
   q: d(
     z.number().nullable(),
