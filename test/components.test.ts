@@ -8,8 +8,10 @@ import { describe, expect, it } from 'vitest';
 import { analyze } from '../src/analysis/analyze.ts';
 import { ComponentMapper, testTags } from '../src/analysis/component-map.ts';
 import { KnownIssues } from '../src/analysis/known-issues.ts';
+import { readinessGrid } from '../src/analysis/readiness-grid.ts';
 import { configSchema } from '../src/config/config-schema.ts';
 import type { TestResult } from '../src/ingest/run-record.ts';
+import type { TestRegression } from '../src/snapshot/schema.ts';
 import { componentFeed } from '../src/site/lib/feed.ts';
 import {
   cellAnchor,
@@ -95,6 +97,34 @@ function runs(job = JOB) {
   }
   return out;
 }
+
+describe('the readiness grid', () => {
+  const config = configSchema.parse({}).components;
+  const regression = (status: 'new' | 'open' | 'resolved', id: string) =>
+    ({ id, mode: 'ratchet', status, groupBy: 'variant', group: 'aws', suite: 'openshift-tests', name: SIG }) as TestRegression;
+  const grid = (regressions: TestRegression[]) =>
+    readinessGrid({
+      config,
+      mapper: new ComponentMapper(config),
+      cells: [
+        { suite: 'openshift-tests', name: SIG, variantKey: 'aws', failures: 2 },
+        { suite: 'openshift-tests', name: SIG, variantKey: 'gcp', failures: 0 },
+      ],
+      regressions,
+      mode: 'ratchet',
+      variantKeyOfJob: new Map(),
+    });
+
+  it('gives a cell its worst verdict: regressed (new) over open over ok, and a resolved one counts for nothing', () => {
+    const verdicts = (regressions: TestRegression[]) => grid(regressions).cells.map((c) => `${c.variantKey}: ${c.verdict} ${c.regressions.join()}`);
+    expect(verdicts([])).toEqual(['aws: ok ', 'gcp: ok ']);
+    expect(verdicts([regression('resolved', 'r0')])).toEqual(['aws: ok ', 'gcp: ok ']);
+    expect(verdicts([regression('open', 'r1')])).toEqual(['aws: open r1', 'gcp: ok ']);
+    expect(verdicts([regression('open', 'r1'), regression('new', 'r2')])).toEqual(['aws: regressed r1,r2', 'gcp: ok ']);
+    // The component takes the worst of its cells.
+    expect(grid([regression('open', 'r1')]).list.map((c) => [c.name, c.verdict, c.regressions])).toEqual([['sig-storage', 'open', 1]]);
+  });
+});
 
 describe('the analysis', async () => {
   const snapshot = await analyze(
