@@ -389,7 +389,8 @@ describe.skipIf(!HAVE_CHROMIUM)('site in a browser', () => {
     // A whole name pasted from Prow finds that job first; following the result opens its page.
     await page.getByLabel('Job or test name').fill(job.name);
     await page.getByRole('button', { name: 'Search', exact: true }).last().click();
-    await expect.poll(async () => page.locator('[data-search-results] li a').first().textContent()).toBe(job.name);
+    // A loaded CI runner can take seconds to load the search index: poll longer than vitest's 1 s default.
+    await expect.poll(async () => page.locator('[data-search-results] li a').first().textContent(), { timeout: 15_000 }).toBe(job.name);
     await page.locator('[data-search-results] li a').first().click();
     await page.waitForURL(new RegExp(`/jobs/${job.name}/$`));
     expect(problems).toEqual([]);
@@ -402,7 +403,7 @@ describe.skipIf(!HAVE_CHROMIUM)('site in a browser', () => {
     await page.goto(url('snapshots', latest.id, 'regressions'), { waitUntil: 'load' });
     const card = page.locator('article.regression').first();
     await card.getByRole('button', { name: 'Copy for bug' }).click();
-    await expect.poll(async () => card.locator('[data-copy-status]').textContent()).toContain('Copied');
+    await expect.poll(async () => card.locator('[data-copy-status]').textContent(), { timeout: 15_000 }).toContain('Copied');
     const copied = await page.evaluate(() => navigator.clipboard.readText());
     const id = await card.getAttribute('id');
     expect(copied).toContain(`Report: https://example.github.io${BASE}snapshots/${latest.id}/regressions/#${id}`);
