@@ -407,43 +407,6 @@ describe('ratchet mode', () => {
     expect(evaluateCells([clustered], rules).verdicts[0]!.ratchet!.regressed).toBe(true);
   });
 
-  it('lets a fixed regression of clustered runs resolve in a week, counting runs at the halfway rate, and three good days not', () => {
-    // 95 % fell to 80 %; days of 12 runs with cv² = 1: (m̄ − 1)·cv² = 11. At the regressed rate D = 1 + 11·0.25 =
-    // 3.75 and a week's 84 runs would count as 22, never the 30 (6 / 0.2) rule 2 asks; at the halfway rate
-    // (87.5 %, failure rate 0.125) D = 1 + 11/7 ≈ 2.57 and they count as 33.
-    const line: RatchetLine = { basis: { runs: 1000, working: 950, design: 1 }, fellTo: 0.8 };
-    const clustered = (windows: Array<[number, number]>): RegressionCell => ({
-      windows: windows.map(([runs, working]) => ({ runs, working, design: 3.75, clusterWeight: 11 })),
-      basis: { runs: 360, working: 300, design: 1 },
-      sampleHardFailures: 0,
-      openCompatible: false,
-      line,
-    });
-    const fixedWeek = evaluateCells(
-      [
-        clustered([
-          [12, 12],
-          [36, 35],
-          [84, 80],
-        ]),
-      ],
-      rules,
-    ).verdicts[0]!.ratchet!;
-    expect(fixedWeek.regressed).toBe(false);
-    expect(fixedWeek.reason).toMatch(/back at the frozen basis 95\.0 %/);
-    // Three clean days since the onset (the longest window that starts after it): 36 runs count as 14.
-    const goodDays = evaluateCells(
-      [
-        clustered([
-          [12, 12],
-          [36, 36],
-        ]),
-      ],
-      rules,
-    ).verdicts[0]!.ratchet!;
-    expect(goodDays.regressed).toBe(true);
-  });
-
   it('tests a new test against the required rate with an exact binomial p-value', () => {
     const v = evaluateCells([cell(30, 20, 0, 0)], rules).verdicts[0]!.ratchet!;
     expect(v.rule).toBe('new-test');

@@ -73,8 +73,7 @@ function judged(c: WindowCounts, failures: number, p: number, clustering: Cluste
   );
   // The relative variance of the window's mean failure rate from its shared clusters: cv²·m̄/n.
   const tailCv2 = runs > 0 ? Math.max(clustering.dayCv2 * c.dayCluster, clustering.payloadCv2 * c.payloadCluster) / runs : 0;
-  const clusterWeight = Math.max((c.dayCluster - 1) * clustering.dayCv2, (c.payloadCluster - 1) * clustering.payloadCv2);
-  return { runs, working: runs - failures, design, ...(tailCv2 > 0 ? { tailCv2 } : {}), ...(clusterWeight > 0 ? { clusterWeight } : {}) };
+  return { runs, working: runs - failures, design, ...(tailCv2 > 0 ? { tailCv2 } : {}) };
 }
 
 /** The failure rate the design effects assume: the basis's, shrunk a little toward ½ (Jeffreys) so 0 of n is not 0. */

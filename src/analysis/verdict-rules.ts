@@ -5,13 +5,12 @@
  * are in docs/statistics.md, "Test regressions".
  *
  * Ratchet mode, in one paragraph: every cell is tested in every scan window (6 h … 7 days, all ending
- * at as-of) against its basis (Fisher; with clustered runs the predictive beta-binomial test, dispersion.ts); all
+ * at as-of) against its basis, with counts divided by their design effects (dispersion.ts); all
  * hypotheses of cells not already open form one family under the discrete Benjamini–Hochberg procedure,
  * each window weighted by its length. A cell flagged in any window opens a regression whose basis is
  * frozen (its "ratchet line"); from then on it is judged against that frozen basis, outside the family
  * of new verdicts, and stays open until a window that starts after its onset shows its working rate
- * significantly above the halfway line between the frozen basis and the rate it fell to (or back at the basis over
- * runs enough), its runs counted after the design effect at the halfway rate, which is what recovery tests against.
+ * significantly above the halfway line between the frozen basis and the rate it fell to.
  */
 import type { RegressionsConfig } from '../config/config-schema.ts';
 import type { RegressionSeverity } from '../snapshot/schema.ts';
@@ -48,11 +47,6 @@ export interface JudgedSide extends CellSide {
    * above 0 a scan window is judged by the predictive beta-binomial test instead of Fisher's.
    */
   tailCv2?: number;
-  /**
-   * (m̄ − 1)·cv², the larger of day and payload: the design effect at any failure rate q is 1 + this·q/(1 − q).
-   * Recovery takes it at the halfway rate; `design` is at the rate the cell was judged at.
-   */
-  clusterWeight?: number;
 }
 
 /** What an open regression carries from snapshot to snapshot: the basis it was found against, frozen. */
@@ -92,7 +86,7 @@ export interface Verdict {
   regressed: boolean;
   rule: 'drop' | 'new-test';
   severity: RegressionSeverity;
-  /** One-sided p-value (Fisher or, with clustered runs, predictive beta-binomial for a drop; exact binomial for a new test in ratchet mode); null when no test ran. */
+  /** One-sided p-value (Fisher for a drop, exact binomial for a new test in ratchet mode); null when no test ran. */
   p: number | null;
   /** Discrete Benjamini–Hochberg q-value (ratchet mode); null in compatible mode or outside the family. */
   q: number | null;
@@ -457,12 +451,9 @@ function recoveryOf(c: RegressionCell, line: RatchetLine, alpha: number): { reco
     .slice(0, eligible)
     .map((w, k) => ({ w, k }))
     .filter(({ w, k }) => w.runs > 0 && !(k + 1 < eligible && c.windows[k + 1]!.runs === w.runs));
-  // The design effect at the halfway rate, the null that recovery tests against: at the regressed rate (where the
-  // cell was judged) it is larger, and under heavy clustering a week of runs could never show a fix.
-  const designAtHalfway = (w: JudgedSide): number => (w.clusterWeight === undefined ? w.design : designAtRate(w.clusterWeight, 1 - halfway));
   let best = { p: 2, k: -1, rate: 0 };
   for (const { w, k } of tested) {
-    const e = effectiveCounts(w.runs, failuresOf(w), designAtHalfway(w));
+    const e = effectiveCounts(w.runs, failuresOf(w), w.design);
     const working = e.runs - e.failures;
     const p = halfway <= 0 ? 0 : binomialSf(working - 1, e.runs, halfway);
     if (p < best.p) best = { p, k, rate: w.working / w.runs };
@@ -483,7 +474,7 @@ function recoveryOf(c: RegressionCell, line: RatchetLine, alpha: number): { reco
   // clustered runs have good days, and a few of them in a row look like a week at the basis.
   const longest = tested.at(-1);
   const enough = 6 / Math.max(1e-9, 1 - line.fellTo);
-  const effectiveRuns = longest ? effectiveCounts(longest.w.runs, failuresOf(longest.w), designAtHalfway(longest.w)).runs : 0;
+  const effectiveRuns = longest ? effectiveCounts(longest.w.runs, failuresOf(longest.w), longest.w.design).runs : 0;
   if (longest && effectiveRuns >= enough && longest.w.working / longest.w.runs >= b) {
     return {
       recovered: true,
@@ -496,12 +487,6 @@ function recoveryOf(c: RegressionCell, line: RatchetLine, alpha: number): { reco
       ? 'no window since its onset has runs to judge it by'
       : `working rate ${pct(best.rate)} against the halfway line ${pct(halfway)} between the frozen basis ${pct(b)} and ${pct(line.fellTo)}, exact binomial p = ${fmtP(best.p)} > ${fmtP(level)}`;
   return { recovered: false, window: best.k, text };
-}
-
-/** Kish's design effect at failure rate q from a window's (m̄ − 1)·cv² (ρ = cv²·q/(1 − q), uncapped: conservative). */
-function designAtRate(clusterWeight: number, q: number): number {
-  if (!(clusterWeight > 0) || !(q > 0) || q >= 1) return 1;
-  return 1 + (clusterWeight * q) / (1 - q);
 }
 
 function noEvidence(c: RegressionCell, line: RatchetLine, rules: RegressionRules, label: string): Verdict {
