@@ -5,7 +5,7 @@
  * are in docs/statistics.md, "Test regressions".
  *
  * Ratchet mode, in one paragraph: every cell is tested in every scan window (6 h … 7 days, all ending
- * at as-of) against its basis, with counts divided by their design effects (dispersion.ts); all
+ * at as-of) against its basis (Fisher; with clustered runs the predictive beta-binomial test, dispersion.ts); all
  * hypotheses of cells not already open form one family under the discrete Benjamini–Hochberg procedure,
  * each window weighted by its length. A cell flagged in any window opens a regression whose basis is
  * frozen (its "ratchet line"); from then on it is judged against that frozen basis, outside the family
@@ -86,7 +86,7 @@ export interface Verdict {
   regressed: boolean;
   rule: 'drop' | 'new-test';
   severity: RegressionSeverity;
-  /** One-sided p-value (Fisher for a drop, exact binomial for a new test in ratchet mode); null when no test ran. */
+  /** One-sided p-value (Fisher or, with clustered runs, predictive beta-binomial for a drop; exact binomial for a new test in ratchet mode); null when no test ran. */
   p: number | null;
   /** Discrete Benjamini–Hochberg q-value (ratchet mode); null in compatible mode or outside the family. */
   q: number | null;
