@@ -8,16 +8,15 @@
  * - two runs at once on one store: both snapshots are kept.
  */
 import { execFileSync } from 'node:child_process';
-import { createHash } from 'node:crypto';
 import { chmodSync, existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { planFromConfig } from '../src/config/run-plan.ts';
 import { analyzeStage, buildStage, fetchStage, withArchiveStore } from '../src/pipeline.ts';
-import { listFiles } from '../src/store/archive.ts';
 import { type TreeRun, writeTree } from './support/prow-tree.ts';
 import { ratchetProcess } from './support/ratchet-process.ts';
 import { tempDirsRemovedAfterAll } from './support/temp-dirs.ts';
+import { treeHashes } from './support/tree-hashes.ts';
 
 const JOBS = ['periodic-ci-example-e2e-aws', 'periodic-ci-example-e2e-gcp'];
 
@@ -52,15 +51,7 @@ function bareRepo(): string {
   return repo;
 }
 
-/** sha-256 of every file under `dir`, by relative path. */
-async function hashes(dir: string): Promise<Record<string, string>> {
-  const out: Record<string, string> = {};
-  for (const rel of await listFiles(dir))
-    out[rel] = createHash('sha256')
-      .update(readFileSync(path.join(dir, rel)))
-      .digest('hex');
-  return out;
-}
+const hashes = treeHashes;
 
 const refs = (repo: string): string => execFileSync('git', ['--git-dir', repo, 'for-each-ref'], { encoding: 'utf8' });
 

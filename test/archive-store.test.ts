@@ -5,15 +5,15 @@
  * run pushed first is built again on top of it, and both entries are kept.
  */
 import { execFileSync } from 'node:child_process';
-import { createHash } from 'node:crypto';
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { ArchiveStore } from '../src/store/archive-store.ts';
 import { derivedPublicUrl, openArchiveStore } from '../src/store/open-archive-store.ts';
-import { DirectoryArchive, listFiles } from '../src/store/archive.ts';
+import { DirectoryArchive } from '../src/store/archive.ts';
 import { useGcsTestServer } from './support/gcs-harness.ts';
 import { tempDirsRemovedAfterAll } from './support/temp-dirs.ts';
+import { treeHashes } from './support/tree-hashes.ts';
 
 const temp = tempDirsRemovedAfterAll();
 
@@ -49,15 +49,6 @@ async function archiveWith(ids: string[], tag = 'a'): Promise<DirectoryArchive> 
     });
   }
   return archive;
-}
-
-async function treeHashes(dir: string): Promise<Record<string, string>> {
-  const out: Record<string, string> = {};
-  for (const rel of await listFiles(dir))
-    out[rel] = createHash('sha256')
-      .update(readFileSync(path.join(dir, rel)))
-      .digest('hex');
-  return out;
 }
 
 function bareRepo(): string {

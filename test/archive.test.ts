@@ -1,9 +1,3 @@
-/**
- * Published snapshots are permanent: a later build, with new data and changed site code, publishes
- * their pages byte for byte as they were and renders only the snapshot that is new. A failed build
- * leaves the published site alone; pages rendered for another base path are never reused.
- */
-import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { cp, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
@@ -12,7 +6,8 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { DirectoryArchive } from '../src/store/archive.ts';
 import { buildSite, type BuildOptions } from '../src/site-build/build-site.ts';
-import { addFixture, outputPathsIn, walk } from './support/site-fixture.ts';
+import { addFixture, outputPathsIn } from './support/site-fixture.ts';
+import { treeHashes } from './support/tree-hashes.ts';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const OPTIONS: BuildOptions = { base: '/ratchet/', site: 'https://example.github.io', quiet: true };
@@ -28,18 +23,8 @@ async function tempRoot(): Promise<string> {
   return dir;
 }
 
-/** sha-256 of every file under `dir`, by relative path. */
-async function hashes(dir: string): Promise<Map<string, string>> {
-  const out = new Map<string, string>();
-  for (const rel of await walk(dir))
-    out.set(
-      rel,
-      createHash('sha256')
-        .update(await readFile(path.join(dir, rel)))
-        .digest('hex'),
-    );
-  return out;
-}
+/** sha-256 of every file under `dir`, by relative path, as a Map. */
+const hashes = async (dir: string): Promise<Map<string, string>> => new Map(Object.entries(await treeHashes(dir)));
 
 /**
  * A copy of the site's code, changed: another stylesheet (so new hashed assets) and another footer.

@@ -1,13 +1,3 @@
-/**
- * Permalinks in a browser once the site no longer holds them (docs/site.md, "A year of permalinks"): Chromium opens
- * the address of a snapshot that only the archive store holds, and the 404 page shows it from the store (served
- * here with CORS, as raw.githubusercontent.com and public buckets are), with its own scripts and styles, under the
- * site's Content-Security-Policy; a job page of a light snapshot says where the page is; an unknown snapshot stays
- * "not found"; /snapshots/archive/ lists what the store holds.
- *
- * Without /usr/bin/chromium the suite is skipped, and says so (as test/browser-site.test.ts).
- */
-import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -19,9 +9,8 @@ import type { ArchiveStore } from '../src/store/archive-store.ts';
 import { DirectoryArchive, listFiles } from '../src/store/archive.ts';
 import { openArchiveStore } from '../src/store/open-archive-store.ts';
 import { addFixture, FIXTURES, outputPathsIn } from './support/site-fixture.ts';
+import { CHROMIUM, HAVE_CHROMIUM, launchChromium } from './support/browser.ts';
 
-const CHROMIUM = process.env.RATCHET_CHROMIUM ?? '/usr/bin/chromium';
-const HAVE_CHROMIUM = existsSync(CHROMIUM);
 const BASE = '/ratchet/';
 /** Older than the site holds, and only in the store. */
 const OLD = '2026-11-27T0600Z';
@@ -68,12 +57,7 @@ describe.skipIf(!HAVE_CHROMIUM)('old and light permalinks in a browser', () => {
     expect(report.light).toEqual([LIGHT]);
     expect(report.elsewhere).toBe(2);
     siteServer = await serveStatic(b.site, { base: BASE });
-    const { chromium } = await import('playwright-core');
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      headless: true,
-      args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-dev-shm-usage'],
-    });
+    browser = await launchChromium();
   }, 240_000);
 
   afterAll(async () => {

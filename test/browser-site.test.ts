@@ -9,7 +9,6 @@
  * always runs it.
  */
 import { spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import { copyFile, mkdtemp, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -24,12 +23,10 @@ import { serveStatic, type StaticServer } from '../src/serve/static-server.ts';
 import type { Snapshot } from '../src/snapshot/schema.ts';
 import { decodeEntities, tags } from './support/html.ts';
 import { buildFixtureSite, V2_ID, type FixtureSite } from './support/site-fixture.ts';
+import { CHROMIUM, HAVE_CHROMIUM, launchChromium } from './support/browser.ts';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
-// RATCHET_CHROMIUM only to check the skip path (point it at a missing file); CI uses Debian's Chromium.
-const CHROMIUM = process.env.RATCHET_CHROMIUM ?? '/usr/bin/chromium';
 const BASE = '/ratchet/';
-const HAVE_CHROMIUM = existsSync(CHROMIUM);
 const DAYS = ['2026-11-27T06:00:00Z', '2026-11-28T06:00:00Z'];
 
 if (!HAVE_CHROMIUM) console.log(`browser tests skipped: ${CHROMIUM} not found`);
@@ -76,12 +73,7 @@ describe.skipIf(!HAVE_CHROMIUM)('site in a browser', () => {
     origin = new URL(server.url).origin;
     hostileSite = await buildFixtureSite([V2_ID, '2026-11-28T0600Z', '2026-11-27T0600Z', '2026-11-26T0600Z']);
     hostileServer = await serveStatic(hostileSite.paths.site, { base: BASE });
-    const { chromium } = await import('playwright-core');
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      headless: true,
-      args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-dev-shm-usage'],
-    });
+    browser = await launchChromium();
   }, 240_000);
 
   afterAll(async () => {
