@@ -11,7 +11,7 @@ import { drive } from '../scripts/simulation/drive.ts';
 import { medianHours } from '../scripts/simulation/metrics.ts';
 import { detection, NULL_MODELS, persistence, SIM_START, type Size } from '../scripts/simulation/scenarios.ts';
 
-const CI_SIZE: Size = { powerTests: 60, powerDays: 7, nullTests: 60, nullJobs: 4, nullDays: 2, detectionTests: 40, detectionDays: 3, persistenceDays: 6 };
+const CI_SIZE: Size = { powerTests: 60, powerDays: 7, nullTests: 60, nullJobs: 4, nullDays: 2, detectionTests: 40, detectionDays: 3, persistenceDays: 6, fixedDays: 7 };
 const DAY = 86_400_000;
 
 describe('the CI model', () => {

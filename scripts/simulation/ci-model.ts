@@ -1,7 +1,7 @@
 /**
  * A seeded model of CI that fails the way real CI fails: runs of several jobs over weeks, each on the
  * newest payload, with test failures that cluster by day, by payload and by outage, plus injected
- * regressions (a test's working rate falls at an onset and never recovers) and disruption rises.
+ * regressions (a test's working rate falls at an onset and stays there, or is fixed at a set instant) and disruption rises.
  * The simulation (drive.ts) turns its runs into RunRecords and feeds them to the real analysis at
  * successive as-of instants, so what it measures is what the report would show.
  *
@@ -57,6 +57,8 @@ export interface TestDrop {
   /** Working rate from the onset on (the rate before is `from`, or the stable draw). */
   to: number;
   from?: number;
+  /** When set, the instant the regression is fixed: from then on the test works at `from` (or its stable draw) again. */
+  fixed?: number;
 }
 
 interface Outage {
@@ -232,7 +234,7 @@ export function createCiModel(options: CiModelOptions): CiModel {
     for (let t = 0; t < T; t++) {
       const i = t * J + j;
       const drop = drops.get(i);
-      const working = drop && start >= drop.onset ? drop.to : base[i]!;
+      const working = drop && start >= drop.onset && !(drop.fixed !== undefined && start >= drop.fixed) ? drop.to : base[i]!;
       let q = 1 - working;
       if (q > 0) {
         const dayEffect = noise.dayShared ? sharedDay : noise.dayCv ? effects.get(`day/${i}/${day}`, (r) => effect(r, noise.dayCv)) : 1;

@@ -11,6 +11,8 @@ export interface Truth {
   regressed: ReadonlyMap<string, number>;
   /** Test cells that never changed. */
   stableTestCells: number;
+  /** Regressed cells that were fixed, and the instant their fix landed. */
+  fixed?: ReadonlyMap<string, number>;
 }
 
 export interface CellOutcome {
@@ -20,6 +22,11 @@ export interface CellOutcome {
   firstFlagHours: number | null;
   /** Share of the snapshots from the first flag on that still show it. */
   shownAfterFirst: number | null;
+  /**
+   * A fixed regression that was flagged: hours from its fix to the first snapshot after which it is never shown
+   * again (null: still shown in the last snapshot, or never flagged or fixed).
+   */
+  resolvedHours: number | null;
 }
 
 export interface Measured {
@@ -41,6 +48,7 @@ export interface Measured {
 
 export function measure(records: readonly SnapshotRecord[], truth: Truth): Measured {
   const first = new Map<string, number>();
+  const lastShown = new Map<string, number>();
   const shownCount = new Map<string, number>();
   let falseNew = 0;
   let falseNewDisruption = 0;
@@ -52,6 +60,7 @@ export function measure(records: readonly SnapshotRecord[], truth: Truth): Measu
       const isTest = s.cell.startsWith('test:');
       if (onset !== undefined && r.asOf >= onset) {
         if (!first.has(s.cell)) first.set(s.cell, r.asOf);
+        lastShown.set(s.cell, r.asOf);
         shownCount.set(s.cell, (shownCount.get(s.cell) ?? 0) + 1);
       }
       if (s.cell.startsWith('disruption:') && (onset === undefined || r.asOf < onset) && s.status === 'new') falseNewDisruption++;
@@ -67,11 +76,17 @@ export function measure(records: readonly SnapshotRecord[], truth: Truth): Measu
   for (const [cell, onset] of truth.regressed) {
     const at = first.get(cell);
     const after = at === undefined ? 0 : records.filter((r) => r.asOf >= at).length;
+    const fix = truth.fixed?.get(cell);
+    const last = lastShown.get(cell);
+    // Resolved for good at the first snapshot after the last one showing it (or at the fix if none after it did).
+    const clearedAt = last === undefined ? undefined : records.find((r) => r.asOf > Math.max(last, fix ?? last))?.asOf;
+    const resolvedHours = fix === undefined || at === undefined || clearedAt === undefined ? null : Math.max(0, clearedAt - fix) / 3_600_000;
     cells.push({
       cell,
       onset,
       firstFlagHours: at === undefined ? null : (at - onset) / 3_600_000,
       shownAfterFirst: at === undefined ? null : (shownCount.get(cell) ?? 0) / after,
+      resolvedHours,
     });
   }
   const span = records.length > 1 ? records[records.length - 1]!.asOf - records[0]!.asOf : 0;

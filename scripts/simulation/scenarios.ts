@@ -7,7 +7,8 @@
  *   of the displayed list that is stable cells.
  * - detection: drops of different sizes on cells with 7, 12 and 24 runs a day, and disruption rises:
  *   hours from onset to the first snapshot that shows each.
- * - persistence: regressions that are never fixed, driven for 30 days: whether each stays open.
+ * - persistence: regressions that are never fixed, driven for 30 days: whether each stays open; and regressions
+ *   fixed three days after their onset: hours from the fix until the report stops showing them.
  */
 import type { RatchetConfigInput } from '../../src/config/config-schema.ts';
 import { createCiModel, type DisruptionRise, type NullModel, simulationJobNames, type TestDrop } from './ci-model.ts';
@@ -42,11 +43,23 @@ export interface Size {
   detectionTests: number;
   detectionDays: number;
   persistenceDays: number;
+  /** Days driven after the fix in the fixed-regression scenario (the fix lands three days after the onset). */
+  fixedDays: number;
 }
 
 export const SIZES: Readonly<Record<'small' | 'full', Size>> = {
-  small: { powerTests: 150, powerDays: 8, nullTests: 150, nullJobs: 4, nullDays: 2, detectionTests: 80, detectionDays: 4, persistenceDays: 8 },
-  full: { powerTests: 1250, powerDays: 14, nullTests: 1250, nullJobs: 4, nullDays: 14, detectionTests: 500, detectionDays: 9, persistenceDays: 30 },
+  small: { powerTests: 150, powerDays: 8, nullTests: 150, nullJobs: 4, nullDays: 2, detectionTests: 80, detectionDays: 4, persistenceDays: 8, fixedDays: 4 },
+  full: {
+    powerTests: 1250,
+    powerDays: 14,
+    nullTests: 1250,
+    nullJobs: 4,
+    nullDays: 14,
+    detectionTests: 500,
+    detectionDays: 9,
+    persistenceDays: 30,
+    fixedDays: 10,
+  },
 };
 
 export interface NullResult {
@@ -198,8 +211,14 @@ export async function power(size: Size, seed: number, config: RatchetConfigInput
   };
 }
 
-/** Regressions never fixed, on every job of a variant (as the issue's 45-day tree had them), driven for 30 days. */
-export async function persistence(size: Size, seed: number, config: RatchetConfigInput = {}, noise?: NullModel): Promise<DetectionResult> {
+/** The fix of the fixed-regression scenario lands this long after each onset. */
+export const FIX_AFTER = 3 * DAY;
+
+/**
+ * Regressions on every job of a variant (as the issue's 45-day tree had them): never fixed, driven for 30 days;
+ * or, with `fixed`, fixed three days after their onset and driven for `fixedDays` more.
+ */
+export async function persistence(size: Size, seed: number, config: RatchetConfigInput = {}, noise?: NullModel, fixed = false): Promise<DetectionResult> {
   const started = performance.now();
   const jobs = simulationJobNames(2).map((name) => ({ name, runsPerDay: 12 }));
   const first = SIM_START + HISTORY_DAYS * DAY;
@@ -215,24 +234,27 @@ export async function persistence(size: Size, seed: number, config: RatchetConfi
     const keys: string[] = [];
     for (let k = 0; k < 10; k++, test++) {
       const job = k % 2;
-      drops.push({ test, jobs: [job], onset: first + ((test * 5) % 24) * HOUR, from: spec.from, to: spec.to });
+      const onset = first + ((test * 5) % 24) * HOUR;
+      drops.push({ test, jobs: [job], onset, from: spec.from, to: spec.to, ...(fixed ? { fixed: onset + FIX_AFTER } : {}) });
       keys.push(`test:${test}/${job}`);
     }
     groups.push({ label: spec.label, keys });
   }
+  const days = fixed ? FIX_AFTER / DAY + 1 + size.fixedDays : size.persistenceDays;
   const model = createCiModel({
     seed,
     start: SIM_START,
-    days: HISTORY_DAYS + size.persistenceDays + 1,
+    days: HISTORY_DAYS + days + 1,
     jobs,
     tests: Math.max(100, test),
     ...(noise ? { noise } : {}),
     drops,
     payloadEveryHours: 6,
   });
-  const records = await drive({ model, config, from: first, to: first + size.persistenceDays * DAY });
+  const records = await drive({ model, config, from: first, to: first + days * DAY });
   const regressed = new Map(drops.map((d) => [`test:${d.test}/${d.jobs[0]}`, d.onset] as [string, number]));
-  const measured = measure(records, { regressed, stableTestCells: 1 });
+  const fixes = new Map(drops.filter((d) => d.fixed !== undefined).map((d) => [`test:${d.test}/${d.jobs[0]}`, d.fixed!] as [string, number]));
+  const measured = measure(records, { regressed, stableTestCells: 1, fixed: fixes });
   const byCell = new Map(measured.cells.map((c) => [c.cell, c]));
   return {
     groups: groups.map((g) => ({ label: g.label, cells: g.keys.map((k) => byCell.get(k)!) })),
