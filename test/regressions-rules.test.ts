@@ -7,8 +7,20 @@
  */
 import { describe, expect, it } from 'vitest';
 import { regressionsConfigSchema } from '../src/config/config-schema.ts';
-import { dropFloor, dropPoints, evaluateCells, minimumFisherP, type CellSide, type RatchetLine, type RegressionCell } from '../src/analysis/verdict-rules.ts';
+import {
+  dropFloor,
+  dropPoints,
+  evaluateCells,
+  fmtP,
+  minimumFisherP,
+  type CellSide,
+  type RatchetLine,
+  type RegressionCell,
+} from '../src/analysis/verdict-rules.ts';
 import { binomialCdf, binomialSf, fisherGreater } from '../src/analysis/stats/index.ts';
+import { logGamma } from '../src/analysis/stats/log-gamma.ts';
+
+const logBeta = (a: number, b: number): number => logGamma(a) + logGamma(b) - logGamma(a + b);
 
 const rules = regressionsConfigSchema.parse({});
 
@@ -18,10 +30,16 @@ function cell(
   sampleWorking: number,
   basisRuns: number,
   basisWorking: number,
-  extra: { openCompatible?: boolean; line?: RatchetLine; windows?: Array<[number, number]>; design?: number } = {},
+  extra: { openCompatible?: boolean; line?: RatchetLine; windows?: Array<[number, number]>; design?: number; dayCv2?: number } = {},
 ): RegressionCell {
   const design = extra.design ?? 1;
-  const windows = (extra.windows ?? [[sampleRuns, sampleWorking]]).map(([runs, working]) => ({ runs, working, design }));
+  // Clustered by day (days of 12 runs): a window's mean day effect has relative variance cv²·12/n.
+  const windows = (extra.windows ?? [[sampleRuns, sampleWorking]]).map(([runs, working]) => ({
+    runs,
+    working,
+    design,
+    ...(extra.dayCv2 ? { tailCv2: (extra.dayCv2 * Math.min(12, runs)) / runs } : {}),
+  }));
   return {
     windows,
     basis: { runs: basisRuns, working: basisWorking, design: 1 },
@@ -393,18 +411,70 @@ describe('ratchet mode', () => {
         rules,
       ).verdicts[0]!.ratchet!.regressed,
     ).toBe(true);
-    // Clustered runs (design effect 3 at the regressed rate): 84 clean runs count as 28, short of the 75 that a
-    // regression at 92 % would have shown six failures in; a few good days in a row are not a recovery.
+    // Clustered runs (day effects of cv² 1, days of 12 runs): a clean week is what a regression at 92 % shows
+    // once in a while (its mean day effect varies by cv²/7), more often than no failure in the 75 independent
+    // runs that would have shown six: a few good days in a row are not a recovery.
     const clustered = cell(84, 84, 360, 300, {
       line: small,
-      design: 3,
+      dayCv2: 1,
       windows: [
         [12, 12],
         [36, 36],
         [84, 84],
       ],
     });
-    expect(evaluateCells([clustered], rules).verdicts[0]!.ratchet!.regressed).toBe(true);
+    const v = evaluateCells([clustered], rules).verdicts[0]!.ratchet!;
+    expect(v.regressed).toBe(true);
+    expect(v.reason).toMatch(/beta-binomial \(clustered runs\)/);
+  });
+
+  it('lets only the windows that start after a resolution flag the cell anew', () => {
+    // Resolved a day ago: the 3-day and 7-day windows still hold the failures it was flagged for.
+    const recent = (freshWindows?: number) =>
+      evaluateCells(
+        [
+          {
+            ...cell(84, 70, 360, 359, {
+              windows: [
+                [12, 12],
+                [36, 30],
+                [84, 70],
+              ],
+            }),
+            ...(freshWindows !== undefined ? { freshWindows } : {}),
+          },
+        ],
+        rules,
+      ).verdicts[0]?.ratchet;
+    expect(recent()?.regressed).toBe(true);
+    expect(recent(1)).toBeUndefined();
+    // A new failure streak inside the fresh windows is still found.
+    expect(recent(2)?.regressed).toBe(true);
+    expect(recent(2)?.window).toBe('w1');
+  });
+
+  it('resolves a fixed regression of clustered runs after a clean week, and holds one that still fails', () => {
+    // 99.5 % fell to at most 80 %; day effects of cv² 1 (days of 12 runs). The halfway line is 89.75 %.
+    const line: RatchetLine = { basis: { runs: 1000, working: 995, design: 1 }, fellTo: 0.8 };
+    const windows = (w3: number, w7: number): Array<[number, number]> => [
+      [12, 12],
+      [36, w3],
+      [84, w7],
+    ];
+    // A clean week: no failure in 84 runs when the rate is 10.25 % times a week's mean day effect (CV 1/√7),
+    // a Beta of those moments: p = B(a, b + 84)/B(a, b), below α/3.
+    const a = (1 - 0.1025) / (0.1025 / 7) - 1;
+    const expected = Math.exp(logBeta(0.1025 * a, 0.8975 * a + 84) - logBeta(0.1025 * a, 0.8975 * a));
+    expect(expected).toBeLessThan(0.05 / 3);
+    const fixed = evaluateCells([cell(84, 84, 360, 358, { line, dayCv2: 1, windows: windows(36, 84) })], rules).verdicts[0]!.ratchet!;
+    expect(fixed.regressed).toBe(false);
+    expect(fixed.reason).toContain(`beta-binomial (clustered runs) p = ${fmtP(expected)}`);
+    // Three clean days are not enough: the 3-day window's mean day effect varies by cv²/3.
+    const threeDays = evaluateCells([cell(84, 73, 360, 358, { line, dayCv2: 1, windows: windows(36, 73) })], rules).verdicts[0]!.ratchet!;
+    expect(threeDays.regressed).toBe(true);
+    // Still failing a fifth of its runs, with two good days: open.
+    const still = evaluateCells([cell(84, 68, 360, 358, { line, dayCv2: 1, windows: windows(34, 68) })], rules).verdicts[0]!.ratchet!;
+    expect(still.regressed).toBe(true);
   });
 
   it('tests a new test against the required rate with an exact binomial p-value', () => {

@@ -11,7 +11,17 @@ import { drive } from '../scripts/simulation/drive.ts';
 import { medianHours } from '../scripts/simulation/metrics.ts';
 import { detection, NULL_MODELS, persistence, SIM_START, type Size } from '../scripts/simulation/scenarios.ts';
 
-const CI_SIZE: Size = { powerTests: 60, powerDays: 7, nullTests: 60, nullJobs: 4, nullDays: 2, detectionTests: 40, detectionDays: 3, persistenceDays: 6, fixedDays: 7 };
+const CI_SIZE: Size = {
+  powerTests: 60,
+  powerDays: 7,
+  nullTests: 60,
+  nullJobs: 4,
+  nullDays: 2,
+  detectionTests: 40,
+  detectionDays: 3,
+  persistenceDays: 6,
+  fixedDays: 7,
+};
 const DAY = 86_400_000;
 
 describe('the CI model', () => {
@@ -74,6 +84,16 @@ describe('the real analysis driven every 2 hours (CI size)', () => {
       }
       expect(g.cells.filter((c) => c.firstFlagHours !== null).length, g.label).toBeGreaterThan(0);
     }
+  }, 300_000);
+
+  it('resolves regressions once fixed, and does not open them again on the runs from before the fix', async () => {
+    const r = await persistence(CI_SIZE, 14, {}, undefined, true);
+    const severe = r.groups.find((g) => g.label.startsWith('99.99'))!;
+    const flagged = severe.cells.filter((c) => c.firstFlagHours !== null);
+    expect(flagged.length).toBeGreaterThan(5);
+    // Fixed three days after its onset: gone from the report within four days of the fix, for good (before the
+    // windows that start after a resolution alone could flag a cell anew, the 7-day window opened it again).
+    expect(medianHours(flagged.map((c) => c.resolvedHours))).toBeLessThanOrEqual(96);
   }, 300_000);
 
   it('raises no false alarm through a 16-hour outage (mass-failure runs are kept out of test verdicts)', async () => {

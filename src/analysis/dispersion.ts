@@ -101,8 +101,20 @@ export function predictiveRate(basisFailures: number, basisRuns: number, windowC
   const b0 = basisRuns - basisFailures + 0.5;
   const mean = a0 / (a0 + b0);
   const varPosterior = (mean * (1 - mean)) / (a0 + b0 + 1);
-  const variance = varPosterior + (varPosterior + mean * mean) * Math.max(0, windowCv2);
-  // Beta(a, b) with that mean and variance; the variance of a rate is below mean·(1 − mean), keep it so.
+  return betaByMoments(mean, varPosterior + (varPosterior + mean * mean) * Math.max(0, windowCv2));
+}
+
+/**
+ * The failure rate of a window of clustered runs when its cell fails at `rate`: the rate times the mean effect of
+ * the window's clusters, of relative variance `windowCv2` (cv²·m̄/n), as a Beta of the same two moments. The
+ * recovery rules judge an open regression's recent runs against it ("still failing at its regressed rate?").
+ */
+export function clusteredRate(rate: number, windowCv2: number): { a: number; b: number } {
+  return betaByMoments(rate, rate * rate * Math.max(0, windowCv2));
+}
+
+/** Beta(a, b) with this mean (in (0, 1)) and variance; the variance of a rate is below mean·(1 − mean), keep it so. */
+function betaByMoments(mean: number, variance: number): { a: number; b: number } {
   const size = Math.max(1e-6, (mean * (1 - mean)) / Math.min(variance, mean * (1 - mean) * 0.999999) - 1);
   return { a: mean * size, b: (1 - mean) * size };
 }

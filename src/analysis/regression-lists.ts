@@ -102,6 +102,7 @@ function cellInput(
   line: RatchetLine | undefined,
   openCompatible: boolean,
   clustering: Clustering,
+  freshWindows?: number,
 ): RegressionCell {
   const basisRuns = runsOf(cell.basis);
   // An open cell's windows hold the regressed rate: their design effect is taken at it, not at the basis's.
@@ -116,7 +117,18 @@ function cellInput(
     ...(line ? { line } : {}),
     openCompatible,
     compatible: cell.compatible,
+    ...(freshWindows !== undefined ? { freshWindows } : {}),
   };
+}
+
+/**
+ * How many scan windows (shortest first) start after the resolution of the cell's regression in the previous
+ * snapshot; undefined when it has none resolved. Only they may flag it anew (verdict-rules.ts, freshWindows).
+ */
+function freshWindowsAfter(previous: { status: string; resolvedAt: string | null } | undefined, slots: Slots): number | undefined {
+  if (previous?.status !== 'resolved' || previous.resolvedAt === null) return undefined;
+  const resolvedAt = Date.parse(previous.resolvedAt);
+  return slots.scan.filter((w) => w.start >= resolvedAt).length;
 }
 
 export function testRegressions(tests: TestAccumulator, context: RegressionContext): TestRegressionResult {
@@ -156,7 +168,9 @@ export function testRegressions(tests: TestAccumulator, context: RegressionConte
     const open = before(g, 'ratchet');
     return isOpen(open) ? followLine(lineOf(open, workingOf), open!.onset ?? null, tests.log, g, settings.flakeAsFailure, slots, clustering) : undefined;
   });
-  const inputs = built.cells.map((g, i) => cellInput(g, failures, lines[i], g.compatible && isOpen(before(g, 'compatible')), clustering));
+  const inputs = built.cells.map((g, i) =>
+    cellInput(g, failures, lines[i], g.compatible && isOpen(before(g, 'compatible')), clustering, freshWindowsAfter(before(g, 'ratchet'), slots)),
+  );
   const labels = slots.scan.map((w) => w.label);
   const { verdicts, tested } = evaluateCells(inputs, settings, { windowLabels: labels, windowWeights: windowWeights(slots) });
   const out: TestRegression[] = [];
@@ -436,7 +450,7 @@ export function jobRegressions(jobs: JobCells, context: RegressionContext): { re
     const before = prior.get(ids[i]!);
     return isOpen(before) ? followLine(lineOf(before, workingOf), before!.onset ?? null, jobs.log, g, true, slots, clustering) : undefined;
   });
-  const inputs = built.cells.map((g, i) => cellInput(g, failures, lines[i], false, clustering));
+  const inputs = built.cells.map((g, i) => cellInput(g, failures, lines[i], false, clustering, freshWindowsAfter(prior.get(ids[i]!), slots)));
   const labels = slots.scan.map((w) => w.label);
   // A job without basis runs is new, not regressed: the new-test rule does not apply to jobs.
   const { verdicts, tested } = evaluateCells(

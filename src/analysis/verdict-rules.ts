@@ -14,15 +14,15 @@
  */
 import type { RegressionsConfig } from '../config/config-schema.ts';
 import type { RegressionSeverity } from '../snapshot/schema.ts';
-import { effectiveCounts, predictiveRate } from './dispersion.ts';
+import { clusteredRate, effectiveCounts, predictiveRate } from './dispersion.ts';
 import {
   benjaminiHochberg,
+  betaBinomialCdf,
   betaBinomialPmf,
   betaBinomialSf,
   betaBinomialUpperSupport,
   binomialCdf,
   binomialCdfSupport,
-  binomialSf,
   discreteBenjaminiHochberg,
   fisherGreater,
   fisherGreaterSupport,
@@ -80,6 +80,12 @@ export interface RegressionCell {
   openCompatible: boolean;
   /** false for cells only ratchet mode judges (its extra test × job cells); default true. */
   compatible?: boolean;
+  /**
+   * Ratchet mode, a cell whose regression resolved recently: only this many scan windows (shortest first, those
+   * that start after the resolution) may flag it anew. The longer ones still hold the runs it was flagged for and
+   * would open it again on old evidence, hours after it recovered. Default: all.
+   */
+  freshWindows?: number;
 }
 
 export interface Verdict {
@@ -260,6 +266,7 @@ function hypothesesOf(c: RegressionCell, cell: number, rules: RegressionRules): 
   for (let k = 0; k < K; k++) {
     const sample = c.windows[k]!;
     if (sample.runs === 0 || (k + 1 < K && c.windows[k + 1]!.runs === sample.runs)) continue;
+    if (!c.line && c.freshWindows !== undefined && k >= c.freshWindows) break;
     const es = effectiveCounts(sample.runs, failuresOf(sample), sample.design);
     const minFailures = Math.max(1, Math.round(rules.minFailures / sample.design));
     if (basis.runs > 0 && c.line?.required === undefined && (sample.tailCv2 ?? 0) > 0) {
@@ -438,10 +445,12 @@ function ratchetVerdict(
 /**
  * Whether an open regression has recovered: some window that starts after its onset has a working
  * rate significantly above the halfway line between the frozen basis rate b and the rate it fell to
- * (one-sided exact binomial on the design-adjusted counts, level α split over the windows tested), or
- * the longest such window, holding enough runs to have shown the regression, works at least as often as
- * the basis did. A regression that is never fixed stays below the line and stays open; a fixed one, or a
- * false alarm, rises above it.
+ * (level α split over the windows tested), or the longest such window, holding enough runs to have shown
+ * the regression, works at least as often as the basis did. A regression that is never fixed stays below
+ * the line and stays open; a fixed one, or a false alarm, rises above it. Both rules ask how likely so
+ * few failures are at a given failure rate: exact binomial for independent runs; for clustered runs the
+ * same beta-binomial the predictive test uses (the rate times the window's mean cluster effect), since a
+ * run of good days is what clustering makes likely, and a design effect at one rate cannot say how likely.
  */
 function recoveryOf(c: RegressionCell, line: RatchetLine, alpha: number): { recovered: boolean; window: number; text: string } {
   const b = line.required ?? line.basis.working / line.basis.runs;
@@ -453,40 +462,54 @@ function recoveryOf(c: RegressionCell, line: RatchetLine, alpha: number): { reco
     .filter(({ w, k }) => w.runs > 0 && !(k + 1 < eligible && c.windows[k + 1]!.runs === w.runs));
   let best = { p: 2, k: -1, rate: 0 };
   for (const { w, k } of tested) {
-    const e = effectiveCounts(w.runs, failuresOf(w), w.design);
-    const working = e.runs - e.failures;
-    const p = halfway <= 0 ? 0 : binomialSf(working - 1, e.runs, halfway);
+    const p = halfway <= 0 ? 0 : fewFailures(failuresOf(w), w.runs, 1 - halfway, w.tailCv2 ?? 0);
     if (p < best.p) best = { p, k, rate: w.working / w.runs };
   }
   const level = alpha / Math.max(1, tested.length);
+  const test = (w: JudgedSide | undefined): string => ((w?.tailCv2 ?? 0) > 0 ? 'beta-binomial (clustered runs)' : 'exact binomial');
   if (best.k >= 0 && best.p <= level) {
     return {
       recovered: true,
       window: best.k,
-      text: `working rate ${pct(best.rate)} against the halfway line ${pct(halfway)} between the frozen basis ${pct(b)} and ${pct(line.fellTo)}, exact binomial p = ${fmtP(best.p)} ≤ ${fmtP(level)}`,
+      text: `working rate ${pct(best.rate)} against the halfway line ${pct(halfway)} between the frozen basis ${pct(b)} and ${pct(line.fellTo)}, ${test(c.windows[best.k])} p = ${fmtP(best.p)} ≤ ${fmtP(level)}`,
     };
   }
   // Back at the basis: the longest window since the onset works at least as often as the frozen basis did,
-  // with runs enough that a regression still at its level would have shown ~6 failures there. A drop of a
-  // few points (the halfway line close to the basis) needs more runs than a week holds to clear the line
-  // with significance; this lets it resolve once it is simply back, and so does a chance alarm on a test
-  // whose real rate lies between the line and its basis. Runs enough are counted after the design effect:
-  // clustered runs have good days, and a few of them in a row look like a week at the basis.
+  // and a regression still at its level would have shown more failures there: so few would be as unlikely
+  // as no failure at all in 6 / (1 − r) independent runs (where about six were expected). A drop of a few
+  // points (the halfway line close to the basis) needs more runs than a week holds to clear the line with
+  // significance; this lets it resolve once it is simply back, and so does a chance alarm on a test whose
+  // real rate lies between the line and its basis. With clustered runs a few good days in a row are
+  // likely, so the same evidence takes more runs.
   const longest = tested.at(-1);
-  const enough = 6 / Math.max(1e-9, 1 - line.fellTo);
-  const effectiveRuns = longest ? effectiveCounts(longest.w.runs, failuresOf(longest.w), longest.w.design).runs : 0;
-  if (longest && effectiveRuns >= enough && longest.w.working / longest.w.runs >= b) {
-    return {
-      recovered: true,
-      window: longest.k,
-      text: `working rate ${pct(longest.w.working / longest.w.runs)} over ${longest.w.runs} runs, back at the frozen basis ${pct(b)}`,
-    };
+  const regressedFailing = 1 - line.fellTo;
+  if (longest && regressedFailing > 0 && longest.w.working / longest.w.runs >= b) {
+    const enough = line.fellTo ** (6 / regressedFailing);
+    const p = fewFailures(failuresOf(longest.w), longest.w.runs, regressedFailing, longest.w.tailCv2 ?? 0);
+    if (p <= enough) {
+      return {
+        recovered: true,
+        window: longest.k,
+        text: `working rate ${pct(longest.w.working / longest.w.runs)} over ${longest.w.runs} runs, back at the frozen basis ${pct(b)}; as few failures at ${pct(line.fellTo)}: ${test(longest.w)} p = ${fmtP(p)} ≤ ${fmtP(enough)}`,
+      };
+    }
   }
   const text =
     best.k < 0
       ? 'no window since its onset has runs to judge it by'
-      : `working rate ${pct(best.rate)} against the halfway line ${pct(halfway)} between the frozen basis ${pct(b)} and ${pct(line.fellTo)}, exact binomial p = ${fmtP(best.p)} > ${fmtP(level)}`;
+      : `working rate ${pct(best.rate)} against the halfway line ${pct(halfway)} between the frozen basis ${pct(b)} and ${pct(line.fellTo)}, ${test(c.windows[best.k])} p = ${fmtP(best.p)} > ${fmtP(level)}`;
   return { recovered: false, window: best.k, text };
+}
+
+/**
+ * P(at most f failures in n runs) when the cell fails at `failing`: binomial for independent runs, beta-binomial
+ * when the window's runs share cluster effects of relative variance `windowCv2` (clusteredRate, dispersion.ts).
+ */
+function fewFailures(f: number, n: number, failing: number, windowCv2: number): number {
+  if (failing >= 1) return f >= n ? 1 : 0;
+  if (!(failing > 0) || !(windowCv2 > 0)) return binomialCdf(f, n, Math.max(0, failing));
+  const { a, b } = clusteredRate(failing, windowCv2);
+  return betaBinomialCdf(f, n, a, b);
 }
 
 function noEvidence(c: RegressionCell, line: RatchetLine, rules: RegressionRules, label: string): Verdict {
