@@ -184,5 +184,10 @@ describe('a disruption rise in ratchet mode', () => {
     expect(resolvedAt).toBeGreaterThan(END);
     expect(resolvedAt - END).toBeLessThanOrEqual(3 * DAY + 12 * HOUR);
     expect(entry(resolved!, RISE)!.reason).toMatch(/Recovered: in the last \S+ .* above the frozen basis P75/);
+    // Resolved for good: the 7-day window holds days of the rise for days after it, but only the windows that
+    // start after the resolution may flag the cell anew.
+    const later = snapshots.filter((x) => Date.parse(x.asOf) > resolvedAt);
+    expect(later.length).toBeGreaterThan(10);
+    for (const s of later) expect(entry(s, RISE)?.status ?? 'no longer listed', s.asOf).toMatch(/^(resolved|no longer listed)$/);
   });
 });

@@ -162,6 +162,11 @@ interface Work {
   idRatchet: string;
   idCompatible: string;
   line?: Line;
+  /**
+   * resolvedAt of the cell's ratchet regression, when the previous snapshot lists it resolved: only windows that
+   * start after it may flag the cell anew (the longer ones still hold the runs it was flagged for).
+   */
+  freshFrom?: number;
   rho: { day: number; payload: number };
 }
 
@@ -263,6 +268,7 @@ function cellWork(
     idRatchet,
     idCompatible,
     ...(isOpen(before) && before!.line ? { line: before!.line } : {}),
+    ...(before?.status === 'resolved' && before.resolvedAt ? { freshFrom: Date.parse(before.resolvedAt) } : {}),
     rho,
   };
 }
@@ -320,6 +326,7 @@ function hypothesesOf(w: Work, index: number, input: DisruptionInput, rho: { day
   const basisDesign = designOf(w.acc.basis, rho);
   for (let k = 0; k < K; k++) {
     const window = input.slots.scan[k]!;
+    if (!w.line && w.freshFrom !== undefined && window.start < w.freshFrom) break;
     const sample = w.acc.sample.filter((v) => v.time >= window.start && v.time < window.end);
     if (sample.length < s.minSampleRuns) continue;
     if (k + 1 < K && w.acc.sample.filter((v) => v.time >= input.slots.scan[k + 1]!.start).length === sample.length) continue;
