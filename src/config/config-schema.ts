@@ -92,7 +92,7 @@ export const regressionsConfigSchema = z.strictObject({
       recoverAlpha: fraction
         .default(0.05)
         .describe(
-          'An open regression resolves when a scan window shows its working rate significantly above the halfway line between its frozen basis and the rate it fell to (one-sided exact binomial at this level, split over the windows).',
+          'An open regression resolves when a scan window shows its working rate significantly above the halfway line between its frozen basis and the rate it fell to (one-sided exact binomial, or beta-binomial for clustered runs, at this level split over the windows).',
         ),
       jobCells: z
         .boolean()
