@@ -501,11 +501,12 @@ async function errorBody(res: IncomingMessage): Promise<string> {
 }
 
 /**
- * Checks the bytes as stored (before gunzip) against Content-Length and the object's hash from x-goog-hash, and
- * fails the stream at its end when they differ. Without a hash in the response there is nothing to check against
- * (some emulators); a response GCS decompressed for us (stored gzip, sent plain) cannot be checked either.
+ * Checks the bytes as stored (before gunzip) against Content-Length and the object's hash from x-goog-hash: fed
+ * every chunk, it says at the end what is wrong, if anything. Without a hash in the response there is nothing to
+ * check against (some emulators); a response GCS decompressed for us (stored gzip, sent plain) cannot be checked
+ * either.
  */
-class StoredBytesCheck extends Transform {
+class StoredBytesCheck {
   #bytes = 0;
   #crc = 0;
   #md5: Hash | undefined;
@@ -514,7 +515,6 @@ class StoredBytesCheck extends Transform {
   readonly #expectedMd5: string | undefined;
 
   constructor(res: IncomingMessage, validation: 'crc32c' | 'md5' | false) {
-    super();
     const length = res.headers['content-length'];
     this.#expectedLength = length !== undefined && /^\d+$/.test(length) ? Number(length) : undefined;
     const transcoded = /gzip/i.test(headerOf(res, 'x-goog-stored-content-encoding')) && !/gzip/i.test(headerOf(res, 'content-encoding'));
@@ -530,30 +530,36 @@ class StoredBytesCheck extends Transform {
     }
   }
 
-  override _transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback): void {
-    this.#bytes += chunk.length;
+  update(chunk: Uint8Array): void {
+    this.#bytes += chunk.byteLength;
     if (this.#expectedCrc !== undefined) this.#crc = crc32cUpdate(this.#crc, chunk);
     this.#md5?.update(chunk);
-    callback(null, chunk);
   }
 
-  override _flush(callback: TransformCallback): void {
+  /** At the end of the body: what does not match, or undefined. */
+  problem(): Error | undefined {
     if (this.#expectedLength !== undefined && this.#bytes !== this.#expectedLength) {
-      callback(new TruncatedBodyError(`the body ended after ${this.#bytes} of ${this.#expectedLength} bytes (content-length)`));
-      return;
+      return new TruncatedBodyError(`the body ended after ${this.#bytes} of ${this.#expectedLength} bytes (content-length)`);
     }
     if (this.#expectedCrc !== undefined && crc32cBase64(this.#crc) !== this.#expectedCrc) {
-      callback(new ChecksumMismatchError(`crc32c of the downloaded bytes is ${crc32cBase64(this.#crc)}, the object's is ${this.#expectedCrc}`));
-      return;
+      return new ChecksumMismatchError(`crc32c of the downloaded bytes is ${crc32cBase64(this.#crc)}, the object's is ${this.#expectedCrc}`);
     }
     if (this.#md5 !== undefined) {
       const md5 = this.#md5.digest('base64');
-      if (md5 !== this.#expectedMd5) {
-        callback(new ChecksumMismatchError(`md5 of the downloaded bytes is ${md5}, the object's is ${this.#expectedMd5}`));
-        return;
-      }
+      if (md5 !== this.#expectedMd5) return new ChecksumMismatchError(`md5 of the downloaded bytes is ${md5}, the object's is ${this.#expectedMd5}`);
     }
-    callback();
+    return undefined;
+  }
+
+  /** The check as a stream stage (for the gzip path, where gunzip follows it), failing the stream at its end. */
+  stage(): Transform {
+    return new Transform({
+      transform: (chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback) => {
+        this.update(chunk);
+        callback(null, chunk);
+      },
+      flush: (callback: TransformCallback) => callback(this.problem()),
+    });
   }
 }
 
@@ -592,13 +598,96 @@ async function readMedia(
     req.destroy();
     throw error;
   }
+  if (!/gzip/i.test(headerOf(res, 'content-encoding'))) return readPlain(req, res, check, signal, limitBytes);
   // pipeline destroys every stage when one fails, and the last one with the error, so the iterator sees it.
-  const stream: Readable = /gzip/i.test(headerOf(res, 'content-encoding')) ? pipeline(res, check, createGunzip(), ignore) : pipeline(res, check, ignore);
+  const stream: Readable = pipeline(res, check.stage(), createGunzip(), ignore);
   const close = (error?: Error): void => {
     stream.destroy(error);
     if (!res.complete) req.destroy();
   };
   return readHead(stream, close, signal, limitBytes);
+}
+
+/**
+ * An identity-encoded body (what almost every object is), read off the response's own events: a pipeline, a
+ * Transform and an async iterator per object cost more CPU than the small JSON objects a run is mostly made of
+ * (bench/ingest.ts). Same checks, same errors and the same buffering as readHead: failures before the caller has
+ * seen a byte can be retried from scratch.
+ */
+function readPlain(req: ClientRequest, res: IncomingMessage, check: StoredBytesCheck, signal: AbortSignal, limitBytes: number): Promise<ReadHead> {
+  return new Promise<ReadHead>((resolve, reject) => {
+    const chunks: Uint8Array[] = [];
+    let size = 0;
+    const detach = (): void => {
+      res.off('data', onData);
+      res.off('end', onEnd);
+      res.off('error', fail);
+      res.off('close', onClose);
+      signal.removeEventListener('abort', onAbort);
+    };
+    function fail(error: Error): void {
+      detach();
+      res.destroy();
+      if (!res.complete) req.destroy();
+      reject(error);
+    }
+    function onData(chunk: Buffer): void {
+      check.update(chunk);
+      chunks.push(chunk);
+      size += chunk.byteLength;
+      if (size <= limitBytes) return;
+      // Larger than we buffer: the rest is streamed to the caller, still checked.
+      detach();
+      res.pause();
+      resolve({ chunks, rest: plainRest(req, res, check) });
+    }
+    function onEnd(): void {
+      const problem = check.problem();
+      if (problem) fail(problem);
+      else {
+        detach();
+        resolve({ chunks });
+      }
+    }
+    // A socket that closes mid-body errors the response first; this is the backstop for a close without either.
+    function onClose(): void {
+      fail(new TruncatedBodyError(`the connection closed after ${size} bytes, before the body ended`));
+    }
+    function onAbort(): void {
+      fail(abortError(signal));
+    }
+    if (signal.aborted) {
+      onAbort();
+      return;
+    }
+    // Kept for the response's lifetime, so that an error after we stop listening (while the caller holds the rest
+    // unread) cannot go unhandled; the listeners that read the body still see every error.
+    res.on('error', ignore);
+    res.on('data', onData);
+    res.once('end', onEnd);
+    res.once('error', fail);
+    res.once('close', onClose);
+    signal.addEventListener('abort', onAbort, { once: true });
+  });
+}
+
+/** The rest of an identity-encoded body past the buffer limit, checked as it streams and at its end. */
+function plainRest(req: ClientRequest, res: IncomingMessage, check: StoredBytesCheck): NonNullable<ReadHead['rest']> {
+  async function* body(): AsyncGenerator<Uint8Array> {
+    for await (const chunk of res as AsyncIterable<Buffer>) {
+      check.update(chunk);
+      yield chunk;
+    }
+    const problem = check.problem();
+    if (problem) throw problem;
+  }
+  return {
+    iterator: body(),
+    close: () => {
+      res.destroy();
+      if (!res.complete) req.destroy();
+    },
+  };
 }
 
 /**
