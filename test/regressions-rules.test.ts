@@ -429,7 +429,8 @@ describe('ratchet mode', () => {
   });
 
   it('lets only the windows that start after a resolution flag the cell anew', () => {
-    // Resolved a day ago: the 3-day and 7-day windows still hold the failures it was flagged for.
+    // Resolved recently: the windows from the second on (with freshWindows 1) or the third (2) start before the
+    // resolution and still hold the failures it was flagged for.
     const recent = (freshWindows?: number) =>
       evaluateCells(
         [
@@ -451,6 +452,28 @@ describe('ratchet mode', () => {
     // A new failure streak inside the fresh windows is still found.
     expect(recent(2)?.regressed).toBe(true);
     expect(recent(2)?.window).toBe('w1');
+    // A fresh window holding the same runs as the next, stale one is tested itself, not skipped as its repeat.
+    const sparse = {
+      ...cell(84, 78, 360, 359, {
+        windows: [
+          [12, 6],
+          [12, 6],
+          [84, 78],
+        ],
+      }),
+      freshWindows: 1,
+    };
+    expect(evaluateCells([sparse], rules).verdicts[0]?.ratchet?.window).toBe('w0');
+  });
+
+  it('does not call a regression that fell to 0 % (a version 1 line) recovered on one clean run', () => {
+    const zero: RatchetLine = { basis: { runs: 1000, working: 995, design: 1 }, fellTo: 0 };
+    const judged = (runs: number) => evaluateCells([cell(runs, runs, 360, 358, { line: zero, windows: [[runs, runs]] })], rules).verdicts[0]!.ratchet!;
+    // "Back at the basis" keeps its six-run minimum; the halfway line (49.75 %) is cleared at 5 runs: 0.5025⁵ ≤ 0.05.
+    expect(judged(1).regressed).toBe(true);
+    expect(judged(4).regressed).toBe(true);
+    expect(judged(5).regressed).toBe(false);
+    expect(judged(5).reason).toMatch(/halfway line 49\.8 %/);
   });
 
   it('resolves a fixed regression of clustered runs after a clean week, and holds one that still fails', () => {

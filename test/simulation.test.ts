@@ -96,6 +96,35 @@ describe('the real analysis driven every 2 hours (CI size)', () => {
     expect(medianHours(flagged.map((c) => c.resolvedHours))).toBeLessThanOrEqual(96);
   }, 300_000);
 
+  it('does not open a fixed hard break again once its resolution is older than keepResolvedDays', async () => {
+    // Broken (99.99 % → 5 %) for 36 hours, then fixed: resolved within a day or two of the fix, while the 7-day
+    // window holds the broken runs for days after that, longer than the 5 days a resolved entry is listed.
+    const jobs = simulationJobNames(2).map((name) => ({ name, runsPerDay: 12 }));
+    const first = SIM_START + 38 * DAY;
+    const drops = Array.from({ length: 8 }, (_, test) => {
+      const onset = first + ((test * 5) % 24) * 3_600_000;
+      return { test, jobs: [test % 2], onset, from: 0.9999, to: 0.05, fixed: onset + 1.5 * DAY };
+    });
+    const model = createCiModel({ seed: 7, start: SIM_START, days: 48, jobs, tests: 100, drops, payloadEveryHours: 6 });
+    const statuses = new Map<string, string[]>();
+    await drive({
+      model,
+      from: first,
+      to: first + 9 * DAY,
+      onSnapshot: (_record, snapshot) => {
+        for (const r of snapshot.regressions!.tests.filter((x) => x.mode === 'ratchet')) {
+          const seen = statuses.get(r.name) ?? [];
+          if (seen.at(-1) !== r.status) seen.push(r.status);
+          statuses.set(r.name, seen);
+        }
+      },
+    });
+    const broken = [...statuses.entries()].filter(([name]) => drops.some((d) => name.includes(`test ${String(d.test).padStart(5, '0')} `)));
+    expect(broken.length).toBe(8);
+    // Each: new, then open, then resolved for good (before the fix to stillListed, three of them came back as new 122 hours after resolving).
+    for (const [name, seen] of broken) expect(seen, name).toEqual(['new', 'open', 'resolved']);
+  }, 300_000);
+
   it('raises no false alarm through a 16-hour outage (mass-failure runs are kept out of test verdicts)', async () => {
     const jobs = simulationJobNames(2).map((name) => ({ name, runsPerDay: 12 }));
     const start = SIM_START + 38 * DAY;

@@ -26,7 +26,7 @@ import type {
 import { prowRunUrl } from '../util/prow-links.ts';
 import { designEffect } from './dispersion.ts';
 import type { HistoricalIndex } from './disruption-history.ts';
-import { compareRegressions, flagged, isOpen, previousRegressions, regressionId, resolved, stillListed } from './lifecycle.ts';
+import { compareRegressions, flagged, isOpen, previousRegressions, regressionId, longestScanMs, resolved, stillListed } from './lifecycle.ts';
 import { changePoint, firstFailureFrom, payloadsAround } from './onset.ts';
 import type { Slots } from './slots.ts';
 import {
@@ -203,7 +203,7 @@ export function analyzeDisruption(input: DisruptionInput): DisruptionOutput {
         heldByHysteresis: false,
         reason: `Not checked in this snapshot (too few runs in the sample or basis); last evidence from ${prev.evidenceAsOf}. ${prev.reason}`,
       });
-    } else if (stillListed(prev, input.asOf, input.keepResolvedDays)) regressions.push(prev);
+    } else if (stillListed(prev, input.asOf, input.keepResolvedDays, longestScanMs(input.slots.scan))) regressions.push(prev);
   }
   regressions.sort(compareRegressions);
   return { cells: work.map((w) => w.cell), regressions, tested: members.length, clustering: { day: round(rho.day, 6), payload: round(rho.payload, 6) } };
@@ -326,10 +326,12 @@ function hypothesesOf(w: Work, index: number, input: DisruptionInput, rho: { day
   const basisDesign = designOf(w.acc.basis, rho);
   for (let k = 0; k < K; k++) {
     const window = input.slots.scan[k]!;
-    if (!w.line && w.freshFrom !== undefined && window.start < w.freshFrom) break;
+    // Only windows that may flag the cell count, also as the "next longer" one a window would repeat.
+    const allowed = (j: number): boolean => w.line !== undefined || w.freshFrom === undefined || input.slots.scan[j]!.start >= w.freshFrom;
+    if (!allowed(k)) break;
     const sample = w.acc.sample.filter((v) => v.time >= window.start && v.time < window.end);
     if (sample.length < s.minSampleRuns) continue;
-    if (k + 1 < K && w.acc.sample.filter((v) => v.time >= input.slots.scan[k + 1]!.start).length === sample.length) continue;
+    if (k + 1 < K && allowed(k + 1) && w.acc.sample.filter((v) => v.time >= input.slots.scan[k + 1]!.start).length === sample.length) continue;
     const seconds = sorted(sample.map((v) => v.seconds));
     const design = designOf(sample, rho);
     const h: Hypothesis = {

@@ -6,7 +6,8 @@
  *   regressed now, open before        → open (firstSeen carried over)
  *   regressed now, not open before    → new (firstSeen = this as-of)
  *   open before, not regressed now    → resolved (resolvedAt = this as-of)
- *   resolved before, not regressed    → listed unchanged until keepResolvedDays after resolvedAt
+ *   resolved before, not regressed    → listed unchanged until keepResolvedDays after resolvedAt (ratchet mode: at
+ *                                       least the longest scan window)
  */
 import { createHash } from 'node:crypto';
 import type { Snapshot } from '../snapshot/schema.ts';
@@ -52,10 +53,21 @@ export function resolved(previous: Tracked, asOf: string): Lifecycle {
   return { status: 'resolved', firstSeen: previous.firstSeen, lastSeen: previous.lastSeen, resolvedAt: asOf };
 }
 
-/** Whether a regression resolved earlier is still listed at `asOf`. */
-export function stillListed(previous: Tracked, asOf: string, keepResolvedDays: number): boolean {
+/**
+ * Whether a regression resolved earlier is still listed at `asOf`: for keepResolvedDays, and a ratchet-mode one for
+ * at least `ratchetAtLeastMs` (the longest scan window). Its resolution instant has to reach the next snapshots for
+ * that long: until then a longer window still holds the runs it was flagged for, and only the windows that start
+ * after the resolution may flag it anew.
+ */
+export function stillListed(previous: Tracked & { mode: string }, asOf: string, keepResolvedDays: number, ratchetAtLeastMs = 0): boolean {
   if (previous.status !== 'resolved' || previous.resolvedAt === null) return false;
-  return Date.parse(asOf) - Date.parse(previous.resolvedAt) < keepResolvedDays * 86_400_000;
+  const keep = Math.max(keepResolvedDays * 86_400_000, previous.mode === 'ratchet' ? ratchetAtLeastMs : 0);
+  return Date.parse(asOf) - Date.parse(previous.resolvedAt) < keep;
+}
+
+/** The longest scan window's length: how long a resolved ratchet-mode regression stays listed at least. */
+export function longestScanMs(scan: ReadonlyArray<{ start: number; end: number }>): number {
+  return scan.reduce((longest, w) => Math.max(longest, w.end - w.start), 0);
 }
 
 const STATUS_ORDER = { new: 0, open: 1, resolved: 2 } as const;

@@ -11,7 +11,7 @@ import type { EvidenceRun, JobCounts, JobRegression, RegressionMode, Snapshot, T
 import { prowRunUrl } from '../util/prow-links.ts';
 import { designEffect, effectiveCounts, intraClusterCorrelation } from './dispersion.ts';
 import { finishCounts } from './job-summary.ts';
-import { compareRegressions, flagged, isOpen, previousRegressions, regressionId, resolved, stillListed, type Lifecycle } from './lifecycle.ts';
+import { compareRegressions, flagged, isOpen, previousRegressions, regressionId, resolved, longestScanMs, stillListed, type Lifecycle } from './lifecycle.ts';
 import { changePoint, firstFailureFrom, payloadsAround } from './onset.ts';
 import { buildTestCells, cellSequence, runsOf, type CellsResult, type TestCell, type WindowCounts } from './regression-cells.ts';
 import type { Slots } from './slots.ts';
@@ -188,7 +188,7 @@ export function testRegressions(tests: TestAccumulator, context: RegressionConte
       out.push(testEntry(tests, g, testIdOf(g.test), id, mode, verdict, lifecycle, previousEntry, lines[i], context, clustering));
     }
   });
-  carryOver(prior, seen, out, asOf, settings.keepResolvedDays);
+  carryOver(prior, seen, out, asOf, settings.keepResolvedDays, slots);
   out.sort(compareRegressions);
   return { regressions: out, cells: built.cells.length, tested, clustering };
 }
@@ -398,7 +398,14 @@ function representativeLane(tests: TestAccumulator, g: TestCell): number {
 }
 
 /** Regressions open before whose cell got no verdict now (no sample runs), and listed resolved ones. */
-function carryOver<T extends TestRegression | JobRegression>(prior: Map<string, T>, seen: Set<string>, out: T[], asOf: string, keepResolvedDays: number): void {
+function carryOver<T extends TestRegression | JobRegression>(
+  prior: Map<string, T>,
+  seen: Set<string>,
+  out: T[],
+  asOf: string,
+  keepResolvedDays: number,
+  slots: Slots,
+): void {
   for (const [id, prev] of prior) {
     if (seen.has(id)) continue;
     if (isOpen(prev)) {
@@ -408,7 +415,7 @@ function carryOver<T extends TestRegression | JobRegression>(prior: Map<string, 
         heldByHysteresis: false,
         reason: `No verdict in this snapshot: no runs in the current window (or no basis while the new-test rule is off); last evidence from ${prev.evidenceAsOf}. ${prev.reason}`,
       });
-    } else if (stillListed(prev, asOf, keepResolvedDays)) out.push(prev);
+    } else if (stillListed(prev, asOf, keepResolvedDays, longestScanMs(slots.scan))) out.push(prev);
   }
 }
 
@@ -501,7 +508,7 @@ export function jobRegressions(jobs: JobCells, context: RegressionContext): { re
       dropInterval: verdict.dropInterval,
     });
   });
-  carryOver(prior, seen, out, asOf, settings.keepResolvedDays);
+  carryOver(prior, seen, out, asOf, settings.keepResolvedDays, slots);
   out.sort(compareRegressions);
   return { regressions: out, tested };
 }

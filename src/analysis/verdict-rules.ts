@@ -262,11 +262,11 @@ function hypothesesOf(c: RegressionCell, cell: number, rules: RegressionRules): 
   const basis = c.line?.basis ?? c.basis;
   const required = c.line?.required ?? rules.newTestPassRate / 100;
   const out: Hypothesis[] = [];
-  const K = c.windows.length;
+  // Only the windows that may flag the cell count, also as the "next longer" one a window would repeat.
+  const K = !c.line && c.freshWindows !== undefined ? Math.min(c.windows.length, c.freshWindows) : c.windows.length;
   for (let k = 0; k < K; k++) {
     const sample = c.windows[k]!;
     if (sample.runs === 0 || (k + 1 < K && c.windows[k + 1]!.runs === sample.runs)) continue;
-    if (!c.line && c.freshWindows !== undefined && k >= c.freshWindows) break;
     const es = effectiveCounts(sample.runs, failuresOf(sample), sample.design);
     const minFailures = Math.max(1, Math.round(rules.minFailures / sample.design));
     if (basis.runs > 0 && c.line?.required === undefined && (sample.tailCv2 ?? 0) > 0) {
@@ -482,9 +482,11 @@ function recoveryOf(c: RegressionCell, line: RatchetLine, alpha: number): { reco
   // real rate lies between the line and its basis. With clustered runs a few good days in a row are
   // likely, so the same evidence takes more runs.
   const longest = tested.at(-1);
-  const regressedFailing = 1 - line.fellTo;
+  // A line that fell to 0 (a version 1 entry) would make any run enough: keep the six-run minimum.
+  const fellTo = Math.max(line.fellTo, 1e-6);
+  const regressedFailing = 1 - fellTo;
   if (longest && regressedFailing > 0 && longest.w.working / longest.w.runs >= b) {
-    const enough = line.fellTo ** (6 / regressedFailing);
+    const enough = fellTo ** (6 / regressedFailing);
     const p = fewFailures(failuresOf(longest.w), longest.w.runs, regressedFailing, longest.w.tailCv2 ?? 0);
     if (p <= enough) {
       return {
@@ -507,7 +509,8 @@ function recoveryOf(c: RegressionCell, line: RatchetLine, alpha: number): { reco
  */
 function fewFailures(f: number, n: number, failing: number, windowCv2: number): number {
   if (failing >= 1) return f >= n ? 1 : 0;
-  if (!(failing > 0) || !(windowCv2 > 0)) return binomialCdf(f, n, Math.max(0, failing));
+  // A relative variance this small is independent runs in all but rounding (and a Beta of that size loses precision).
+  if (!(failing > 0) || !(windowCv2 > 1e-9)) return binomialCdf(f, n, Math.max(0, failing));
   const { a, b } = clusteredRate(failing, windowCv2);
   return betaBinomialCdf(f, n, a, b);
 }
