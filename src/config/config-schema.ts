@@ -102,7 +102,13 @@ export const regressionsConfigSchema = z.strictObject({
         ),
     })
     .prefault({}),
-  keepResolvedDays: z.number().min(0).default(5).describe('Days a resolved regression stays listed (sippy: 5); in ratchet mode at least the longest scan window, so the next snapshots know when it resolved.'),
+  keepResolvedDays: z
+    .number()
+    .min(0)
+    .default(5)
+    .describe(
+      'Days a resolved regression stays listed (sippy: 5); in ratchet mode at least the longest scan window, so the next snapshots know when it resolved.',
+    ),
   maxFailedRuns: z.number().int().min(0).max(100).default(10).describe('Failed sample runs listed with each regression as evidence.'),
   aggregated: z
     .strictObject({
