@@ -268,7 +268,7 @@ function cellWork(
     idRatchet,
     idCompatible,
     ...(isOpen(before) && before!.line ? { line: before!.line } : {}),
-    ...(before?.status === 'resolved' && before.resolvedAt ? { freshFrom: Date.parse(before.resolvedAt) } : {}),
+    ...(before?.status === 'resolved' && before.resolvedAt && !Number.isNaN(Date.parse(before.resolvedAt)) ? { freshFrom: Date.parse(before.resolvedAt) } : {}),
     rho,
   };
 }

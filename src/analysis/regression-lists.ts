@@ -126,8 +126,9 @@ function cellInput(
  * snapshot; undefined when it has none resolved. Only they may flag it anew (verdict-rules.ts, freshWindows).
  */
 function freshWindowsAfter(previous: { status: string; resolvedAt: string | null } | undefined, slots: Slots): number | undefined {
-  if (previous?.status !== 'resolved' || previous.resolvedAt === null) return undefined;
-  const resolvedAt = Date.parse(previous.resolvedAt);
+  const resolvedAt = previous?.status === 'resolved' && previous.resolvedAt !== null ? Date.parse(previous.resolvedAt) : NaN;
+  // No (readable) resolution instant: no restriction, as disruption.ts does.
+  if (Number.isNaN(resolvedAt)) return undefined;
   return slots.scan.filter((w) => w.start >= resolvedAt).length;
 }
 
