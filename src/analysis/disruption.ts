@@ -26,7 +26,17 @@ import type {
 import { prowRunUrl } from '../util/prow-links.ts';
 import { designEffect } from './dispersion.ts';
 import type { HistoricalIndex } from './disruption-history.ts';
-import { compareRegressions, flagged, isOpen, previousRegressions, regressionId, longestScanMs, resolved, stillListed } from './lifecycle.ts';
+import {
+  compareRegressions,
+  flagged,
+  isOpen,
+  previousRegressions,
+  regressionId,
+  freshWindowsAfter,
+  longestScanMs,
+  resolved,
+  stillListed,
+} from './lifecycle.ts';
 import { changePoint, firstFailureFrom, payloadsAround } from './onset.ts';
 import type { Slots } from './slots.ts';
 import {
@@ -162,11 +172,8 @@ interface Work {
   idRatchet: string;
   idCompatible: string;
   line?: Line;
-  /**
-   * resolvedAt of the cell's ratchet regression, when the previous snapshot lists it resolved: only windows that
-   * start after it may flag the cell anew (the longer ones still hold the runs it was flagged for).
-   */
-  freshFrom?: number;
+  /** Scan windows that may flag the cell anew after a recent resolution (lifecycle.ts, freshWindowsAfter); default all. */
+  freshWindows?: number;
   rho: { day: number; payload: number };
 }
 
@@ -194,6 +201,7 @@ export function analyzeDisruption(input: DisruptionInput): DisruptionOutput {
   const seen = new Set<string>();
   for (const w of work) judgeCell(w, input, regressions, seen, previous);
   // Open before but not evaluated now (no runs, or too few), and recently resolved ones.
+  const longest = longestScanMs(input.slots.scan);
   for (const [id, prev] of previous) {
     if (seen.has(id)) continue;
     if (isOpen(prev)) {
@@ -203,7 +211,7 @@ export function analyzeDisruption(input: DisruptionInput): DisruptionOutput {
         heldByHysteresis: false,
         reason: `Not checked in this snapshot (too few runs in the sample or basis); last evidence from ${prev.evidenceAsOf}. ${prev.reason}`,
       });
-    } else if (stillListed(prev, input.asOf, input.keepResolvedDays, longestScanMs(input.slots.scan))) regressions.push(prev);
+    } else if (stillListed(prev, input.asOf, input.keepResolvedDays, longest)) regressions.push(prev);
   }
   regressions.sort(compareRegressions);
   return { cells: work.map((w) => w.cell), regressions, tested: members.length, clustering: { day: round(rho.day, 6), payload: round(rho.payload, 6) } };
@@ -259,6 +267,7 @@ function cellWork(
   const idRatchet = regressionId('ratchet', 'disruption', acc.backend, acc.key);
   const idCompatible = regressionId('compatible', 'disruption', acc.backend, acc.key);
   const before = previous.get(idRatchet);
+  const fresh = freshWindowsAfter(before, input.slots.scan);
   return {
     acc,
     cell,
@@ -268,7 +277,7 @@ function cellWork(
     idRatchet,
     idCompatible,
     ...(isOpen(before) && before!.line ? { line: before!.line } : {}),
-    ...(before?.status === 'resolved' && before.resolvedAt && !Number.isNaN(Date.parse(before.resolvedAt)) ? { freshFrom: Date.parse(before.resolvedAt) } : {}),
+    ...(fresh !== undefined ? { freshWindows: fresh } : {}),
     rho,
   };
 }
@@ -322,16 +331,14 @@ function hypothesesOf(w: Work, index: number, input: DisruptionInput, rho: { day
   const { cell } = w;
   if (cell.excluded || cell.basisKind === 'none') return [];
   const out: Hypothesis[] = [];
-  const K = input.slots.scan.length;
+  // Only the windows that may flag the cell count, also as the "next longer" one a window would repeat.
+  const K = !w.line && w.freshWindows !== undefined ? Math.min(input.slots.scan.length, w.freshWindows) : input.slots.scan.length;
   const basisDesign = designOf(w.acc.basis, rho);
   for (let k = 0; k < K; k++) {
     const window = input.slots.scan[k]!;
-    // Only windows that may flag the cell count, also as the "next longer" one a window would repeat.
-    const allowed = (j: number): boolean => w.line !== undefined || w.freshFrom === undefined || input.slots.scan[j]!.start >= w.freshFrom;
-    if (!allowed(k)) break;
     const sample = w.acc.sample.filter((v) => v.time >= window.start && v.time < window.end);
     if (sample.length < s.minSampleRuns) continue;
-    if (k + 1 < K && allowed(k + 1) && w.acc.sample.filter((v) => v.time >= input.slots.scan[k + 1]!.start).length === sample.length) continue;
+    if (k + 1 < K && w.acc.sample.filter((v) => v.time >= input.slots.scan[k + 1]!.start).length === sample.length) continue;
     const seconds = sorted(sample.map((v) => v.seconds));
     const design = designOf(sample, rho);
     const h: Hypothesis = {

@@ -65,6 +65,20 @@ export function stillListed(previous: Tracked & { mode: string }, asOf: string, 
   return Date.parse(asOf) - Date.parse(previous.resolvedAt) < keep;
 }
 
+/**
+ * How many scan windows (shortest first, all ending at as-of) start at or after the resolution of the cell's
+ * regression in the previous snapshot: only they may flag it anew, since a longer one still holds the runs it was
+ * flagged for. undefined when it has no resolution with a readable instant (no restriction).
+ */
+export function freshWindowsAfter(
+  previous: { status: string; resolvedAt: string | null } | undefined,
+  scan: ReadonlyArray<{ start: number }>,
+): number | undefined {
+  const resolvedAt = previous?.status === 'resolved' && previous.resolvedAt !== null ? Date.parse(previous.resolvedAt) : NaN;
+  if (Number.isNaN(resolvedAt)) return undefined;
+  return scan.filter((w) => w.start >= resolvedAt).length;
+}
+
 /** The longest scan window's length: how long a resolved ratchet-mode regression stays listed at least. */
 export function longestScanMs(scan: ReadonlyArray<{ start: number; end: number }>): number {
   return scan.reduce((longest, w) => Math.max(longest, w.end - w.start), 0);

@@ -11,7 +11,18 @@ import type { EvidenceRun, JobCounts, JobRegression, RegressionMode, Snapshot, T
 import { prowRunUrl } from '../util/prow-links.ts';
 import { designEffect, effectiveCounts, intraClusterCorrelation } from './dispersion.ts';
 import { finishCounts } from './job-summary.ts';
-import { compareRegressions, flagged, isOpen, previousRegressions, regressionId, resolved, longestScanMs, stillListed, type Lifecycle } from './lifecycle.ts';
+import {
+  compareRegressions,
+  flagged,
+  isOpen,
+  previousRegressions,
+  regressionId,
+  resolved,
+  freshWindowsAfter,
+  longestScanMs,
+  stillListed,
+  type Lifecycle,
+} from './lifecycle.ts';
 import { changePoint, firstFailureFrom, payloadsAround } from './onset.ts';
 import { buildTestCells, cellSequence, runsOf, type CellsResult, type TestCell, type WindowCounts } from './regression-cells.ts';
 import type { Slots } from './slots.ts';
@@ -121,17 +132,6 @@ function cellInput(
   };
 }
 
-/**
- * How many scan windows (shortest first) start after the resolution of the cell's regression in the previous
- * snapshot; undefined when it has none resolved. Only they may flag it anew (verdict-rules.ts, freshWindows).
- */
-function freshWindowsAfter(previous: { status: string; resolvedAt: string | null } | undefined, slots: Slots): number | undefined {
-  const resolvedAt = previous?.status === 'resolved' && previous.resolvedAt !== null ? Date.parse(previous.resolvedAt) : NaN;
-  // No (readable) resolution instant: no restriction, as disruption.ts does.
-  if (Number.isNaN(resolvedAt)) return undefined;
-  return slots.scan.filter((w) => w.start >= resolvedAt).length;
-}
-
 export function testRegressions(tests: TestAccumulator, context: RegressionContext): TestRegressionResult {
   const { settings, previous, asOf, slots } = context;
   const prior = previousRegressions(previous, 'tests');
@@ -170,7 +170,7 @@ export function testRegressions(tests: TestAccumulator, context: RegressionConte
     return isOpen(open) ? followLine(lineOf(open, workingOf), open!.onset ?? null, tests.log, g, settings.flakeAsFailure, slots, clustering) : undefined;
   });
   const inputs = built.cells.map((g, i) =>
-    cellInput(g, failures, lines[i], g.compatible && isOpen(before(g, 'compatible')), clustering, freshWindowsAfter(before(g, 'ratchet'), slots)),
+    cellInput(g, failures, lines[i], g.compatible && isOpen(before(g, 'compatible')), clustering, freshWindowsAfter(before(g, 'ratchet'), slots.scan)),
   );
   const labels = slots.scan.map((w) => w.label);
   const { verdicts, tested } = evaluateCells(inputs, settings, { windowLabels: labels, windowWeights: windowWeights(slots) });
@@ -407,6 +407,7 @@ function carryOver<T extends TestRegression | JobRegression>(
   keepResolvedDays: number,
   slots: Slots,
 ): void {
+  const longest = longestScanMs(slots.scan);
   for (const [id, prev] of prior) {
     if (seen.has(id)) continue;
     if (isOpen(prev)) {
@@ -416,7 +417,7 @@ function carryOver<T extends TestRegression | JobRegression>(
         heldByHysteresis: false,
         reason: `No verdict in this snapshot: no runs in the current window (or no basis while the new-test rule is off); last evidence from ${prev.evidenceAsOf}. ${prev.reason}`,
       });
-    } else if (stillListed(prev, asOf, keepResolvedDays, longestScanMs(slots.scan))) out.push(prev);
+    } else if (stillListed(prev, asOf, keepResolvedDays, longest)) out.push(prev);
   }
 }
 
@@ -458,7 +459,7 @@ export function jobRegressions(jobs: JobCells, context: RegressionContext): { re
     const before = prior.get(ids[i]!);
     return isOpen(before) ? followLine(lineOf(before, workingOf), before!.onset ?? null, jobs.log, g, true, slots, clustering) : undefined;
   });
-  const inputs = built.cells.map((g, i) => cellInput(g, failures, lines[i], false, clustering, freshWindowsAfter(prior.get(ids[i]!), slots)));
+  const inputs = built.cells.map((g, i) => cellInput(g, failures, lines[i], false, clustering, freshWindowsAfter(prior.get(ids[i]!), slots.scan)));
   const labels = slots.scan.map((w) => w.label);
   // A job without basis runs is new, not regressed: the new-test rule does not apply to jobs.
   const { verdicts, tested } = evaluateCells(
