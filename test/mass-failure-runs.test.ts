@@ -160,16 +160,32 @@ describe('an outage through analyze()', () => {
     const starts = excluded.map((r) => r.started!);
     expect(starts).toEqual([...starts].sort().reverse());
     const job = (name: string) => s.jobs.find((j) => j.name === name)!;
-    expect(job(JOB).excludedRuns).toEqual({ massFailure: 7, infrastructure: 0 });
-    expect(job(OTHER_JOB).excludedRuns).toEqual({ massFailure: 0, infrastructure: 1 });
+    expect(job(JOB).excludedRuns).toEqual({ massFailure: 7, infrastructure: 0, badDay: 0 });
+    expect(job(OTHER_JOB).excludedRuns).toEqual({ massFailure: 0, infrastructure: 1, badDay: 0 });
     // They still count for their job: the job's runs in the window include them.
     expect(job(JOB).current.runs).toBe(84);
   });
 
   it('would flag dozens of tests without the classification', async () => {
-    const s = await analyze(analysisInput(runs, { config: { regressions: { massFailure: { minFailed: 1000, infraTests: [] } } } }));
+    const s = await analyze(
+      analysisInput(runs, { config: { regressions: { massFailure: { minFailed: 1000, infraTests: [] }, badDays: { enabled: false } } } }),
+    );
     expect(s.dataQuality.excludedRuns).toEqual([]);
     const falsely = s.regressions!.tests.filter((r) => r.mode === 'ratchet' && r.status !== 'resolved' && r.name !== REGRESSED);
     expect(falsely.length).toBeGreaterThan(20);
+  });
+
+  it('keeps the outage out as a bad day when runs are not classified one by one', async () => {
+    // The same outage, seen by the job's day instead of by each run: 50 distinct tests failed on its day
+    // against about 5 usually, and the next day was usual again.
+    const s = await analyze(analysisInput(runs, { config: { regressions: { massFailure: { minFailed: 1000, infraTests: [] } } } }));
+    const bad = s.dataQuality.excludedRuns!.filter((r) => r.class === 'bad-day');
+    // Every run of the job that day, the outage runs among them.
+    expect(bad.every((r) => r.job === JOB && r.started!.startsWith(new Date(OUTAGE_START).toISOString().slice(0, 10)))).toBe(true);
+    expect(bad).toHaveLength(12);
+    for (const b of outageBuilds) expect(bad.map((r) => r.buildId)).toContain(b);
+    expect(s.jobs.find((j) => j.name === JOB)!.excludedRuns).toEqual({ massFailure: 0, infrastructure: 0, badDay: 12 });
+    const falsely = s.regressions!.tests.filter((r) => r.mode === 'ratchet' && r.status !== 'resolved' && r.name !== REGRESSED);
+    expect(falsely).toEqual([]);
   });
 });

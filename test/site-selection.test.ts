@@ -468,8 +468,11 @@ describe('version 2: runs kept out of test verdicts, disruption sets and windows
     expect(excludedRunsText({ massFailure: 3, infrastructure: 0 })).toBe('3 mass failures');
     expect(excludedRunsText({ massFailure: 0, infrastructure: 2 })).toBe('2 infrastructure failures');
     expect(excludedRunsText({ massFailure: 0, infrastructure: 0 })).toBe('none');
+    expect(excludedRunsText({ massFailure: 0, infrastructure: 0, badDay: 1 })).toBe('1 run of bad days');
+    expect(excludedRunsText({ massFailure: 2, infrastructure: 1, badDay: 12 })).toBe('2 mass failures, 1 infrastructure failure and 12 runs of bad days');
+    expect(excludedClass('bad-day').text).toBe('Bad day');
     expect(excludedRuns(latest)).toBeUndefined();
-    expect(excludedRuns({ ...v2, dataQuality: { ...v2.dataQuality, excludedRuns: [] } })).toEqual({ runs: [], massFailure: 0, infrastructure: 0 });
+    expect(excludedRuns({ ...v2, dataQuality: { ...v2.dataQuality, excludedRuns: [] } })).toEqual({ runs: [], massFailure: 0, infrastructure: 0, badDay: 0 });
     expect(v2.jobs.find((j) => j.name === PR)!.excludedRuns).toEqual({ massFailure: 1, infrastructure: 0 });
     expect(excludedClass('mass-failure')).toEqual({ text: 'Mass failure', icon: '‼', tone: 'warn' });
     expect(excludedClass('infrastructure').text).toBe('Infrastructure');

@@ -19,6 +19,7 @@ import { HistoricalIndex, type HistoricalRecord } from './disruption-history.ts'
 import { analyzeDisruption, DisruptionAccumulator } from './disruption.ts';
 import { JobAccumulator } from './job-summary.ts';
 import { jobRegressions, testRegressions } from './regression-lists.ts';
+import { findBadDays } from './bad-days.ts';
 import { RunClassifier } from './run-class.ts';
 import { inBasis, inPrevious, slotOf, slotsFor, type Slots } from './slots.ts';
 import { FAIL, FLAKE, PASS, TestLog } from './test-log.ts';
@@ -54,6 +55,7 @@ export interface AnalysisInput {
 
 /** A run kept out of test verdicts, for the data-quality list. */
 type ExcludedRun = NonNullable<Snapshot['dataQuality']['excludedRuns']>[number];
+type ExcludedCounts = { massFailure: number; infrastructure: number; badDay: number };
 
 /** Every run counted once into the accumulators of its slot, with the coverage figures of the snapshot. */
 class RunCounter {
@@ -69,7 +71,7 @@ class RunCounter {
   readonly problems: Problem[];
   readonly excluded: ExcludedRun[] = [];
   /** Per job: current-window runs kept out of test verdicts, by class. */
-  readonly excludedByJob = new Map<string, { massFailure: number; infrastructure: number }>();
+  readonly excludedByJob = new Map<string, ExcludedCounts>();
   runsRead = 0;
   runsPending = 0;
   runsIncomplete = 0;
@@ -143,12 +145,53 @@ class RunCounter {
       reason: c.reason,
     });
     if (slot === 0) {
-      let counts = this.excludedByJob.get(run.job);
-      if (!counts) this.excludedByJob.set(run.job, (counts = { massFailure: 0, infrastructure: 0 }));
+      const counts = this.#excludedCounts(run.job);
       if (c.class === 'mass-failure') counts.massFailure++;
       else counts.infrastructure++;
     }
     return false;
+  }
+
+  #excludedCounts(job: string): ExcludedCounts {
+    let counts = this.excludedByJob.get(job);
+    if (!counts) this.excludedByJob.set(job, (counts = { massFailure: 0, infrastructure: 0, badDay: 0 }));
+    return counts;
+  }
+
+  /**
+   * Once every run is read: mark the runs of the jobs' bad days (bad-days.ts) out of test verdicts, and list
+   * them with the mass failures.
+   */
+  markBadDays(settings: RegressionsConfig['badDays']): void {
+    const log = this.tests.log;
+    const found = findBadDays(log, this.tests.testTotal, this.tests.laneJob, settings);
+    if (found.elevation.some((g) => g > 1)) log.elevation = found.elevation;
+    if (found.days.length === 0) return;
+    log.excluded = found.excluded;
+    const day = new Map(found.days.map((d) => [`${d.job}\u0000${d.date}`, d]));
+    const out = new Set<string>();
+    for (let r = 0; r < log.runCount; r++) {
+      if (found.excluded[r] !== 1) continue;
+      const run = log.runs[r]!;
+      out.add(`${run.job}\u0000${run.buildId}`);
+      const time = log.runTime[r]!;
+      const bad = day.get(`${run.job}\u0000${new Date(time).toISOString().slice(0, 10)}`)!;
+      this.excluded.push({
+        job: run.job,
+        buildId: run.buildId,
+        url: prowRunUrl(this.#bucket, run.path),
+        started: run.started,
+        class: 'bad-day',
+        failed: found.runFailed[r]!,
+        tests: found.runTests[r]!,
+        reason: `a bad day for the job: on ${bad.date} its ${bad.runs} runs failed ${bad.failingTests} distinct tests, ${bad.usual} on a usual day with as many runs, and the next day it ran was usual again: an outage, not a regression of each test`,
+      });
+      if (time >= this.#slots.current.start && time < this.#slots.current.end) this.#excludedCounts(run.job).badDay++;
+    }
+    // Out of the counts, so never a regression's evidence either.
+    for (let t = 0; t < this.tests.testTotal; t++) {
+      for (const f of this.tests.failedRuns(t)) if (f.judged && out.has(`${f.job}\u0000${f.buildId}`)) f.judged = false;
+    }
   }
 
   #logJobRun(run: RunRecord, time: number): void {
@@ -172,10 +215,11 @@ export async function analyze(input: AnalysisInput): Promise<Snapshot> {
   const previous = input.previous && input.previous.asOf < asOf ? input.previous : null;
   const counter = new RunCounter(slots, input.bucket, input.discoveryProblems ?? [], plan.regressions);
   for await (const run of input.runs) counter.add(run);
+  counter.markBadDays(plan.regressions.badDays);
 
   const jobSummaries = counter.jobs
     .summaries(plan.thresholds)
-    .map((j) => ({ ...j, excludedRuns: counter.excludedByJob.get(j.name) ?? { massFailure: 0, infrastructure: 0 } }));
+    .map((j) => ({ ...j, excludedRuns: counter.excludedByJob.get(j.name) ?? { massFailure: 0, infrastructure: 0, badDay: 0 } }));
   const testSummaries = counter.tests.summaries({ minRuns: plan.thresholds.minTestRuns });
   const problems = counter.problems.sort(
     (a, b) => cmp(a.job ?? '', b.job ?? '') || cmp(a.buildId ?? '', b.buildId ?? '') || cmp(a.object, b.object) || cmp(a.reason, b.reason),
@@ -395,6 +439,7 @@ function regressionSettings(plan: AnalysisPlan, judged: Judged): NonNullable<Sna
       payloadCv2: round(verdicts.tests.clustering.payloadCv2, 6),
     },
     massFailure: { share: rules.massFailure.share, minFailed: rules.massFailure.minFailed, infraTests: [...rules.massFailure.infraTests] },
+    badDays: { ...rules.badDays },
     flakeAsFailure: rules.flakeAsFailure,
     minFailures: rules.minFailures,
     extremeDrop: rules.extremeDrop,

@@ -94,14 +94,19 @@ export function effectiveCounts(runs: number, failures: number, design: number):
  * (cv²·m̄/n: cv² of one cluster, m̄ = Σm²/Σm over the window's n runs). The window's rate θ·Ḡ has mean
  * E[θ] and variance Var(θ) + E[θ²]·windowCv2; the Beta with those two moments stands for it. Its tail
  * is what the design effect misses: k failures of one cluster are E[Ḡᵏ] times likelier than
- * independent runs make them (6× for three with cv² = 1), not D times.
+ * independent runs make them (6× for three with cv² = 1), not D times. With `elevation` above 1 (runs on days
+ * their job fails more than usual, not yet judged: bad-days.ts) the rate is that many times higher.
  */
-export function predictiveRate(basisFailures: number, basisRuns: number, windowCv2: number): { a: number; b: number } {
+export function predictiveRate(basisFailures: number, basisRuns: number, windowCv2: number, elevation = 1): { a: number; b: number } {
   const a0 = basisFailures + 0.5;
   const b0 = basisRuns - basisFailures + 0.5;
   const mean = a0 / (a0 + b0);
   const varPosterior = (mean * (1 - mean)) / (a0 + b0 + 1);
-  return betaByMoments(mean, varPosterior + (varPosterior + mean * mean) * Math.max(0, windowCv2));
+  const variance = varPosterior + (varPosterior + mean * mean) * Math.max(0, windowCv2);
+  if (!(elevation > 1)) return betaByMoments(mean, variance);
+  // Runs on an elevated day fail `elevation` times as often on average: the rate, and its spread, scale with it.
+  const m = Math.min(elevation, 0.999 / mean);
+  return betaByMoments(mean * m, variance * m * m);
 }
 
 /**

@@ -21,6 +21,8 @@ export interface WindowCounts {
   /** Mean cluster size Σm²/Σm of the window's runs, clustered by UTC day and by payload. */
   dayCluster: number;
   payloadCluster: number;
+  /** Mean over the window's runs of how much more often than usual their job's day failed (bad-days.ts); 1 usually. */
+  elevation: number;
 }
 
 export interface TestCell {
@@ -121,6 +123,9 @@ interface RunIndex {
   bucket: Int8Array;
   day: Int32Array;
   days: number;
+  /** Runs kept out after the fact (bad days): they count in the clustering estimate only. */
+  excluded: Uint8Array | undefined;
+  elevation: Float64Array | undefined;
 }
 
 function indexRuns(log: TestLog, windows: CellWindows): RunIndex {
@@ -149,17 +154,20 @@ function indexRuns(log: TestLog, windows: CellWindows): RunIndex {
     bucket[r] = w;
     day[r] = log.runDay[r]! - firstDay;
   }
-  return { bucket, day, days: Number.isFinite(firstDay) ? lastDay - firstDay + 1 : 0 };
+  return { bucket, day, days: Number.isFinite(firstDay) ? lastDay - firstDay + 1 : 0, excluded: log.excluded, elevation: log.elevation };
 }
 
 interface Scratch {
-  /** Per window bucket: pass, fail, flake. */
+  /** Per window bucket: pass, fail, flake; and the sum of the runs' elevations. */
   counts: Int32Array;
-  /** Per bucket × day (payload): runs; per day (payload): basis failures. */
+  gain: Float64Array;
+  /** Per bucket × day (payload): runs; per day (payload): basis runs and failures for the clustering estimate. */
   dayRuns: Int32Array;
+  dayEstRuns: Int32Array;
   dayFails: Int32Array;
   dayMark: Uint8Array;
   payRuns: Int32Array;
+  payEstRuns: Int32Array;
   payFails: Int32Array;
   payMark: Uint8Array;
   laneMark: Uint8Array;
@@ -171,10 +179,13 @@ interface Scratch {
 function newScratch(W: number, days: number, payloads: number, lanes: number): Scratch {
   return {
     counts: new Int32Array(W * 3),
+    gain: new Float64Array(W),
     dayRuns: new Int32Array(W * days),
+    dayEstRuns: new Int32Array(days),
     dayFails: new Int32Array(days),
     dayMark: new Uint8Array(days),
     payRuns: new Int32Array(W * payloads),
+    payEstRuns: new Int32Array(payloads),
     payFails: new Int32Array(payloads),
     payMark: new Uint8Array(payloads),
     laneMark: new Uint8Array(lanes),
@@ -238,36 +249,44 @@ function countCell(
     }
     const w = index.bucket[r]!;
     if (w < 0) continue;
+    // A bad day's run is out of every window; in the basis it still tells how much days vary.
+    const out = index.excluded !== undefined && index.excluded[r] === 1;
+    if (out && w < K) continue;
     const code = entries.codes[i]!;
-    s.counts[w * 3 + code]!++;
     const day = index.day[r]!;
     const payload = log.runPayload[r]!;
-    s.dayRuns[w * days + day]!++;
+    if (!out) {
+      s.counts[w * 3 + code]!++;
+      s.gain[w]! += index.elevation ? index.elevation[r]! : 1;
+      s.dayRuns[w * days + day]!++;
+      if (payload >= 0) s.payRuns[w * payloads + payload]!++;
+    }
     if (s.dayMark[day] === 0) {
       s.dayMark[day] = 1;
       s.touchedDays.push(day);
     }
-    if (payload >= 0) {
-      s.payRuns[w * payloads + payload]!++;
-      if (s.payMark[payload] === 0) {
-        s.payMark[payload] = 1;
-        s.touchedPayloads.push(payload);
-      }
+    if (payload >= 0 && s.payMark[payload] === 0) {
+      s.payMark[payload] = 1;
+      s.touchedPayloads.push(payload);
     }
-    if (w === K && (code === FAIL || (flakeAsFailure && code === FLAKE))) {
-      s.dayFails[day]!++;
-      if (payload >= 0) s.payFails[payload]!++;
+    if (w === K) {
+      s.dayEstRuns[day]!++;
+      if (payload >= 0) s.payEstRuns[payload]!++;
+      if (code === FAIL || (flakeAsFailure && code === FLAKE)) {
+        s.dayFails[day]!++;
+        if (payload >= 0) s.payFails[payload]!++;
+      }
     }
   }
   const counts = windowCounts(s, K, days, payloads);
   if (estimate && runsOf(counts[K]!) > 0) {
-    const dayRuns = s.touchedDays.map((d) => s.dayRuns[K * days + d]!);
+    const dayRuns = s.touchedDays.map((d) => s.dayEstRuns[d]!);
     estimators.day.add(
       dayRuns,
       s.touchedDays.map((d) => s.dayFails[d]!),
       dayRuns.length,
     );
-    const payRuns = s.touchedPayloads.map((p) => s.payRuns[K * payloads + p]!);
+    const payRuns = s.touchedPayloads.map((p) => s.payEstRuns[p]!);
     estimators.payload.add(
       payRuns,
       s.touchedPayloads.map((p) => s.payFails[p]!),
@@ -285,6 +304,7 @@ function windowCounts(s: Scratch, K: number, days: number, payloads: number): Wi
   let passes = 0;
   let failures = 0;
   let flakes = 0;
+  let gain = 0;
   const touchedDays = s.touchedDays;
   const touchedPayloads = s.touchedPayloads;
   const dayRunning = new Float64Array(touchedDays.length);
@@ -295,6 +315,7 @@ function windowCounts(s: Scratch, K: number, days: number, payloads: number): Wi
     const p = s.counts[k * 3]! + (basis ? 0 : passes);
     const f = s.counts[k * 3 + 1]! + (basis ? 0 : failures);
     const l = s.counts[k * 3 + 2]! + (basis ? 0 : flakes);
+    const g = s.gain[k]! + (basis ? 0 : gain);
     let sumDay = 0;
     for (let j = 0; j < touchedDays.length; j++) {
       const here = s.dayRuns[k * days + touchedDays[j]!]!;
@@ -311,11 +332,19 @@ function windowCounts(s: Scratch, K: number, days: number, payloads: number): Wi
     }
     const n = p + f + l;
     // Untagged runs are clusters of one.
-    out.push({ passes: p, failures: f, flakes: l, dayCluster: n ? sumDay / n : 1, payloadCluster: n ? (sumPay + (n - tagged)) / n : 1 });
+    out.push({
+      passes: p,
+      failures: f,
+      flakes: l,
+      dayCluster: n ? sumDay / n : 1,
+      payloadCluster: n ? (sumPay + (n - tagged)) / n : 1,
+      elevation: n ? g / n : 1,
+    });
     if (!basis) {
       passes = p;
       failures = f;
       flakes = l;
+      gain = g;
     }
   }
   return out;
@@ -323,13 +352,16 @@ function windowCounts(s: Scratch, K: number, days: number, payloads: number): Wi
 
 function clearScratch(s: Scratch, W: number, days: number, payloads: number): void {
   s.counts.fill(0);
+  s.gain.fill(0);
   for (const d of s.touchedDays) {
     for (let k = 0; k < W; k++) s.dayRuns[k * days + d] = 0;
+    s.dayEstRuns[d] = 0;
     s.dayFails[d] = 0;
     s.dayMark[d] = 0;
   }
   for (const p of s.touchedPayloads) {
     for (let k = 0; k < W; k++) s.payRuns[k * payloads + p] = 0;
+    s.payEstRuns[p] = 0;
     s.payFails[p] = 0;
     s.payMark[p] = 0;
   }
@@ -367,7 +399,7 @@ export function cellSequence(
   for (let i = 0; i < length; i++) {
     const r = runs[i]!;
     const time = log.runTime[r]!;
-    if (laneSet.has(log.runLane[r]!) && time >= from && time < to) picked.push(i);
+    if (laneSet.has(log.runLane[r]!) && time >= from && time < to && log.excluded?.[r] !== 1) picked.push(i);
   }
   // Ties in time go by job and build id, never by the order runs arrived in.
   const byJobBuild = (a: number, b: number): number => {

@@ -84,7 +84,7 @@ function judged(c: WindowCounts, failures: number, p: number, clustering: Cluste
   );
   // The relative variance of the window's mean failure rate from its shared clusters: cv²·m̄/n.
   const tailCv2 = runs > 0 ? Math.max(clustering.dayCv2 * c.dayCluster, clustering.payloadCv2 * c.payloadCluster) / runs : 0;
-  return { runs, working: runs - failures, design, ...(tailCv2 > 0 ? { tailCv2 } : {}) };
+  return { runs, working: runs - failures, design, ...(tailCv2 > 0 ? { tailCv2 } : {}), ...(c.elevation > 1 ? { elevation: c.elevation } : {}) };
 }
 
 /** The failure rate the design effects assume: the basis's, shrunk a little toward ½ (Jeffreys) so 0 of n is not 0. */

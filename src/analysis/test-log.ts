@@ -5,7 +5,8 @@
  * order of runs (onset). Five bytes a result: six million results take 30 MB.
  *
  * Runs kept out of test verdicts (mass failures, infrastructure failures; see run-class.ts) are
- * never logged.
+ * never logged. Runs of bad days (bad-days.ts) can only be known once the day is over, so they are
+ * logged and marked afterwards in `excluded`.
  */
 import type { RunRecord } from '../ingest/run-record.ts';
 
@@ -38,6 +39,16 @@ export class TestLog {
   runDay = new Int32Array(1024);
   runPayload = new Int32Array(1024);
   readonly runs: LoggedRun[] = [];
+  /**
+   * Per run, 1 when it is kept out of verdicts after the fact (a bad day): not counted in any window, the onset
+   * or recovery, only in the clustering estimate. Unset: none.
+   */
+  excluded: Uint8Array | undefined;
+  /**
+   * Per run, how many times its job's usual failures its day shows while that day may still turn out a bad day
+   * (bad-days.ts); verdicts expect that many times a test's usual failures in it. Unset: 1 for every run.
+   */
+  elevation: Float64Array | undefined;
   readonly payloads: string[] = [];
   readonly #payloadIndex = new Map<string, number>();
   #entryRuns: Int32Array[] = [];

@@ -47,6 +47,11 @@ export interface JudgedSide extends CellSide {
    * above 0 a scan window is judged by the predictive beta-binomial test instead of Fisher's.
    */
   tailCv2?: number;
+  /**
+   * How many times their usual rate the window's runs are expected to fail, on average, because their job's day is
+   * elevated and not yet judged (bad-days.ts); above 1 the window is judged by the predictive test at that rate.
+   */
+  elevation?: number;
 }
 
 /** What an open regression carries from snapshot to snapshot: the basis it was found against, frozen. */
@@ -190,7 +195,7 @@ interface Hypothesis {
   q: number;
   newTest: boolean;
   /** Judged by the predictive beta-binomial test (clustered runs): es holds the raw sample counts. */
-  predictive?: { a: number; b: number; cv2: number };
+  predictive?: { a: number; b: number; cv2: number; elevation: number };
 }
 
 export function evaluateCells(cells: readonly RegressionCell[], rules: RegressionRules, options: EvaluateOptions = {}): Evaluation {
@@ -269,7 +274,7 @@ function hypothesesOf(c: RegressionCell, cell: number, rules: RegressionRules): 
     if (sample.runs === 0 || (k + 1 < K && c.windows[k + 1]!.runs === sample.runs)) continue;
     const es = effectiveCounts(sample.runs, failuresOf(sample), sample.design);
     const minFailures = Math.max(1, Math.round(rules.minFailures / sample.design));
-    if (basis.runs > 0 && c.line?.required === undefined && (sample.tailCv2 ?? 0) > 0) {
+    if (basis.runs > 0 && c.line?.required === undefined && ((sample.tailCv2 ?? 0) > 0 || (sample.elevation ?? 1) > 1)) {
       out.push(predictiveHypothesis(c, cell, k, sample, basis, rules));
     } else if (basis.runs > 0 && c.line?.required === undefined) {
       const eb = effectiveCounts(basis.runs, failuresOf(basis), basis.design);
@@ -345,7 +350,8 @@ function predictiveHypothesis(c: RegressionCell, cell: number, k: number, sample
   const f = failuresOf(sample);
   const eb = effectiveCounts(basis.runs, failuresOf(basis), basis.design);
   const cv2 = sample.tailCv2 ?? 0;
-  const { a, b } = predictiveRate(eb.failures, eb.runs, cv2);
+  const elevation = sample.elevation ?? 1;
+  const { a, b } = predictiveRate(eb.failures, eb.runs, cv2, elevation);
   const passes = (x: number): boolean => dropPoints(n - x, n, basis.working, basis.runs) >= dropFloor(basis.working, basis.runs, r.minDrop, r.stableMinDrop);
   let from = n + 1;
   while (from - 1 >= Math.max(rules.minFailures, 1) && passes(from - 1)) from--;
@@ -367,7 +373,7 @@ function predictiveHypothesis(c: RegressionCell, cell: number, k: number, sample
     member: false,
     q: NaN,
     newTest: false,
-    predictive: { a, b, cv2 },
+    predictive: { a, b, cv2, elevation },
   };
   return h;
 }
@@ -535,8 +541,10 @@ function noEvidence(c: RegressionCell, line: RatchetLine, rules: RegressionRules
 }
 
 function designText(h: Hypothesis): string {
-  if (h.predictive)
-    return ` (clustered runs: ${h.es.failures}/${h.es.runs} against a basis of ${h.eb.failures}/${h.eb.runs} after its design effect ${fmtDesign(h.basis.design)}, the window's failure rate varying by a relative variance of ${round(h.predictive.cv2, 3)})`;
+  if (h.predictive) {
+    const elevated = h.predictive.elevation > 1 ? `, times ${round(h.predictive.elevation, 2)} for its runs on days their job failed more than usual` : '';
+    return ` (clustered runs: ${h.es.failures}/${h.es.runs} against a basis of ${h.eb.failures}/${h.eb.runs} after its design effect ${fmtDesign(h.basis.design)}, the window's failure rate varying by a relative variance of ${round(h.predictive.cv2, 3)}${elevated})`;
+  }
   if (h.sample.design <= 1 && h.basis.design <= 1) return '';
   return ` (clustered runs: design effects ${fmtDesign(h.sample.design)} and ${fmtDesign(h.basis.design)}, so counts of ${h.es.failures}/${h.es.runs} against ${h.eb.failures}/${h.eb.runs})`;
 }

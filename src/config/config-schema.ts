@@ -67,6 +67,26 @@ export const regressionsConfigSchema = z.strictObject({
         .describe('Failing any test matching these means the run failed before its tests could run (install, infrastructure): kept out of test verdicts.'),
     })
     .prefault({}),
+  badDays: z
+    .strictObject({
+      enabled: z
+        .boolean()
+        .default(true)
+        .describe("Keep the runs of a job's bad days (an outage: many more tests failed than usual, then back to usual) out of test verdicts."),
+      factor: z
+        .number()
+        .min(1)
+        .default(2)
+        .describe('A day is elevated when its distinct failing tests are at least this many times the job’s usual for as many runs…'),
+      minTests: z.number().int().min(1).default(10).describe('…and at least this many above it (a single broken test never makes a bad day).'),
+      maxDays: z
+        .number()
+        .int()
+        .min(1)
+        .default(2)
+        .describe('The longest streak of elevated days that is a bad day; a longer one, or one still going on, is left to the verdicts.'),
+    })
+    .prefault({}),
   flakeAsFailure: z.boolean().default(false).describe('Count a flake (failed, then passed in the same run) as a failure instead of a pass.'),
   minFailures: z.number().int().min(0).default(3).describe('A cell needs at least this many sample failures to be flagged (sippy: 3).'),
   extremeDrop: points.default(15).describe('A drop in working rate above this many points is "extreme" (sippy: 15).'),

@@ -87,8 +87,8 @@ const jobSummarySchema = z.object({
   byDay: z.array(jobDaySchema),
   recentRuns: d(z.array(runRefSchema), 'Newest first, at most 50.'),
   excludedRuns: d(
-    z.object({ massFailure: z.number().int(), infrastructure: z.number().int() }).optional(),
-    'Runs of the current window kept out of test verdicts: mass failures and infrastructure failures (dataQuality.excludedRuns lists them). Absent in version 1.',
+    z.object({ massFailure: z.number().int(), infrastructure: z.number().int(), badDay: z.number().int().optional() }).optional(),
+    'Runs of the current window kept out of test verdicts: mass failures, infrastructure failures and runs of bad days (dataQuality.excludedRuns lists them; badDay is absent before bad days were recognised). Absent in version 1.',
   ),
 });
 
@@ -175,14 +175,17 @@ const dataQualitySchema = z.object({
           buildId: z.string(),
           url: z.string(),
           started: z.string().nullable(),
-          class: z.enum(['mass-failure', 'infrastructure']),
+          class: d(
+            z.enum(['mass-failure', 'infrastructure', 'bad-day']),
+            'Why: a mass failure, an infrastructure failure, or a run of a bad day (regressions.badDays).',
+          ),
           failed: d(z.number().int(), 'Tests that failed in the run.'),
           tests: d(z.number().int(), 'Tests with a result other than skipped.'),
           reason: z.string(),
         }),
       )
       .optional(),
-    'Runs of the look-back kept out of test verdicts (regressions.massFailure): their failures say nothing about single tests. Newest first. Absent in version 1.',
+    'Runs of the look-back kept out of test verdicts (regressions.massFailure, regressions.badDays): their failures say nothing about single tests. Newest first. Absent in version 1.',
   ),
 });
 
@@ -504,6 +507,10 @@ const regressionSettingsSchema = z
     massFailure: d(
       z.object({ share: z.number(), minFailed: z.number().int(), infraTests: z.array(z.string()) }).optional(),
       'Which runs were kept out of test verdicts (config regressions.massFailure).',
+    ),
+    badDays: d(
+      z.object({ enabled: z.boolean(), factor: z.number(), minTests: z.number().int(), maxDays: z.number().int() }).optional(),
+      'Which job-days were bad days, their runs kept out of test verdicts (config regressions.badDays). Absent before bad days were recognised.',
     ),
     flakeAsFailure: z.boolean(),
     minFailures: z.number().int(),

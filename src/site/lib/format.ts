@@ -125,7 +125,8 @@ export function runResult(result: RunRef['result']): Badge {
 }
 
 /** Why a run was kept out of test verdicts: its failures say nothing about single tests. */
-export function excludedClass(cls: 'mass-failure' | 'infrastructure'): Badge {
+export function excludedClass(cls: 'mass-failure' | 'infrastructure' | 'bad-day'): Badge {
+  if (cls === 'bad-day') return { text: 'Bad day', icon: '☁', tone: 'muted' };
   return cls === 'mass-failure' ? { text: 'Mass failure', icon: '‼', tone: 'warn' } : { text: 'Infrastructure', icon: '⚙', tone: 'muted' };
 }
 

@@ -188,10 +188,11 @@ export interface ExcludedRuns {
   runs: ExcludedRun[];
   massFailure: number;
   infrastructure: number;
+  badDay: number;
 }
 
 /**
- * Runs kept out of test verdicts (mass failures, infrastructure failures), with their counts by class;
+ * Runs kept out of test verdicts (mass failures, infrastructure failures, bad days), with their counts by class;
  * undefined when the snapshot did not record them (version 1), which is not the same as none.
  */
 export function excludedRuns(snapshot: Snapshot): ExcludedRuns | undefined {
@@ -201,14 +202,21 @@ export function excludedRuns(snapshot: Snapshot): ExcludedRuns | undefined {
     runs,
     massFailure: runs.filter((r) => r.class === 'mass-failure').length,
     infrastructure: runs.filter((r) => r.class === 'infrastructure').length,
+    badDay: runs.filter((r) => r.class === 'bad-day').length,
   };
 }
 
-/** Excluded-run counts in words: "none", "2 mass failures", "1 mass failure and 3 infrastructure failures". */
-export function excludedRunsText(counts: Pick<ExcludedRuns, 'massFailure' | 'infrastructure'>): string {
+/**
+ * Excluded-run counts in words: "none", "2 mass failures", "1 mass failure and 3 infrastructure failures",
+ * "2 mass failures, 1 infrastructure failure and 12 runs of bad days".
+ */
+export function excludedRunsText(counts: Pick<ExcludedRuns, 'massFailure' | 'infrastructure'> & { badDay?: number | undefined }): string {
+  const badDay = counts.badDay ?? 0;
   const parts = [
     counts.massFailure > 0 ? `${counts.massFailure} mass ${counts.massFailure === 1 ? 'failure' : 'failures'}` : '',
     counts.infrastructure > 0 ? `${counts.infrastructure} infrastructure ${counts.infrastructure === 1 ? 'failure' : 'failures'}` : '',
+    badDay > 0 ? `${badDay} ${badDay === 1 ? 'run' : 'runs'} of bad days` : '',
   ].filter(Boolean);
-  return parts.length === 0 ? 'none' : parts.join(' and ');
+  if (parts.length === 0) return 'none';
+  return parts.length === 1 ? parts[0]! : `${parts.slice(0, -1).join(', ')} and ${parts.at(-1)}`;
 }
