@@ -11,7 +11,7 @@ import { regressionsConfigSchema } from '../src/config/config-schema.ts';
 import { mulberry32 } from '../src/util/mulberry32.ts';
 import { AS_OF_MS, DAY, HOUR, JOB } from './support/constants.ts';
 import { analysisInput, runRecord } from './support/run-records.ts';
-import { analyzeEach, runSeries, testResults } from './support/run-series.ts';
+import { analyzeEach, payloadTagAt, runSeries, testResults } from './support/run-series.ts';
 
 const defaults = regressionsConfigSchema.parse({}).badDays;
 const TESTS = 400;
@@ -22,20 +22,22 @@ const FIRST = Date.UTC(2026, 9, 1);
  * A log of one job, 12 runs a day for 40 days, 400 tests failing 0.5 % of their runs; `failing(test, day, run)`
  * may add failures.
  */
-function logOf(failing: (test: number, day: number, run: number) => boolean, seed = 1) {
+function logOf(failing: (test: number, day: number, run: number) => boolean, seed = 1, runsOn: (day: number) => number = () => 12) {
   const rng = mulberry32(seed);
   const log = new TestLog();
   const runs: number[] = [];
+  const dayOf: number[] = [];
   for (let day = 0; day < DAYS; day++) {
-    for (let k = 0; k < 12; k++) {
-      const time = FIRST + day * DAY + k * 2 * HOUR;
-      runs.push(log.addRun(runRecord(JOB, String(1_800_000_000_000_000_000n + BigInt(day * 12 + k)), time), 0, time));
+    const n = runsOn(day);
+    for (let k = 0; k < n; k++) {
+      const time = FIRST + day * DAY + Math.floor((k * DAY) / n);
+      runs.push(log.addRun(runRecord(JOB, String(1_800_000_000_000_000_000n + BigInt(runs.length)), time), 0, time));
+      dayOf.push(day);
     }
   }
   for (let t = 0; t < TESTS; t++) {
     runs.forEach((r, i) => {
-      const day = Math.floor(i / 12);
-      log.add(t, r, rng() < 0.005 || failing(t, day, i) ? FAIL : PASS);
+      log.add(t, r, rng() < 0.005 || failing(t, dayOf[i]!, i) ? FAIL : PASS);
     });
   }
   return { log, runs };
@@ -87,6 +89,12 @@ describe('findBadDays', () => {
     // with this seed): at a factor of 2 day 35 is elevated and day 36 is not, but day 36 is not usual either, so
     // a lasting change hovering about the threshold never passes for a short outage.
     expect(findBadDays(logOf((t, day) => t < 30 && day >= 35).log, TESTS, [JOB], { ...defaults, factor: 2 }).days).toEqual([]);
+    // However many runs the next days have: distinct failing tests grow more slowly than runs, so a day of 48 runs
+    // after one of 12 looks usual by that count; its runs, each failing the thirty, do not (review of 9ab94f8).
+    const busy = (day: number) => (day === 21 || (day > 21 && day % 2 === 0) ? 48 : 12);
+    expect(findBadDays(logOf((t, day) => t < 30 && day >= 20, 1, busy).log, TESTS, [JOB], defaults).days).toEqual([]);
+    // The same days without the regression: no bad day either.
+    expect(findBadDays(logOf(() => false, 1, busy).log, TESTS, [JOB], defaults).days).toEqual([]);
   });
 
   it('gives the runs of an elevated day still under way its elevation, and no other run any', () => {
@@ -102,6 +110,32 @@ describe('findBadDays', () => {
     // Over, it is a bad day (out), not an elevated one; three days in a row are a change: neither.
     expect(findBadDays(logOf(outage([20])).log, TESTS, [JOB], defaults).elevation.every((g) => g === 1)).toBe(true);
     expect(findBadDays(logOf(outage([DAYS - 3, DAYS - 2, DAYS - 1])).log, TESTS, [JOB], defaults).elevation.every((g) => g === 1)).toBe(true);
+    // A job that stopped running after its outage: as-of is days later, nothing is under way any more.
+    const asOfDay = Math.floor(FIRST / DAY) + DAYS;
+    const stopped = logOf(outage([DAYS - 4]), 1, (day) => (day > DAYS - 4 ? 0 : 12)).log;
+    expect(findBadDays(stopped, TESTS, [JOB], defaults, asOfDay).elevation.every((g) => g === 1)).toBe(true);
+    // As of the day after it, the outage is still the newest thing the job did: under way.
+    expect(findBadDays(stopped, TESTS, [JOB], defaults, asOfDay - 3).elevation.some((g) => g > 1)).toBe(true);
+  });
+
+  it('gives a quiet job a bounded elevation, whatever its usual rate', () => {
+    // 4 runs a day, 50 tests; a stray failure every `every` days; on the newest day 15 tests fail in every run.
+    const quiet = (every: number) => {
+      const log = new TestLog();
+      for (let day = 0; day < 20; day++) {
+        for (let k = 0; k < 4; k++) {
+          const time = FIRST + day * DAY + k * 6 * HOUR;
+          const r = log.addRun(runRecord(JOB, String(1_800_000_000_000_000_000n + BigInt(day * 4 + k)), time), 0, time);
+          for (let t = 0; t < 50; t++) log.add(t, r, (day === 19 && t < 15) || (k === 0 && t === 40 && day % every === 0) ? FAIL : PASS);
+        }
+      }
+      return Math.max(...findBadDays(log, 50, [JOB], defaults).elevation);
+    };
+    // 60 failures today against a usual of 0 to 1 a day: (60 + 10) / (usual + 10), between 6.4 and 7.
+    for (const every of [1, 2, 3, 5]) {
+      expect(quiet(every), `a stray failure every ${every} days`).toBeGreaterThan(6);
+      expect(quiet(every)).toBeLessThanOrEqual(7);
+    }
   });
 
   it('needs the excess in tests as well as the ratio, and can be turned off', () => {
@@ -229,6 +263,30 @@ describe('bad days through analyze()', () => {
     expect(shown.filter((t) => OUTAGES.some((d) => t >= d && t < d + DAY))).toEqual([]);
   });
 
+  it('finds the onset of a regression that began during an outage in the outage, and blames its payload', async () => {
+    // A second regression, beginning at 10:00 on the second outage day, failing 90 % of its runs from then on.
+    const LATE = NAMES[23]!;
+    const start = OUTAGES[1]! + 10 * HOUR;
+    const rng3 = mulberry32(44);
+    const series = runs.map((r) => {
+      const t = Date.parse(r.started!);
+      if (t < start) return r;
+      const tests = r.tests.map((x) => (x.name === LATE ? testResults([LATE], () => rng3() < 0.9)[0]! : x));
+      return { ...r, tests };
+    });
+    const s = await analyze(analysisInput(series));
+    expect(s.dataQuality.excludedRuns!.some((r) => r.class === 'bad-day' && r.started!.startsWith(new Date(OUTAGES[1]!).toISOString().slice(0, 10)))).toBe(
+      true,
+    );
+    const late = s.regressions!.tests.find((r) => r.name === LATE && r.mode === 'ratchet' && r.status !== 'resolved')!;
+    // In the outage day (its first failure may be one the outage itself caused, an hour or two before), not after
+    // it, where the timeline without the bad day's runs put it (review of 9ab94f8).
+    const onset = Date.parse(late.onset!.run!.started!);
+    expect(onset).toBeGreaterThanOrEqual(OUTAGES[1]!);
+    expect(onset).toBeLessThan(OUTAGES[1]! + DAY);
+    expect(late.onset!.payloadTag).toBe(payloadTagAt(onset));
+  });
+
   it('expects more failures on an outage day still under way, before it can be judged', async () => {
     // The same tests, one outage from midnight until as-of 20:00: a day not over, so not a bad day yet.
     const asOf = today + 20 * HOUR;
@@ -243,6 +301,14 @@ describe('bad days through analyze()', () => {
     const judged = await analyze(analysisInput(series, { asOf: new Date(asOf) }));
     expect(judged.dataQuality.excludedRuns!.filter((r) => r.class === 'bad-day')).toEqual([]);
     expect(stableFlags(judged)).toEqual([]);
+    // A test that really regressed two days ago is still flagged, judged against the elevated rate.
+    const REAL = NAMES[5]!;
+    const withReal = series.map((r) =>
+      Date.parse(r.started!) < today - 2 * DAY ? r : { ...r, tests: r.tests.map((x) => (x.name === REAL ? testResults([REAL], () => true)[0]! : x)) },
+    );
+    const real = (await analyze(analysisInput(withReal, { asOf: new Date(asOf) }))).regressions!.tests.find((r) => r.name === REAL && r.mode === 'ratchet')!;
+    expect(real.status).toBe('new');
+    expect(real.reason).toMatch(/times \d+(\.\d+)? for its runs on days their job failed more than usual/);
     const blind = await analyze(analysisInput(series, { asOf: new Date(asOf), config: { regressions: { badDays: { enabled: false } } } }));
     expect(stableFlags(blind).length).toBeGreaterThan(0);
   });

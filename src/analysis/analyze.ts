@@ -164,7 +164,7 @@ class RunCounter {
    */
   markBadDays(settings: RegressionsConfig['badDays']): void {
     const log = this.tests.log;
-    const found = findBadDays(log, this.tests.testTotal, this.tests.laneJob, settings);
+    const found = findBadDays(log, this.tests.testTotal, this.tests.laneJob, settings, Math.floor(this.#slots.current.end / 86_400_000));
     if (found.elevation.some((g) => g > 1)) log.elevation = found.elevation;
     if (found.days.length === 0) return;
     log.excluded = found.excluded;

@@ -3,20 +3,22 @@
  * (a later day of the job is back to usual). An outage, a broken mirror or a flaky cloud region does this: every
  * test of the job fails more often for a day, none of them because it regressed. The clustering model (a Beta
  * of matching variance, dispersion.ts) covers day-to-day noise, but not a rare day at four times the usual rate:
- * two such days in a week made a 7-day window of a test at 97 % look like a drop to 83 %, and the frozen line
- * then kept that false alarm on the report for days.
+ * two such days in a week made a 7-day window of a test at 97 % look like a drop to 83 %, and the frozen
+ * line then kept that false alarm on the report for days.
  *
  * A day is judged by how many distinct tests failed in the job that day, against the job's usual number per
  * run (the median over its days) times the day's runs. Distinct tests, not failures: a single broken test adds
  * one however often it fails, so a targeted regression never makes a bad day, while an outage spreads its
  * failures over hundreds of tests. A day is elevated when that count is at least `factor` times the usual and
- * at least `minTests` above it, and when at least half of its runs (and two) each failed `factor` times the
- * job's usual run: one bad run among good ones is a run's matter (run-class.ts), not a day's. A streak of elevated days is bad only once it is over (the job's next day is
- * usual again: below halfway from the usual to the threshold) and when it was short (at most `maxDays`): a day
+ * at least `minTests` above it, and when at least half of its runs (and two) are high (each failed at least
+ * `factor` times the job's usual run and at least two more than it): one bad run among good ones is a run's matter
+ * (run-class.ts), not a day's. A streak of elevated days is bad only once it is over (the job's next day is
+ * usual again: its failures per run under halfway to `factor` times the usual) and when it was short (at most `maxDays`): a day
  * still going on, or a longer change, is left for the verdicts to judge, so a broad regression, which stays, is
  * never taken for an outage. The runs of bad days are kept out of test verdicts
- * (scan windows, basis, onset and recovery) as mass failures are, and listed in data quality; they still count
- * in the clustering estimate. While an elevated day is still under way (the newest streak, short enough to be
+ * (scan windows, basis, recovery, evidence) as mass failures are, and listed in data quality; they still count
+ * in the clustering estimate, and in the timeline an onset is found on (a regression that began during an
+ * outage began there). While an elevated day is still under way (the newest streak, short enough to be
  * a bad day yet), nothing says yet whether it is one: its runs count, and verdicts expect the job's elevation
  * of them (its failures per run against the usual) times the usual failures of each test.
  */
@@ -64,7 +66,12 @@ const DAY_MS = 86_400_000;
 const MIN_DAYS = 5;
 
 /** The bad days of every job in the log; `testCount` tests, lanes named by job in `laneJob`. */
-export function findBadDays(log: TestLog, testCount: number, laneJob: readonly string[], settings: BadDaySettings): BadDays {
+/**
+ * The bad days of every job in the log; `testCount` tests, lanes named by job in `laneJob`. `asOfDay` is the UTC
+ * day number of as-of: an elevated streak is under way only if it reaches the day before it or later (a job that
+ * stopped running after an outage does not carry its elevation on).
+ */
+export function findBadDays(log: TestLog, testCount: number, laneJob: readonly string[], settings: BadDaySettings, asOfDay = -Infinity): BadDays {
   const R = log.runCount;
   const excluded = new Uint8Array(R);
   const runFailed = new Int32Array(R);
@@ -123,14 +130,19 @@ export function findBadDays(log: TestLog, testCount: number, laneJob: readonly s
     if (withRuns.length < MIN_DAYS) continue;
     const perRun = median(withRuns.map((d) => failing[j * D + d]! / runs[j * D + d]!));
     const usualFor = (d: number): number => perRun * runs[j * D + d]!;
-    // Elevated at or above the threshold, in most of the day's runs (at least two); usual again only below halfway
-    // to the threshold, so that a lasting change that hovers about it never passes for a string of short outages.
+    // A day's elevation: its failures against the usual failures per run (the median day's) times its runs, both
+    // with minTests failures more, so that a quiet job (a usual near 0) gets a bounded figure, not an arbitrary one.
+    const usualFailures = median(withRuns.map((d) => failures[j * D + d]! / runs[j * D + d]!));
+    const elevationOf = (c: number): number => Math.max(1, (failures[c]! + settings.minTests) / (usualFailures * runs[c]! + settings.minTests));
+    // Elevated at or above the threshold, in most of the day's runs (at least two). Usual again when its elevation
+    // is under halfway to the factor: failures, not distinct tests, so it does not depend on how many runs the day
+    // had (distinct failing tests grow more slowly than runs), and a lasting change never ends a streak.
     const threshold = (d: number): number => Math.max(settings.factor * usualFor(d), usualFor(d) + settings.minTests);
     const elevated = withRuns.map((d) => {
       const c = j * D + d;
       return failing[c]! >= threshold(d) && highRuns[c]! >= Math.max(2, runs[c]! / 2);
     });
-    const usual = withRuns.map((d) => failing[j * D + d]! < (usualFor(d) + threshold(d)) / 2);
+    const usual = withRuns.map((d) => elevationOf(j * D + d) < (1 + settings.factor) / 2);
     // Streaks of elevated days (consecutive among the days the job ran); bad when short and followed by a usual day.
     for (let i = 0; i < withRuns.length; ) {
       if (!elevated[i]) {
@@ -141,14 +153,10 @@ export function findBadDays(log: TestLog, testCount: number, laneJob: readonly s
       while (end + 1 < withRuns.length && elevated[end + 1]) end++;
       const over = end + 1 < withRuns.length && usual[end + 1]!;
       const span = withRuns[end]! - withRuns[i]! + 1;
-      if (!over && end === withRuns.length - 1 && span <= settings.maxDays) {
-        // Still under way: it may yet be a bad day. Its failures per run against the usual say how much more
-        // often than usual each test of the job fails today.
-        const usualFailures = median(withRuns.map((d) => failures[j * D + d]! / runs[j * D + d]!));
-        for (let k = i; k <= end; k++) {
-          const c = j * D + withRuns[k]!;
-          gain[c] = usualFailures > 0 ? Math.max(1, failures[c]! / runs[c]! / usualFailures) : 1;
-        }
+      if (!over && end === withRuns.length - 1 && firstDay + withRuns[end]! >= asOfDay - 1 && span <= settings.maxDays) {
+        // Still under way: it may yet be a bad day. Its elevation says how much more often than usual each test
+        // of the job fails today.
+        for (let k = i; k <= end; k++) gain[j * D + withRuns[k]!] = elevationOf(j * D + withRuns[k]!);
       }
       if (over && span <= settings.maxDays) {
         for (let k = i; k <= end; k++) {

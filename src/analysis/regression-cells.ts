@@ -338,7 +338,8 @@ function windowCounts(s: Scratch, K: number, days: number, payloads: number): Wi
       flakes: l,
       dayCluster: n ? sumDay / n : 1,
       payloadCluster: n ? (sumPay + (n - tagged)) / n : 1,
-      elevation: n ? g / n : 1,
+      // Rounded: the sum depends, in its last bits, on the order runs arrived in, and it feeds p-values.
+      elevation: n ? Math.round((g / n) * 1e6) / 1e6 : 1,
     });
     if (!basis) {
       passes = p;
@@ -384,7 +385,10 @@ function indexLanes(count: number, nameOf: (lane: number) => string): { names: s
   return { names, index };
 }
 
-/** The cell's results in time order: whether each run failed, and the run indices (for onset and evidence). */
+/**
+ * The cell's results in time order: whether each run failed, and the run indices (for onset and evidence). Runs
+ * of bad days are left out unless `withExcluded` (the onset's timeline keeps them: a regression may begin in one).
+ */
 export function cellSequence(
   log: TestLog,
   test: number,
@@ -392,6 +396,7 @@ export function cellSequence(
   flakeAsFailure: boolean,
   from: number,
   to: number,
+  withExcluded = false,
 ): { runs: number[]; failed: Uint8Array } {
   const laneSet = new Set(lanes);
   const { runs, codes, length } = log.entries(test);
@@ -399,7 +404,7 @@ export function cellSequence(
   for (let i = 0; i < length; i++) {
     const r = runs[i]!;
     const time = log.runTime[r]!;
-    if (laneSet.has(log.runLane[r]!) && time >= from && time < to && log.excluded?.[r] !== 1) picked.push(i);
+    if (laneSet.has(log.runLane[r]!) && time >= from && time < to && (withExcluded || log.excluded?.[r] !== 1)) picked.push(i);
   }
   // Ties in time go by job and build id, never by the order runs arrived in.
   const byJobBuild = (a: number, b: number): number => {

@@ -307,7 +307,9 @@ function onsetOf(
   bucket: string,
   clustering: Clustering,
 ): { onset: NonNullable<TestRegression['onset']>; fellTo: number | null } {
-  const { runs, failed } = cellSequence(log, test, lanes, flakeAsFailure, slots.lookbackStart, slots.current.end);
+  // The whole timeline, bad days included: a regression that began during an outage began there, and its
+  // payload is the one to blame. The bound on its rate since then counts only the runs verdicts count.
+  const { runs, failed } = cellSequence(log, test, lanes, flakeAsFailure, slots.lookbackStart, slots.current.end, true);
   const first = firstFailureFrom(failed, changePoint(failed));
   const tags = runs.map((r) => log.runs[r]!.payloadTag);
   const { firstBad, lastGood } = payloadsAround(tags, first);
@@ -318,8 +320,25 @@ function onsetOf(
       payloadTag: firstBad,
       lastGoodPayloadTag: lastGood,
     },
-    fellTo: first >= 0 ? upperWorkingRate(log, runs, failed, first, clustering) : null,
+    fellTo: first >= 0 ? counted(log, runs, failed, first, (r, f) => upperWorkingRate(log, r, f, 0, clustering)) : null,
   };
+}
+
+/** `use` on the runs from index `from` on that verdicts count (bad days out); null when there are none. */
+function counted<T>(
+  log: TestLog,
+  runs: readonly number[],
+  failed: Uint8Array,
+  from: number,
+  use: (runs: readonly number[], failed: Uint8Array) => T,
+): T | null {
+  const keep: number[] = [];
+  for (let i = from; i < runs.length; i++) if (log.excluded?.[runs[i]!] !== 1) keep.push(i);
+  if (keep.length === 0) return null;
+  return use(
+    keep.map((i) => runs[i]!),
+    Uint8Array.from(keep, (i) => failed[i]!),
+  );
 }
 
 /**

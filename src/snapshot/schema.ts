@@ -185,7 +185,7 @@ const dataQualitySchema = z.object({
         }),
       )
       .optional(),
-    'Runs of the look-back kept out of test verdicts (regressions.massFailure, regressions.badDays): their failures say nothing about single tests. Newest first. Absent in version 1.',
+    'Runs of the scan and basis windows kept out of test verdicts (regressions.massFailure, regressions.badDays): their failures say nothing about single tests. Newest first. Absent in version 1.',
   ),
 });
 
