@@ -130,19 +130,29 @@ export function findBadDays(log: TestLog, testCount: number, laneJob: readonly s
     if (withRuns.length < MIN_DAYS) continue;
     const perRun = median(withRuns.map((d) => failing[j * D + d]! / runs[j * D + d]!));
     const usualFor = (d: number): number => perRun * runs[j * D + d]!;
-    // A day's elevation: its failures against the usual failures per run (the median day's) times its runs, both
-    // with minTests failures more, so that a quiet job (a usual near 0) gets a bounded figure, not an arbitrary one.
-    const usualFailures = median(withRuns.map((d) => failures[j * D + d]! / runs[j * D + d]!));
-    const elevationOf = (c: number): number => Math.max(1, (failures[c]! + settings.minTests) / (usualFailures * runs[c]! + settings.minTests));
-    // Elevated at or above the threshold, in most of the day's runs (at least two). Usual again when its elevation
-    // is under halfway to the factor: failures, not distinct tests, so it does not depend on how many runs the day
-    // had (distinct failing tests grow more slowly than runs), and a lasting change never ends a streak.
+    // Elevated at or above the threshold, in most of the day's runs (at least two).
     const threshold = (d: number): number => Math.max(settings.factor * usualFor(d), usualFor(d) + settings.minTests);
     const elevated = withRuns.map((d) => {
       const c = j * D + d;
       return failing[c]! >= threshold(d) && highRuns[c]! >= Math.max(2, runs[c]! / 2);
     });
-    const usual = withRuns.map((d) => elevationOf(j * D + d) < (1 + settings.factor) / 2);
+    // The job's usual failures per run: those of its days that are not elevated, pooled (a mean moves smoothly
+    // where a median of sparse counts jumps between 0 and 1).
+    let usualF = 0;
+    let usualN = 0;
+    withRuns.forEach((d, i) => {
+      if (elevated[i]) return;
+      usualF += failures[j * D + d]!;
+      usualN += runs[j * D + d]!;
+    });
+    const perRunFailures = usualN > 0 ? usualF / usualN : 0;
+    // A day's elevation, its failures against the usual for as many runs: with one failure more on each side
+    // (0 of 0 is no elevation) as the multiplier verdicts use; with minTests more as the test of "usual again",
+    // under halfway to the factor, so that a stray failure or two in a quiet job does not keep a streak going.
+    // Failures, not distinct tests: the number of runs a day had does not matter (distinct failing tests grow more
+    // slowly than runs), and a lasting change never ends a streak.
+    const ratio = (c: number, prior: number): number => Math.max(1, (failures[c]! + prior) / (perRunFailures * runs[c]! + prior));
+    const usual = withRuns.map((d) => ratio(j * D + d, settings.minTests) < (1 + settings.factor) / 2);
     // Streaks of elevated days (consecutive among the days the job ran); bad when short and followed by a usual day.
     for (let i = 0; i < withRuns.length; ) {
       if (!elevated[i]) {
@@ -156,7 +166,7 @@ export function findBadDays(log: TestLog, testCount: number, laneJob: readonly s
       if (!over && end === withRuns.length - 1 && firstDay + withRuns[end]! >= asOfDay - 1 && span <= settings.maxDays) {
         // Still under way: it may yet be a bad day. Its elevation says how much more often than usual each test
         // of the job fails today.
-        for (let k = i; k <= end; k++) gain[j * D + withRuns[k]!] = elevationOf(j * D + withRuns[k]!);
+        for (let k = i; k <= end; k++) gain[j * D + withRuns[k]!] = ratio(j * D + withRuns[k]!, 1);
       }
       if (over && span <= settings.maxDays) {
         for (let k = i; k <= end; k++) {
