@@ -2,10 +2,10 @@
  * The JUnit parser reads real CI files exactly, gives the same answer however the bytes are
  * chunked, and on damaged input keeps what came before the damage and says where it was.
  */
-import { createReadStream, readFileSync } from 'node:fs';
+import { createReadStream, readdirSync, readFileSync } from 'node:fs';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { MESSAGE_CUT, parseJunitStream, parseJunitText, type JunitCase } from '../src/ingest/junit-parser.ts';
+import { MESSAGE_CUT, NameTable, parseJunitStream, parseJunitText, type JunitCase } from '../src/ingest/junit-parser.ts';
 
 const fixture = (rel: string): string => new URL(`./fixtures/${rel}`, import.meta.url).pathname;
 const readFixture = (rel: string): string => readFileSync(fixture(rel), 'utf8');
@@ -214,6 +214,21 @@ describe('XML features', () => {
         }),
         { numRuns: 60 },
       );
+    }
+  });
+
+  it('gives the same result with a name table shared across files, however small, as without one', async () => {
+    const files = readdirSync(fixture(''), { recursive: true, encoding: 'utf8' }).filter((f) => f.endsWith('.xml'));
+    expect(files.length).toBeGreaterThan(20);
+    for (const names of [new NameTable(), new NameTable(3)]) {
+      // Twice over: the second time, names come from the table.
+      for (const round of [1, 2]) {
+        for (const rel of files) {
+          const bytes = readFileSync(fixture(rel));
+          const expected = await parseJunitStream(chunksOf(bytes, 1 << 20));
+          expect(await parseJunitStream(chunksOf(bytes, 997), { names }), `${rel}, round ${round}`).toEqual(expected);
+        }
+      }
     }
   });
 

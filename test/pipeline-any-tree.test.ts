@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunPlan } from '../src/config/run-plan.ts';
 import { runPlan } from './support/plans.ts';
 import { analyzeStage, fetchStage } from '../src/pipeline.ts';
+import { decodeColumns } from '../src/ingest/run-cache-layout.ts';
 import { tempDir, writeTree, type TreeRun } from './support/prow-tree.ts';
 import { AS_OF, AS_OF_S, DAY_S, JOB as JOB_A, PRESUBMIT_JOB as PRESUBMIT, UPGRADE_JOB as JOB_B } from './support/constants.ts';
 
@@ -160,8 +161,8 @@ describe('pipeline on a Prow-layout directory', () => {
     const report = await fetchStage(settings);
     expect(report.stats.runsFetched).toBe(1);
     expect(report.stats.runsPending).toBe(0);
-    const cached = JSON.parse(readFileSync(path.join(out, 'cache', readdir1(path.join(out, 'cache')), 'runs', JOB_B, '1900000000000000202.json'), 'utf8'));
-    expect(cached.result).toBe('success');
+    const cached = decodeColumns(readFileSync(path.join(out, 'cache', readdir1(path.join(out, 'cache')), 'runs', JOB_B, '1900000000000000202.json')));
+    expect(cached?.result).toBe('success');
   });
 });
 

@@ -22,7 +22,7 @@ import { isSafeObjectName } from '../util/safe-name.ts';
 import type { DataProblem, RunRecord } from './run-record.ts';
 import { RUN_RECORD_VERSION } from './run-record.ts';
 import type { RunLocation } from './discover.ts';
-import { junitProblem, parseJunitStream, type JunitCase, type JunitParseOptions } from './junit-parser.ts';
+import { junitProblem, NameTable, parseJunitStream, type JunitCase, type JunitParseOptions } from './junit-parser.ts';
 import { combineCases } from './test-outcomes.ts';
 import { combineDisruption, parseDisruptionFile, type BackendDisruption } from './disruption-parser.ts';
 import { parseFinishedJson, parseProwJob, parseStartedJson, resolveRunOutcome, type FinishedJson, type ProwJobInfo, type StartedJson } from './run-metadata.ts';
@@ -67,7 +67,7 @@ interface ObjectOutcome<T> {
 interface ObjectReader {
   source: BucketSource;
   attempts: number;
-  parseOptions: JunitParseOptions | undefined;
+  parseOptions: JunitParseOptions;
   limits: ObjectLimits;
 }
 
@@ -99,11 +99,14 @@ interface RunObjects {
   clusterData: ObjectOutcome<ClusterData> | undefined;
 }
 
+/** The names of every JUnit file this thread reads: runs of a job repeat them (see NameTable). */
+const names = new NameTable();
+
 export async function ingestRun(source: BucketSource, location: RunLocation, options: IngestOptions = {}): Promise<RunRecord> {
   const reader: ObjectReader = {
     source,
     attempts: Math.max(1, options.objectAttempts ?? 2),
-    parseOptions: options.maxMessageLength === undefined ? undefined : { maxMessageLength: options.maxMessageLength },
+    parseOptions: options.maxMessageLength === undefined ? { names } : { maxMessageLength: options.maxMessageLength, names },
     limits: options.limits ?? DEFAULT_OBJECT_LIMITS,
   };
   const problems: DataProblem[] = [];

@@ -54,6 +54,33 @@ export interface JunitParseResult {
 export interface JunitParseOptions {
   /** Keep at most this many characters of each failure message, then MESSAGE_CUT (default 4096). */
   maxMessageLength?: number;
+  /** Suite, case and class names come back as the string this table holds for them (see NameTable). */
+  names?: NameTable;
+}
+
+/**
+ * One string per distinct name, shared by the files a thread parses. Runs of a job repeat the same thousands of test
+ * names: a name found here costs no copy of its own (see detach), and whoever keys a map by it next (the combine
+ * step ranks every name) finds its hash already computed, where hashing a fresh 150-character name cost more than
+ * half a microsecond. A name is looked up once either way. Bounded: past maxNames it starts afresh.
+ */
+export class NameTable {
+  #names = new Map<string, string>();
+  readonly #max: number;
+
+  constructor(maxNames = 200_000) {
+    this.#max = maxNames;
+  }
+
+  /** The table's string equal to `value`: one found, or a copy of `value` (see detach), kept from now on. */
+  intern(value: string): string {
+    const known = this.#names.get(value);
+    if (known !== undefined) return known;
+    const own = detach(value);
+    if (this.#names.size >= this.#max) this.#names = new Map();
+    this.#names.set(own, own);
+    return own;
+  }
 }
 
 /** The data-quality message of a parse: the damage, then the notes; undefined when the file was read cleanly. */
@@ -257,6 +284,7 @@ interface OpenCase {
 class JunitCollector {
   private readonly parser: SaxesParser<PlainOptions>;
   private readonly maxMessage: number;
+  private readonly names: NameTable | undefined;
   /** Failure text beyond this is not kept (room for clean() to shorten it). */
   private readonly collectLimit: number;
   private readonly times = new TimeReader();
@@ -289,6 +317,7 @@ class JunitCollector {
       throw new RangeError(`maxMessageLength ${max}: expected a whole number of characters, 0 or more`);
     }
     this.maxMessage = max;
+    this.names = options?.names;
     this.collectLimit = max + 1024;
     const parser = new SaxesParser<PlainOptions>({ xmlns: false, position: true });
     for (const [name, value] of Object.entries(HTML_ENTITIES)) parser.ENTITIES[name] = value;
@@ -537,7 +566,8 @@ class JunitCollector {
 
   /** Attribute values never hold the bare-'&' marker (saxes resolves it), only mapped controls. */
   private cleanName(value: string): string {
-    return this.mappedControls ? detach(clean(value)) : detach(value);
+    const name = this.mappedControls ? clean(value) : value;
+    return this.names === undefined ? detach(name) : this.names.intern(name);
   }
 
   private completeCase(c: OpenCase): JunitCase {

@@ -4,9 +4,17 @@
  * A final, complete record is never fetched again. Writes go to a temporary file first and are
  * renamed into place, so a crash or kill never leaves a half-written record behind.
  *
- * A file is the record as JSON with one extra key first, `summary` (a RunSummary). Deciding whether
- * a run needs fetching (every run, every fetch) and retention then read the file's first few hundred
- * bytes instead of parsing a record that holds thousands of tests. Files without it are still read.
+ * Every file starts with a summary (RunSummary, plus the file's length): deciding whether a run needs fetching
+ * (every run, every fetch) and retention read the file's first few hundred bytes instead of the record, which holds
+ * thousands of tests. Three layouts, all still read; put() writes the newest (run-cache-layout.ts):
+ * - 3: a line naming the layout, the summary's JSON line, the record's JSON line without its tests but with their
+ *   columns (suite, status, byte lengths), then the tests' durations, names and messages as raw bytes. Encoding it
+ *   costs about a quarter of layout 2's JSON.stringify of thousands of test objects, which was the largest cost of
+ *   a fetch after parsing.
+ * - 2: the record as JSON with one extra key first, `summary`.
+ * - 1: the record as JSON alone.
+ * A program that knows only layouts 1 and 2 finds no summary in a layout-3 file and cannot parse it as JSON: it
+ * fetches the run again, as it does for a damaged file.
  */
 import { createHash } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
@@ -19,6 +27,7 @@ import { isAlive } from '../util/process-identity.ts';
 import { assertSafeSegment, resolveInside } from '../util/safe-name.ts';
 import { hostname } from 'node:os';
 import { writeAtomic } from '../util/write-atomic.ts';
+import { COLUMNS_MAGIC, decodeColumns, encodeColumns, JSON_SUMMARY_START } from './run-cache-layout.ts';
 
 /** What fetching needs to know about a cached run, without its tests. */
 export interface RunSummary {
@@ -56,7 +65,6 @@ export function summarize(record: RunRecord): RunSummary {
 
 /** The summary is far shorter than this (job names are at most 255 characters). */
 const SUMMARY_READ_BYTES = 4096;
-const SUMMARY_START = '{"summary":{';
 
 export interface FetchReport {
   source: string;
@@ -112,20 +120,25 @@ export class RunCache {
   }
 
   async get(job: string, buildId: string): Promise<RunRecord | undefined> {
-    let text: string;
+    let file: Buffer;
     try {
-      text = await readFile(this.#file(job, buildId), 'utf8');
+      file = await readFile(this.#file(job, buildId));
     } catch {
       return undefined;
     }
-    try {
-      const record = JSON.parse(text) as RunRecord & { summary?: unknown };
-      // The summary was spliced in by put(); the record is everything else.
-      delete record.summary;
-      return record.recordVersion === RUN_RECORD_VERSION ? record : undefined;
-    } catch {
-      return undefined; // a damaged cache entry is simply fetched again
+    // A damaged cache entry is simply fetched again.
+    let record: (RunRecord & { summary?: unknown }) | undefined;
+    if (file[0] === COLUMNS_MAGIC.charCodeAt(0)) record = decodeColumns(file);
+    else {
+      try {
+        record = JSON.parse(file.toString('utf8')) as RunRecord & { summary?: unknown };
+      } catch {
+        return undefined;
+      }
+      // Layout 2: the summary was spliced in by put(); the record is everything else.
+      if (typeof record === 'object' && record !== null) delete record.summary;
     }
+    return record?.recordVersion === RUN_RECORD_VERSION ? record : undefined;
   }
 
   /** The summary of a cached run, reading only the start of its file; undefined when absent or unusable. */
@@ -145,13 +158,20 @@ export class RunCache {
     } catch {
       return undefined;
     }
-    // The summary holds no nested object and no string with '}' (names are safe segments, ids digits), so its
-    // first '}' closes it. It also says how long the file is: a file cut short (damage from outside: our writes
-    // are atomic) must not pass as a complete run that is never read again.
-    const end = head.startsWith(SUMMARY_START) ? head.indexOf('}', SUMMARY_START.length) : -1;
-    if (end >= 0) {
+    // Layout 3: the summary is the second line. Layout 2: it holds no nested object and no string with '}' (names
+    // are safe segments, ids digits), so its first '}' closes it. It also says how long the file is: a file cut
+    // short (damage from outside: our writes are atomic) must not pass as a complete run that is never read again.
+    let json: string | undefined;
+    if (head.startsWith(COLUMNS_MAGIC)) {
+      const end = head.indexOf('\n', COLUMNS_MAGIC.length);
+      if (end >= 0) json = head.slice(COLUMNS_MAGIC.length, end);
+    } else if (head.startsWith(JSON_SUMMARY_START)) {
+      const end = head.indexOf('}', JSON_SUMMARY_START.length);
+      if (end >= 0) json = head.slice(JSON_SUMMARY_START.length - 1, end + 1);
+    }
+    if (json !== undefined) {
       try {
-        const { fileBytes, ...summary } = JSON.parse(head.slice(SUMMARY_START.length - 1, end + 1)) as RunSummary & { fileBytes?: number };
+        const { fileBytes, ...summary } = JSON.parse(json) as RunSummary & { fileBytes?: number };
         if (fileBytes === size && summary.recordVersion === RUN_RECORD_VERSION && summary.job === job && summary.buildId === buildId) return summary;
       } catch {
         // fall through
@@ -168,19 +188,11 @@ export class RunCache {
     return record?.final && record.complete ? record : undefined;
   }
 
-  /** Store a record (atomically); returns its summary. */
+  /** Store a record (atomically) in layout 3, else 2 (see run-cache-layout.ts); returns its summary. */
   async put(record: RunRecord): Promise<RunSummary> {
     const file = this.#file(record.job, record.buildId);
     const summary = summarize(record);
-    // {"summary":{…,"fileBytes":N},"recordVersion":…}: the record's JSON with the summary spliced in first. The
-    // record is encoded once and written as is (records reach megabytes: no second copy to splice).
-    const body = Buffer.from(JSON.stringify(record));
-    const prefix = (fileBytes: number): Buffer => Buffer.from(`{"summary":${JSON.stringify({ ...summary, fileBytes })},`);
-    // The prefix's length depends on the number it holds: iterate to the fixed point (two rounds at most).
-    const bodyBytes = body.length - 1;
-    let fileBytes = bodyBytes;
-    while (bodyBytes + prefix(fileBytes).length !== fileBytes) fileBytes = bodyBytes + prefix(fileBytes).length;
-    await writeAtomic(file, [prefix(fileBytes), body.subarray(1)]);
+    await writeAtomic(file, encodeColumns(record, summary) ?? encodeJson(record, summary));
     return summary;
   }
 
@@ -250,6 +262,18 @@ export class RunCache {
     }
     return removed;
   }
+}
+
+/** Layout 2: {"summary":{…,"fileBytes":N},"recordVersion":…}, the record's JSON with the summary spliced in first. */
+function encodeJson(record: RunRecord, summary: RunSummary): Uint8Array[] {
+  // The record is encoded once and written as is (records reach megabytes: no second copy to splice).
+  const body = Buffer.from(JSON.stringify(record));
+  const prefix = (fileBytes: number): Buffer => Buffer.from(`${JSON_SUMMARY_START.slice(0, -1)}${JSON.stringify({ ...summary, fileBytes })},`);
+  // The prefix's length depends on the number it holds: iterate to the fixed point (two rounds at most).
+  const bodyBytes = body.length - 1;
+  let fileBytes = bodyBytes;
+  while (bodyBytes + prefix(fileBytes).length !== fileBytes) fileBytes = bodyBytes + prefix(fileBytes).length;
+  return [prefix(fileBytes), body.subarray(1)];
 }
 
 /** Temporary files of writeAtomic (`<file>.<pid>.<thread>.<n>.tmp`) whose process is gone: a write killed mid-way. */
