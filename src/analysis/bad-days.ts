@@ -65,7 +65,6 @@ const DAY_MS = 86_400_000;
 /** A job needs this many days with runs before its usual level means anything. */
 const MIN_DAYS = 5;
 
-/** The bad days of every job in the log; `testCount` tests, lanes named by job in `laneJob`. */
 /**
  * The bad days of every job in the log; `testCount` tests, lanes named by job in `laneJob`. `asOfDay` is the UTC
  * day number of as-of: an elevated streak is under way only if it reaches the day before it or later (a job that
