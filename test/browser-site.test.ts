@@ -394,6 +394,9 @@ describe.skipIf(!HAVE_CHROMIUM)('site in a browser', () => {
     const { page, problems } = await open(context);
     await page.goto(url('snapshots', latest.id, 'regressions'), { waitUntil: 'load' });
     const card = page.locator('article.regression').first();
+    // The clipboard only takes writes from the focused document; pages left open by other tests in this
+    // browser can hold the focus, which made this test time out now and then.
+    await page.bringToFront();
     await card.getByRole('button', { name: 'Copy for bug' }).click();
     await expect.poll(async () => card.locator('[data-copy-status]').textContent(), { timeout: 15_000 }).toContain('Copied');
     const copied = await page.evaluate(() => navigator.clipboard.readText());
