@@ -32,6 +32,7 @@ import { RunGridAccumulator } from './run-grid.ts';
 import { VariantGroupAccumulator } from './variant-groups.ts';
 import { prowRunUrl } from '../util/prow-links.ts';
 import { runTime } from './windows.ts';
+import { DAY_MS } from '../util/time.ts';
 
 export interface AnalysisInput {
   runs: Iterable<RunRecord> | AsyncIterable<RunRecord>;
@@ -164,7 +165,7 @@ class RunCounter {
    */
   markBadDays(settings: RegressionsConfig['badDays']): void {
     const log = this.tests.log;
-    const found = findBadDays(log, this.tests.testTotal, this.tests.laneJob, settings, Math.floor(this.#slots.current.end / 86_400_000));
+    const found = findBadDays(log, this.tests.testTotal, this.tests.laneJob, settings, Math.floor(this.#slots.current.end / DAY_MS));
     if (found.elevation.some((g) => g > 1)) log.elevation = found.elevation;
     if (found.days.length === 0) return;
     log.excluded = found.excluded;

@@ -24,6 +24,7 @@
  */
 import type { TestLog } from './test-log.ts';
 import { FAIL } from './test-log.ts';
+import { DAY_MS } from '../util/time.ts';
 
 export interface BadDaySettings {
   enabled: boolean;
@@ -61,7 +62,6 @@ export interface BadDays {
   runTests: Int32Array;
 }
 
-const DAY_MS = 86_400_000;
 /** A job needs this many days with runs before its usual level means anything. */
 const MIN_DAYS = 5;
 

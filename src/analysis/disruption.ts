@@ -56,8 +56,7 @@ import {
   wilsonInterval,
 } from './stats/index.ts';
 import { fmtP } from './verdict-rules.ts';
-
-const DAY_MS = 86_400_000;
+import { DAY_MS } from '../util/time.ts';
 
 /** One run's seconds for a backend, with what clustering and onset need. */
 interface Value {

@@ -11,6 +11,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { Snapshot } from '../snapshot/schema.ts';
+import { DAY_MS } from '../util/time.ts';
 
 export type RegressionKind = 'test' | 'job' | 'disruption';
 
@@ -61,7 +62,7 @@ export function resolved(previous: Tracked, asOf: string): Lifecycle {
  */
 export function stillListed(previous: Tracked & { mode: string }, asOf: string, keepResolvedDays: number, ratchetAtLeastMs = 0): boolean {
   if (previous.status !== 'resolved' || previous.resolvedAt === null) return false;
-  const keep = Math.max(keepResolvedDays * 86_400_000, previous.mode === 'ratchet' ? ratchetAtLeastMs : 0);
+  const keep = Math.max(keepResolvedDays * DAY_MS, previous.mode === 'ratchet' ? ratchetAtLeastMs : 0);
   return Date.parse(asOf) - Date.parse(previous.resolvedAt) < keep;
 }
 

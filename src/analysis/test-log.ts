@@ -9,6 +9,7 @@
  * logged and marked afterwards in `excluded`.
  */
 import type { RunRecord } from '../ingest/run-record.ts';
+import { DAY_MS } from '../util/time.ts';
 
 /** Outcome codes in the log. */
 export const PASS = 0;
@@ -23,8 +24,6 @@ export interface LoggedRun {
   started: string | null;
   payloadTag: string | undefined;
 }
-
-const DAY_MS = 86_400_000;
 
 function grow<T extends Int32Array | Float64Array | Uint8Array>(a: T, size: number): T {
   const b = new (a.constructor as new (n: number) => T)(size);

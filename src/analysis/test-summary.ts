@@ -17,6 +17,7 @@ import { daysBetween } from './windows.ts';
 import { inPrevious, type Slot, type Slots } from './slots.ts';
 import { TestLog } from './test-log.ts';
 import { prowRunUrl } from '../util/prow-links.ts';
+import { DAY_MS } from '../util/time.ts';
 
 export interface RawCounts {
   passes: number;
@@ -29,7 +30,6 @@ const MAX_GROUP_RUNS = 20;
 const MAX_GROUPS = 20;
 const MAX_FAILED_RUNS = 50;
 const MAX_EXAMPLE = 4000;
-const DAY_MS = 86_400_000;
 /** Ints per cell: 3 slots × (pass, fail, flake). */
 const CELL = 9;
 

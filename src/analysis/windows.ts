@@ -3,6 +3,7 @@
  * resolved once, in the run plan (config/run-plan.ts, resolveWindows).
  */
 import type { TimeWindow } from '../config/run-plan.ts';
+import { DAY_MS } from '../util/time.ts';
 
 export type Window = TimeWindow;
 
@@ -34,6 +35,6 @@ export function utcDay(time: number): string {
 export function daysBetween(start: number, end: number): string[] {
   const days: string[] = [];
   const first = Date.UTC(new Date(start).getUTCFullYear(), new Date(start).getUTCMonth(), new Date(start).getUTCDate());
-  for (let t = first; t < end; t += 86_400_000) days.push(utcDay(t));
+  for (let t = first; t < end; t += DAY_MS) days.push(utcDay(t));
   return days;
 }
