@@ -232,6 +232,26 @@ describe('XML features', () => {
     }
   });
 
+  it('gives the same names with a shared name table when files list their cases in another order, repeat them or add new ones', async () => {
+    const xml = (names: string[]): string =>
+      `<testsuite name="s">${names.map((n) => `<testcase name="${n}"/>`).join('')}<testsuite name="t"><testcase name="${names[0]}"/></testsuite></testsuite>`;
+    const base = Array.from({ length: 40 }, (_, i) => `[sig-x] test number ${i} should pass`);
+    const orders = [
+      base,
+      [...base].reverse(),
+      base.flatMap((n, i) => (i % 5 === 0 ? [n, n] : [n])),
+      [...base.slice(0, 10), 'a new test', ...base.slice(10), 'another new test'],
+      base.filter((_, i) => i % 3 !== 0),
+      base,
+    ];
+    for (const names of [new NameTable(), new NameTable(7)]) {
+      for (const order of orders) {
+        const text = xml(order);
+        expect(await parseJunitStream(chunksOf(Buffer.from(text), 97), { names })).toEqual(parseJunitText(text));
+      }
+    }
+  });
+
   it('accepts string chunks', async () => {
     async function* strings() {
       yield '<testsuite name="s"><testcase name="a';

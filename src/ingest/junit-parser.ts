@@ -61,11 +61,18 @@ export interface JunitParseOptions {
 /**
  * One string per distinct name, shared by the files a thread parses. Runs of a job repeat the same thousands of test
  * names: a name found here costs no copy of its own (see detach), and whoever keys a map by it next (the combine
- * step ranks every name) finds its hash already computed, where hashing a fresh 150-character name cost more than
- * half a microsecond. A name is looked up once either way. Bounded: past maxNames it starts afresh.
+ * step ranks every name) finds its hash already computed. Bounded: past maxNames it starts afresh.
+ *
+ * Looking a fresh name up hashes all of it, about 0.4 µs for a 150-character name (V8 hashes a character at a
+ * time): 3,000 names a run made the table cost more than the combine step and the cache write. Runs of a job also
+ * list their cases in the same order, so the table remembers which case name followed each one (internAfter): a
+ * guess costs a lookup by a string whose hash is cached and one comparison, about half as much in the parser, and
+ * only a wrong guess also pays for the lookup. Cases in another order cost that lookup and one update more.
  */
 export class NameTable {
   #names = new Map<string, string>();
+  /** For each case name of the table, the case name that followed it the last time it was seen. */
+  #next = new Map<string, string>();
   readonly #max: number;
 
   constructor(maxNames = 200_000) {
@@ -77,8 +84,24 @@ export class NameTable {
     const known = this.#names.get(value);
     if (known !== undefined) return known;
     const own = detach(value);
-    if (this.#names.size >= this.#max) this.#names = new Map();
+    if (this.#names.size >= this.#max) {
+      this.#names = new Map();
+      this.#next = new Map();
+    }
     this.#names.set(own, own);
+    return own;
+  }
+
+  /**
+   * intern(value) for the name of a case that follows the case named `previous` (a string this table returned, or
+   * undefined for a file's first case): the name that followed `previous` last time, when it is equal, else a lookup.
+   */
+  internAfter(value: string, previous: string | undefined): string {
+    if (previous === undefined) return this.intern(value);
+    const guess = this.#next.get(previous);
+    if (guess === value) return guess;
+    const own = this.intern(value);
+    this.#next.set(previous, own);
     return own;
   }
 }
@@ -310,6 +333,8 @@ class JunitCollector {
   private error: string | undefined;
   private carry = '';
   private valuesCut = 0;
+  /** The name of the case opened last, from the name table (see caseName). */
+  private lastCaseName: string | undefined;
 
   constructor(options: JunitParseOptions | undefined) {
     const max = options?.maxMessageLength ?? DEFAULT_MAX_MESSAGE;
@@ -512,7 +537,7 @@ class JunitCollector {
     const result = tag.attributes.result;
     return {
       suite: this.suiteStack.at(-1) ?? '',
-      name: this.cleanName(this.value(tag, 'name') ?? ''),
+      name: this.caseName(this.value(tag, 'name') ?? ''),
       classname: classname === undefined ? undefined : this.cleanName(classname),
       durationSec: this.times.read(tag.attributes.time),
       failed: false,
@@ -568,6 +593,15 @@ class JunitCollector {
   private cleanName(value: string): string {
     const name = this.mappedControls ? clean(value) : value;
     return this.names === undefined ? detach(name) : this.names.intern(name);
+  }
+
+  /** A case's name, as cleanName; with a name table, guessed from the case before (see NameTable.internAfter). */
+  private caseName(value: string): string {
+    const names = this.names;
+    if (names === undefined) return this.cleanName(value);
+    const name = names.internAfter(this.mappedControls ? clean(value) : value, this.lastCaseName);
+    this.lastCaseName = name;
+    return name;
   }
 
   private completeCase(c: OpenCase): JunitCase {
