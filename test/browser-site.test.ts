@@ -394,8 +394,10 @@ describe.skipIf(!HAVE_CHROMIUM)('site in a browser', () => {
     const { page, problems } = await open(context);
     await page.goto(url('snapshots', latest.id, 'regressions'), { waitUntil: 'load' });
     const card = page.locator('article.regression').first();
-    // The clipboard only takes writes from the focused document; pages left open by other tests in this
-    // browser can hold the focus, which made this test time out now and then.
+    // The clipboard takes writes only from a focused document. Playwright emulates focus for every page, so this
+    // is a guard, not a known cause: the test timed out waiting for "Copied" once in several fresh-clone runs, and
+    // did not again in later runs. If it does, the status text the poll last saw says which way it failed
+    // ("Could not copy automatically…": the write was refused; empty: no click, or a write that never settled).
     await page.bringToFront();
     await card.getByRole('button', { name: 'Copy for bug' }).click();
     await expect.poll(async () => card.locator('[data-copy-status]').textContent(), { timeout: 15_000 }).toContain('Copied');

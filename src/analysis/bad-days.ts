@@ -20,7 +20,8 @@
  * in the clustering estimate, and in the timeline an onset is found on (a regression that began during an
  * outage began there). While an elevated day is still under way (the newest streak, short enough to be
  * a bad day yet), nothing says yet whether it is one: its runs count, and verdicts expect the job's elevation
- * of them (its failures per run against the usual) times the usual failures of each test.
+ * of them (its failures per run against the usual, with half a usual day of usual runs added) times the usual
+ * failures of each test.
  */
 import type { TestLog } from './test-log.ts';
 import { FAIL } from './test-log.ts';
@@ -52,9 +53,10 @@ export interface BadDays {
   /** Per log run: 1 when its job-day is bad. */
   excluded: Uint8Array;
   /**
-   * Per log run: how many times the job's usual failures per run its day shows, when the day is elevated and
-   * its streak not yet over (it may still be a bad day); 1 otherwise. Verdicts expect that many times the
-   * usual failures of such runs, until the day is judged.
+   * Per log run: how many times the job's usual failures per run its day shows (half a usual day of usual runs
+   * added), when the day is elevated, its streak not yet over (it may still be a bad day), and that is at least
+   * halfway to `factor`; 1 otherwise. Verdicts expect that many times the usual failures of such runs, until the
+   * day is judged.
    */
   elevation: Float64Array;
   /** Per log run: tests that failed in it and tests with a result (for the data-quality list). */
@@ -145,9 +147,8 @@ export function findBadDays(log: TestLog, testCount: number, laneJob: readonly s
       usualN += runs[j * D + d]!;
     });
     const perRunFailures = usualN > 0 ? usualF / usualN : 0;
-    // A day's elevation, its failures against the usual for as many runs: with one failure more on each side
-    // (0 of 0 is no elevation) as the multiplier verdicts use; with minTests more as the test of "usual again",
-    // under halfway to the factor, so that a stray failure or two in a quiet job does not keep a streak going.
+    // A day's failures against the usual for as many runs, with minTests more on each side, is the test of "usual
+    // again": under halfway to the factor, so that a stray failure or two in a quiet job does not keep a streak going.
     // Failures, not distinct tests: the number of runs a day had does not matter (distinct failing tests grow more
     // slowly than runs), and a lasting change never ends a streak.
     const ratio = (c: number, prior: number): number => Math.max(1, (failures[c]! + prior) / (perRunFailures * runs[c]! + prior));
@@ -168,10 +169,15 @@ export function findBadDays(log: TestLog, testCount: number, laneJob: readonly s
         // of the job fails today, from the day's runs and half a usual day's more at the usual rate: two or three
         // runs at twice the usual are what a job with a few fresh regressions shows by chance in the morning, and
         // at their face value they weakened the verdicts on exactly those regressions (a 99.5 → 80 % drop flagged
-        // 12 hours later in the detection scenario). Under halfway to `factor` it is no elevation.
+        // 12 hours later in the detection scenario). Under halfway to `factor`, after the half day is added, it is
+        // no elevation: with the default factor 2 and 6 runs a half day, two runs need three times the usual, four
+        // runs 2.25 times, a full day of 12 1.75 times. The half day counts on full days too (a full day at four
+        // times the usual: about 3), and weighs little in a job that hardly ever fails (u·h under one failure):
+        // there a morning is taken at its face value. Tried and not kept: the half day only until the day has as
+        // many runs (detection as at face value).
+        const prior = perRunFailures * halfDay;
         for (let k = i; k <= end; k++) {
           const c = j * D + withRuns[k]!;
-          const prior = perRunFailures * halfDay;
           const g = (failures[c]! + prior + 1) / (perRunFailures * runs[c]! + prior + 1);
           if (g >= (1 + settings.factor) / 2) gain[c] = g;
         }
