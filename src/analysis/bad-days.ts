@@ -147,8 +147,9 @@ export function findBadDays(log: TestLog, testCount: number, laneJob: readonly s
       usualN += runs[j * D + d]!;
     });
     const perRunFailures = usualN > 0 ? usualF / usualN : 0;
-    // A day's failures against the usual for as many runs, with minTests more on each side, is the test of "usual
-    // again": under halfway to the factor, so that a stray failure or two in a quiet job does not keep a streak going.
+    // A day's failures against the usual for as many runs, with `prior` more on each side. With minTests more it is
+    // the test of "usual again": under halfway to the factor, so that a stray failure or two in a quiet job does not
+    // keep a streak going.
     // Failures, not distinct tests: the number of runs a day had does not matter (distinct failing tests grow more
     // slowly than runs), and a lasting change never ends a streak.
     const ratio = (c: number, prior: number): number => Math.max(1, (failures[c]! + prior) / (perRunFailures * runs[c]! + prior));
@@ -175,10 +176,9 @@ export function findBadDays(log: TestLog, testCount: number, laneJob: readonly s
         // times the usual: about 3), and weighs little in a job that hardly ever fails (u·h under one failure):
         // there a morning is taken at its face value. Tried and not kept: the half day only until the day has as
         // many runs (detection as at face value).
-        const prior = perRunFailures * halfDay;
         for (let k = i; k <= end; k++) {
           const c = j * D + withRuns[k]!;
-          const g = (failures[c]! + prior + 1) / (perRunFailures * runs[c]! + prior + 1);
+          const g = ratio(c, perRunFailures * halfDay + 1);
           if (g >= (1 + settings.factor) / 2) gain[c] = g;
         }
       }
