@@ -78,12 +78,31 @@ export function encodeColumns(record: RunRecord, summary: object): Uint8Array[] 
   const { tests: _, ...rest } = record;
   const columns: TestColumns = { count, suites, status, nameBytes, messages, messageBytes };
   const head = Buffer.from(`${JSON.stringify({ ...rest, testColumns: columns })}\n`);
-  const body = head.length + at;
-  const firstLines = (fileBytes: number): Buffer => Buffer.from(`${COLUMNS_MAGIC}${JSON.stringify({ ...summary, fileBytes })}\n`);
-  // The summary line's length depends on the number it holds: iterate to the fixed point (two rounds at most).
-  let fileBytes = body;
-  while (body + firstLines(fileBytes).length !== fileBytes) fileBytes = body + firstLines(fileBytes).length;
-  return [firstLines(fileBytes), head, tail.subarray(0, at)];
+  const firstLines = sizedPrefix(head.length + at, (fileBytes) => `${COLUMNS_MAGIC}${JSON.stringify({ ...summary, fileBytes })}\n`);
+  return [firstLines, head, tail.subarray(0, at)];
+}
+
+/**
+ * Layout 2: {"summary":{…,"fileBytes":N},"recordVersion":…}, the record's JSON with the summary spliced in first.
+ * The record is encoded once and written as is (records reach megabytes: no second copy to splice).
+ */
+export function encodeJson(record: RunRecord, summary: object): Uint8Array[] {
+  const body = Buffer.from(JSON.stringify(record));
+  const prefix = sizedPrefix(body.length - 1, (fileBytes) => `${JSON_SUMMARY_START.slice(0, -1)}${JSON.stringify({ ...summary, fileBytes })},`);
+  return [prefix, body.subarray(1)];
+}
+
+/**
+ * The prefix that says the length of the whole file, `bodyBytes` after it: its own length depends on the number it
+ * holds, so iterate to the fixed point (two rounds at most).
+ */
+function sizedPrefix(bodyBytes: number, prefixOf: (fileBytes: number) => string): Buffer {
+  let fileBytes = bodyBytes;
+  for (;;) {
+    const prefix = Buffer.from(prefixOf(fileBytes));
+    if (bodyBytes + prefix.length === fileBytes) return prefix;
+    fileBytes = bodyBytes + prefix.length;
+  }
 }
 
 /** The record of a layout-3 file; undefined when anything in it does not add up (damage from outside). */

@@ -27,7 +27,7 @@ import { isAlive } from '../util/process-identity.ts';
 import { assertSafeSegment, resolveInside } from '../util/safe-name.ts';
 import { hostname } from 'node:os';
 import { writeAtomic } from '../util/write-atomic.ts';
-import { COLUMNS_MAGIC, decodeColumns, encodeColumns, JSON_SUMMARY_START } from './run-cache-layout.ts';
+import { COLUMNS_MAGIC, decodeColumns, encodeColumns, encodeJson, JSON_SUMMARY_START } from './run-cache-layout.ts';
 
 /** What fetching needs to know about a cached run, without its tests. */
 export interface RunSummary {
@@ -262,18 +262,6 @@ export class RunCache {
     }
     return removed;
   }
-}
-
-/** Layout 2: {"summary":{…,"fileBytes":N},"recordVersion":…}, the record's JSON with the summary spliced in first. */
-function encodeJson(record: RunRecord, summary: RunSummary): Uint8Array[] {
-  // The record is encoded once and written as is (records reach megabytes: no second copy to splice).
-  const body = Buffer.from(JSON.stringify(record));
-  const prefix = (fileBytes: number): Buffer => Buffer.from(`${JSON_SUMMARY_START.slice(0, -1)}${JSON.stringify({ ...summary, fileBytes })},`);
-  // The prefix's length depends on the number it holds: iterate to the fixed point (two rounds at most).
-  const bodyBytes = body.length - 1;
-  let fileBytes = bodyBytes;
-  while (bodyBytes + prefix(fileBytes).length !== fileBytes) fileBytes = bodyBytes + prefix(fileBytes).length;
-  return [prefix(fileBytes), body.subarray(1)];
 }
 
 /** Temporary files of writeAtomic (`<file>.<pid>.<thread>.<n>.tmp`) whose process is gone: a write killed mid-way. */
