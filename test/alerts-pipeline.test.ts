@@ -6,8 +6,7 @@
  * to do and makes no call at all.
  */
 import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
-import os from 'node:os';
+import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -16,6 +15,7 @@ import { main } from '../src/cli/main.ts';
 import { generateSample } from '../src/sample/generate.ts';
 import type { Snapshot } from '../src/snapshot/schema.ts';
 import { type StandIn, startStandIn } from './support/alert-stand-in.ts';
+import { tempDir } from './support/prow-tree.ts';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const REPO = 'openshift-example/release-alerts';
@@ -28,7 +28,7 @@ describe('alerts across three runs of the pipeline', () => {
   const run = () => main(['run', '--config', config, '--out', path.join(work, 'out'), '--quiet']);
 
   beforeAll(async () => {
-    work = await mkdtemp(path.join(os.tmpdir(), 'ratchet-alerts-'));
+    work = tempDir('ratchet-alerts-');
     await generateSample(path.join(work, 'bucket'));
     standIn = await startStandIn(REPO);
     const sample = JSON.parse(await readFile(path.join(ROOT, 'data', 'sample', 'ratchet.config.json'), 'utf8'));
@@ -51,7 +51,6 @@ describe('alerts across three runs of the pipeline', () => {
     else process.env.RATCHET_TEST_WEBHOOK = saved.hook;
     if (saved.token === undefined) delete process.env.GITHUB_TOKEN;
     await standIn?.close();
-    if (work) await rm(work, { recursive: true, force: true });
   });
 
   it('publishes despite the failures, then delivers the rest once, and has nothing left to do', async () => {

@@ -13,14 +13,11 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { planFromConfig } from '../src/config/run-plan.ts';
 import { analyzeStage, buildStage, fetchStage, withArchiveStore } from '../src/pipeline.ts';
-import { type TreeRun, writeTree } from './support/prow-tree.ts';
+import { type TreeRun, writeTree, tempDir } from './support/prow-tree.ts';
 import { ratchetProcess } from './support/ratchet-process.ts';
-import { tempDirsRemovedAfterAll } from './support/temp-dirs.ts';
 import { treeHashes } from './support/tree-hashes.ts';
 
 const JOBS = ['periodic-ci-example-e2e-aws', 'periodic-ci-example-e2e-gcp'];
-
-const temp = tempDirsRemovedAfterAll();
 
 const ratchet = ratchetProcess;
 
@@ -46,7 +43,7 @@ function addRuns(tree: string, from: string, to: string): void {
 }
 
 function bareRepo(): string {
-  const repo = path.join(temp('ratchet-runs-store-'), 'store.git');
+  const repo = path.join(tempDir('ratchet-runs-store-'), 'store.git');
   execFileSync('git', ['init', '--bare', '-q', repo]);
   return repo;
 }
@@ -68,10 +65,10 @@ describe('ratchet run with a git archive store', () => {
   it('restores the published pages byte-identical after the output, cache and snapshots are lost, and analyses as if nothing was lost', {
     timeout: 400_000,
   }, async () => {
-    const tree = temp('ratchet-runs-tree-');
+    const tree = tempDir('ratchet-runs-tree-');
     const store = `git+file://${bareRepo()}#ratchet-archive`;
-    const out = temp('ratchet-runs-out-');
-    const control = temp('ratchet-runs-control-');
+    const out = tempDir('ratchet-runs-out-');
+    const control = tempDir('ratchet-runs-control-');
 
     addRuns(tree, '2026-11-12T00:00:00Z', T1);
     const first = await ratchet(runArgs(tree, out, T1, store));
@@ -119,10 +116,10 @@ describe('ratchet run with a git archive store', () => {
 
 describe('a run that cannot finish', () => {
   async function published(): Promise<{ tree: string; repo: string; store: string; out: string; site: Record<string, string> }> {
-    const tree = temp('ratchet-runs-tree-');
+    const tree = tempDir('ratchet-runs-tree-');
     const repo = bareRepo();
     const store = `git+file://${repo}#ratchet-archive`;
-    const out = temp('ratchet-runs-out-');
+    const out = tempDir('ratchet-runs-out-');
     addRuns(tree, '2026-11-12T00:00:00Z', T1);
     expect((await ratchet(runArgs(tree, out, T1, store))).code).toBe(0);
     addRuns(tree, T1, T3);
@@ -171,13 +168,16 @@ describe('a run that cannot finish', () => {
 
 describe('two runs at once on one store', () => {
   it('keep both snapshots', { timeout: 300_000 }, async () => {
-    const tree = temp('ratchet-runs-tree-');
+    const tree = tempDir('ratchet-runs-tree-');
     const repo = bareRepo();
     const store = `git+file://${repo}#ratchet-archive`;
     addRuns(tree, '2026-11-12T00:00:00Z', T3);
-    const [a, b] = await Promise.all([ratchet(runArgs(tree, temp('ratchet-runs-a-'), T1, store)), ratchet(runArgs(tree, temp('ratchet-runs-b-'), T3, store))]);
+    const [a, b] = await Promise.all([
+      ratchet(runArgs(tree, tempDir('ratchet-runs-a-'), T1, store)),
+      ratchet(runArgs(tree, tempDir('ratchet-runs-b-'), T3, store)),
+    ]);
     expect([a.code, b.code], `${a.stderr}${b.stderr}`).toEqual([0, 0]);
-    const reader = temp('ratchet-runs-reader-');
+    const reader = tempDir('ratchet-runs-reader-');
     const check = await ratchet(['build', '--out', reader, '--archive-store', store]);
     expect(check.code, check.stderr).toBe(0);
     for (const id of [ID1, ID3]) expect(existsSync(path.join(reader, 'site', 'snapshots', id, 'index.html')), id).toBe(true);

@@ -12,16 +12,14 @@ import type { ArchiveStore } from '../src/store/archive-store.ts';
 import { derivedPublicUrl, openArchiveStore } from '../src/store/open-archive-store.ts';
 import { DirectoryArchive } from '../src/store/archive.ts';
 import { useGcsTestServer } from './support/gcs-harness.ts';
-import { tempDirsRemovedAfterAll } from './support/temp-dirs.ts';
+import { tempDir } from './support/prow-tree.ts';
 import { treeHashes } from './support/tree-hashes.ts';
-
-const temp = tempDirsRemovedAfterAll();
 
 const gcs = useGcsTestServer({ bucket: 'ratchet-store' });
 
 /** A local archive with entries rendered from a fake staging tree: pages, a shared asset, a gzip document. */
 async function archiveWith(ids: string[], tag = 'a'): Promise<DirectoryArchive> {
-  const work = temp('ratchet-store-src-');
+  const work = tempDir('ratchet-store-src-');
   const archive = new DirectoryArchive(path.join(work, 'archive'));
   for (const id of ids) {
     const staging = path.join(work, `staging-${id}`);
@@ -52,19 +50,19 @@ async function archiveWith(ids: string[], tag = 'a'): Promise<DirectoryArchive> 
 }
 
 function bareRepo(): string {
-  const repo = path.join(temp('ratchet-store-git-'), 'store.git');
+  const repo = path.join(tempDir('ratchet-store-git-'), 'store.git');
   execFileSync('git', ['init', '--bare', '-q', repo]);
   return repo;
 }
 
 const kinds: Array<[string, () => string]> = [
-  ['a directory', () => path.join(temp('ratchet-store-dir-'), 'store')],
+  ['a directory', () => path.join(tempDir('ratchet-store-dir-'), 'store')],
   ['a git branch', () => `git+file://${bareRepo()}#ratchet-archive`],
   ['a GCS bucket', () => `gs://ratchet-store/archive-${Math.random().toString(36).slice(2)}`],
 ];
 
 async function open(url: string): Promise<ArchiveStore> {
-  return openArchiveStore(url, { gcsEndpoint: gcs.server.url, gcsRetries: 0, workDir: temp('ratchet-store-work-') });
+  return openArchiveStore(url, { gcsEndpoint: gcs.server.url, gcsRetries: 0, workDir: tempDir('ratchet-store-work-') });
 }
 
 describe.each(kinds)('an archive store in %s', (_label, makeUrl) => {
@@ -92,7 +90,7 @@ describe.each(kinds)('an archive store in %s', (_label, makeUrl) => {
       expect(catalog.ids).toEqual(ids);
       expect(catalog.head).toBe(ids[2]);
       expect(catalog.assets).toEqual(['_astro/Base.abc123.css', '_astro/page.0600.js', '_astro/page.0800.js']);
-      const restored = new DirectoryArchive(temp('ratchet-store-restored-'));
+      const restored = new DirectoryArchive(tempDir('ratchet-store-restored-'));
       await reader.restoreEntries(ids, restored);
       await reader.restoreAssets(catalog.assets, restored);
       for (const id of ids) {
@@ -156,7 +154,7 @@ describe('pushes that fail or race', () => {
     try {
       const catalog = await reader.catalog();
       expect(catalog.ids).toEqual(['2026-11-27T0600Z', '2026-11-28T0600Z', '2026-11-28T0800Z']);
-      const restored = new DirectoryArchive(temp('ratchet-store-restored-'));
+      const restored = new DirectoryArchive(tempDir('ratchet-store-restored-'));
       await reader.restoreEntries(catalog.ids, restored);
       expect(readFileSync(path.join(restored.pagesDir('2026-11-28T0600Z'), 'index.html'), 'utf8')).toContain('<p>a 2026-11-28T0600Z</p>');
       expect(readFileSync(path.join(restored.pagesDir('2026-11-28T0800Z'), 'index.html'), 'utf8')).toContain('<p>b 2026-11-28T0800Z</p>');
@@ -166,7 +164,7 @@ describe('pushes that fail or race', () => {
   });
 
   it('refuses an entry whose pages do not match its manifest, and restores nothing of it', async () => {
-    const storeDir = path.join(temp('ratchet-store-dir-'), 'store');
+    const storeDir = path.join(tempDir('ratchet-store-dir-'), 'store');
     const local = await archiveWith(['2026-11-28T0600Z']);
     const store = await open(storeDir);
     await store.push({ archive: local, ids: ['2026-11-28T0600Z'], head: null });
@@ -175,7 +173,7 @@ describe('pushes that fail or race', () => {
     const blob = path.join(storeDir, 'blobs', manifest.files['index.html']!);
     rmSync(blob, { force: true });
     writeFileSync(blob, '<p>tampered</p>');
-    const restored = new DirectoryArchive(temp('ratchet-store-restored-'));
+    const restored = new DirectoryArchive(tempDir('ratchet-store-restored-'));
     await expect(store.restoreEntries(['2026-11-28T0600Z'], restored)).rejects.toThrow(/index\.html from the store has sha-256 .* its manifest says/);
     expect(await restored.ids()).toEqual([]);
     await store.close();

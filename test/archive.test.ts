@@ -1,27 +1,22 @@
 import { existsSync } from 'node:fs';
 import { cp, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
-import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { DirectoryArchive } from '../src/store/archive.ts';
 import { buildSite, type BuildOptions } from '../src/site-build/build-site.ts';
+import { tempDir } from './support/prow-tree.ts';
 import { addFixture, outputPathsIn } from './support/site-fixture.ts';
 import { treeHashes } from './support/tree-hashes.ts';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const OPTIONS: BuildOptions = { base: '/ratchet/', site: 'https://example.github.io', quiet: true };
-const cleanup: string[] = [];
+/** Copies of the site's code inside the project (not temp directories: tempDir() removes those). */
+const copies: string[] = [];
 
 afterAll(async () => {
-  for (const dir of cleanup) await rm(dir, { recursive: true, force: true });
+  for (const dir of copies) await rm(dir, { recursive: true, force: true });
 });
-
-async function tempRoot(): Promise<string> {
-  const dir = await mkdtemp(path.join(os.tmpdir(), 'ratchet-archive-'));
-  cleanup.push(dir);
-  return dir;
-}
 
 /** sha-256 of every file under `dir`, by relative path, as a Map. */
 const hashes = async (dir: string): Promise<Map<string, string>> => new Map(Object.entries(await treeHashes(dir)));
@@ -33,7 +28,7 @@ const hashes = async (dir: string): Promise<Map<string, string>> => new Map(Obje
 async function changedSiteCode(mutate: (siteDir: string) => Promise<void>): Promise<string> {
   await mkdir(path.join(ROOT, '.astro'), { recursive: true });
   const copy = await mkdtemp(path.join(ROOT, '.astro', 'test-code-'));
-  cleanup.push(copy);
+  copies.push(copy);
   await cp(path.join(ROOT, 'src'), path.join(copy, 'src'), { recursive: true });
   await mutate(path.join(copy, 'src', 'site'));
   return path.join(copy, 'src', 'site');
@@ -45,7 +40,7 @@ const FOOTER_CHANGE = 'Rendered by the changed code.';
 
 describe('archive', () => {
   it('keeps published snapshots byte-identical through new data and a code change, and renders only the new snapshot', async () => {
-    const paths = await outputPathsIn(await tempRoot());
+    const paths = await outputPathsIn(tempDir('ratchet-archive-'));
     for (const id of OLD) await addFixture(paths, id);
 
     const first = await buildSite(paths, OPTIONS);
@@ -95,7 +90,7 @@ describe('archive', () => {
   }, 120_000);
 
   it('leaves the published site and the archive as they were when a build fails', async () => {
-    const root = await tempRoot();
+    const root = tempDir('ratchet-archive-');
     const paths = await outputPathsIn(root);
     await addFixture(paths, OLD[0]!);
     await buildSite(paths, OPTIONS);
@@ -115,7 +110,7 @@ describe('archive', () => {
   }, 120_000);
 
   it('refuses to publish archived pages under another base path, and renders an incomplete entry again', async () => {
-    const paths = await outputPathsIn(await tempRoot());
+    const paths = await outputPathsIn(tempDir('ratchet-archive-'));
     await addFixture(paths, OLD[0]!);
     await buildSite(paths, OPTIONS);
     await expect(buildSite(paths, { ...OPTIONS, base: '/' })).rejects.toThrow(/rendered for base path "\/ratchet\/", but this build uses "\/"/);
@@ -129,7 +124,7 @@ describe('archive', () => {
   }, 120_000);
 
   it('lets two builds run at the same time without disturbing each other', async () => {
-    const [a, b] = await Promise.all([tempRoot(), tempRoot()]).then((dirs) => Promise.all(dirs.map(outputPathsIn)));
+    const [a, b] = await Promise.all([tempDir('ratchet-archive-'), tempDir('ratchet-archive-')].map(outputPathsIn));
     await addFixture(a!, NEW);
     await addFixture(b!, OLD[0]!);
     const [ra, rb] = await Promise.all([buildSite(a!, OPTIONS), buildSite(b!, OPTIONS)]);

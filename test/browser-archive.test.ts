@@ -1,5 +1,4 @@
-import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import os from 'node:os';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -8,6 +7,7 @@ import { buildSite } from '../src/site-build/build-site.ts';
 import type { ArchiveStore } from '../src/store/archive-store.ts';
 import { DirectoryArchive, listFiles } from '../src/store/archive.ts';
 import { openArchiveStore } from '../src/store/open-archive-store.ts';
+import { tempDir } from './support/prow-tree.ts';
 import { addFixture, FIXTURES, outputPathsIn } from './support/site-fixture.ts';
 import { CHROMIUM, HAVE_CHROMIUM, launchChromium } from './support/browser.ts';
 
@@ -30,7 +30,7 @@ describe.skipIf(!HAVE_CHROMIUM)('old and light permalinks in a browser', () => {
   let browser: Browser;
 
   beforeAll(async () => {
-    root = await mkdtemp(path.join(os.tmpdir(), 'ratchet-browser-archive-'));
+    root = tempDir('ratchet-browser-archive-');
     // An earlier site published two daily snapshots, and pushed them to a directory store.
     const a = await outputPathsIn(path.join(root, 'a'));
     for (const id of [EMPTY, OLD]) await addFixture(a, id);
@@ -65,7 +65,6 @@ describe.skipIf(!HAVE_CHROMIUM)('old and light permalinks in a browser', () => {
     await siteServer?.close();
     await storeServer?.close();
     await store?.close();
-    if (root) await rm(root, { recursive: true, force: true });
   });
 
   /** A page that records console errors, page errors and CSP violations (the 404 answer itself is expected). */

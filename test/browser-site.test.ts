@@ -9,8 +9,7 @@
  * always runs it.
  */
 import { spawn } from 'node:child_process';
-import { copyFile, mkdtemp, readFile, rm } from 'node:fs/promises';
-import os from 'node:os';
+import { copyFile, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gunzipSync } from 'node:zlib';
@@ -22,6 +21,7 @@ import { testsWithPages } from '../src/site/lib/report.ts';
 import { serveStatic, type StaticServer } from '../src/serve/static-server.ts';
 import type { Snapshot } from '../src/snapshot/schema.ts';
 import { decodeEntities, tags } from './support/html.ts';
+import { tempDir } from './support/prow-tree.ts';
 import { buildFixtureSite, V2_ID, type FixtureSite } from './support/site-fixture.ts';
 import { CHROMIUM, HAVE_CHROMIUM, launchChromium } from './support/browser.ts';
 
@@ -60,7 +60,7 @@ describe.skipIf(!HAVE_CHROMIUM)('site in a browser', () => {
   let origin = '';
 
   beforeAll(async () => {
-    work = await mkdtemp(path.join(os.tmpdir(), 'ratchet-browser-'));
+    work = tempDir('ratchet-browser-');
     await generateSample(path.join(work, 'bucket'));
     await copyFile(path.join(ROOT, 'data', 'sample', 'ratchet.config.json'), path.join(work, 'ratchet.config.json'));
     for (const asOf of DAYS) {
@@ -80,8 +80,6 @@ describe.skipIf(!HAVE_CHROMIUM)('site in a browser', () => {
     await browser?.close();
     await server?.close();
     await hostileServer?.close();
-    if (work) await rm(work, { recursive: true, force: true });
-    if (hostileSite) await rm(hostileSite.root, { recursive: true, force: true });
   });
 
   /** A page that records every console error, page error, failed request, 4xx/5xx, CSP violation and dialog. */

@@ -18,9 +18,9 @@
  * would see each flag up to an hour later than measured.
  */
 import { spawnSync } from 'node:child_process';
-import { readFileSync, rmSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { beforeAll, describe, expect, it, vi } from 'vitest';
 import { main } from '../src/cli/main.ts';
 import { variantKey, variantsFromJobName } from '../src/ingest/variants.ts';
 import type { Snapshot, TestRegression } from '../src/snapshot/schema.ts';
@@ -130,10 +130,6 @@ describe('ratchet analyze every 2 hours over one tree with an outage, a test reg
       snapshots.push(JSON.parse(readFileSync(path.join(out, 'snapshots', snapshotIdFor(new Date(asOf)), 'snapshot.json'), 'utf8')));
     }
   }, 300_000);
-  afterAll(() => {
-    rmSync(tree, { recursive: true, force: true });
-    rmSync(out, { recursive: true, force: true });
-  });
 
   /** Hours from `onset` to the first snapshot that shows a regression `is` picks (new or open), and whether it stays shown to the end. */
   function detection<T extends { status: string }>(onset: number, list: (s: Snapshot) => readonly T[], is: (r: T) => boolean) {

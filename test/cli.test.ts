@@ -3,9 +3,9 @@
  * 2 usage) and a full `run` on a Prow-layout directory built here.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { tempDir, writeTree, type TreeRun } from './support/prow-tree.ts';
 import { SNAPSHOT_SCHEMA_VERSION } from '../src/snapshot/schema.ts';
 
@@ -43,10 +43,6 @@ describe('ratchet CLI', () => {
       });
     }
     writeTree(tree, runs);
-  });
-  afterAll(() => {
-    rmSync(tree, { recursive: true, force: true });
-    rmSync(out, { recursive: true, force: true });
   });
 
   it('prints help for every command and exits 0', () => {

@@ -1,6 +1,5 @@
 /** Config files are validated with messages that name the file and the field. */
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../src/config/load-config.ts';
@@ -8,16 +7,17 @@ import { PROJECT_ROOT } from '../src/config/output-paths.ts';
 import { resolvePlan } from '../src/config/run-plan.ts';
 import { parseWindow } from '../src/config/duration.ts';
 import { UsageError } from '../src/util/errors.ts';
+import { tempDir } from './support/prow-tree.ts';
 
 function dirWith(name: string, content: string): string {
-  const dir = mkdtempSync(path.join(os.tmpdir(), 'ratchet-config-'));
+  const dir = tempDir('ratchet-config-');
   writeFileSync(path.join(dir, name), content);
   return dir;
 }
 
 describe('config', () => {
   it('uses defaults when there is no config file', async () => {
-    const dir = mkdtempSync(path.join(os.tmpdir(), 'ratchet-config-'));
+    const dir = tempDir('ratchet-config-');
     const { config, file } = await loadConfig(undefined, dir);
     expect(file).toBeNull();
     expect(config.windows).toEqual({ current: '7d', previous: '7d' });

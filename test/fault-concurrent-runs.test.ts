@@ -3,17 +3,14 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { DirectoryArchive } from '../src/store/archive.ts';
 import { AS_OF_S } from './support/constants.ts';
-import { writeTree, type TreeRun } from './support/prow-tree.ts';
+import { writeTree, type TreeRun, tempDir } from './support/prow-tree.ts';
 import { ratchetProcess } from './support/ratchet-process.ts';
-import { tempDirsRemovedAfterAll } from './support/temp-dirs.ts';
-
-const temp = tempDirsRemovedAfterAll();
 
 const ratchet = ratchetProcess;
 
 describe('two runs at once on one output', () => {
   it('both exit 0, one after the other, and both snapshots are published', { timeout: 240_000 }, async () => {
-    const tree = temp('ratchet-concurrent-tree-');
+    const tree = tempDir('ratchet-concurrent-tree-');
     const runs: TreeRun[] = Array.from({ length: 12 }, (_, i) => ({
       job: 'periodic-ci-example-e2e-aws',
       buildId: String(1900000000000000000n + BigInt(i)),
@@ -21,7 +18,7 @@ describe('two runs at once on one output', () => {
       tests: [{ name: 'a test', status: i % 4 === 0 ? 'fail' : 'pass' }],
     }));
     writeTree(tree, runs);
-    const out = temp('ratchet-concurrent-out-');
+    const out = tempDir('ratchet-concurrent-out-');
     const common = ['run', '--source', tree, '--out', out, '--quiet', '--workers', '0'];
     const [a, b] = await Promise.all([ratchet([...common, '--as-of', '2026-11-27T06:00:00Z']), ratchet([...common, '--as-of', '2026-11-28T06:00:00Z'])]);
     expect({ code: a.code, stderr: a.stderr.replace(/^ratchet: waiting.*\n/m, '') }).toEqual({ code: 0, stderr: '' });
@@ -39,7 +36,7 @@ describe('two runs at once on one output', () => {
 
 describe('archiving the same id twice at once', () => {
   it('publishes exactly one entry and never deletes or replaces it', async () => {
-    const work = temp('ratchet-archive-race-');
+    const work = tempDir('ratchet-archive-race-');
     const id = '2026-11-28T0600Z';
     const entries = ['a', 'b', 'c', 'd'].map((tag) => {
       const staging = path.join(work, tag);

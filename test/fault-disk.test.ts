@@ -5,10 +5,10 @@
  * once, however many pages it is read in. Before the fix the short file became a cache record, ENOSPC printed a raw
  * stack, and every 1,000-entry page walked the tree again (quadratic).
  */
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import type * as FsPromises from 'node:fs/promises';
 import path from 'node:path';
-import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { RunRecord } from '../src/ingest/run-record.ts';
 
 /** What the wrapped file system does: count directory reads, cut writes short, or fail writes under a path. */
@@ -88,17 +88,8 @@ const { RUN_RECORD_VERSION } = await import('../src/ingest/run-record.ts');
 const { tempDir, writeTree } = await import('./support/prow-tree.ts');
 const { AS_OF_S } = await import('./support/constants.ts');
 
-const dirs: string[] = [];
-const temp = (prefix: string): string => {
-  const dir = tempDir(prefix);
-  dirs.push(dir);
-  return dir;
-};
 afterEach(() => {
   Object.assign(fault, { readdirCalls: 0, shortWrites: false, failUnder: undefined, failCode: 'ENOSPC' });
-});
-afterAll(() => {
-  for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
 });
 
 /** Runs main() with stdout and stderr captured. */
@@ -123,7 +114,7 @@ async function ratchet(args: string[]): Promise<{ code: number; stdout: string; 
 }
 
 function smallTree(): string {
-  const tree = temp('ratchet-disk-tree-');
+  const tree = tempDir('ratchet-disk-tree-');
   writeTree(
     tree,
     Array.from({ length: 4 }, (_, i) => ({
@@ -138,7 +129,7 @@ function smallTree(): string {
 
 describe('a write cut short by a full disk', () => {
   it('is never renamed into place as a cache record', async () => {
-    const cache = new RunCache(temp('ratchet-short-'), 'k');
+    const cache = new RunCache(tempDir('ratchet-short-'), 'k');
     const record: RunRecord = {
       recordVersion: RUN_RECORD_VERSION,
       job: 'job-a',
@@ -170,7 +161,7 @@ describe('a write cut short by a full disk', () => {
 describe('a full disk or a refused write', () => {
   it('ends the run with exit code 1 and a message that says what to do, without a stack trace; the published site stays', async () => {
     const tree = smallTree();
-    const out = temp('ratchet-enospc-');
+    const out = tempDir('ratchet-enospc-');
     const first = await ratchet(['fetch', '--source', tree, '--out', out, '--quiet', '--workers', '0', '--as-of', '2026-11-28T06:00:00Z']);
     expect(first.code).toBe(0);
     mkdirSync(path.join(out, 'site'), { recursive: true });
@@ -194,7 +185,7 @@ describe('a full disk or a refused write', () => {
 
 describe('listing a local tree', () => {
   it('walks the tree once per listing, not once per page', async () => {
-    const root = temp('ratchet-walk-');
+    const root = tempDir('ratchet-walk-');
     for (let d = 0; d < 30; d++) {
       const dir = path.join(root, 'logs', 'job', '1', 'artifacts', `d${d}`);
       mkdirSync(dir, { recursive: true });

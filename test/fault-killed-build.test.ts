@@ -4,9 +4,9 @@
  * built on to the end and its staging directory stayed forever.
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createLocalSource } from '../src/source/local-source.ts';
 import { analyzeWith, fetchWith, staged } from './support/plans.ts';
 import { AS_OF_S } from './support/constants.ts';
@@ -15,11 +15,6 @@ import { tempDir, writeTree } from './support/prow-tree.ts';
 const ROOT = path.resolve(import.meta.dirname, '..');
 const BIN = path.join(ROOT, 'scripts', 'ratchet.js');
 const STAGING_PARENT = path.join(ROOT, '.astro');
-
-const dirs: string[] = [];
-afterAll(() => {
-  for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
-});
 
 /** Child processes of `pid` (from /proc), with their state; zombies count as gone. */
 function liveChildren(pid: number): number[] {
@@ -62,7 +57,6 @@ describe.skipIf(process.platform !== 'linux')('a build killed with SIGKILL', () 
   it('takes its Astro child with it, and the next build removes the staging directory it left', { timeout: 180_000 }, async () => {
     const tree = tempDir('ratchet-killed-build-tree-');
     const out = tempDir('ratchet-killed-build-out-');
-    dirs.push(tree, out);
     writeTree(tree, [{ job: 'periodic-ci-example-e2e-aws', buildId: '1900000000000000001', start: AS_OF_S - 3600, tests: [{ name: 't', status: 'pass' }] }]);
     const s = staged(createLocalSource(tree), { out, config: { gcs: { workers: 0 } } });
     await fetchWith(s);

@@ -11,10 +11,7 @@ import { createLocalSource } from '../src/source/local-source.ts';
 import { listAll, readText } from '../src/source/source.ts';
 import { analyzeWith, fetchWith, staged } from './support/plans.ts';
 import { AS_OF_S } from './support/constants.ts';
-import { writeTree, type TreeRun } from './support/prow-tree.ts';
-import { tempDirsRemovedAfterAll } from './support/temp-dirs.ts';
-
-const temp = tempDirsRemovedAfterAll();
+import { writeTree, type TreeRun, tempDir } from './support/prow-tree.ts';
 
 const SECRET = 'SECRET-OUTSIDE-CONTENT';
 const PRESUBMIT = 'pull-ci-example-e2e';
@@ -33,7 +30,7 @@ function mentionsSecret(dir: string): string[] {
 
 /** A directory outside the source, laid out like a presubmit run and a periodic job, carrying the secret. */
 function outsideTree(): string {
-  const outside = temp('ratchet-outside-');
+  const outside = tempDir('ratchet-outside-');
   const run: TreeRun = {
     job: PRESUBMIT,
     buildId: '1900000000000000009',
@@ -50,7 +47,7 @@ function outsideTree(): string {
 describe('symlinks out of a local source', () => {
   it('refuses a symlinked run folder, top-level folder and file, lists each, and publishes nothing behind them', async () => {
     const outside = outsideTree();
-    const tree = temp('ratchet-symlink-tree-');
+    const tree = tempDir('ratchet-symlink-tree-');
     writeTree(tree, [{ job: PRESUBMIT, buildId: '1900000000000000001', start: AS_OF_S - 7200, pr: 7, tests: [{ name: 'inside test', status: 'pass' }] }]);
     // pr-logs/pull/evil -> the outside run's pull folder; a pointer leads there.
     symlinkSync(path.join(outside, 'pr-logs', 'pull', '7'), path.join(tree, 'pr-logs', 'pull', 'evil'));
@@ -63,7 +60,7 @@ describe('symlinks out of a local source', () => {
     const outsideJunit = filesUnder(outside).find((f) => f.endsWith('.xml'))!;
     symlinkSync(outsideJunit, path.join(junitDir, 'junit_linked.xml'));
 
-    const out = temp('ratchet-symlink-out-');
+    const out = tempDir('ratchet-symlink-out-');
     const s = staged(createLocalSource(tree), { out, config: { gcs: { workers: 0 } } });
     await fetchWith(s);
     const { snapshot } = await analyzeWith(s);
@@ -82,7 +79,7 @@ describe('symlinks out of a local source', () => {
 
   it('refuses to read through a symlink, and lists one that stays inside as what it points to', async () => {
     const outside = outsideTree();
-    const tree = temp('ratchet-symlink-read-');
+    const tree = tempDir('ratchet-symlink-read-');
     writeTree(tree, [{ job: PERIODIC, buildId: '1900000000000000001', start: AS_OF_S - 7200 }]);
     symlinkSync(path.join(outside, 'logs', PERIODIC), path.join(tree, 'logs', 'escape'));
     symlinkSync(path.join(tree, 'logs', PERIODIC, '1900000000000000001'), path.join(tree, 'logs', PERIODIC, '1900000000000000002'));

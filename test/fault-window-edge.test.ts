@@ -14,10 +14,7 @@ import type { Snapshot } from '../src/snapshot/schema.ts';
 import { buildIdFor } from '../src/sample/format.ts';
 import { analyzeWith, fetchWith, staged } from './support/plans.ts';
 import { AS_OF_MS, AS_OF_S, HOUR } from './support/constants.ts';
-import { writeTree, type TreeRun } from './support/prow-tree.ts';
-import { tempDirsRemovedAfterAll } from './support/temp-dirs.ts';
-
-const temp = tempDirsRemovedAfterAll();
+import { writeTree, type TreeRun, tempDir } from './support/prow-tree.ts';
 
 const SNOW = 'periodic-ci-example-e2e-aws';
 const SEQ = 'periodic-ci-example-e2e-gcp';
@@ -66,21 +63,21 @@ function kinds(snapshot: Snapshot): Record<string, number> {
 
 describe('a run with an implausible start', () => {
   const all = runs();
-  const clean = temp('ratchet-edge-clean-');
+  const clean = tempDir('ratchet-edge-clean-');
   writeTree(clean, all);
 
   it('never hides its job: timestamp 0 and a start a month early are listed, and every other run is read, fetch after fetch', async () => {
-    const reference = await run(clean, temp('ratchet-edge-ref-'));
+    const reference = await run(clean, tempDir('ratchet-edge-ref-'));
     expect(Object.keys(reference.jobs).sort()).toEqual([OTHER, SNOW, SEQ].sort());
 
-    const bad = temp('ratchet-edge-bad-');
+    const bad = tempDir('ratchet-edge-bad-');
     cpSync(clean, bad, { recursive: true });
     const snowNewest = newest(SNOW, all);
     const seqNewest = newest(SEQ, all);
     writeFileSync(path.join(bad, 'logs', SNOW, snowNewest.buildId, 'started.json'), JSON.stringify({ timestamp: 0 }));
     writeFileSync(path.join(bad, 'logs', SEQ, seqNewest.buildId, 'started.json'), JSON.stringify({ timestamp: seqNewest.start - 30 * 86_400 }));
 
-    const out = temp('ratchet-edge-out-');
+    const out = tempDir('ratchet-edge-out-');
     for (let fetch = 1; fetch <= 3; fetch++) {
       const { snapshot, jobs } = await run(bad, out);
       // Every job, and every run but the two with a start nobody can place.
@@ -96,12 +93,12 @@ describe('a run with an implausible start', () => {
   });
 
   it('does not keep pending runs pending once the start is fixed and they finish', async () => {
-    const bad = temp('ratchet-edge-pending-');
+    const bad = tempDir('ratchet-edge-pending-');
     cpSync(clean, bad, { recursive: true });
     const snowNewest = newest(SNOW, all);
     const started = path.join(bad, 'logs', SNOW, snowNewest.buildId, 'started.json');
     writeFileSync(started, JSON.stringify({ timestamp: 0 }));
-    const out = temp('ratchet-edge-pending-out-');
+    const out = tempDir('ratchet-edge-pending-out-');
     const before = await run(bad, out);
     expect(before.snapshot.coverage.runsPending).toBe(2);
     await run(bad, out);
@@ -120,7 +117,7 @@ describe('a run with an implausible start', () => {
   });
 
   it('ignores a saved window edge without evidence (as an older version wrote them)', async () => {
-    const out = temp('ratchet-edge-saved-');
+    const out = tempDir('ratchet-edge-saved-');
     const first = await run(clean, out);
     const source = createLocalSource(clean);
     const cacheDir = path.join(out, 'cache', sourceKey(source.description, source.bucket));
@@ -135,7 +132,7 @@ describe('a run with an implausible start', () => {
   });
 
   it('takes a start that is plausible for its build id as the edge, and reads no further', async () => {
-    const cache = new RunCache(temp('ratchet-edge-cache-'), 'k');
+    const cache = new RunCache(tempDir('ratchet-edge-cache-'), 'k');
     const source = createLocalSource(clean);
     const lookbackStart = new Date(AS_OF_MS - 14 * 24 * HOUR);
     const report = await fetchRuns({ source, cache, selection: { ...ALL, include: [new RegExp(`^${SNOW}$`)] }, lookbackStart, concurrency: 4, workers: 0 });

@@ -4,9 +4,9 @@
  * summary at the start of each file answers "fetch again?" and retention without parsing the tests.
  */
 import { spawn } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { cacheOf, fetchWith, staged } from './support/plans.ts';
 import { createLocalSource } from '../src/source/local-source.ts';
 import { RunCache, summarize } from '../src/ingest/run-cache.ts';
@@ -18,17 +18,6 @@ import { tempDir, writeTree, type TreeRun } from './support/prow-tree.ts';
 
 const ROOT = path.resolve(import.meta.dirname, '..');
 const RUNS = 40;
-
-const dirs: string[] = [];
-const temp = (prefix: string): string => {
-  const dir = tempDir(prefix);
-  dirs.push(dir);
-  return dir;
-};
-
-afterAll(() => {
-  for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
-});
 
 function record(overrides: Partial<RunRecord> = {}): RunRecord {
   return {
@@ -63,7 +52,7 @@ function cacheFiles(dir: string): string[] {
 
 describe('run cache files', () => {
   it('keeps a summary first in each file, readable without reading the record', async () => {
-    const cache = new RunCache(temp('ratchet-cache-'), 'k');
+    const cache = new RunCache(tempDir('ratchet-cache-'), 'k');
     const stored = record({ final: false, fingerprint: 'abc123' });
     const summary = await cache.put(stored);
     expect(summary).toEqual(summarize(stored));
@@ -80,7 +69,7 @@ describe('run cache files', () => {
   });
 
   it('gives back exactly the tests it stored: suites, statuses, durations, names and messages of any kind', async () => {
-    const cache = new RunCache(temp('ratchet-cache-'), 'k');
+    const cache = new RunCache(tempDir('ratchet-cache-'), 'k');
     const tests: TestResult[] = [
       { suite: 'b', name: '', status: 'skip', durationSec: 0 },
       { suite: 'b', name: 'line\nbreak, "quotes", \\ and \u0000', status: 'fail', durationSec: 0.1 + 0.2, message: 'boom\n  at x' },
@@ -101,7 +90,7 @@ describe('run cache files', () => {
   });
 
   it('writes a record with a lone surrogate in a name as JSON, which keeps it', async () => {
-    const cache = new RunCache(temp('ratchet-cache-'), 'k');
+    const cache = new RunCache(tempDir('ratchet-cache-'), 'k');
     const stored = record({ tests: [{ suite: 's', name: 'half \ud800 a pair', status: 'fail', durationSec: 1, message: 'x\udc00' }] });
     const summary = await cache.put(stored);
     const file = cacheFiles(cache.dir)[0]!;
@@ -111,7 +100,7 @@ describe('run cache files', () => {
   });
 
   it('reads files of the earlier layouts: the record alone, and the record with its summary spliced in first', async () => {
-    const cache = new RunCache(temp('ratchet-cache-'), 'k');
+    const cache = new RunCache(tempDir('ratchet-cache-'), 'k');
     const stored = record();
     await cache.put(stored);
     const file = cacheFiles(cache.dir)[0]!;
@@ -129,7 +118,7 @@ describe('run cache files', () => {
   });
 
   it('fetches again a file of a record version it does not know, in any layout', async () => {
-    const cache = new RunCache(temp('ratchet-cache-'), 'k');
+    const cache = new RunCache(tempDir('ratchet-cache-'), 'k');
     const older = { ...record(), recordVersion: 2 } as unknown as RunRecord;
     await cache.put(older);
     expect(await cache.get(JOB, older.buildId)).toBeUndefined();
@@ -140,7 +129,7 @@ describe('run cache files', () => {
   });
 
   it('treats a damaged or half-written record as absent, and ignores temporary files', async () => {
-    const cache = new RunCache(temp('ratchet-cache-'), 'k');
+    const cache = new RunCache(tempDir('ratchet-cache-'), 'k');
     const stored = record({
       tests: Array.from({ length: 20 }, (_, i) => ({ suite: 's', name: `test ${i}`, status: 'fail', durationSec: i, message: `m${i}` })),
     });
@@ -169,7 +158,7 @@ describe('run cache files', () => {
   });
 
   it('finds no record in columns that contradict each other', async () => {
-    const cache = new RunCache(temp('ratchet-cache-'), 'k');
+    const cache = new RunCache(tempDir('ratchet-cache-'), 'k');
     const stored = record({ tests: [{ suite: 's', name: 'a', status: 'pass', durationSec: 1 }] });
     await cache.put(stored);
     const good = readFileSync(cacheFiles(cache.dir)[0]!);
@@ -187,7 +176,7 @@ describe('run cache files', () => {
   });
 
   it('prunes runs that started before the cutoff, and keeps runs without a start', async () => {
-    const cache = new RunCache(temp('ratchet-cache-'), 'k');
+    const cache = new RunCache(tempDir('ratchet-cache-'), 'k');
     await cache.put(record({ buildId: '1', started: '2026-10-01T00:00:00.000Z' }));
     await cache.put(record({ buildId: '2', started: '2026-11-20T00:00:00.000Z' }));
     await cache.put(record({ buildId: '3', started: null }));
@@ -217,7 +206,7 @@ describe('a fetch killed mid-way', () => {
   });
 
   it('leaves a cache the next fetch continues from, with every record whole', async () => {
-    const out = temp('ratchet-kill-out-');
+    const out = tempDir('ratchet-kill-out-');
     const configFile = path.join(out, 'ratchet.config.json');
     writeFileSync(configFile, '{}');
     const child = spawn(
@@ -268,7 +257,7 @@ describe('a fetch killed mid-way', () => {
     expect(report.stats.runsFetched).toBe(RUNS - files.length);
     expect(cacheOf(settings).dir).toBe(path.join(cacheRoot, key));
 
-    const reference = staged(createLocalSource(gcs.root, { bucket: BUCKET }), { out: temp('ratchet-kill-ref-') });
+    const reference = staged(createLocalSource(gcs.root, { bucket: BUCKET }), { out: tempDir('ratchet-kill-ref-') });
     await fetchWith(reference);
     const got: RunRecord[] = [];
     for await (const r of cacheOf(settings).records()) got.push(r);

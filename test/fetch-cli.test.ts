@@ -2,9 +2,9 @@
  * The fetch options of the CLI: --deadline (also gcs.deadlineMinutes) and --workers, their checks, and the summary
  * line a scheduled job's log shows.
  */
-import { readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { main } from '../src/cli/main.ts';
 import { tempDir, writeTree } from './support/prow-tree.ts';
 import { AS_OF_ISO, AS_OF_S } from './support/constants.ts';
@@ -45,11 +45,6 @@ beforeAll(() => {
     })),
   );
   writeFileSync(path.join(out, 'ratchet.config.json'), JSON.stringify({ gcs: { deadlineMinutes: 30, workers: 0 } }));
-});
-
-afterAll(() => {
-  rmSync(tree, { recursive: true, force: true });
-  rmSync(out, { recursive: true, force: true });
 });
 
 afterEach(() => vi.restoreAllMocks());

@@ -5,10 +5,10 @@
  * test that dies leaves the real tree as it was. That the real tree passes is `npm test`'s own checks.
  */
 import { spawnSync } from 'node:child_process';
-import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
+import { copyFileSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { tempDir } from './support/prow-tree.ts';
 
 const ROOT = path.resolve(import.meta.dirname, '..');
 const BIN = {
@@ -18,15 +18,9 @@ const BIN = {
   knip: path.join(ROOT, 'node_modules', 'knip', 'bin', 'knip.js'),
 };
 
-const scratchDirs: string[] = [];
-afterAll(() => {
-  for (const dir of scratchDirs) rmSync(dir, { recursive: true, force: true });
-});
-
 /** A scratch tree in the temp directory holding `files` (relative path → text). */
 function scratchTree(files: Record<string, string>): string {
-  const dir = mkdtempSync(path.join(os.tmpdir(), 'ratchet-house-rules-'));
-  scratchDirs.push(dir);
+  const dir = tempDir('ratchet-house-rules-');
   for (const [rel, text] of Object.entries(files)) {
     mkdirSync(path.dirname(path.join(dir, rel)), { recursive: true });
     writeFileSync(path.join(dir, rel), text);

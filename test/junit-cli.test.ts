@@ -3,9 +3,9 @@
  * reports. Damaged files are reported with exit code 0; a path that does not exist is a usage error (2).
  */
 import { spawnSync } from 'node:child_process';
-import { copyFileSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { tempDir } from './support/prow-tree.ts';
 
 const ROOT = path.resolve(import.meta.dirname, '..');
@@ -29,7 +29,6 @@ describe('ratchet junit', () => {
     writeFileSync(path.join(dir, 'nested', 'd-empty.xml'), '');
     writeFileSync(path.join(dir, 'notes.txt'), 'not a report');
   });
-  afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
   it('--json on a directory: one object per .xml file, in path order, with exactly the documented keys; exit 0 despite damage', () => {
     const { code, stdout } = ratchet(['junit', '--json', dir]);

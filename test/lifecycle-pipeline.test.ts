@@ -3,9 +3,9 @@
  * from the snapshots directory, reports an unreadable one as a data problem, and reads the
  * historical disruption file named in the config.
  */
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import type { RatchetConfigInput } from '../src/config/config-schema.ts';
 import type { RunPlan } from '../src/config/run-plan.ts';
 import { runPlan } from './support/plans.ts';
@@ -42,10 +42,6 @@ describe('analyzeStage across snapshots', () => {
     out = tempDir();
     writeTree(root, runs());
     await fetchStage(settings(AS_OF));
-  });
-  afterAll(() => {
-    rmSync(root, { recursive: true, force: true });
-    rmSync(out, { recursive: true, force: true });
   });
 
   it('keeps the first sighting of a regression from the snapshot before', async () => {

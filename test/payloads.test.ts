@@ -4,9 +4,9 @@
  * how many blocking jobs failed it outright, and the regressions whose onset it is. Through the
  * pipeline, the blocking jobs may come from a file of names (payloads.blockingFile), matched exactly.
  */
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { analyzePayloads, type PayloadLists } from '../src/analysis/payloads.ts';
 import type { PayloadRun } from '../src/analysis/test-summary.ts';
 import { analyzeStage, fetchStage } from '../src/pipeline.ts';
@@ -138,9 +138,6 @@ describe('payloads through the pipeline', () => {
       }
     });
     writeTree(root, runs);
-  });
-  afterAll(() => {
-    for (const dir of [root, out, configDir]) rmSync(dir, { recursive: true, force: true });
   });
 
   it('reads the blocking jobs from a file of names, relative to the config, beside the regexes', async () => {

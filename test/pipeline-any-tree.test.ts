@@ -2,9 +2,9 @@
  * The pipeline on a Prow-layout directory built here (not the bundled sample): fetch → analyze gives
  * the counts the tree holds; a second fetch reads no run again; bad objects are listed, never fatal.
  */
-import { readFileSync, readdirSync, rmSync, writeFileSync, existsSync } from 'node:fs';
+import { readFileSync, readdirSync, writeFileSync, existsSync } from 'node:fs';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import type { RunPlan } from '../src/config/run-plan.ts';
 import { runPlan } from './support/plans.ts';
 import { analyzeStage, fetchStage } from '../src/pipeline.ts';
@@ -89,10 +89,6 @@ describe('pipeline on a Prow-layout directory', () => {
     ]);
     writeFileSync(path.join(root, 'logs', JOB_B, 'notes.txt'), 'hello');
     settings = runPlan({ out, asOf: AS_OF, flags: { source: root } });
-  });
-  afterAll(() => {
-    rmSync(root, { recursive: true, force: true });
-    rmSync(out, { recursive: true, force: true });
   });
 
   it('fetches every run in the look-back window and stops at its edge', async () => {

@@ -10,10 +10,7 @@ import { planFromConfig } from '../src/config/run-plan.ts';
 import { analyzeStage, fetchStage } from '../src/pipeline.ts';
 import { snapshotSchema } from '../src/snapshot/schema.ts';
 import { AS_OF_ISO, AS_OF_S, DAY_S, JOB } from './support/constants.ts';
-import { writeTree } from './support/prow-tree.ts';
-import { tempDirsRemovedAfterAll } from './support/temp-dirs.ts';
-
-const temp = tempDirsRemovedAfterAll();
+import { writeTree, tempDir } from './support/prow-tree.ts';
 
 async function snapshotOf(tree: string, out: string) {
   const plan = planFromConfig({ source: tree }, { out, asOf: AS_OF_ISO, quiet: true, workers: '0' });
@@ -23,7 +20,7 @@ async function snapshotOf(tree: string, out: string) {
 
 describe('provenance', () => {
   it('records a digest per run over every object read, the version and the settings hash; a rewritten object changes only its run', async () => {
-    const tree = temp('ratchet-prov-tree-');
+    const tree = tempDir('ratchet-prov-tree-');
     const folders = writeTree(
       tree,
       [0, 1, 2].map((i) => ({
@@ -33,7 +30,7 @@ describe('provenance', () => {
         tests: [{ name: 'a test', status: 'pass' as const }],
       })),
     );
-    const first = await snapshotOf(tree, temp('ratchet-prov-out-'));
+    const first = await snapshotOf(tree, tempDir('ratchet-prov-out-'));
     const provenance = snapshotSchema.parse(first).provenance!;
     expect(provenance.ratchetVersion).toBe(first.generator.version);
     expect(provenance.configHash).toMatch(/^[0-9a-f]{64}$/);
@@ -44,7 +41,7 @@ describe('provenance', () => {
     for (const digest of Object.values(provenance.runDigests)) expect(digest).toMatch(/^[0-9a-f]{32}$/);
 
     // The same inputs again: the same digests.
-    const again = await snapshotOf(tree, temp('ratchet-prov-out-'));
+    const again = await snapshotOf(tree, tempDir('ratchet-prov-out-'));
     expect(again.provenance).toEqual(provenance);
 
     // One object rewritten with other bytes of the same size, and its time put back: the checksum still tells.
@@ -52,7 +49,7 @@ describe('provenance', () => {
     const before = statSync(junit);
     writeFileSync(junit, readFileSync(junit, 'utf8').replace('time="1.5"', 'time="1.6"'));
     utimesSync(junit, before.atime, before.mtime);
-    const changed = (await snapshotOf(tree, temp('ratchet-prov-out-'))).provenance!;
+    const changed = (await snapshotOf(tree, tempDir('ratchet-prov-out-'))).provenance!;
     const run = folders[1]!.split('/').slice(1, 3).join('/');
     expect(changed.runDigests[run]).not.toBe(provenance.runDigests[run]);
     for (const other of Object.keys(provenance.runDigests).filter((k) => k !== run)) expect(changed.runDigests[other]).toBe(provenance.runDigests[other]);

@@ -10,9 +10,7 @@ import { stepSummary } from '../src/site-build/step-summary.ts';
 import { snapshotSchema } from '../src/snapshot/schema.ts';
 import { keptInLight, kindsFor, onSite } from '../src/store/tiers.ts';
 import { FIXTURES } from './support/site-fixture.ts';
-import { tempDirsRemovedAfterAll } from './support/temp-dirs.ts';
-
-const temp = tempDirsRemovedAfterAll();
+import { tempDir } from './support/prow-tree.ts';
 
 const fixture = () => snapshotSchema.parse(JSON.parse(readFileSync(path.join(FIXTURES, '2026-11-28T0600Z', 'snapshot.json'), 'utf8')));
 
@@ -74,7 +72,7 @@ describe('badges', () => {
     expect(svg).toMatch(/^<svg xmlns="http:\/\/www.w3.org\/2000\/svg"/);
     expect(svg).toContain('<title>ratchet: &lt;b&gt;&amp;&quot;</title>');
     expect(svg).not.toContain('<b>');
-    const site = temp('ratchet-badges-');
+    const site = tempDir('ratchet-badges-');
     const snapshot = fixture();
     expect(await writeBadges(site, snapshot)).toBe(snapshot.jobs.length + 1);
     expect(readFileSync(path.join(site, 'badges', 'overall.svg'), 'utf8')).toContain('<title>regressions: ');
@@ -84,7 +82,7 @@ describe('badges', () => {
 
 describe('the step summary', () => {
   it('links the snapshot and each new and resolved regression absolutely, with coverage, and escapes the data', async () => {
-    const site = temp('ratchet-summary-');
+    const site = tempDir('ratchet-summary-');
     const snapshot = fixture();
     mkdirSync(path.join(site, 'snapshots', snapshot.id), { recursive: true });
     writeFileSync(path.join(site, 'snapshots', 'index.json'), JSON.stringify({ documentVersion: 1, latest: snapshot.id, snapshots: [] }));
@@ -126,7 +124,7 @@ describe('the step summary', () => {
   });
 
   it('says so when nothing has been published', async () => {
-    const site = temp('ratchet-summary-');
+    const site = tempDir('ratchet-summary-');
     mkdirSync(path.join(site, 'snapshots'));
     writeFileSync(path.join(site, 'snapshots', 'index.json'), JSON.stringify({ documentVersion: 1, latest: null, snapshots: [] }));
     expect(await stepSummary(site, 'https://acme.github.io', '/')).toContain('No snapshot has been published yet.');

@@ -8,12 +8,9 @@ import { existsSync, readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { AS_OF_S, DAY_S, JOB } from './support/constants.ts';
-import { type TreeRun, writeTree } from './support/prow-tree.ts';
-import { tempDirsRemovedAfterAll } from './support/temp-dirs.ts';
+import { type TreeRun, writeTree, tempDir } from './support/prow-tree.ts';
 
 const ROOT = path.resolve(import.meta.dirname, '..');
-const temp = tempDirsRemovedAfterAll();
-
 function npmRun(script: string, env: Record<string, string>): Promise<{ code: number | null; out: string }> {
   return new Promise((resolve) => {
     const child = spawn('npm', ['run', '-s', script], { cwd: ROOT, env: { ...process.env, CI: 'true', ...env } });
@@ -29,7 +26,7 @@ const branchTip = (repo: string): string =>
 
 describe('npm run report:build, report:summary, report:push', () => {
   it('build stages what the store lacks without pushing; summary writes the step summary; push adds it after the deploy', { timeout: 240_000 }, async () => {
-    const tree = temp('ratchet-report-tree-');
+    const tree = tempDir('ratchet-report-tree-');
     // The workflow's config selects OpenShift's 4.22 nightly e2e jobs: a run of one of them.
     const runs: TreeRun[] = Array.from({ length: 8 }, (_, i) => ({
       job: JOB,
@@ -38,10 +35,10 @@ describe('npm run report:build, report:summary, report:push', () => {
       tests: [{ name: 'a test', status: i === 0 ? 'fail' : 'pass' }],
     }));
     writeTree(tree, runs);
-    const repo = path.join(temp('ratchet-report-store-'), 'store.git');
+    const repo = path.join(tempDir('ratchet-report-store-'), 'store.git');
     execFileSync('git', ['init', '--bare', '-q', repo]);
-    const out = path.join(temp('ratchet-report-out-'), 'out');
-    const summaryFile = path.join(temp('ratchet-report-summary-'), 'summary.md');
+    const out = path.join(tempDir('ratchet-report-out-'), 'out');
+    const summaryFile = path.join(tempDir('ratchet-report-summary-'), 'summary.md');
     const env = {
       RATCHET_OUT: out,
       RATCHET_SOURCE: tree,

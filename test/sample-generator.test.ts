@@ -4,13 +4,13 @@
  * manifest is checked against what the files say.
  */
 import { createHash } from 'node:crypto';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { SaxesParser } from 'saxes';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_END_TIME, PLANTED, buildIdTime, generateSample, renderSample } from '../src/sample/generate.ts';
 import type { SampleResult } from '../src/sample/generate.ts';
+import { tempDir } from './support/prow-tree.ts';
 
 const DAY_S = 86_400;
 const END_S = Date.parse(DEFAULT_END_TIME) / 1000;
@@ -122,7 +122,7 @@ let files: string[];
 let allRuns: Run[];
 
 beforeAll(async () => {
-  root = mkdtempSync(join(tmpdir(), 'ratchet-sample-'));
+  root = tempDir('ratchet-sample-');
   dirA = join(root, 'a');
   dirB = join(root, 'b');
   first = await generateSample(dirA);
@@ -130,10 +130,6 @@ beforeAll(async () => {
   files = walk(dirA);
   allRuns = runs(files);
 }, 120_000);
-
-afterAll(() => {
-  if (root) rmSync(root, { recursive: true, force: true });
-});
 
 describe('determinism', () => {
   it('gives the same files, bytes and mtimes for the same seed', () => {

@@ -4,8 +4,7 @@
  * and at default settings ratchet mode flags the planted regressions and nothing the generator
  * planted as stable.
  */
-import { rmSync } from 'node:fs';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { generateSample, PLANTED, type SampleManifest } from '../src/sample/generate.ts';
 import { createLocalSource } from '../src/source/local-source.ts';
 import { analyzeStage, fetchStage } from '../src/pipeline.ts';
@@ -30,10 +29,6 @@ describe('pipeline on the bundled sample', () => {
     report = await fetchStage(plan, { source });
     ({ snapshot } = await analyzeStage(plan, { source }));
   }, 120_000);
-  afterAll(() => {
-    rmSync(bucket, { recursive: true, force: true });
-    rmSync(out, { recursive: true, force: true });
-  });
 
   it('reads every run of every job', () => {
     const planned = manifest.jobs.reduce((n, j) => n + j.runs, 0);

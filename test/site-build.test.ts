@@ -6,10 +6,10 @@
  * The browser side is in browser-site.test.ts.
  */
 import { existsSync } from 'node:fs';
-import { readFile, rm } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { gunzipSync } from 'node:zlib';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { CONTENT_SECURITY_POLICY } from '../src/site/lib/csp.ts';
 import { testsWithPages } from '../src/site/lib/report.ts';
 import { clustersWithPages } from '../src/site/lib/ownership.ts';
@@ -35,10 +35,6 @@ beforeAll(async () => {
   // The loader's view: validated, control characters made visible (text.ts).
   snapshots = await readSnapshots(FIXTURES);
   pages = await readPages(site, BASE);
-});
-
-afterAll(async () => {
-  if (built) await rm(built.root, { recursive: true, force: true });
 });
 
 /** Internal hrefs and srcs of `pages` that do not resolve to a built file (or to an anchor there) under the base path. */
@@ -319,13 +315,8 @@ describe('site build', () => {
 });
 
 describe('site build at the root of a domain', () => {
-  let root: FixtureSite | undefined;
-  afterAll(async () => {
-    if (root) await rm(root.root, { recursive: true, force: true });
-  });
-
   it('builds every link for base "/" as well, with nothing left pointing at a project path', async () => {
-    root = await buildFixtureSite(['2026-11-28T0600Z'], { base: '/' });
+    const root = await buildFixtureSite(['2026-11-28T0600Z'], { base: '/' });
     const rootPages = await readPages(root.paths.site, '/');
     const broken: string[] = [];
     for (const [page, html] of rootPages) {
@@ -356,9 +347,6 @@ describe('site build of a version 2 snapshot', () => {
     v2pages = await readPages(v2site.paths.site, BASE);
     v2 = JSON.parse(gunzipSync(await readFile(path.join(v2site.paths.site, 'snapshots', V2_ID, 'snapshot.json.gz'))).toString('utf8'));
   }, 120_000);
-  afterAll(async () => {
-    if (v2site) await rm(v2site.root, { recursive: true, force: true });
-  });
 
   it('links every page, the payloads page included, with no broken link or anchor and no unlabelled table', () => {
     expect(v2pages.has(pageUrl('snapshots', V2_ID, 'payloads'))).toBe(true);

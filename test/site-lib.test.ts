@@ -2,11 +2,10 @@
  * The site's TypeScript modules, without building pages: the loader's contract (validation, order,
  * RATCHET_RENDER_IDS), link building under a base path, and the wording rules (no data is never good).
  */
-import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import os from 'node:os';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { isChartSpec, jobDailyChart, testDailyChart } from '../src/site/lib/charts.ts';
 import { delta, duration, interval, percent, utcDateTime } from '../src/site/lib/format.ts';
 import { compareInput, diffSnapshots, isCompareInput } from '../src/site/lib/diff.ts';
@@ -28,6 +27,7 @@ import { showable } from '../src/site/lib/text.ts';
 import { searchTokens } from '../src/site-build/search-index.ts';
 import { snapshotSchema } from '../src/snapshot/schema.ts';
 import type { Snapshot } from '../src/snapshot/schema.ts';
+import { tempDir } from './support/prow-tree.ts';
 
 const FIXTURES = fileURLToPath(new URL('./fixtures/snapshots/', import.meta.url));
 const LATEST = '2026-11-28T0600Z';
@@ -36,11 +36,8 @@ let tmp = '';
 let latest: Snapshot;
 
 beforeAll(async () => {
-  tmp = await mkdtemp(path.join(os.tmpdir(), 'ratchet-site-lib-'));
+  tmp = tempDir('ratchet-site-lib-');
   latest = snapshotSchema.parse(JSON.parse(await readFile(path.join(FIXTURES, LATEST, 'snapshot.json'), 'utf8')));
-});
-afterAll(async () => {
-  await rm(tmp, { recursive: true, force: true });
 });
 
 async function writeSnapshot(dir: string, id: string, body: unknown): Promise<string> {

@@ -3,10 +3,11 @@
  * gcs-server-process.ts, which does not load vitest):
  * - useGcsTestServer(): in a test file (or a describe block), a bucket directory filled once, served before
  *   the tests, each test starting with the server's original fault policy and fresh counts, and the
- *   server, every source made through it and every temp directory it handed out gone afterwards.
+ *   server and every source made through it closed afterwards (its directories, made by tempDir(), go
+ *   after the test file).
  * - withGcsTestServer(): a server for one test's own tree, closed whatever the test does.
  */
-import { mkdirSync, rmSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll } from 'vitest';
 import { createGcsSource, type GcsSourceOptions } from '../../src/source/gcs-source.ts';
@@ -35,7 +36,7 @@ interface GcsHarness {
   readonly server: GcsTestServer;
   /** A GCS source reading the server, closed after the tests. */
   source(options?: Partial<GcsSourceOptions>): BucketSource;
-  /** A new temp directory, removed after the tests. */
+  /** tempDir(): a new temp directory, removed after the test file. */
   tempDir(prefix?: string): string;
 }
 
@@ -43,7 +44,6 @@ export function useGcsTestServer(options: GcsHarnessOptions = {}): GcsHarness {
   const bucket = options.bucket ?? BUCKET;
   let root: string | undefined;
   let server: GcsTestServer | undefined;
-  const dirs: string[] = [];
   const sources: BucketSource[] = [];
   const started = (): GcsTestServer => {
     if (!server) throw new Error('useGcsTestServer: the server starts in beforeAll; use it inside a test or a hook after that');
@@ -64,9 +64,7 @@ export function useGcsTestServer(options: GcsHarnessOptions = {}): GcsHarness {
       return source;
     },
     tempDir(prefix = 'ratchet-gcs-') {
-      const dir = tempDir(prefix);
-      dirs.push(dir);
-      return dir;
+      return tempDir(prefix);
     },
   };
 
@@ -86,7 +84,6 @@ export function useGcsTestServer(options: GcsHarnessOptions = {}): GcsHarness {
   afterAll(async () => {
     for (const source of sources) await source.close?.();
     await server?.close();
-    for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
   });
 
   return harness;

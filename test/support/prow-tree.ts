@@ -2,7 +2,7 @@
  * Builds small Prow-layout bucket trees in a temporary directory for tests: the same files Prow
  * writes (started.json, finished.json, prowjob.json, JUnit, disruption), in the same places.
  */
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 
@@ -34,8 +34,20 @@ export interface TreeRun {
   override?: Partial<Record<'started.json' | 'finished.json' | 'prowjob.json', string>>;
 }
 
+/** Every directory tempDir() has made in this test file and not yet removed. */
+const tempDirs: string[] = [];
+
+/** A new directory under the system temp directory, removed after the test file's tests (test/support/setup.ts). */
 export function tempDir(prefix = 'ratchet-test-'): string {
-  return mkdtempSync(path.join(os.tmpdir(), prefix));
+  const dir = mkdtempSync(path.join(os.tmpdir(), prefix));
+  tempDirs.push(dir);
+  return dir;
+}
+
+/** Removes every directory tempDir() has made; test/support/setup.ts calls it after each test file. */
+export function removeTempDirs(): void {
+  // force: a test may already have removed its directory itself.
+  for (const dir of tempDirs.splice(0)) rmSync(dir, { recursive: true, force: true });
 }
 
 function write(file: string, content: string): void {

@@ -1,11 +1,11 @@
-/** Builds the example snapshots (test/fixtures/snapshots, snapshots-v2) into a temporary site, as the CLI would. */
+/** Builds the example snapshots (test/fixtures/snapshots, snapshots-v2) into a temporary site (a tempDir()), as the CLI would. */
 import { existsSync } from 'node:fs';
-import { cp, mkdir, mkdtemp, readdir, readFile, stat } from 'node:fs/promises';
-import os from 'node:os';
+import { cp, mkdir, readdir, readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { OutputPaths } from '../../src/config/output-paths.ts';
 import { buildSite, type BuildOptions, type BuildReport } from '../../src/site-build/build-site.ts';
+import { tempDir } from './prow-tree.ts';
 
 export const FIXTURES = fileURLToPath(new URL('../fixtures/snapshots/', import.meta.url));
 const FIXTURE_IDS = ['2026-11-28T0600Z', '2026-11-27T0600Z', '2026-11-26T0600Z'];
@@ -38,7 +38,7 @@ export async function addFixture(paths: OutputPaths, id: string): Promise<void> 
 }
 
 export async function buildFixtureSite(ids: string[] = FIXTURE_IDS, options: BuildOptions = {}): Promise<FixtureSite> {
-  const root = await mkdtemp(path.join(os.tmpdir(), 'ratchet-site-'));
+  const root = tempDir('ratchet-site-');
   const paths = await outputPathsIn(root);
   for (const id of ids) await addFixture(paths, id);
   const report = await buildSite(paths, { base: '/ratchet/', site: 'https://example.github.io', quiet: true, ...options });
