@@ -16,8 +16,9 @@
  *
  * Figures: runs/s and MB/s (decoded bytes of everything read) per concurrency, peak RSS of each process, the second
  * fetch (everything from the cache), and a --big-cases JUnit (gzip-encoded, ~30 MB decoded) read and parsed as a
- * stream. Targets: client CPU per run of the ingest at most 1.4x the raw parse's (measured with process.cpuUsage()
- * in each process: stable on a noisy machine, unlike wall-clock ratios), and ingest runs/s >= 80 % of raw-parse runs/s.
+ * stream. Targets: client CPU per run of the ingest at most 1.4x the raw parse's (process.cpuUsage() in each
+ * process, paired by round, the median of the rounds' ratios: steadier than wall clock, though this machine's speed
+ * drifts between rounds too), and ingest runs/s >= 80 % of raw-parse runs/s.
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import { Worker } from 'node:worker_threads';
@@ -26,6 +27,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { median } from 'simple-statistics';
 import { createGunzip, gzipSync } from 'node:zlib';
 import { createGcsSource } from '../src/source/gcs-source.ts';
 import { fetchRuns, defaultWorkers, DEFAULT_FETCH_CONCURRENCY } from '../src/ingest/fetch-runs.ts';
@@ -340,12 +342,16 @@ async function main(): Promise<void> {
       `CPU per run: raw parse ${fmt(rawCpuPerRun * 1000, 1)} ms; ingest ${fmt((b.result.usage.cpuSeconds / runs) * 1000, 1)} ms client + ${fmt((b.result.server!.usage.cpuSeconds / runs) * 1000, 1)} ms server` +
         ` -> on two free cores at most ${fmt(2 / cpuPerRun, 1)} runs/s, ${fmt((2 / cpuPerRun) * rawCpuPerRun * 100, 0)} % of raw`,
     );
-    // Client CPU of the best round against the raw parse of the same round: what the ingest costs beyond parsing.
+    // Client CPU against the raw parse of the same round: what the ingest costs beyond parsing. This machine's speed
+    // drifts by a third within minutes (the raw parse measured 12 to 20 CPU ms a run on one afternoon), so one
+    // round's ratio says little: each round pairs a raw parse with the ingests right after it, and the target is
+    // judged on the median of the rounds' ratios (run more with --rounds).
     const clientCpuPerRun = b.result.usage.cpuSeconds / runs;
-    const cpuRatio = clientCpuPerRun / rawCpuPerRun;
+    const perRound = ingests.get(b.level)!.map((r) => r.usage.cpuSeconds / r.raw!.usage.cpuSeconds);
+    const cpuRatio = median(perRound);
     console.log(
-      `client CPU per run: raw parse ${fmt(rawCpuPerRun * 1000, 1)} ms, ingest ${fmt(clientCpuPerRun * 1000, 1)} ms: ` +
-        `ratio ${fmt(cpuRatio, 2)} (target <= 1.40) ${cpuRatio <= 1.4 ? 'MET' : 'NOT MET'}`,
+      `client CPU per run, best round: raw parse ${fmt(rawCpuPerRun * 1000, 1)} ms, ingest ${fmt(clientCpuPerRun * 1000, 1)} ms; ` +
+        `ratio by round ${perRound.map((r) => fmt(r, 2)).join(', ')}: median ${fmt(cpuRatio, 2)} (target <= 1.40) ${cpuRatio <= 1.4 ? 'MET' : 'NOT MET'}`,
     );
     console.log(`ratio ingest/raw (wall clock, same round): ${fmt(b.ratio * 100, 0)} % (target >= 80 %) ${b.ratio >= 0.8 ? 'MET' : 'NOT MET'}`);
 
