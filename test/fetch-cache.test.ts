@@ -257,7 +257,7 @@ describe('a fetch killed mid-way', () => {
     expect(report.stats.runsFetched).toBe(RUNS - files.length);
     expect(cacheOf(settings).dir).toBe(path.join(cacheRoot, key));
 
-    const reference = staged(createLocalSource(gcs.root, { bucket: BUCKET }), { out: tempDir('ratchet-kill-ref-') });
+    const reference = staged(gcs.source(), { out: tempDir('ratchet-kill-ref-') });
     await fetchWith(reference);
     const got: RunRecord[] = [];
     for await (const r of cacheOf(settings).records()) got.push(r);

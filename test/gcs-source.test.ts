@@ -55,6 +55,8 @@ async function writeBucket(root: string): Promise<void> {
   await add('reads/started.json', Buffer.from('{"timestamp":1700000000,"node":"n1"}'));
   await add('reads/build-log.txt', Buffer.from('step 1 passed\n'.repeat(20_000)), true);
   await add('reads/empty.txt', Buffer.alloc(0));
+  // The check input of CRC-32C and MD5 (RFC 3720 B.4 lists CRC-32C test vectors; 0xE3069283 is its "123456789" value).
+  await add('checks/123456789.txt', Buffer.from('123456789'));
   await add('reads/unicode ü name #1.txt', Buffer.from('odd names survive encoding'));
   for (let i = 0; i < 60; i++) {
     // Sizes from 0 to ~300 KB, a third gzip-encoded (random data: compressed size ≈ size).
@@ -320,6 +322,20 @@ describe('names and options', () => {
     await from.close?.();
     const error = await rejection(Promise.resolve().then(() => from.read('reads/started.json')));
     expect(error.message).toMatch(/was closed/);
+  });
+
+  it('says which stored checksum a read is checked against: crc32c by default, md5 when asked, none when off', async () => {
+    const checksum = async (from: BucketSource, name: string): Promise<string | undefined> => {
+      const bytes = await from.read(name);
+      for await (const _ of bytes);
+      return bytes.checksum;
+    };
+    // CRC-32C of "123456789" is 0xE3069283, stored big-endian in base64 as GCS does; its MD5 is 25f9e794….
+    expect(await checksum(gcs.source(), 'checks/123456789.txt')).toBe('crc32c:4waSgw==');
+    expect(await checksum(gcs.source({ validation: 'md5' }), 'checks/123456789.txt')).toBe('md5:JfnnlDI7RTiF9RgfG2JNCw==');
+    expect(await checksum(gcs.source({ validation: false }), 'checks/123456789.txt')).toBeUndefined();
+    // A gzip-encoded object is checked, and named, by the checksum of its stored (compressed) bytes.
+    expect(await checksum(gcs.source(), 'reads/build-log.txt')).toMatch(/^crc32c:[A-Za-z0-9+/]{6}==$/);
   });
 
   it('describes itself as a gs:// URL', () => {

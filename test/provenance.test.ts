@@ -1,13 +1,15 @@
 /**
  * Provenance: a snapshot records what it was computed from. Each run's digest covers every object read (name,
- * generation, size, checksum): rewriting one object changes that run's digest and the inputs digest, and nothing
- * else; the settings hash ignores paths and the as-of instant but not a threshold.
+ * generation, size, checksum: the source's when it checked one against a listed generation, else sha-256): rewriting
+ * one object changes that run's digest and the inputs digest, and nothing else; the settings hash ignores paths and the as-of instant but not a threshold.
  */
 import { readFileSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { planFromConfig } from '../src/config/run-plan.ts';
+import { checksummed, type ChecksummedBytes } from '../src/ingest/object-digest.ts';
 import { analyzeStage, fetchStage } from '../src/pipeline.ts';
+import type { ObjectBytes, ObjectInfo } from '../src/source/source.ts';
 import { snapshotSchema } from '../src/snapshot/schema.ts';
 import { AS_OF_ISO, AS_OF_S, DAY_S, JOB } from './support/constants.ts';
 import { writeTree, tempDir } from './support/prow-tree.ts';
@@ -55,6 +57,37 @@ describe('provenance', () => {
     for (const other of Object.keys(provenance.runDigests).filter((k) => k !== run)) expect(changed.runDigests[other]).toBe(provenance.runDigests[other]);
     expect(changed.inputsDigest).not.toBe(provenance.inputsDigest);
     expect(changed.configHash).toBe(provenance.configHash);
+  });
+
+  it("takes an object's checksum from the source when its listing pins the version, and hashes the bytes otherwise", async () => {
+    const bytesOf = (checksum?: string): ObjectBytes =>
+      Object.assign(
+        (async function* () {
+          yield Buffer.from('abc');
+        })(),
+        checksum === undefined ? {} : { checksum },
+      );
+    const drained = async (read: ChecksummedBytes): Promise<string> => {
+      const chunks: Uint8Array[] = [];
+      for await (const chunk of read.bytes) chunks.push(chunk);
+      return Buffer.concat(chunks).toString();
+    };
+    const listed: ObjectInfo = { name: 'logs/job/1/started.json', size: 3, generation: '1700000000000001' };
+    // GCS: the generation and the crc32c the read was checked against pin the bytes.
+    const pinned = checksummed(bytesOf('crc32c:Nks/tw=='), listed);
+    expect(await drained(pinned)).toBe('abc');
+    expect(pinned.checksum()).toBe('crc32c:Nks/tw==');
+    // No listing entry, no generation, or nothing checked (a local file, validation off): the sha-256 of what was read.
+    const sha256OfAbc = 'ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad';
+    for (const [read, entry] of [
+      [bytesOf('crc32c:Nks/tw=='), undefined],
+      [bytesOf('crc32c:Nks/tw=='), { name: listed.name, size: 3 }],
+      [bytesOf(), listed],
+    ] as const) {
+      const hashed = checksummed(read, entry);
+      expect(await drained(hashed)).toBe('abc');
+      expect(hashed.checksum()).toBe(sha256OfAbc);
+    }
   });
 
   it('hashes the settings that decide the result: not paths, the as-of instant or transport settings', () => {

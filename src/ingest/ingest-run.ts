@@ -28,7 +28,7 @@ import { combineDisruption, parseDisruptionFile, type BackendDisruption } from '
 import { parseFinishedJson, parseProwJob, parseStartedJson, resolveRunOutcome, type FinishedJson, type ProwJobInfo, type StartedJson } from './run-metadata.ts';
 import { parseClusterData, type ClusterData } from './cluster-data.ts';
 import { mergeClusterData, variantsFromJobName } from './variants.ts';
-import { hashing, inputLine, inputsDigest } from './object-digest.ts';
+import { checksummed, inputLine, inputsDigest } from './object-digest.ts';
 
 /** Matches sippy's `**junit**.xml` under artifacts/. */
 function isJunitObject(relative: string): boolean {
@@ -290,14 +290,14 @@ async function readJson<T>(
   }
   for (let attempt = 1; ; attempt++) {
     try {
-      const hash = createHash('sha256');
+      const read = checksummed(await reader.source.read(name), entry);
       const chunks: Uint8Array[] = [];
-      for await (const chunk of hashing(limitBytes(await reader.source.read(name), name, limit.bytes), hash)) chunks.push(chunk);
+      for await (const chunk of limitBytes(read.bytes, name, limit.bytes)) chunks.push(chunk);
       const bytes = Buffer.concat(chunks);
       const text = bytes.toString('utf8');
       outcome.objectsRead++;
       outcome.bytesRead += Buffer.byteLength(text);
-      outcome.inputs.push(inputLine(name, entry, hash.digest('hex'), bytes.byteLength));
+      outcome.inputs.push(inputLine(name, entry, read.checksum(), bytes.byteLength));
       const depth = jsonDepthOver(text, reader.limits.jsonDepth);
       if (depth) {
         outcome.problems.push({
@@ -394,15 +394,16 @@ async function readJunit(reader: ObjectReader, object: ObjectInfo): Promise<Obje
   }
   for (let attempt = 1; ; attempt++) {
     const tracker = { error: undefined as unknown, bytes: 0 };
-    const hash = createHash('sha256');
     try {
-      const stream = trackStream(hashing(limitBytes(await reader.source.read(object.name), object.name, limit.bytes), hash), tracker);
+      const read = checksummed(await reader.source.read(object.name), object);
+      const stream = trackStream(limitBytes(read.bytes, object.name, limit.bytes), tracker);
       const result = await parseJunitStream(stream, reader.parseOptions);
       if (tracker.error) throw tracker.error;
       outcome.objectsRead++;
       outcome.bytesRead += tracker.bytes;
-      // The parser may stop before the end of a damaged file: the checksum then covers the bytes it read.
-      outcome.inputs.push(inputLine(object.name, object, hash.digest('hex'), tracker.bytes));
+      // The parser may stop before the end of a damaged file: a sha-256 then covers the bytes it read (the object's
+      // version, which decides where it stops, is pinned either way).
+      outcome.inputs.push(inputLine(object.name, object, read.checksum(), tracker.bytes));
       outcome.value = result.cases;
       // The parser's message says what was kept: it is the reason as it stands.
       const reason = junitProblem(result);

@@ -35,7 +35,7 @@ import { PassThroughClient } from 'google-auth-library';
 import pLimit from 'p-limit';
 import { isSafeObjectName } from '../util/safe-name.ts';
 import { crc32cBase64, crc32cUpdate, FastCrc32c } from './crc32c.ts';
-import { SourceError, type BucketSource, type ListOptions, type ListPage, type ObjectInfo } from './source.ts';
+import { SourceError, type BucketSource, type ListOptions, type ListPage, type ObjectBytes, type ObjectInfo } from './source.ts';
 import type { GcsAuthMode, GcsSourceSettings } from './source-spec.ts';
 import {
   AttemptTimeoutError,
@@ -327,7 +327,7 @@ class GcsClient {
     return toListPage(response, root);
   }
 
-  async read(name: string): Promise<AsyncIterable<Uint8Array>> {
+  async read(name: string): Promise<ObjectBytes> {
     const { root, validation, bufferLimitBytes, requestTimeoutMs } = this.settings;
     this.checkOpen(name);
     const problem = checkObjectName(name, false);
@@ -342,8 +342,11 @@ class GcsClient {
     } catch (error) {
       throw toSourceError(error, name, 'read', this.location(name));
     }
-    if (head.rest === undefined) return fromChunks(head.chunks);
-    return streamRest(head.chunks, head.rest, name, this.location(name), requestTimeoutMs, this.options.deadline);
+    const bytes: ObjectBytes =
+      head.rest === undefined
+        ? fromChunks(head.chunks)
+        : streamRest(head.chunks, head.rest, name, this.location(name), requestTimeoutMs, this.options.deadline);
+    return head.checksum === undefined ? bytes : Object.assign(bytes, { checksum: head.checksum });
   }
 
   /**
@@ -425,6 +428,8 @@ interface ReadHead {
   chunks: Uint8Array[];
   /** Set when the object is larger than the buffer limit: the live stream, positioned after `chunks`. */
   rest?: { iterator: AsyncIterator<Uint8Array>; close(): void };
+  /** The stored checksum the bytes are checked against (ObjectBytes.checksum). */
+  checksum?: string;
 }
 
 /** A non-200 answer to a media request; code and response are where retry.ts looks for status and Retry-After. */
@@ -530,6 +535,12 @@ class StoredBytesCheck {
     }
   }
 
+  /** What the bytes are checked against, as ObjectBytes.checksum says it; undefined when nothing is. */
+  get checksum(): string | undefined {
+    if (this.#expectedCrc !== undefined) return `crc32c:${this.#expectedCrc}`;
+    return this.#expectedMd5 !== undefined ? `md5:${this.#expectedMd5}` : undefined;
+  }
+
   update(chunk: Uint8Array): void {
     this.#bytes += chunk.byteLength;
     if (this.#expectedCrc !== undefined) this.#crc = crc32cUpdate(this.#crc, chunk);
@@ -598,14 +609,19 @@ async function readMedia(
     req.destroy();
     throw error;
   }
-  if (!/gzip/i.test(headerOf(res, 'content-encoding'))) return readPlain(req, res, check, signal, limitBytes);
-  // pipeline destroys every stage when one fails, and the last one with the error, so the iterator sees it.
-  const stream: Readable = pipeline(res, check.stage(), createGunzip(), ignore);
-  const close = (error?: Error): void => {
-    stream.destroy(error);
-    if (!res.complete) req.destroy();
-  };
-  return readHead(stream, close, signal, limitBytes);
+  let head: ReadHead;
+  if (!/gzip/i.test(headerOf(res, 'content-encoding'))) head = await readPlain(req, res, check, signal, limitBytes);
+  else {
+    // pipeline destroys every stage when one fails, and the last one with the error, so the iterator sees it.
+    const stream: Readable = pipeline(res, check.stage(), createGunzip(), ignore);
+    const close = (error?: Error): void => {
+      stream.destroy(error);
+      if (!res.complete) req.destroy();
+    };
+    head = await readHead(stream, close, signal, limitBytes);
+  }
+  if (check.checksum !== undefined) head.checksum = check.checksum;
+  return head;
 }
 
 /**

@@ -51,6 +51,17 @@ export interface RefusedEntry {
   reason: string;
 }
 
+/** What a read yields: the object's bytes, and the stored checksum they are checked against, if any. */
+export interface ObjectBytes extends AsyncIterable<Uint8Array> {
+  /**
+   * The stored object's checksum ("crc32c:<base64>" or "md5:<base64>") that the source checks these bytes against,
+   * failing the read at its end on a mismatch. Absent when nothing is checked (validation off, a read the server
+   * decompressed, a local file). With the object's generation it pins what was read: provenance needs no hash of
+   * its own (object-digest.ts).
+   */
+  readonly checksum?: string;
+}
+
 export interface BucketSource {
   /** Human-readable location, e.g. "gs://test-platform-results" or "/data/sample/bucket". */
   readonly description: string;
@@ -59,7 +70,7 @@ export interface BucketSource {
   /** One page of a listing under `prefix`. */
   list(prefix: string, options?: ListOptions): Promise<ListPage>;
   /** The object's bytes, decoded (gunzipped when stored with Content-Encoding: gzip). Rejects with SourceError. */
-  read(name: string): AsyncIterable<Uint8Array> | Promise<AsyncIterable<Uint8Array>>;
+  read(name: string): ObjectBytes | Promise<ObjectBytes>;
   /** Optional cleanup (close sockets, etc.). */
   close?(): Promise<void>;
   /**
