@@ -590,8 +590,13 @@ class JunitCollector {
   }
 
   /** Attribute values never hold the bare-'&' marker (saxes resolves it), only mapped controls. */
+  /** The value with its control characters mapped when this file has any (see clean), else as it is. */
+  private mapped(value: string): string {
+    return this.mappedControls ? clean(value) : value;
+  }
+
   private cleanName(value: string): string {
-    const name = this.mappedControls ? clean(value) : value;
+    const name = this.mapped(value);
     return this.names === undefined ? detach(name) : this.names.intern(name);
   }
 
@@ -599,7 +604,7 @@ class JunitCollector {
   private caseName(value: string): string {
     const names = this.names;
     if (names === undefined) return this.cleanName(value);
-    const name = names.internAfter(this.mappedControls ? clean(value) : value, this.lastCaseName);
+    const name = names.internAfter(this.mapped(value), this.lastCaseName);
     this.lastCaseName = name;
     return name;
   }
