@@ -308,7 +308,7 @@ async function main(): Promise<void> {
     console.log('workers  conc.  seconds  runs/s   MB/s  ratio  CPU ms/run client+server  client RSS  server RSS  2nd fetch (cache)  prune');
     let best: { level: Level; result: IngestResult; ratio: number } | undefined;
     for (const level of levels) {
-      const result = ingests.get(level)!.sort((a, b) => a.seconds - b.seconds)[0]!;
+      const result = [...ingests.get(level)!].sort((a, b) => a.seconds - b.seconds)[0]!;
       const ratio = result.raw!.seconds / result.seconds;
       if (!best || result.seconds < best.result.seconds) best = { level, result, ratio };
       console.log(
@@ -345,7 +345,8 @@ async function main(): Promise<void> {
     // Client CPU against the raw parse of the same round: what the ingest costs beyond parsing. This machine's speed
     // drifts by a third within minutes (the raw parse measured 12 to 20 CPU ms a run on one afternoon), so one
     // round's ratio says little: each round pairs a raw parse with the ingests right after it, and the target is
-    // judged on the median of the rounds' ratios (run more with --rounds).
+    // judged on the median of the rounds' ratios, listed in round order (run more with --rounds: with 2 the median is
+    // their mean).
     const clientCpuPerRun = b.result.usage.cpuSeconds / runs;
     const perRound = ingests.get(b.level)!.map((r) => r.usage.cpuSeconds / r.raw!.usage.cpuSeconds);
     const cpuRatio = median(perRound);

@@ -8,7 +8,6 @@ import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { cacheOf, fetchWith, staged } from './support/plans.ts';
-import { createLocalSource } from '../src/source/local-source.ts';
 import { RunCache, summarize } from '../src/ingest/run-cache.ts';
 import { COLUMNS_MAGIC, decodeColumns } from '../src/ingest/run-cache-layout.ts';
 import { RUN_RECORD_VERSION, type RunRecord, type TestResult } from '../src/ingest/run-record.ts';

@@ -130,7 +130,7 @@ describe('fetch through the GCS test server', () => {
     reference = await records(local);
   }, 60_000);
 
-  it('gives records identical to reading the same tree as a directory', async () => {
+  it('gives records identical to reading the same tree as a directory, but for the provenance digest', async () => {
     const settings = settingsFor(gcs.source());
     const report = await fetchWith(settings);
     expect(report.stats).toMatchObject({ runsFound: runCount, runsFetched: runCount + 1, runsIncomplete: 0, objectsFailed: 0, runsSkipped: 0 });

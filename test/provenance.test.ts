@@ -60,12 +60,12 @@ describe('provenance', () => {
   });
 
   it("takes an object's checksum from the source when its listing pins the version, and hashes the bytes otherwise", async () => {
-    const bytesOf = (checksum?: string): ObjectBytes =>
+    const bytesOf = (checksum?: string, generation = '1700000000000001'): ObjectBytes =>
       Object.assign(
         (async function* () {
           yield Buffer.from('abc');
         })(),
-        checksum === undefined ? {} : { checksum },
+        checksum === undefined ? {} : { checksum, generation },
       );
     const drained = async (read: ChecksummedBytes): Promise<string> => {
       const chunks: Uint8Array[] = [];
@@ -73,15 +73,17 @@ describe('provenance', () => {
       return Buffer.concat(chunks).toString();
     };
     const listed: ObjectInfo = { name: 'logs/job/1/started.json', size: 3, generation: '1700000000000001' };
-    // GCS: the generation and the crc32c the read was checked against pin the bytes.
+    // GCS: the listed generation, served, and the crc32c the read was checked against pin the bytes.
     const pinned = checksummed(bytesOf('crc32c:Nks/tw=='), listed);
     expect(await drained(pinned)).toBe('abc');
     expect(pinned.checksum()).toBe('crc32c:Nks/tw==');
-    // No listing entry, no generation, or nothing checked (a local file, validation off): the sha-256 of what was read.
+    // No listing entry, no generation listed, another generation served (rewritten since the listing), or nothing
+    // checked (a local file, validation off, a streamed object): the sha-256 of what was read.
     const sha256OfAbc = 'ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad';
     for (const [read, entry] of [
       [bytesOf('crc32c:Nks/tw=='), undefined],
       [bytesOf('crc32c:Nks/tw=='), { name: listed.name, size: 3 }],
+      [bytesOf('crc32c:Nks/tw==', '1700000000000002'), listed],
       [bytesOf(), listed],
     ] as const) {
       const hashed = checksummed(read, entry);

@@ -401,8 +401,8 @@ async function readJunit(reader: ObjectReader, object: ObjectInfo): Promise<Obje
       if (tracker.error) throw tracker.error;
       outcome.objectsRead++;
       outcome.bytesRead += tracker.bytes;
-      // The parser may stop before the end of a damaged file: a sha-256 then covers the bytes it read (the object's
-      // version, which decides where it stops, is pinned either way).
+      // The parser may stop before the end of a damaged file: a sha-256 then covers the bytes it read. A source
+      // checksum is only offered for bytes checked whole before the parse began (ObjectBytes.checksum).
       outcome.inputs.push(inputLine(object.name, object, read.checksum(), tracker.bytes));
       outcome.value = result.cases;
       // The parser's message says what was kept: it is the reason as it stands.

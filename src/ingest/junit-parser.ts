@@ -589,12 +589,12 @@ class JunitCollector {
     if (tag.name === 'testsuite') this.suiteStack.pop();
   }
 
-  /** Attribute values never hold the bare-'&' marker (saxes resolves it), only mapped controls. */
   /** The value with its control characters mapped when this file has any (see clean), else as it is. */
   private mapped(value: string): string {
     return this.mappedControls ? clean(value) : value;
   }
 
+  /** Attribute values never hold the bare-'&' marker (saxes resolves it), only mapped controls. */
   private cleanName(value: string): string {
     const name = this.mapped(value);
     return this.names === undefined ? detach(name) : this.names.intern(name);

@@ -2,9 +2,11 @@
  * Provenance of a run: one digest over every object its record was made from, so a snapshot can say exactly what
  * it was computed from without listing tens of thousands of objects. Each object contributes one line: its name,
  * its generation (or update time when the source has no generation), its listed size and a checksum: the stored
- * checksum the source checked the bytes against ("crc32c:…", GCS) when the listing gave a generation, else the
- * sha-256 of the bytes read (decoded). A generation never holds two contents, and with the checked checksum it pins
- * the bytes; hashing them again cost about 0.8 ms of CPU a run (bench/ingest.ts). An object refused before download
+ * checksum the source checked every byte against ("crc32c:…" or "md5:…", GCS) when it served the listed generation,
+ * else the sha-256 of the bytes read (decoded). A generation never holds two contents, and with the checked
+ * checksum it pins the bytes; hashing them again cost about 0.5-0.8 ms of CPU a run (bench/ingest.ts). The form
+ * of a line depends on the source and its validation setting, so the same objects read from a directory and
+ * through GCS give different digests; a run's digest is fixed when it is read. An object refused before download
  * (over its size limit) still contributes, with "-" for the checksum, because leaving it out also shaped the record.
  * Lines are sorted, so the digest does not depend on the order reads finished in.
  */
@@ -32,10 +34,13 @@ export interface ChecksummedBytes {
   checksum(): string;
 }
 
-/** `read` as read from `listed`: the source's checksum when the listing gave a generation, else sha-256 on the way. */
+/**
+ * `read` as read from `listed`: the source's checksum when it served the generation the listing gave, else sha-256
+ * on the way (no listing entry, a local file, or an object rewritten between the listing and the read).
+ */
 export function checksummed(read: ObjectBytes, listed: ObjectInfo | undefined): ChecksummedBytes {
   const stored = read.checksum;
-  if (stored !== undefined && listed?.generation !== undefined) return { bytes: read, checksum: () => stored };
+  if (stored !== undefined && read.generation !== undefined && read.generation === listed?.generation) return { bytes: read, checksum: () => stored };
   const hash = createHash('sha256');
   return { bytes: hashing(read, hash), checksum: () => hash.digest('hex') };
 }

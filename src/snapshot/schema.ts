@@ -644,7 +644,7 @@ const provenanceSchema = z
     inputsDigest: d(z.string(), 'sha-256 (hex, 32 digits) over every line of runDigests, sorted: one value for everything the snapshot was computed from.'),
     runDigests: d(
       z.record(z.string(), z.string()),
-      'Per run ("<job>/<build id>"), a digest of every object its record was made from: name, generation (or update time), size and a checksum: the stored one the source checked the bytes against when the listing gave a generation (GCS: "crc32c:…"), else the sha-256 of the bytes read. Sorted by key.',
+      'Per run ("<job>/<build id>"), a digest of every object its record was made from: name, generation (or update time), size and a checksum: the stored one the source checked every byte against when it served the listed generation (GCS: "crc32c:…", or "md5:…" with gcs.validation md5), else the sha-256 of the bytes read. The form follows the source, so the same objects read as a directory and through GCS give different digests; the digest of a run is fixed when the run is read. Sorted by key.',
     ),
     files: d(z.array(z.object({ name: z.string(), sha256: z.string() })), 'Other inputs read from files: the historical disruption basis and payload lists.'),
   })

@@ -346,7 +346,7 @@ class GcsClient {
       head.rest === undefined
         ? fromChunks(head.chunks)
         : streamRest(head.chunks, head.rest, name, this.location(name), requestTimeoutMs, this.options.deadline);
-    return head.checksum === undefined ? bytes : Object.assign(bytes, { checksum: head.checksum });
+    return head.checksum === undefined ? bytes : Object.assign(bytes, { checksum: head.checksum, generation: head.generation });
   }
 
   /**
@@ -428,8 +428,9 @@ interface ReadHead {
   chunks: Uint8Array[];
   /** Set when the object is larger than the buffer limit: the live stream, positioned after `chunks`. */
   rest?: { iterator: AsyncIterator<Uint8Array>; close(): void };
-  /** The stored checksum the bytes are checked against (ObjectBytes.checksum). */
+  /** The stored checksum the bytes were checked against, and the generation served (ObjectBytes). */
   checksum?: string;
+  generation?: string;
 }
 
 /** A non-200 answer to a media request; code and response are where retry.ts looks for status and Retry-After. */
@@ -620,7 +621,13 @@ async function readMedia(
     };
     head = await readHead(stream, close, signal, limitBytes);
   }
-  if (check.checksum !== undefined) head.checksum = check.checksum;
+  // Only a body read and checked whole before the caller sees it can vouch for its checksum: a larger one is
+  // checked at the end of its stream, which a caller that stops early never reaches.
+  const generation = headerOf(res, 'x-goog-generation');
+  if (check.checksum !== undefined && head.rest === undefined && generation !== '') {
+    head.checksum = check.checksum;
+    head.generation = generation;
+  }
   return head;
 }
 

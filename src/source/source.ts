@@ -51,15 +51,17 @@ export interface RefusedEntry {
   reason: string;
 }
 
-/** What a read yields: the object's bytes, and the stored checksum they are checked against, if any. */
+/** What a read yields: the object's bytes, and the stored checksum they were checked against, if any. */
 export interface ObjectBytes extends AsyncIterable<Uint8Array> {
   /**
-   * The stored object's checksum ("crc32c:<base64>" or "md5:<base64>") that the source checks these bytes against,
-   * failing the read at its end on a mismatch. Absent when nothing is checked (validation off, a read the server
-   * decompressed, a local file). With the object's generation it pins what was read: provenance needs no hash of
-   * its own (object-digest.ts).
+   * The stored object's checksum ("crc32c:<base64>" or "md5:<base64>") that every one of these bytes was checked
+   * against before read() resolved. Absent when that is not so: nothing checked (validation off, a read the server
+   * decompressed, a local file), or an object too large to hold, whose stream is checked only at its end. With
+   * `generation` it pins what was read, and provenance needs no hash of its own (object-digest.ts).
    */
   readonly checksum?: string;
+  /** The generation the source served (GCS: x-goog-generation), given with `checksum`. */
+  readonly generation?: string;
 }
 
 export interface BucketSource {
