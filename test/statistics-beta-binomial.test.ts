@@ -9,7 +9,7 @@
 import { describe, expect, it } from 'vitest';
 import { exceedanceP } from '../src/analysis/disruption.ts';
 import { betaBinomialPmf } from '../src/analysis/stats/beta-binomial.ts';
-import { betaBinomialCdf, betaBinomialSf, binomialSf, exceedancePrior, percentile } from '../src/analysis/stats/index.ts';
+import { betaBinomialCdf, betaBinomialMixtureUpperSupport, betaBinomialSf, binomialSf, exceedancePrior, percentile } from '../src/analysis/stats/index.ts';
 import { mulberry32 } from '../src/util/mulberry32.ts';
 
 /** C(n, k) as a float, exactly for the small arguments used here. */
@@ -19,6 +19,33 @@ function choose(n: number, k: number): number {
   for (let i = 1; i <= k; i++) c = (c * (n - k + i)) / i;
   return c;
 }
+
+describe('a mixture of beta-binomials', () => {
+  it('has, for one component, the tails of the beta-binomial, and for several their weighted sum', () => {
+    for (const [n, a, b] of [
+      [12, 0.8, 40],
+      [84, 2, 19],
+      [6, 0.5, 300],
+    ] as const) {
+      const tails = betaBinomialMixtureUpperSupport(n, [{ a, b, w: 1 }], 0);
+      expect(tails).toHaveLength(n + 1);
+      for (let x = 0; x <= n; x++) {
+        const want = betaBinomialSf(x - 1, n, a, b);
+        expect(Math.abs(tails[n - x]! - want)).toBeLessThanOrEqual(want * 1e-9 + 1e-300);
+      }
+    }
+    const parts = [
+      { a: 0.5, b: 200, w: 0.7 },
+      { a: 3, b: 9, w: 0.3 },
+    ];
+    const mixed = betaBinomialMixtureUpperSupport(20, parts, 3);
+    expect(mixed).toHaveLength(18);
+    for (let x = 3; x <= 20; x++) {
+      const want = 0.7 * betaBinomialSf(x - 1, 20, 0.5, 200) + 0.3 * betaBinomialSf(x - 1, 20, 3, 9);
+      expect(mixed[20 - x]! / want).toBeCloseTo(1, 9);
+    }
+  });
+});
 
 describe('the beta-binomial distribution', () => {
   it('has a pmf that sums to 1', () => {

@@ -18,6 +18,8 @@
  * window's D before the exact test (Rao–Scott): the test keeps its size on clustered data, at the cost
  * of a little power where failures really are independent (D ≈ 1 there).
  */
+import { logGamma } from './stats/log-gamma.ts';
+import type { BetaBinomialComponent } from './stats/beta-binomial.ts';
 
 /** Pooled method-of-moments estimate of cv² across cells; add every cell, then read `estimate`. */
 export class RelativeVarianceEstimator {
@@ -107,6 +109,42 @@ export function predictiveRate(basisFailures: number, basisRuns: number, windowC
   // Runs on an elevated day fail `elevation` times as often on average: the rate, and its spread, scale with it.
   const m = Math.min(elevation, 0.999 / mean);
   return betaByMoments(mean * m, variance * m * m);
+}
+
+/** Below this relative variance of a window's rate, predictiveRate's one Beta is the predictive distribution. */
+const MIXTURE_MIN_CV2 = 1e-3;
+/** Grid points for the basis rate: within a few percent of 256 on the tails a report's family reaches. */
+const MIXTURE_NODES = 24;
+
+/**
+ * The predictive distribution of a window's failures as a mixture, for the predictive test: the basis rate θ on a
+ * grid of log θ under its posterior (as predictiveRate: Jeffreys on the design-adjusted counts), and for each θ the
+ * window's rate θ·Ḡ as clusteredRate gives it. One Beta of θ·Ḡ's two moments (predictiveRate) thins the tail where
+ * θ's posterior is skewed (a basis with few failures) and Ḡ is wide: on one clustered day (cv² = 1) it rejected at
+ * 3× its level at 10⁻⁴, the mixture at its level (test/statistics-clustering.test.ts). Windows whose relative
+ * variance is below 10⁻³ (independent runs) get predictiveRate's Beta alone, which the mixture then equals.
+ */
+export function predictiveMixture(basisFailures: number, basisRuns: number, windowCv2: number, elevation = 1): BetaBinomialComponent[] {
+  if (!(windowCv2 >= MIXTURE_MIN_CV2)) return [{ ...predictiveRate(basisFailures, basisRuns, windowCv2, elevation), w: 1 }];
+  const a0 = basisFailures + 0.5;
+  const b0 = basisRuns - basisFailures + 0.5;
+  const mean = a0 / (a0 + b0);
+  // From far below the mean (where the window's tail is nil) to far above it (where the posterior is).
+  const hi = Math.min(0.999, (a0 + 12 + 7 * Math.sqrt(a0 + 12)) / (a0 + b0));
+  const lo = Math.min(hi / 2, a0 >= 1 ? mean * Math.exp(-7 / Math.sqrt(a0 + 0.5)) : mean * 1e-4);
+  const logBeta0 = logGamma(a0) + logGamma(b0) - logGamma(a0 + b0);
+  const out: BetaBinomialComponent[] = [];
+  let total = 0;
+  for (let j = 0; j < MIXTURE_NODES; j++) {
+    const theta = Math.exp(Math.log(lo) + ((j + 0.5) / MIXTURE_NODES) * (Math.log(hi) - Math.log(lo)));
+    // The posterior density per unit of log θ.
+    const w = Math.exp(a0 * Math.log(theta) + (b0 - 1) * Math.log1p(-theta) - logBeta0);
+    const rate = theta * Math.min(Math.max(1, elevation), 0.999 / theta);
+    out.push({ ...clusteredRate(rate, windowCv2), w });
+    total += w;
+  }
+  for (const c of out) c.w /= total;
+  return out;
 }
 
 /**

@@ -14,13 +14,11 @@
  */
 import type { RegressionsConfig } from '../config/config-schema.ts';
 import type { RegressionSeverity } from '../snapshot/schema.ts';
-import { clusteredRate, effectiveCounts, predictiveRate } from './dispersion.ts';
+import { clusteredRate, effectiveCounts, predictiveMixture } from './dispersion.ts';
 import {
   benjaminiHochberg,
   betaBinomialCdf,
-  betaBinomialPmf,
-  betaBinomialSf,
-  betaBinomialUpperSupport,
+  betaBinomialMixtureUpperSupport,
   binomialCdf,
   binomialCdfSupport,
   discreteBenjaminiHochberg,
@@ -195,7 +193,7 @@ interface Hypothesis {
   q: number;
   newTest: boolean;
   /** Judged by the predictive beta-binomial test (clustered runs): es holds the raw sample counts. */
-  predictive?: { a: number; b: number; cv2: number; elevation: number };
+  predictive?: { cv2: number; elevation: number };
 }
 
 export function evaluateCells(cells: readonly RegressionCell[], rules: RegressionRules, options: EvaluateOptions = {}): Evaluation {
@@ -351,10 +349,13 @@ function predictiveHypothesis(c: RegressionCell, cell: number, k: number, sample
   const eb = effectiveCounts(basis.runs, failuresOf(basis), basis.design);
   const cv2 = sample.tailCv2 ?? 0;
   const elevation = sample.elevation ?? 1;
-  const { a, b } = predictiveRate(eb.failures, eb.runs, cv2, elevation);
+  const mixture = predictiveMixture(eb.failures, eb.runs, cv2, elevation);
   const passes = (x: number): boolean => dropPoints(n - x, n, basis.working, basis.runs) >= dropFloor(basis.working, basis.runs, r.minDrop, r.stableMinDrop);
   let from = n + 1;
   while (from - 1 >= Math.max(rules.minFailures, 1) && passes(from - 1)) from--;
+  // Tails P(X ≥ x) from n down: to f for the p shown, and for members to the fewest failures that pass the rules.
+  // Only as far as needed: most cells have no failure, and the Tarone bound needs P(X = n) alone.
+  const tails = f > 0 ? betaBinomialMixtureUpperSupport(n, mixture, f) : undefined;
   const h: Hypothesis = {
     cell,
     window: k,
@@ -362,18 +363,18 @@ function predictiveHypothesis(c: RegressionCell, cell: number, k: number, sample
     basis,
     es: { runs: n, failures: f },
     eb,
-    p: f > 0 ? betaBinomialSf(f - 1, n, a, b) : 1,
+    p: tails ? tails[n - f]! : 1,
     procedureP: NaN,
     candidate: !c.line,
-    minP: from <= n ? betaBinomialPmf(n, n, a, b) : 1,
+    minP: from <= n ? (tails?.[0] ?? betaBinomialMixtureUpperSupport(n, mixture, n)[0]!) : 1,
     settle: () => {
-      h.support = betaBinomialUpperSupport(n, a, b, from);
+      h.support = tails && f <= from ? tails.subarray(0, n - from + 1) : betaBinomialMixtureUpperSupport(n, mixture, from);
       h.procedureP = f >= from ? h.support[n - f]! : 1;
     },
     member: false,
     q: NaN,
     newTest: false,
-    predictive: { a, b, cv2, elevation },
+    predictive: { cv2, elevation },
   };
   return h;
 }

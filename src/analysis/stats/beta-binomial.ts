@@ -36,19 +36,34 @@ export function betaBinomialSf(k: number, n: number, a: number, b: number): numb
   return Math.min(1, sum);
 }
 
+/** One component of a mixture of beta-binomials: weight w (the weights sum to 1). */
+export interface BetaBinomialComponent {
+  a: number;
+  b: number;
+  w: number;
+}
+
 /**
- * The upper tails P(X ≥ x) for x = n, n − 1, …, from (ascending values): the support of a one-sided
- * test that rejects on many successes, as the discrete Benjamini–Hochberg procedure needs it.
+ * The upper tails P(X ≥ x) for x = n, n − 1, …, from (ascending values: the support of a one-sided test that rejects on many failures, as the
+ * discrete Benjamini–Hochberg procedure needs it) of X ~ Σ w·BetaBinomial(n, a, b).
+ * Each component's terms come from the one before by the ratio of successive probabilities, in logs, so a tail of a
+ * mixture of dozens costs about what one term by log-gamma does per component.
  */
-export function betaBinomialUpperSupport(n: number, a: number, b: number, from: number): Float64Array {
-  check('betaBinomialUpperSupport', n, a, b);
+export function betaBinomialMixtureUpperSupport(n: number, components: readonly BetaBinomialComponent[], from: number): Float64Array {
   const lo = Math.max(0, Math.ceil(from));
   const out = new Float64Array(Math.max(0, n - lo + 1));
-  let sum = 0;
-  for (let x = n, i = 0; x >= lo; x--, i++) {
-    sum += betaBinomialPmf(x, n, a, b);
-    out[i] = Math.min(1, sum);
+  for (const { a, b, w } of components) {
+    check('betaBinomialMixtureUpperSupport', n, a, b);
+    // log P(X = n) = log B(n + a, b) − log B(a, b); then log P(X = x − 1) − log P(X = x) = log(x(n − x + b)) − log((n − x + 1)(x − 1 + a)).
+    let log = logBeta(n + a, b) - logBeta(a, b);
+    let sum = 0;
+    for (let x = n, i = 0; x >= lo; x--, i++) {
+      sum += Math.exp(log);
+      out[i]! += w * sum;
+      if (x > 0) log += Math.log((x * (n - x + b)) / ((n - x + 1) * (x - 1 + a)));
+    }
   }
+  for (let i = 0; i < out.length; i++) out[i] = Math.min(1, out[i]!);
   return out;
 }
 

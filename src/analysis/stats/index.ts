@@ -2,7 +2,12 @@
 
 export { logChoose, logFactorial, logGamma } from './log-gamma.ts';
 export { erfc, normalCdf, normalQuantile, normalSf } from './normal.ts';
-export { betaBinomialCdf, betaBinomialPmf, betaBinomialSf, betaBinomialUpperSupport, exceedancePrior } from './beta-binomial.ts';
+export {
+  betaBinomialCdf,
+  betaBinomialMixtureUpperSupport,
+  betaBinomialSf,
+  exceedancePrior,
+} from './beta-binomial.ts';
 export { fisherExact, fisherGreater, fisherGreaterSupport, fisherLess } from './fisher.ts';
 export { wilsonInterval } from './wilson.ts';
 export { newcombeInterval } from './newcombe.ts';
