@@ -265,16 +265,17 @@ describe('the predictive beta-binomial test of one day of clustered runs', () =>
       expect(r.raw).toBeGreaterThan(10 * alpha);
       expect(r.raoScott).toBeGreaterThan(3 * alpha);
       // The test as the report runs it: the basis rate's posterior on a grid, each point's rate times the day's
-      // effect as a Beta (predictiveMixture). Measured 1.28× at 10⁻³ and 1.00× at 10⁻⁴, against 1.38× and 3.00×
-      // for one Beta of the product's two moments, and Rao–Scott's 3.7× and 10.6×: a Beta stands for the
-      // gamma-mixed day, and the basis counts are design-adjusted, so not exact at 10⁻³.
-      expect(r.predictive).toBeLessThan(1.5 * alpha);
+      // effect as a Beta (predictiveMixture). A review reran this on seeds 1, 2 and 3 as well: pooled over the four,
+      // 1.42× at 10⁻³ and 1.65× at 10⁻⁴ (this seed 1.28× and 1.00×; the worst, seed 1, 1.64× and 2.6×), against
+      // 1.60× and 3.6× for one Beta of the product's two moments. Not exact: a Beta stands for the gamma-mixed day,
+      // and the basis counts are design-adjusted.
+      expect(r.predictive).toBeLessThan(2 * alpha);
       expect(r.twoMoments).toBeGreaterThan(r.predictive);
       expect(r.predictive).toBeLessThan(r.raoScott / 2);
     }
-    // Where a report's family works the two-moment Beta is far too confident; the mixture is not.
+    // Where a report's family works the two-moment Beta is the more confident by 1.7-3× on every seed tried.
     const deep = rejections(1e-4);
-    expect(deep.twoMoments).toBeGreaterThan(2 * deep.predictive);
+    expect(deep.twoMoments).toBeGreaterThan(1.5 * deep.predictive);
   });
 
   it('is close to Fisher on independent runs', () => {
@@ -284,8 +285,17 @@ describe('the predictive beta-binomial test of one day of clustered runs', () =>
     const fisher = fisherGreater(3, 3, 0, 360);
     expect(p).toBeGreaterThan(fisher / 5);
     expect(p).toBeLessThan(fisher);
-    // For independent runs the mixture is that one Beta.
+    // For independent runs the mixture is that one Beta; for a clustered window it spreads over the basis rate's
+    // posterior, heavier in the upper tail than the one Beta of the same two moments.
     expect(predictiveMixture(0, 360, 0)).toEqual([{ ...predictiveRate(0, 360, 0), w: 1 }]);
+    const mixture = predictiveMixture(0, 360, 1);
+    expect(mixture).toHaveLength(24);
+    expect(mixture.reduce((sum, c) => sum + c.w, 0)).toBeCloseTo(1, 12);
+    const oneBeta = predictiveRate(0, 360, 1);
+    expect(betaBinomialMixtureUpperSupport(12, mixture, 4)[12 - 4]!).toBeGreaterThan(1.2 * betaBinomialSf(3, 12, oneBeta.a, oneBeta.b));
+    // A basis of thousands of failures, or of almost nothing but failures, keeps the one Beta, with finite weights.
+    expect(predictiveMixture(5000, 10_000, 1)).toEqual([{ ...predictiveRate(5000, 10_000, 1), w: 1 }]);
+    for (const c of predictiveMixture(30, 50_000, 0.5)) expect(Number.isFinite(c.w) && Number.isFinite(c.a) && Number.isFinite(c.b)).toBe(true);
     // And a clustered window's tail is heavier than an independent one's.
     const clustered = predictiveRate(1, 200, 1);
     const independent = predictiveRate(1, 200, 0);
