@@ -10,7 +10,8 @@
  */
 import { randomBytes } from 'node:crypto';
 import { readFileSync, unlinkSync } from 'node:fs';
-import { link, mkdir, open, readFile, stat, unlink, writeFile } from 'node:fs/promises';
+import { link, mkdir, open, readdir, readFile, stat, unlink, writeFile } from 'node:fs/promises';
+import { hostname } from 'node:os';
 import path from 'node:path';
 import { isAlive, ownIdentity, parseIdentity, type ProcessIdentity } from './process-identity.ts';
 
@@ -63,7 +64,10 @@ export async function acquireLock(file: string, options: LockOptions): Promise<H
   let waited = false;
   let pause = 25;
   for (;;) {
-    if (await tryCreate(file, text)) return held(file, content.token);
+    if (await tryCreate(file, text)) {
+      await removeAbandonedTemps(file);
+      return held(file, content.token);
+    }
     const raw = await readFile(file, 'utf8').catch(() => undefined);
     if (raw === undefined) continue; // released meanwhile
     const holder = parseHolder(raw);
@@ -107,6 +111,26 @@ async function tryCreate(file: string, text: string): Promise<boolean> {
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'EEXIST') return false;
     throw error;
+  }
+}
+
+/**
+ * What tryCreate of a process killed between writing its temporary file and removing it left: `<lock>.<pid>.<hex>.tmp`
+ * of processes no longer running. Only the lock's holder sweeps, so a temporary file of a live waiter stays.
+ */
+async function removeAbandonedTemps(file: string): Promise<void> {
+  const dir = path.dirname(file);
+  const prefix = `${path.basename(file)}.`;
+  let names: string[];
+  try {
+    names = await readdir(dir);
+  } catch {
+    return;
+  }
+  for (const name of names) {
+    if (!name.startsWith(prefix)) continue;
+    const pid = /^(\d+)\.[0-9a-f]{8}\.tmp$/.exec(name.slice(prefix.length))?.[1];
+    if (pid !== undefined && !isAlive({ pid: Number(pid), host: hostname() })) await unlink(path.join(dir, name)).catch(() => {});
   }
 }
 
