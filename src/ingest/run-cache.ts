@@ -24,6 +24,7 @@ import type { DataProblem, RunRecord } from './run-record.ts';
 import type { WindowEdge } from './window-edge.ts';
 import { RUN_RECORD_VERSION } from './run-record.ts';
 import { isAlive } from '../util/process-identity.ts';
+import { removeAbandonedTemps } from '../util/abandoned-temps.ts';
 import { assertSafeSegment, resolveInside } from '../util/safe-name.ts';
 import { hostname } from 'node:os';
 import { writeAtomic } from '../util/write-atomic.ts';
@@ -248,9 +249,9 @@ export class RunCache {
    * and the temporary files of writes a killed process never finished.
    */
   async prune(cutoff: Date): Promise<number> {
-    await removeAbandonedTemps(this.dir);
+    await removeAbandonedTemps(this.dir, writeAtomicPid);
     const runsDir = path.join(this.dir, 'runs');
-    for (const job of await readdir(runsDir).catch(() => [] as string[])) await removeAbandonedTemps(path.join(runsDir, job));
+    for (const job of await readdir(runsDir).catch(() => [] as string[])) await removeAbandonedTemps(path.join(runsDir, job), writeAtomicPid);
     let removed = 0;
     for await (const { job, buildId } of this.#entries()) {
       const summary = await this.getSummary(job, buildId);
@@ -264,16 +265,8 @@ export class RunCache {
   }
 }
 
-/** Temporary files of writeAtomic (`<file>.<pid>.<thread>.<n>.tmp`) whose process is gone: a write killed mid-way. */
-async function removeAbandonedTemps(dir: string): Promise<void> {
-  let names: string[];
-  try {
-    names = await readdir(dir);
-  } catch {
-    return;
-  }
-  for (const name of names) {
-    const pid = /\.(\d+)\.\d+\.\d+\.tmp$/.exec(name)?.[1];
-    if (pid !== undefined && !isAlive({ pid: Number(pid), host: hostname() })) await rm(path.join(dir, name), { force: true });
-  }
+/** The pid in a temporary file of writeAtomic (`<file>.<pid>.<thread>.<n>.tmp`): a write killed mid-way. */
+function writeAtomicPid(name: string): number | undefined {
+  const pid = /\.(\d+)\.\d+\.\d+\.tmp$/.exec(name)?.[1];
+  return pid === undefined ? undefined : Number(pid);
 }

@@ -10,9 +10,9 @@
  */
 import { randomBytes } from 'node:crypto';
 import { readFileSync, unlinkSync } from 'node:fs';
-import { link, mkdir, open, readdir, readFile, stat, unlink, writeFile } from 'node:fs/promises';
-import { hostname } from 'node:os';
+import { link, mkdir, open, readFile, stat, unlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { removeAbandonedTemps } from './abandoned-temps.ts';
 import { isAlive, ownIdentity, parseIdentity, type ProcessIdentity } from './process-identity.ts';
 
 interface LockContent extends ProcessIdentity {
@@ -65,7 +65,13 @@ export async function acquireLock(file: string, options: LockOptions): Promise<H
   let pause = 25;
   for (;;) {
     if (await tryCreate(file, text)) {
-      await removeAbandonedTemps(file);
+      // What tryCreate of a taker killed between writing its temporary file and removing it left; only the holder
+      // sweeps, so a live waiter's file stays.
+      const prefix = `${path.basename(file)}.`;
+      await removeAbandonedTemps(path.dirname(file), (name) => {
+        const pid = name.startsWith(prefix) ? /^(\d+)\.[0-9a-f]{8}\.tmp$/.exec(name.slice(prefix.length))?.[1] : undefined;
+        return pid === undefined ? undefined : Number(pid);
+      });
       return held(file, content.token);
     }
     const raw = await readFile(file, 'utf8').catch(() => undefined);
@@ -111,26 +117,6 @@ async function tryCreate(file: string, text: string): Promise<boolean> {
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'EEXIST') return false;
     throw error;
-  }
-}
-
-/**
- * What tryCreate of a process killed between writing its temporary file and removing it left: `<lock>.<pid>.<hex>.tmp`
- * of processes no longer running. Only the lock's holder sweeps, so a temporary file of a live waiter stays.
- */
-async function removeAbandonedTemps(file: string): Promise<void> {
-  const dir = path.dirname(file);
-  const prefix = `${path.basename(file)}.`;
-  let names: string[];
-  try {
-    names = await readdir(dir);
-  } catch {
-    return;
-  }
-  for (const name of names) {
-    if (!name.startsWith(prefix)) continue;
-    const pid = /^(\d+)\.[0-9a-f]{8}\.tmp$/.exec(name.slice(prefix.length))?.[1];
-    if (pid !== undefined && !isAlive({ pid: Number(pid), host: hostname() })) await unlink(path.join(dir, name)).catch(() => {});
   }
 }
 
