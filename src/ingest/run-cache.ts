@@ -23,10 +23,8 @@ import path from 'node:path';
 import type { DataProblem, RunRecord } from './run-record.ts';
 import type { WindowEdge } from './window-edge.ts';
 import { RUN_RECORD_VERSION } from './run-record.ts';
-import { isAlive } from '../util/process-identity.ts';
 import { removeAbandonedTemps } from '../util/abandoned-temps.ts';
 import { assertSafeSegment, resolveInside } from '../util/safe-name.ts';
-import { hostname } from 'node:os';
 import { writeAtomic } from '../util/write-atomic.ts';
 import { COLUMNS_MAGIC, decodeColumns, encodeColumns, encodeJson, JSON_SUMMARY_START } from './run-cache-layout.ts';
 
