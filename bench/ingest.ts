@@ -18,7 +18,9 @@
  * fetch (everything from the cache), and a --big-cases JUnit (gzip-encoded, ~30 MB decoded) read and parsed as a
  * stream. Targets: client CPU per run of the ingest at most 1.4x the raw parse's (process.cpuUsage() in each
  * process, paired by round, the median of the rounds' ratios: steadier than wall clock, though this machine's speed
- * drifts between rounds too), and ingest runs/s >= 80 % of raw-parse runs/s.
+ * drifts between rounds too), and ingest runs/s >= 80 % of raw-parse runs/s. Each round also measures the transport
+ * alone (the same listings and downloads, checked, nothing parsed): the floor under the ingest's CPU, so the ratio
+ * shows how much of it the parse, the combine step and the cache write can still be asked to give back.
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import { Worker } from 'node:worker_threads';
@@ -27,9 +29,11 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import pLimit from 'p-limit';
 import { median } from 'simple-statistics';
 import { createGunzip, gzipSync } from 'node:zlib';
 import { createGcsSource } from '../src/source/gcs-source.ts';
+import { listAll } from '../src/source/source.ts';
 import { fetchRuns, defaultWorkers, DEFAULT_FETCH_CONCURRENCY } from '../src/ingest/fetch-runs.ts';
 import { ingestRun } from '../src/ingest/ingest-run.ts';
 import { RunCache, sourceKey } from '../src/ingest/run-cache.ts';
@@ -131,6 +135,44 @@ async function ingestChild(args: IngestArgs): Promise<void> {
   const seconds = (performance.now() - started) / 1000;
   await source.close?.();
   process.send?.({ seconds, stats: report.stats, problems: report.discoveryProblems.length, usage: usage(cpu) });
+}
+
+interface TransportArgs {
+  url: string;
+  concurrency: number;
+  validation: 'crc32c' | 'md5' | false;
+  /** A JSON file listing the objects an ingest of the same round downloaded (the server's count), each read once. */
+  objectsFile: string;
+}
+
+/**
+ * The transport alone: one listing of each run folder and a read of every object an ingest downloaded, with the
+ * same checks, on one thread, nothing parsed or stored. The floor under the ingest's CPU: whatever the parser, the
+ * combine step and the cache write cost comes on top of it.
+ */
+async function transportChild(args: TransportArgs): Promise<void> {
+  // A run folder ends at its build id: the first all-digit segment of 10 or more digits (PR numbers are shorter).
+  const objects = JSON.parse(readFileSync(args.objectsFile, 'utf8')) as string[];
+  const folders = [...new Set(objects.map((name) => /^(.*?\/\d{10,}\/)/.exec(name)?.[1]).filter((f) => f !== undefined))];
+  const source = createGcsSource({ bucket: BUCKET, endpoint: args.url, validation: args.validation, concurrency: Math.max(32, args.concurrency) });
+  const limit = pLimit(args.concurrency);
+  const cpu = process.cpuUsage();
+  let bytes = 0;
+  await Promise.all([
+    ...folders.map((folder) =>
+      limit(async () => {
+        for await (const _ of listAll(source, folder));
+      }),
+    ),
+    ...objects.map((name) =>
+      limit(async () => {
+        for await (const chunk of await source.read(name)) bytes += chunk.length;
+      }),
+    ),
+  ]);
+  const result: TransportResult = { runs: folders.length, objects: objects.length, bytes, usage: usage(cpu) };
+  await source.close?.();
+  process.send?.(result);
 }
 
 /** The fetch after: every run from the cache; then retention over the whole cache. */
@@ -288,6 +330,12 @@ async function main(): Promise<void> {
         const result = await child<IngestResult>(['ingest', args]);
         result.server = await ask<ServerStats>(server.child, 'stats');
         result.cached = await child<CachedResult>(['cached', args]);
+        const objectsFile = join(base, 'transport-objects.json');
+        writeFileSync(objectsFile, JSON.stringify(result.server.media.map(([name]) => name)));
+        result.transport = await child<TransportResult>([
+          'transport',
+          JSON.stringify({ url, concurrency: level.concurrency, validation, objectsFile } satisfies TransportArgs),
+        ]);
         result.raw = raw;
         checkIngest(result, params);
         ingests.get(level)!.push(result);
@@ -354,6 +402,15 @@ async function main(): Promise<void> {
       `client CPU per run, best round: raw parse ${fmt(rawCpuPerRun * 1000, 1)} ms, ingest ${fmt(clientCpuPerRun * 1000, 1)} ms; ` +
         `ratio by round ${perRound.map((r) => fmt(r, 2)).join(', ')}: median ${fmt(cpuRatio, 2)} (target <= 1.40) ${cpuRatio <= 1.4 ? 'MET' : 'NOT MET'}`,
     );
+    // The floor: listings and downloads alone, checked as the ingest checks them. Whatever the ingest does beyond
+    // them (parse, combine, cache write, records) must fit in what the target leaves above this.
+    const transportRatios = ingests.get(b.level)!.map((r) => r.transport!.usage.cpuSeconds / r.raw!.usage.cpuSeconds);
+    const transportRatio = median(transportRatios);
+    const t = b.result.transport!;
+    console.log(
+      `transport alone (${t.runs} listings, ${t.objects} downloads checked, ${fmt(t.bytes / 1e6, 0)} MB, nothing parsed), best round: ${fmt((t.usage.cpuSeconds / runs) * 1000, 1)} CPU ms/run; ` +
+        `ratio to raw by round ${transportRatios.map((r) => fmt(r, 2)).join(', ')}: median ${fmt(transportRatio, 2)}: with the parse itself (1.00), ${fmt(1 + transportRatio, 2)}, leaving ${fmt(0.4 - transportRatio, 2)} of the raw parse for the combine step, the cache write and the records under the 1.40 target`,
+    );
     console.log(`ratio ingest/raw (wall clock, same round): ${fmt(b.ratio * 100, 0)} % (target >= 80 %) ${b.ratio >= 0.8 ? 'MET' : 'NOT MET'}`);
 
     if (params.bigCases > 0) {
@@ -408,6 +465,15 @@ interface IngestResult {
   /** The raw parse of the same round, for a ratio measured under the same load. */
   raw?: RawResult;
   cached?: CachedResult;
+  /** The transport alone, for the same objects, right after this ingest. */
+  transport?: TransportResult;
+}
+
+interface TransportResult {
+  runs: number;
+  objects: number;
+  bytes: number;
+  usage: Usage;
 }
 
 interface CachedResult {
@@ -657,6 +723,7 @@ const mode = process.argv[2];
 if (mode === 'serve') await serveChild();
 else if (mode === 'raw') await rawChild(JSON.parse(process.argv[3]!) as { manifest: string });
 else if (mode === 'ingest') await ingestChild(JSON.parse(process.argv[3]!) as IngestArgs);
+else if (mode === 'transport') await transportChild(JSON.parse(process.argv[3]!) as TransportArgs);
 else if (mode === 'cached') await cachedChild(JSON.parse(process.argv[3]!) as IngestArgs);
 else if (mode === 'big') await bigChild(JSON.parse(process.argv[3]!) as BigArgs);
 else await main();
