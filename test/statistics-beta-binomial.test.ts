@@ -9,7 +9,15 @@
 import { describe, expect, it } from 'vitest';
 import { exceedanceP } from '../src/analysis/disruption.ts';
 import { betaBinomialPmf } from '../src/analysis/stats/beta-binomial.ts';
-import { betaBinomialCdf, betaBinomialMixtureUpperSupport, betaBinomialSf, binomialSf, exceedancePrior, percentile } from '../src/analysis/stats/index.ts';
+import {
+  betaBinomialCdf,
+  betaBinomialMixtureUpperSupport,
+  betaBinomialSf,
+  binomialMixtureUpperSupport,
+  binomialSf,
+  exceedancePrior,
+  percentile,
+} from '../src/analysis/stats/index.ts';
 import { mulberry32 } from '../src/util/mulberry32.ts';
 
 /** C(n, k) as a float, exactly for the small arguments used here. */
@@ -44,6 +52,31 @@ describe('a mixture of beta-binomials', () => {
       const want = 0.7 * betaBinomialSf(x - 1, 20, 0.5, 200) + 0.3 * betaBinomialSf(x - 1, 20, 3, 9);
       expect(mixed[20 - x]! / want).toBeCloseTo(1, 9);
     }
+  });
+});
+
+describe('a mixture of binomials (a rate on a grid)', () => {
+  it('has, for one rate, the binomial tails, for several their weighted sum, and rates of 0 and 1 as atoms', () => {
+    for (const [n, p, from] of [
+      [12, 0.3, 0],
+      [84, 0.004, 2],
+      [200, 0.999, 190],
+      [300, 1e-7, 1],
+    ] as const) {
+      const tails = binomialMixtureUpperSupport(n, [p], [1], from);
+      expect(tails).toHaveLength(n - from + 1);
+      for (let x = from; x <= n; x++) {
+        const want = binomialSf(x - 1, n, p);
+        expect(Math.abs(tails[n - x]! - want)).toBeLessThanOrEqual(want * 1e-9 + 1e-300);
+      }
+    }
+    const mixed = binomialMixtureUpperSupport(20, [0.01, 0.4, 1, 0], [0.5, 0.3, 0.15, 0.05], 0);
+    for (let x = 0; x <= 20; x++) {
+      const want = 0.5 * binomialSf(x - 1, 20, 0.01) + 0.3 * binomialSf(x - 1, 20, 0.4) + 0.15 + (x === 0 ? 0.05 : 0);
+      expect(mixed[20 - x]! / want).toBeCloseTo(1, 9);
+    }
+    // A rate whose mode (388) lies below the range asked for starts at the range's lower end, not at the mode.
+    expect(binomialMixtureUpperSupport(400, [0.97], [1], 395)[0]! / binomialSf(399, 400, 0.97)).toBeCloseTo(1, 9);
   });
 });
 

@@ -14,11 +14,12 @@
  */
 import type { RegressionsConfig } from '../config/config-schema.ts';
 import type { RegressionSeverity } from '../snapshot/schema.ts';
-import { clusteredRate, effectiveCounts, predictiveMixture } from './dispersion.ts';
+import { clusteredRate, effectiveCounts, predictiveGrid, predictiveMixture, type RateGrid } from './dispersion.ts';
 import {
   benjaminiHochberg,
   betaBinomialCdf,
   betaBinomialMixtureUpperSupport,
+  binomialMixtureUpperSupport,
   binomialCdf,
   binomialCdfSupport,
   discreteBenjaminiHochberg,
@@ -336,10 +337,50 @@ function hypothesesOf(c: RegressionCell, cell: number, rules: RegressionRules): 
   return out;
 }
 
+/** predictiveTails by their arguments, and the grids they come from; both cleared once they hold MEMO_DOUBLES numbers. */
+const tailsMemo = new Map<string, Float64Array>();
+const gridMemo = new Map<string, RateGrid | null>();
+const MEMO_DOUBLES = 4_000_000;
+let memoDoubles = 0;
+
+function remember<T>(memo: Map<string, T>, key: string, value: T, doubles: number): T {
+  if (memoDoubles + doubles > MEMO_DOUBLES) {
+    tailsMemo.clear();
+    gridMemo.clear();
+    memoDoubles = 0;
+  }
+  memo.set(key, value);
+  memoDoubles += doubles;
+  return value;
+}
+
 /**
- * A scan window of clustered runs against its basis: p = P(X ≥ f) for the window's f failures of n, where X is
- * beta-binomial with the window's failure rate as predictiveRate (dispersion.ts) gives it: the basis's rate with
- * its uncertainty, times the window's shared cluster effects. Raw counts: the clustering is in the distribution,
+ * P(X ≥ x) for x = n … lowest under the predictive distribution of a window of n clustered runs against a
+ * (design-adjusted) basis: the gamma-mixed grid where the window's cluster effect is wide, else Betas
+ * (predictiveGrid, predictiveMixture: dispersion.ts). One grid serves every `lowest`, so a window's p-value, its
+ * support and its smallest attainable p agree. Remembered: the cells of a report share bases (most never failed)
+ * and windows (the runs of a job), and a grid costs hundreds of binomials. Callers only read the arrays.
+ */
+function predictiveTails(eb: { failures: number; runs: number }, cv2: number, elevation: number, n: number, lowest: number): Float64Array {
+  const gridKey = `${eb.failures} ${eb.runs} ${cv2} ${elevation} ${n}`;
+  const key = `${gridKey} ${lowest}`;
+  const known = tailsMemo.get(key);
+  if (known) return known;
+  let grid = gridMemo.get(gridKey);
+  if (grid === undefined) {
+    grid = predictiveGrid(eb.failures, eb.runs, cv2, elevation, n) ?? null;
+    remember(gridMemo, gridKey, grid, grid ? 2 * grid.rates.length : 1);
+  }
+  const tails = grid
+    ? binomialMixtureUpperSupport(n, grid.rates, grid.weights, lowest)
+    : betaBinomialMixtureUpperSupport(n, predictiveMixture(eb.failures, eb.runs, cv2, elevation), lowest);
+  return remember(tailsMemo, key, tails, tails.length);
+}
+
+/**
+ * A scan window of clustered runs against its basis: p = P(X ≥ f) for the window's f failures of n, X binomial with
+ * a random rate: the basis's rate with its uncertainty, times the window's shared cluster effects (predictiveTails,
+ * and predictiveGrid in dispersion.ts). Raw counts: the clustering is in the distribution,
  * not in shrunken counts. Its support: the tails from n failures down to the fewest that pass the rules.
  */
 function predictiveHypothesis(c: RegressionCell, cell: number, k: number, sample: JudgedSide, basis: JudgedSide, rules: RegressionRules): Hypothesis {
@@ -349,13 +390,13 @@ function predictiveHypothesis(c: RegressionCell, cell: number, k: number, sample
   const eb = effectiveCounts(basis.runs, failuresOf(basis), basis.design);
   const cv2 = sample.tailCv2 ?? 0;
   const elevation = sample.elevation ?? 1;
-  const mixture = predictiveMixture(eb.failures, eb.runs, cv2, elevation);
+  const upperTails = (lowest: number): Float64Array => predictiveTails(eb, cv2, elevation, n, lowest);
   const passes = (x: number): boolean => dropPoints(n - x, n, basis.working, basis.runs) >= dropFloor(basis.working, basis.runs, r.minDrop, r.stableMinDrop);
   let from = n + 1;
   while (from - 1 >= Math.max(rules.minFailures, 1) && passes(from - 1)) from--;
   // Tails P(X ≥ x) from n down: to f for the p shown, and for members to the fewest failures that pass the rules.
   // Only as far as needed: most cells have no failure, and the Tarone bound needs P(X = n) alone.
-  const tails = f > 0 ? betaBinomialMixtureUpperSupport(n, mixture, f) : undefined;
+  const tails = f > 0 ? upperTails(f) : undefined;
   const h: Hypothesis = {
     cell,
     window: k,
@@ -366,9 +407,9 @@ function predictiveHypothesis(c: RegressionCell, cell: number, k: number, sample
     p: tails ? tails[n - f]! : 1,
     procedureP: NaN,
     candidate: !c.line,
-    minP: from <= n ? (tails?.[0] ?? betaBinomialMixtureUpperSupport(n, mixture, n)[0]!) : 1,
+    minP: from <= n ? (tails?.[0] ?? upperTails(n)[0]!) : 1,
     settle: () => {
-      h.support = tails && f <= from ? tails.subarray(0, n - from + 1) : betaBinomialMixtureUpperSupport(n, mixture, from);
+      h.support = tails && f <= from ? tails.subarray(0, n - from + 1) : upperTails(from);
       h.procedureP = f >= from ? h.support[n - f]! : 1;
     },
     member: false,

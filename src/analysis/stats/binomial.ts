@@ -124,3 +124,47 @@ export function binomialCdfSupport(n: number, p: number, upTo: number): Float64A
   }
   return out;
 }
+
+/**
+ * The upper tails P(X ≥ x) for x = n, n − 1, …, from (ascending values, as betaBinomialMixtureUpperSupport gives
+ * them) of X ~ Σ_k weights[k]·Binomial(n, rates[k]): a binomial whose rate is itself random, on a grid
+ * (dispersion.ts, predictiveGrid). Each rate's terms start at its mode (or the nearest end of the range, from log
+ * factorials) and go outwards by the ratio of neighbours, so they shrink and nothing underflows that matters;
+ * O(n − from) a rate.
+ */
+export function binomialMixtureUpperSupport(n: number, rates: ArrayLike<number>, weights: ArrayLike<number>, from: number): Float64Array {
+  checkArguments('binomialMixtureUpperSupport', n, 0);
+  const lo = Math.max(0, Math.ceil(from));
+  const out = new Float64Array(Math.max(0, n - lo + 1));
+  if (out.length === 0) return out;
+  const pmf = new Float64Array(out.length);
+  for (let k = 0; k < rates.length; k++) {
+    const w = weights[k]!;
+    const p = rates[k]!;
+    if (!(w > 0)) continue;
+    checkArguments('binomialMixtureUpperSupport', n, p);
+    if (p >= 1) {
+      // Every run fails: P(X ≥ x) = 1 for every x.
+      for (let i = 0; i < out.length; i++) out[i]! += w;
+      continue;
+    }
+    if (p <= 0) {
+      if (lo === 0) out[n]! += w;
+      continue;
+    }
+    const start = Math.min(n, Math.max(lo, Math.floor((n + 1) * p)));
+    const odds = p / (1 - p);
+    let term = Math.exp(logPmf(start, n, p));
+    pmf[start - lo] = term;
+    for (let x = start; x < n; x++) pmf[x + 1 - lo] = term *= ((n - x) / (x + 1)) * odds;
+    term = pmf[start - lo]!;
+    for (let x = start; x > lo; x--) pmf[x - 1 - lo] = term *= x / ((n - x + 1) * odds);
+    let sum = 0;
+    for (let x = n, i = 0; x >= lo; x--, i++) {
+      sum += pmf[x - lo]!;
+      out[i]! += w * sum;
+    }
+  }
+  for (let i = 0; i < out.length; i++) out[i] = Math.min(1, out[i]!);
+  return out;
+}

@@ -11,7 +11,7 @@ export {
 export { fisherExact, fisherGreater, fisherGreaterSupport, fisherLess } from './fisher.ts';
 export { wilsonInterval } from './wilson.ts';
 export { newcombeInterval } from './newcombe.ts';
-export { binomialCdf, binomialCdfSupport, binomialSf } from './binomial.ts';
+export { binomialCdf, binomialCdfSupport, binomialMixtureUpperSupport, binomialSf } from './binomial.ts';
 export { describe, percentile } from './percentile.ts';
 export { benjaminiHochberg } from './benjamini-hochberg.ts';
 export { discreteBenjaminiHochberg } from './discrete-bh.ts';
