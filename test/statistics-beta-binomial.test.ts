@@ -28,6 +28,15 @@ function choose(n: number, k: number): number {
   return c;
 }
 
+/** `tails` lists P(X ≥ x) for x = n down to `from`: each within 1e-9 (relative) of sf(x − 1) = P(X > x − 1). */
+function expectUpperTails(tails: Float64Array, n: number, from: number, sf: (k: number) => number): void {
+  expect(tails).toHaveLength(n - from + 1);
+  for (let x = from; x <= n; x++) {
+    const want = sf(x - 1);
+    expect(Math.abs(tails[n - x]! - want)).toBeLessThanOrEqual(want * 1e-9 + 1e-300);
+  }
+}
+
 describe('a mixture of beta-binomials', () => {
   it('has, for one component, the tails of the beta-binomial, and for several their weighted sum', () => {
     for (const [n, a, b] of [
@@ -35,12 +44,7 @@ describe('a mixture of beta-binomials', () => {
       [84, 2, 19],
       [6, 0.5, 300],
     ] as const) {
-      const tails = betaBinomialMixtureUpperSupport(n, [{ a, b, w: 1 }], 0);
-      expect(tails).toHaveLength(n + 1);
-      for (let x = 0; x <= n; x++) {
-        const want = betaBinomialSf(x - 1, n, a, b);
-        expect(Math.abs(tails[n - x]! - want)).toBeLessThanOrEqual(want * 1e-9 + 1e-300);
-      }
+      expectUpperTails(betaBinomialMixtureUpperSupport(n, [{ a, b, w: 1 }], 0), n, 0, (k) => betaBinomialSf(k, n, a, b));
     }
     const parts = [
       { a: 0.5, b: 200, w: 0.7 },
@@ -63,12 +67,7 @@ describe('a mixture of binomials (a rate on a grid)', () => {
       [200, 0.999, 190],
       [300, 1e-7, 1],
     ] as const) {
-      const tails = binomialMixtureUpperSupport(n, [p], [1], from);
-      expect(tails).toHaveLength(n - from + 1);
-      for (let x = from; x <= n; x++) {
-        const want = binomialSf(x - 1, n, p);
-        expect(Math.abs(tails[n - x]! - want)).toBeLessThanOrEqual(want * 1e-9 + 1e-300);
-      }
+      expectUpperTails(binomialMixtureUpperSupport(n, [p], [1], from), n, from, (k) => binomialSf(k, n, p));
     }
     const mixed = binomialMixtureUpperSupport(20, [0.01, 0.4, 1, 0], [0.5, 0.3, 0.15, 0.05], 0);
     for (let x = 0; x <= 20; x++) {
