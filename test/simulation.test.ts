@@ -8,7 +8,8 @@
 import { describe, expect, it } from 'vitest';
 import { createCiModel, simulationJobNames } from '../scripts/simulation/ci-model.ts';
 import { drive } from '../scripts/simulation/drive.ts';
-import { medianHours } from '../scripts/simulation/metrics.ts';
+import { failureFloorHours, medianHours } from '../scripts/simulation/metrics.ts';
+import type { RunRecord } from '../src/ingest/run-record.ts';
 import { detection, NULL_MODELS, persistence, SIM_START, type Size } from '../scripts/simulation/scenarios.ts';
 
 const CI_SIZE: Size = {
@@ -59,6 +60,28 @@ describe('the CI model', () => {
     const mass = runs.filter((r) => r.tests.filter((t) => t.status === 'fail').length >= 25);
     expect(mass.length).toBeGreaterThan(5);
     expect(mass.length).toBeLessThan(runs.length / 4);
+  });
+});
+
+describe("the simulation's floor for time to first flag", () => {
+  it('is the first snapshot that reads the third failing run started since the onset', () => {
+    const at = (hhmm: string): string => `2026-10-09T${hhmm}:00.000Z`;
+    const run = (job: string, started: string, finished: string, status: 'pass' | 'fail', test = 'T'): RunRecord =>
+      ({ job, started: at(started), finished: at(finished), tests: [{ suite: 's', name: test, status }] }) as unknown as RunRecord;
+    const runs = [
+      run('a', '09:00', '10:30', 'fail'), // started before the onset: not the regression's
+      run('a', '10:30', '12:00', 'fail'),
+      run('b', '10:40', '12:10', 'fail'), // another job
+      run('a', '11:00', '12:30', 'pass'),
+      run('a', '11:10', '12:40', 'fail', 'U'), // another test
+      run('a', '12:00', '13:30', 'fail'),
+      run('a', '12:30', '14:00', 'fail'), // third failure, finished exactly at a snapshot: read by the next one
+    ];
+    const asOfs = Array.from({ length: 12 }, (_, k) => Date.parse(at('00:00')) + k * 2 * 3_600_000);
+    const cell = { job: 'a', test: 'T', onset: Date.parse(at('10:00')) };
+    expect(failureFloorHours(runs, cell, 3, asOfs)).toBe(6);
+    expect(failureFloorHours(runs, cell, 2, asOfs)).toBe(4);
+    expect(failureFloorHours(runs, cell, 4, asOfs)).toBeNull();
   });
 });
 

@@ -4,6 +4,7 @@
  * alarms on stable cells per 10,000 cells per week, and the share of the displayed list that is
  * stable cells.
  */
+import type { RunRecord } from '../../src/ingest/run-record.ts';
 import type { SnapshotRecord } from './drive.ts';
 
 export interface Truth {
@@ -27,6 +28,12 @@ export interface CellOutcome {
    * again (null: still shown in the last snapshot, or never flagged or fixed).
    */
   resolvedHours: number | null;
+  /**
+   * The floor no rule that waits for `minFailures` failing runs can beat: hours from onset to the first
+   * snapshot whose runs since the onset hold that many failures of the cell (test drops of the detection
+   * scenario only; null when it never does).
+   */
+  floorHours?: number | null;
 }
 
 export interface Measured {
@@ -110,4 +117,28 @@ export function medianHours(values: ReadonlyArray<number | null>): number | null
   const mid = sorted.length >> 1;
   const m = sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
   return Number.isFinite(m) ? m : null;
+}
+
+/**
+ * Hours from `onset` to the first snapshot (`asOfs`, ascending) that can see `failures` failing runs of
+ * `test` in `job` among runs started at or after the onset: the earliest any rule needing that many
+ * failures could flag the cell, whatever its statistics. Null when the snapshots never see them.
+ */
+export function failureFloorHours(
+  runs: Iterable<RunRecord>,
+  cell: { job: string; test: string; onset: number },
+  failures: number,
+  asOfs: readonly number[],
+): number | null {
+  const finishes: number[] = [];
+  for (const run of runs) {
+    if (run.job !== cell.job || run.started === null || run.finished === null || Date.parse(run.started) < cell.onset) continue;
+    if (run.tests.some((t) => t.name === cell.test && t.status === 'fail')) finishes.push(Date.parse(run.finished));
+  }
+  finishes.sort((a, b) => a - b);
+  const seen = finishes[Math.max(0, failures - 1)];
+  if (seen === undefined) return null;
+  // A snapshot at asOf reads the runs finished before it (runsFinishedBetween is half-open).
+  const at = asOfs.find((t) => t > seen);
+  return at === undefined ? null : (at - cell.onset) / 3_600_000;
 }

@@ -10,10 +10,10 @@
  * - persistence: regressions that are never fixed, driven for 30 days: whether each stays open; and regressions
  *   fixed three days after their onset: hours from the fix until the report stops showing them.
  */
-import type { RatchetConfigInput } from '../../src/config/config-schema.ts';
+import { configSchema, type RatchetConfigInput } from '../../src/config/config-schema.ts';
 import { createCiModel, type DisruptionRise, type NullModel, simulationJobNames, type TestDrop } from './ci-model.ts';
 import { drive } from './drive.ts';
-import { type CellOutcome, measure, type Measured } from './metrics.ts';
+import { type CellOutcome, failureFloorHours, measure, type Measured } from './metrics.ts';
 
 const DAY = 86_400_000;
 const HOUR = 3_600_000;
@@ -167,6 +167,15 @@ export async function detection(size: Size, seed: number, config: RatchetConfigI
   ]);
   const measured = measure(records, { regressed, stableTestCells: tests * jobs.length - drops.length });
   const byCell = new Map(measured.cells.map((c) => [c.cell, c]));
+  // The floor beside each drop: the snapshot that first sees minFailures failing runs since its onset.
+  const minFailures = configSchema.parse(config).regressions.minFailures;
+  const asOfs = records.map((r) => r.asOf);
+  const lastAsOf = asOfs[asOfs.length - 1] ?? first;
+  for (const d of drops) {
+    const cell = byCell.get(`test:${d.test}/${d.jobs[0]}`)!;
+    const runs = model.runsFinishedBetween(d.onset, lastAsOf);
+    cell.floorHours = failureFloorHours(runs, { job: model.jobNames[d.jobs[0]!]!, test: model.testNames[d.test]!, onset: d.onset }, minFailures, asOfs);
+  }
   return {
     groups: groups.map((g) => ({ label: g.label, cells: g.keys.map((k) => byCell.get(k)!) })),
     snapshots: records.length,
@@ -256,6 +265,15 @@ export async function persistence(size: Size, seed: number, config: RatchetConfi
   const fixes = new Map(drops.filter((d) => d.fixed !== undefined).map((d) => [`test:${d.test}/${d.jobs[0]}`, d.fixed!] as [string, number]));
   const measured = measure(records, { regressed, stableTestCells: 1, fixed: fixes });
   const byCell = new Map(measured.cells.map((c) => [c.cell, c]));
+  // The floor beside each drop: the snapshot that first sees minFailures failing runs since its onset.
+  const minFailures = configSchema.parse(config).regressions.minFailures;
+  const asOfs = records.map((r) => r.asOf);
+  const lastAsOf = asOfs[asOfs.length - 1] ?? first;
+  for (const d of drops) {
+    const cell = byCell.get(`test:${d.test}/${d.jobs[0]}`)!;
+    const runs = model.runsFinishedBetween(d.onset, lastAsOf);
+    cell.floorHours = failureFloorHours(runs, { job: model.jobNames[d.jobs[0]!]!, test: model.testNames[d.test]!, onset: d.onset }, minFailures, asOfs);
+  }
   return {
     groups: groups.map((g) => ({ label: g.label, cells: g.keys.map((k) => byCell.get(k)!) })),
     snapshots: records.length,
