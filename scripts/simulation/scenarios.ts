@@ -102,6 +102,8 @@ export async function nullModel(noise: NullModel, size: Size, seed: number, conf
 interface DetectionGroup {
   label: string;
   cells: CellOutcome[];
+  /** A group of test drops: the working rates before and after, and the runs a day of its cells. */
+  drop?: { from: number; to: number; runsPerDay: number };
 }
 
 export interface DetectionResult {
@@ -129,7 +131,7 @@ export async function detection(size: Size, seed: number, config: RatchetConfigI
     { label: '95 % → 80 %, 50 runs a week', jobs: [6, 7], from: 0.95, to: 0.8, count: 16 },
   ];
   const drops: TestDrop[] = [];
-  const groups: Array<{ label: string; keys: string[] }> = [];
+  const groups: Array<{ label: string; keys: string[]; drop?: DetectionGroup['drop'] }> = [];
   let test = 0;
   for (const spec of specs) {
     const keys: string[] = [];
@@ -138,7 +140,7 @@ export async function detection(size: Size, seed: number, config: RatchetConfigI
       drops.push({ test, jobs: [job], onset: onset(test), from: spec.from, to: spec.to });
       keys.push(`test:${test}/${job}`);
     }
-    groups.push({ label: spec.label, keys });
+    groups.push({ label: spec.label, keys, drop: { from: spec.from, to: spec.to, runsPerDay: jobs[spec.jobs[0]!]!.runsPerDay } });
   }
   const rises: DisruptionRise[] = [];
   const riseKeys: string[] = [];
@@ -177,7 +179,7 @@ export async function detection(size: Size, seed: number, config: RatchetConfigI
     cell.floorHours = failureFloorHours(runs, { job: model.jobNames[d.jobs[0]!]!, test: model.testNames[d.test]!, onset: d.onset }, minFailures, asOfs);
   }
   return {
-    groups: groups.map((g) => ({ label: g.label, cells: g.keys.map((k) => byCell.get(k)!) })),
+    groups: groups.map((g) => ({ label: g.label, cells: g.keys.map((k) => byCell.get(k)!), ...(g.drop ? { drop: g.drop } : {}) })),
     snapshots: records.length,
     seconds: (performance.now() - started) / 1000,
     falseNew: measured.falseNew,
@@ -213,7 +215,9 @@ export async function power(size: Size, seed: number, config: RatchetConfigInput
   const measured = measure(records, { regressed, stableTestCells: Math.max(size.powerTests, 25) * 4 - 25 });
   const byCell = new Map(measured.cells.map((c) => [c.cell, c]));
   return {
-    groups: [{ label: '95 % → 80 %, 50 runs a week, 25 cells at once', cells: keys.map((k) => byCell.get(k)!) }],
+    groups: [
+      { label: '95 % → 80 %, 50 runs a week, 25 cells at once', cells: keys.map((k) => byCell.get(k)!), drop: { from: 0.95, to: 0.8, runsPerDay: 50 / 7 } },
+    ],
     snapshots: records.length,
     seconds: (performance.now() - started) / 1000,
     falseNew: measured.falseNew,
