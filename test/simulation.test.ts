@@ -63,25 +63,31 @@ describe('the CI model', () => {
   });
 });
 
-describe("the simulation's floor for time to first flag", () => {
-  it('is the first snapshot that reads the third failing run started since the onset', () => {
+describe('the earliest snapshot that holds enough failures since the onset', () => {
+  it('is the first snapshot that reads the third failing run started since the onset, per cell', () => {
     const at = (hhmm: string): string => `2026-10-09T${hhmm}:00.000Z`;
-    const run = (job: string, started: string, finished: string, status: 'pass' | 'fail', test = 'T'): RunRecord =>
-      ({ job, started: at(started), finished: at(finished), tests: [{ suite: 's', name: test, status }] }) as unknown as RunRecord;
+    const run = (job: string, started: string, finished: string, failing: string[]): RunRecord =>
+      ({
+        job,
+        started: at(started),
+        finished: at(finished),
+        tests: ['T', 'U'].map((name) => ({ suite: 's', name, status: failing.includes(name) ? 'fail' : 'pass' })),
+      }) as unknown as RunRecord;
     const runs = [
-      run('a', '09:00', '10:30', 'fail'), // started before the onset: not the regression's
-      run('a', '10:30', '12:00', 'fail'),
-      run('b', '10:40', '12:10', 'fail'), // another job
-      run('a', '11:00', '12:30', 'pass'),
-      run('a', '11:10', '12:40', 'fail', 'U'), // another test
-      run('a', '12:00', '13:30', 'fail'),
-      run('a', '12:30', '14:00', 'fail'), // third failure, finished exactly at a snapshot: read by the next one
+      run('a', '09:00', '10:30', ['T']), // started before the onset: not the regression's
+      run('a', '10:30', '12:00', ['T']),
+      run('b', '10:40', '12:10', ['T']), // another job
+      run('a', '11:00', '12:30', []),
+      run('a', '11:10', '12:40', ['U']), // another test
+      run('a', '12:00', '13:30', ['T', 'U']),
+      run('a', '12:30', '14:00', ['T']), // third failure, finished exactly at a snapshot: read by the next one
     ];
     const asOfs = Array.from({ length: 12 }, (_, k) => Date.parse(at('00:00')) + k * 2 * 3_600_000);
-    const cell = { job: 'a', test: 'T', onset: Date.parse(at('10:00')) };
-    expect(failureFloorHours(runs, cell, 3, asOfs)).toBe(6);
-    expect(failureFloorHours(runs, cell, 2, asOfs)).toBe(4);
-    expect(failureFloorHours(runs, cell, 4, asOfs)).toBeNull();
+    const t = { job: 'a', test: 'T', onset: Date.parse(at('10:00')) };
+    const u = { job: 'a', test: 'U', onset: Date.parse(at('11:00')) };
+    expect(failureFloorHours(runs, [t, u], 3, asOfs)).toEqual([6, null]);
+    expect(failureFloorHours(runs, [t, u], 2, asOfs)).toEqual([4, 3]);
+    expect(failureFloorHours(runs, [t], 0, asOfs)).toEqual([2]);
   });
 });
 

@@ -29,8 +29,8 @@ export interface CellOutcome {
    */
   resolvedHours: number | null;
   /**
-   * The floor no rule that waits for `minFailures` failing runs can beat: hours from onset to the first
-   * snapshot whose runs since the onset hold that many failures of the cell (test drops of the detection
+   * Hours from onset to the first snapshot whose runs since the onset hold `minFailures` failures of the
+   * cell: the earliest a rule could flag it on failures since the onset alone (test drops of the detection
    * scenario only; null when it never does).
    */
   floorHours?: number | null;
@@ -120,25 +120,38 @@ export function medianHours(values: ReadonlyArray<number | null>): number | null
 }
 
 /**
- * Hours from `onset` to the first snapshot (`asOfs`, ascending) that can see `failures` failing runs of
- * `test` in `job` among runs started at or after the onset: the earliest any rule needing that many
- * failures could flag the cell, whatever its statistics. Null when the snapshots never see them.
+ * Per cell, hours from its onset to the first snapshot (`asOfs`, ascending) whose runs started at or after
+ * the onset hold `failures` failing runs of its test in its job: the earliest a rule could flag it on
+ * failures since the onset alone (a scan window may also hold an older failure). Null when the snapshots
+ * never see that many. One pass over the runs for every cell.
  */
 export function failureFloorHours(
   runs: Iterable<RunRecord>,
-  cell: { job: string; test: string; onset: number },
+  cells: ReadonlyArray<{ job: string; test: string; onset: number }>,
   failures: number,
   asOfs: readonly number[],
-): number | null {
-  const finishes: number[] = [];
+): Array<number | null> {
+  const finishes: number[][] = cells.map(() => []);
+  const byJob = new Map<string, number[]>();
+  cells.forEach((c, k) => {
+    byJob.set(c.job, [...(byJob.get(c.job) ?? []), k]);
+  });
   for (const run of runs) {
-    if (run.job !== cell.job || run.started === null || run.finished === null || Date.parse(run.started) < cell.onset) continue;
-    if (run.tests.some((t) => t.name === cell.test && t.status === 'fail')) finishes.push(Date.parse(run.finished));
+    const mine = byJob.get(run.job);
+    if (!mine || run.started === null || run.finished === null) continue;
+    const started = Date.parse(run.started);
+    for (const k of mine) {
+      const cell = cells[k]!;
+      if (started < cell.onset) continue;
+      if (run.tests.some((t) => t.name === cell.test && t.status === 'fail')) finishes[k]!.push(Date.parse(run.finished));
+    }
   }
-  finishes.sort((a, b) => a - b);
-  const seen = finishes[Math.max(0, failures - 1)];
-  if (seen === undefined) return null;
-  // A snapshot at asOf reads the runs finished before it (runsFinishedBetween is half-open).
-  const at = asOfs.find((t) => t > seen);
-  return at === undefined ? null : (at - cell.onset) / 3_600_000;
+  return cells.map((cell, k) => {
+    // With no failures needed, the first snapshot after the onset is the earliest.
+    const seen = failures <= 0 ? cell.onset : finishes[k]!.sort((a, b) => a - b)[failures - 1];
+    if (seen === undefined) return null;
+    // A snapshot at asOf reads the runs finished before it (runsFinishedBetween is half-open).
+    const at = asOfs.find((t) => t > seen);
+    return at === undefined ? null : (at - cell.onset) / 3_600_000;
+  });
 }

@@ -169,15 +169,18 @@ export async function detection(size: Size, seed: number, config: RatchetConfigI
   ]);
   const measured = measure(records, { regressed, stableTestCells: tests * jobs.length - drops.length });
   const byCell = new Map(measured.cells.map((c) => [c.cell, c]));
-  // The floor beside each drop: the snapshot that first sees minFailures failing runs since its onset.
-  const minFailures = configSchema.parse(config).regressions.minFailures;
+  // Beside each drop: the first snapshot that sees minFailures failing runs of it since its onset.
   const asOfs = records.map((r) => r.asOf);
-  const lastAsOf = asOfs[asOfs.length - 1] ?? first;
-  for (const d of drops) {
-    const cell = byCell.get(`test:${d.test}/${d.jobs[0]}`)!;
-    const runs = model.runsFinishedBetween(d.onset, lastAsOf);
-    cell.floorHours = failureFloorHours(runs, { job: model.jobNames[d.jobs[0]!]!, test: model.testNames[d.test]!, onset: d.onset }, minFailures, asOfs);
-  }
+  const firstOnset = Math.min(...drops.map((d) => d.onset));
+  const floors = failureFloorHours(
+    model.runsFinishedBetween(firstOnset, asOfs[asOfs.length - 1] ?? first),
+    drops.map((d) => ({ job: model.jobNames[d.jobs[0]!]!, test: model.testNames[d.test]!, onset: d.onset })),
+    configSchema.parse(config).regressions.minFailures,
+    asOfs,
+  );
+  drops.forEach((d, k) => {
+    byCell.get(`test:${d.test}/${d.jobs[0]}`)!.floorHours = floors[k]!;
+  });
   return {
     groups: groups.map((g) => ({ label: g.label, cells: g.keys.map((k) => byCell.get(k)!), ...(g.drop ? { drop: g.drop } : {}) })),
     snapshots: records.length,
@@ -269,15 +272,6 @@ export async function persistence(size: Size, seed: number, config: RatchetConfi
   const fixes = new Map(drops.filter((d) => d.fixed !== undefined).map((d) => [`test:${d.test}/${d.jobs[0]}`, d.fixed!] as [string, number]));
   const measured = measure(records, { regressed, stableTestCells: 1, fixed: fixes });
   const byCell = new Map(measured.cells.map((c) => [c.cell, c]));
-  // The floor beside each drop: the snapshot that first sees minFailures failing runs since its onset.
-  const minFailures = configSchema.parse(config).regressions.minFailures;
-  const asOfs = records.map((r) => r.asOf);
-  const lastAsOf = asOfs[asOfs.length - 1] ?? first;
-  for (const d of drops) {
-    const cell = byCell.get(`test:${d.test}/${d.jobs[0]}`)!;
-    const runs = model.runsFinishedBetween(d.onset, lastAsOf);
-    cell.floorHours = failureFloorHours(runs, { job: model.jobNames[d.jobs[0]!]!, test: model.testNames[d.test]!, onset: d.onset }, minFailures, asOfs);
-  }
   return {
     groups: groups.map((g) => ({ label: g.label, cells: g.keys.map((k) => byCell.get(k)!) })),
     snapshots: records.length,
