@@ -5,7 +5,7 @@
 // processes (one per core); `--only <scenario>` runs one and prints JSON (what the parent collects).
 // Prints Markdown: each target beside its measured value. `--save <file>` also writes every scenario's
 // result as JSON, and `--from <file>` prints the tables from such a file without running anything (a
-// full run takes half an hour; the tables' wording should not need one).
+// full run takes most of an hour; the tables' wording should not need one).
 import { spawn } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
@@ -36,7 +36,11 @@ const SCENARIOS = ['power', ...DETECTIONS, 'persistence', 'persistence:clustered
 async function run(scenario: string): Promise<NullResult | DetectionResult> {
   if (scenario.startsWith('null:')) return nullModel(NULL_MODELS[Number(scenario.slice(5))]!, size, seed + Number(scenario.slice(5)), config);
   if (scenario === 'detection') return detection(size, seed, config);
-  if (scenario.startsWith('detection:')) return detection(size, seed + Number(scenario.slice(10)), config);
+  if (scenario.startsWith('detection:')) {
+    const k = Number(scenario.slice(10));
+    if (!Number.isInteger(k) || k < 1) throw new Error(`--only ${scenario}: expected detection:<n>, n a positive integer (the seed is --seed + n)`);
+    return detection(size, seed + k, config);
+  }
   if (scenario === 'persistence') return persistence(size, seed, config);
   const clustered = NULL_MODELS.find((m) => m.dayCv === 1 && !m.dayShared);
   if (scenario === 'persistence:clustered') return persistence(size, seed, config, clustered);
@@ -87,6 +91,7 @@ const saved: SavedRun = from
       results: Object.fromEntries(await Promise.all(SCENARIOS.map((s) => limit(async () => [s, await child(s)] as const)))),
       seconds: (performance.now() - started) / 1000,
     };
+if (!SIZES[saved.size]) throw new Error(`--from ${from}: size ${saved.size} is not small or full; expected a file written by --save`);
 const results = new Map(Object.entries(saved.results));
 const missing = SCENARIOS.filter((s) => !results.has(s));
 if (missing.length) throw new Error(`--from ${from}: no result for ${missing.join(', ')}; write one with --save from a run of this version`);
@@ -132,12 +137,12 @@ lines.push('');
 lines.push('### Time to first flag, 2-hour cadence');
 lines.push('');
 lines.push(
-  `Onsets spread over the hours of a day; ${det.snapshots} snapshots over ${shown.detectionDays} days; ${DETECTION_SEEDS} seeds, cells pooled. New verdicts on the scenario's stable cells, by seed: ${detections.map((d) => d.falseNew).join(', ')} (its ${det.groups.reduce((a, g) => a + g.cells.length, 0) / DETECTION_SEEDS} regressions a seed lower the false-discovery bar for every cell).`,
+  `Onsets spread over the hours of a day; ${det.snapshots} snapshots over ${shown.detectionDays} days; ${DETECTION_SEEDS} seeds, cells pooled. New verdicts on the scenario's stable cells, by seed: ${detections.map((d) => d.falseNew).join(', ')} (its ${det.groups.filter((g) => g.drop).reduce((a, g) => a + g.cells.length, 0) / DETECTION_SEEDS} test regressions a seed lower the false-discovery bar for every test cell).`,
 );
 lines.push('');
 const minFailures = configSchema.parse(saved.config).regressions.minFailures;
 lines.push(
-  `Beside each, what the runs allow. *Third failure*: the median hours from onset to the first snapshot whose runs since the onset hold \`minFailures\` (${minFailures}) failures of the cell, the earliest a rule could flag on failures since the onset alone (runs take 90 minutes and are read at the next snapshot; a window may also hold an older failure). *Any rule, at most*: no rule that raises at most 1 false alarm a week per 10,000 cells like these (10⁻⁴ a cell) can show more than this share of such drops by the target's hour, one that knows both rates included (Neyman–Pearson on the runs shown by then). *CUSUM*: a reference detector that knows both rates, held to the same budget: its median hours. All from \`scripts/simulation/detection-bounds.ts\`, exact, not sampled.`,
+  `Beside each, what the runs allow. *Third failure*: the median hours from onset to the first snapshot whose runs since the onset hold \`minFailures\` (${minFailures}) failures of the cell, the earliest a rule that needs that many failures since the onset can flag (runs take 90 minutes and are read at the next snapshot). *Any rule, at most*: no rule whose false alarms on a stable cell like these average at most 10⁻⁴ a week (the issue's 1 per 10,000 cells, spent evenly) can show more than this share of such drops by the target's hour, in expectation, one that knows both rates included (Neyman–Pearson on the runs shown by then; runs evenly spaced, independent). *CUSUM*: a reference detector that knows both rates, held to the same budget: its median hours. All from \`scripts/simulation/detection-bounds.ts\` (computed, not sampled).`,
 );
 lines.push('');
 lines.push(
@@ -159,7 +164,8 @@ for (const g of det.groups) {
   const byWeek = g.cells.filter((c) => c.firstFlagHours !== null && c.firstFlagHours <= 168).length / g.cells.length;
   const [text, targetHours, ok] = targets[g.label] ?? ['–', 168, () => true];
   const floors = g.cells.map((c) => c.floorHours);
-  const floor = floors.every((f) => f === undefined) ? '–' : fmt(medianHours(floors.map((f) => f ?? null)));
+  // Results without the column (saved by an older version) print none rather than a median that counts them as never.
+  const floor = floors.some((f) => f === undefined) ? '–' : fmt(medianHours(floors.map((f) => f ?? null)));
   const drop = g.drop && { ...g.drop, falseAlarmsPerWeek: BUDGET };
   const anyRule = drop ? pct(anyRuleShownBy(drop, targetHours)) : '–';
   const cusum = drop ? fmt(cusumReference(drop).medianHours) : '–';

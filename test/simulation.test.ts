@@ -87,7 +87,8 @@ describe('the earliest snapshot that holds enough failures since the onset', () 
     const u = { job: 'a', test: 'U', onset: Date.parse(at('11:00')) };
     expect(failureFloorHours(runs, [t, u], 3, asOfs)).toEqual([6, null]);
     expect(failureFloorHours(runs, [t, u], 2, asOfs)).toEqual([4, 3]);
-    expect(failureFloorHours(runs, [t], 0, asOfs)).toEqual([2]);
+    // None needed: the first snapshot at or after the onset (10:00 is one).
+    expect(failureFloorHours(runs, [t], 0, asOfs)).toEqual([0]);
   });
 });
 

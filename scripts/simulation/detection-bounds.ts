@@ -2,13 +2,16 @@
  * What the runs allow on the simulation's detection targets, whatever the rules: two figures printed
  * beside each measured time to first flag.
  *
- * - **A bound for any rule** (Neyman–Pearson). A rule that raises at most λ false alarms a week on a stable
- *   cell raises one in a given t hours with probability at most λ·t/168. Whether it has flagged a change
- *   t hours after its onset is then a test, at that level, of "no change" against "changed at the onset",
- *   on the runs it can see; the runs before the onset are alike under both, so no test beats the most
- *   powerful one on the failures among the runs since the onset that are shown by t (Neyman–Pearson
- *   lemma, randomised, with the runs' timing as in the simulation). Its power bounds P(shown by t) for
- *   every rule held to λ on such a cell, one that knows both rates included.
+ * - **A bound for any rule** (Neyman–Pearson). Take a rule whose false alarms on a stable cell average at
+ *   most λ a week, spread evenly over time, so that it raises one in any t hours with probability at most
+ *   λ·t/168. Whether it flags a change in the t hours after its onset is then a test, at that level, of "no
+ *   change" against "changed at the onset", on the runs it can see. With independent runs, those before the
+ *   onset have the same law under both, so no test beats the most powerful one on the failures among the runs
+ *   since the onset that are shown by t (Neyman–Pearson lemma, randomised jointly over the run and snapshot
+ *   phases). Its power bounds the expected share of such drops flagged by t, for every rule held to λ on such
+ *   cells, one that knows both rates included. (A false alarm still shown from before the onset adds at most
+ *   the chance that a stable cell is displayed, about λ.) The timing is idealised: evenly spaced runs and a
+ *   uniform snapshot phase; the simulation's ±25 % jitter and onsets at :17 move the figures by a point or so.
  * - **A reference detector**: a CUSUM that knows the cell's rate before (p0) and after (p1) the change,
  *   its threshold set for λ. CUSUM minimises the worst-case mean delay at a given false-alarm rate
  *   (Lorden 1971, Moustakides 1986), which is not the median the targets are stated in: a reference, not

@@ -147,8 +147,12 @@ export function failureFloorHours(
     }
   }
   return cells.map((cell, k) => {
-    // With no failures needed, the first snapshot after the onset is the earliest.
-    const seen = failures <= 0 ? cell.onset : finishes[k]!.sort((a, b) => a - b)[failures - 1];
+    // With no failures needed, the first snapshot at or after the onset (as measure() counts a flag).
+    if (failures <= 0) {
+      const at = asOfs.find((t) => t >= cell.onset);
+      return at === undefined ? null : (at - cell.onset) / 3_600_000;
+    }
+    const seen = finishes[k]!.sort((a, b) => a - b)[failures - 1];
     if (seen === undefined) return null;
     // A snapshot at asOf reads the runs finished before it (runsFinishedBetween is half-open).
     const at = asOfs.find((t) => t > seen);

@@ -179,7 +179,7 @@ export async function detection(size: Size, seed: number, config: RatchetConfigI
     asOfs,
   );
   drops.forEach((d, k) => {
-    byCell.get(`test:${d.test}/${d.jobs[0]}`)!.floorHours = floors[k]!;
+    byCell.get(`test:${d.test}/${d.jobs[0]}`)!.floorHours = floors[k] ?? null;
   });
   return {
     groups: groups.map((g) => ({ label: g.label, cells: g.keys.map((k) => byCell.get(k)!), ...(g.drop ? { drop: g.drop } : {}) })),
