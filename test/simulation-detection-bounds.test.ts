@@ -19,18 +19,7 @@ import {
   shownBy,
   shownRunsDistribution,
 } from '../scripts/simulation/detection-bounds.ts';
-
-/** Mulberry32: a small seeded generator, so the Monte Carlo is the same on every run. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { mulberry32 } from '../src/util/mulberry32.ts';
 
 describe('the reference CUSUM', () => {
   it('propagates the CUSUM statistic exactly: alarm probabilities match a Monte Carlo of the same lattice', () => {
@@ -40,7 +29,7 @@ describe('the reference CUSUM', () => {
     for (const fail of [p0, p1]) {
       // warmup 0: the statistic starts at 0, which a Monte Carlo can reproduce without a burn-in.
       const exact = alarmByRun(chain, p0, fail, runs, 0);
-      const random = rng(fail === p0 ? 1 : 2);
+      const random = mulberry32(fail === p0 ? 1 : 2);
       const trials = 100_000;
       const firstAlarm = new Int32Array(runs + 1);
       for (let t = 0; t < trials; t++) {
