@@ -5,7 +5,7 @@
 // processes (one per core); `--only <scenario>` runs one and prints JSON (what the parent collects).
 // Prints Markdown: each target beside its measured value. `--save <file>` also writes every scenario's
 // result as JSON, and `--from <file>` prints the tables from such a file without running anything (a
-// full run takes most of an hour; the tables' wording should not need one).
+// full run takes about half an hour; the tables' wording should not need one).
 import { spawn } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
