@@ -107,22 +107,14 @@ export function cusumThreshold(p0: number, p1: number, runsPerWeek: number, fals
  * From "alarm by the r-th run after the onset" to "shown by hour t": runs start every `gapHours` at a
  * phase U after the onset, take `runHours`, and are read by the next snapshot of a `cadenceHours`
  * schedule at phase V (U, V uniform, as the simulation's onsets are). The r-th run is shown at
- * (U + r − 1)·gap + runHours + V·cadence. Returns P(shown by t) for a given t.
+ * (U + r − 1)·gap + runHours + V·cadence (the timing of shownRunsDistribution, which this averages over).
+ * Returns P(shown by t) for a given t.
  */
 export function shownBy(cdf: Float64Array, gapHours: number, runHours: number, cadenceHours: number, t: number, grid = 64): number {
+  // The first alarm, at run r, is shown by t when the runs shown by t number r or more: E[cdf(N(t))].
+  const runs = shownRunsDistribution(t, gapHours, runHours, cadenceHours, grid);
   let p = 0;
-  let before = 0;
-  for (let r = 1; r <= cdf.length; r++) {
-    const pr = cdf[r - 1]! - before;
-    before = cdf[r - 1]!;
-    if (pr <= 0) continue;
-    let inside = 0;
-    for (let i = 0; i < grid; i++) {
-      const u = (i + 0.5) / grid;
-      for (let j = 0; j < grid; j++) if ((u + r - 1) * gapHours + runHours + ((j + 0.5) / grid) * cadenceHours <= t) inside++;
-    }
-    p += (pr * inside) / (grid * grid);
-  }
+  for (let n = 1; n < runs.length; n++) p += runs[n]! * cdf[Math.min(n, cdf.length) - 1]!;
   return p;
 }
 
